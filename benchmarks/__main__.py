@@ -1,0 +1,163 @@
+"""Run every benchmark and print the figures (also saved to benchmarks/results/).
+
+    python -m benchmarks [--quick]
+
+1. Start-up to the main window shown, as a ratio to a bare PySide6 window (goal ≤ 1.5×).
+2. Save + receipt PDF with 100,000 complaints in the profile, against the same on an empty
+   profile (goal: median ≤ 50 ms).
+3. Peak memory (max RSS) of the desk browsing 100,000 complaints vs the bare window.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+HERE = Path(__file__).resolve().parent
+ENV = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(ROOT))
+
+
+def timed_start(script: str, *args: str) -> tuple[float, int]:
+    """Seconds from process creation to its ``SHOWN`` line, and its max RSS in KiB."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, str(HERE / script), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=ENV,
+    )
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if line.startswith("SHOWN"):
+            elapsed = time.perf_counter() - start
+            rss = int(line.split()[1])
+            proc.wait(timeout=60)
+            proc.stdout.close()
+            return elapsed, rss
+    proc.wait(timeout=60)
+    raise RuntimeError(f"{script} ended without showing a window")
+
+
+def make_profile(root: Path, complaints: int) -> Path:
+    from desktop.demo import demo_complaints
+
+    from desktop.paths import Profile
+    from desktop.store.repo import Store
+
+    store = Store.open(Profile(root))
+    store.setup(
+        post_code="BENCH",
+        post_name="Posko Uji Kinerja",
+        operator="Bench",
+        central_url="https://lacak.posko.test",
+    )
+    now = datetime.now(UTC)
+    batch = []
+    for item in demo_complaints(complaints, 42, now, store.catalog):
+        batch.append(item)
+        if len(batch) == 10_000:
+            store.save_many(batch, now=now)
+            batch = []
+    store.save_many(batch, now=now)
+    store.close()
+    return root
+
+
+def save_and_receipt(root: Path, rounds: int) -> list[float]:
+    """Milliseconds for each save + receipt PDF, the path the operator waits on."""
+    from desktop.domain import ComplaintInput, ComplaintType
+    from desktop.paths import Profile
+    from desktop.printing.render import ensure_gui_application, render_pdf
+    from desktop.receipt import build_receipt
+    from desktop.store.repo import Store
+
+    ensure_gui_application()
+    profile = Profile(root)
+    store = Store.open(profile)
+    context = store.require_context()
+    times = []
+    for i in range(rounds + 3):
+        item = ComplaintInput(
+            type=ComplaintType.PENGADUAN,
+            category="TOL",
+            title=f"Antrean gerbang tol {i}",
+            description="Antrean kendaraan di gerbang tol Cikampek Utama lebih dari 5 km.",
+            reporter_name="Bench",
+            phone="0812-3456-7890",
+        )
+        start = time.perf_counter()
+        record = store.save_complaint(item)
+        content = build_receipt(record, context, store.catalog)
+        render_pdf(content, context.paper, profile.receipts / f"{record.tracking_id}.pdf")
+        elapsed = (time.perf_counter() - start) * 1000
+        if i >= 3:  # the first rounds warm caches (fonts, statements)
+            times.append(elapsed)
+    store.close()
+    return times
+
+
+def main() -> int:
+    quick = "--quick" in sys.argv
+    big = 10_000 if quick else 100_000
+    starts = 3 if quick else 9
+    results: dict[str, object] = {"complaints": big, "when": datetime.now(UTC).isoformat()}
+    with tempfile.TemporaryDirectory(prefix="posko-bench-") as tmp:
+        empty = make_profile(Path(tmp) / "empty", 0)
+        t0 = time.perf_counter()
+        full = make_profile(Path(tmp) / "full", big)
+        results["fill_seconds"] = round(time.perf_counter() - t0, 1)
+
+        # Interleave the runs so drift in machine load hits both sides alike.
+        bare, desk, desk_full = [], [], []
+        for _ in range(starts):
+            bare.append(timed_start("startup_bare.py"))
+            desk.append(timed_start("startup_posko.py", str(empty)))
+            desk_full.append(timed_start("startup_posko.py", str(full)))
+        b = statistics.median(t for t, _ in bare)
+        d = statistics.median(t for t, _ in desk)
+        f = statistics.median(t for t, _ in desk_full)
+        results["startup"] = {
+            "bare_ms": round(b * 1000),
+            "desk_ms": round(d * 1000),
+            "desk_full_ms": round(f * 1000),
+            "ratio": round(d / b, 2),
+            "ratio_full": round(f / b, 2),
+            "goal": "<= 1.5",
+        }
+
+        rounds = 15 if quick else 40
+        base = save_and_receipt(empty, rounds)
+        loaded = save_and_receipt(full, rounds)
+        results["save_and_receipt"] = {
+            "empty_median_ms": round(statistics.median(base), 1),
+            "full_median_ms": round(statistics.median(loaded), 1),
+            "full_p90_ms": round(sorted(loaded)[int(len(loaded) * 0.9) - 1], 1),
+            "ratio": round(statistics.median(loaded) / statistics.median(base), 2),
+            "goal": "median <= 50 ms",
+        }
+
+        _t, bare_rss = timed_start("startup_bare.py")
+        _t, desk_rss = timed_start("startup_posko.py", str(full), "--browse")
+        results["peak_memory"] = {
+            "bare_mib": round(bare_rss / 1024, 1),
+            "desk_browsing_full_mib": round(desk_rss / 1024, 1),
+            "ratio": round(desk_rss / bare_rss, 2),
+        }
+    print(json.dumps(results, indent=2))
+    out = HERE / "results"
+    out.mkdir(exist_ok=True)
+    (out / "latest.json").write_text(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

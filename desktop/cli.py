@@ -1,0 +1,105 @@
+"""``posko``: the desk GUI, plus subcommands for headless work.
+
+Global options (``--data-dir``, ``--lang``) come before any subcommand. Heavy modules (Qt,
+SQLAlchemy) are imported only by the commands that need them, so ``posko --version`` is
+instant and a broken printer never stops ``posko setup``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from desktop import __version__
+from desktop.i18n import DEFAULT_LANGUAGE, LANGUAGES, _, set_language
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from desktop.domain import PaperSize
+
+    parser = argparse.ArgumentParser(
+        prog="posko",
+        description=_("Posko: the complaint desk for mudik outreach posts."),
+    )
+    parser.add_argument("--version", action="version", version=f"posko {__version__}")
+    parser.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        help=_("profile directory (default: POSKO_DATA_DIR or the user data directory)"),
+    )
+    parser.add_argument(
+        "--lang", choices=sorted(LANGUAGES), help=_("language of messages (default: Indonesian)")
+    )
+    parser.add_argument(
+        "--no-crash-dialog",
+        action="store_true",
+        help=_("write crash reports without showing a dialog (for CI and kiosks)"),
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    commands.add_parser("gui", help=_("start the desk (the default)"))
+
+    setup = commands.add_parser("setup", help=_("prepare this desk: post, operator, server"))
+    setup.add_argument("--post-code", required=True, metavar="CODE")
+    setup.add_argument("--post-name", required=True, metavar="NAME")
+    setup.add_argument("--operator", required=True, metavar="NAME")
+    setup.add_argument("--central-url", default="", metavar="URL")
+    setup.add_argument("--paper", choices=[p.value for p in PaperSize])
+    setup.add_argument("--language", choices=sorted(LANGUAGES))
+
+    commands.add_parser(
+        "selftest",
+        help=_("check this installation in a throwaway profile (database, receipt, QR)"),
+    )
+
+    demo = commands.add_parser("demo-data", help=_("fill a training profile with sample data"))
+    demo.add_argument("--complaints", type=int, default=200, metavar="N")
+    demo.add_argument("--seed", type=int, default=1, metavar="S")
+
+    receipt = commands.add_parser("receipt", help=_("print a receipt again"))
+    receipt.add_argument("tracking_id", metavar="TRACKING_ID")
+    receipt.add_argument("--pdf", required=True, metavar="FILE", help=_("write it to this PDF"))
+    receipt.add_argument("--paper", choices=[p.value for p in PaperSize])
+    return parser
+
+
+def _early_language(argv: Sequence[str]) -> str:
+    for i, arg in enumerate(argv):
+        if arg == "--lang" and i + 1 < len(argv):
+            return argv[i + 1] if argv[i + 1] in LANGUAGES else DEFAULT_LANGUAGE
+        if arg.startswith("--lang="):
+            value = arg.split("=", 1)[1]
+            return value if value in LANGUAGES else DEFAULT_LANGUAGE
+    env = os.environ.get("POSKO_LANG", "")
+    return env if env in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    set_language(_early_language(args_list))
+    args = build_parser().parse_args(args_list)
+    from desktop.paths import Profile
+
+    profile = Profile.resolve(args.data_dir)
+    command = args.command or "gui"
+    if command == "gui":
+        from desktop.app import run_gui
+
+        return run_gui(profile, language=args.lang, crash_dialog=not args.no_crash_dialog)
+    from desktop import commands
+
+    handler = {
+        "setup": commands.setup,
+        "selftest": commands.selftest,
+        "demo-data": commands.demo_data,
+        "receipt": commands.receipt,
+    }[command]
+    return handler(profile, args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,184 @@
+"""The headless subcommands of ``posko``. Each returns an exit code and prints messages in
+the user's language; expected failures are messages, never tracebacks."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+from desktop.domain import ComplaintInput, ComplaintType, PaperSize, ValidationError, validate_setup
+from desktop.i18n import _, set_language
+from desktop.logs import configure as configure_logs
+from desktop.paths import Profile
+from desktop.store.db import DatabaseError
+from desktop.store.repo import NotSetUp, Store
+
+EXIT_OK, EXIT_FAILURE = 0, 1
+
+
+def _err(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def _open(profile: Profile) -> Store | None:
+    try:
+        store = Store.open(profile)
+    except (DatabaseError, OSError) as exc:
+        _err(_("Cannot open the database: {error}").format(error=exc))
+        return None
+    configure_logs(profile.logs)
+    return store
+
+
+def _print_errors(error: ValidationError) -> None:
+    for item in error.errors:
+        _err(f"{item.field}: {item.message}")
+
+
+def setup(profile: Profile, args: argparse.Namespace) -> int:
+    try:
+        code = validate_setup(args.post_code, args.post_name, args.operator, args.central_url)
+    except ValidationError as error:
+        _print_errors(error)
+        return EXIT_FAILURE
+    store = _open(profile)
+    if store is None:
+        return EXIT_FAILURE
+    try:
+        context = store.setup(
+            post_code=code,
+            post_name=args.post_name,
+            operator=args.operator,
+            central_url=args.central_url,
+            language=args.language,
+            paper=PaperSize(args.paper) if args.paper else None,
+        )
+    finally:
+        store.close()
+    print(
+        _("Desk ready: post {post} ({code}), operator {operator}, profile {path}").format(
+            post=context.post_name,
+            code=context.post_code,
+            operator=context.operator_name,
+            path=profile.root,
+        )
+    )
+    return EXIT_OK
+
+
+def receipt(profile: Profile, args: argparse.Namespace) -> int:
+    from desktop import tracking
+    from desktop.printing.render import PrintError, render_pdf
+    from desktop.receipt import build_receipt
+
+    store = _open(profile)
+    if store is None:
+        return EXIT_FAILURE
+    try:
+        context = store.context()
+        if context is None:
+            _err(_("This desk is not set up yet: run posko setup first."))
+            return EXIT_FAILURE
+        set_language(args.lang or context.language)
+        record = store.complaint(args.tracking_id)
+        if record is None:
+            try:
+                tracking.parse(args.tracking_id)
+            except tracking.TrackingIdError:
+                _err(
+                    _("{tracking_id} is not a valid tracking number; check it again.").format(
+                        tracking_id=args.tracking_id
+                    )
+                )
+                return EXIT_FAILURE
+            _err(_("No report {tracking_id} on this desk.").format(tracking_id=args.tracking_id))
+            return EXIT_FAILURE
+        paper = PaperSize(args.paper) if args.paper else context.paper
+        try:
+            path = render_pdf(build_receipt(record, context, store.catalog), paper, Path(args.pdf))
+        except PrintError as exc:
+            _err(_("The receipt could not be written: {error}").format(error=exc))
+            return EXIT_FAILURE
+        print(path)
+        return EXIT_OK
+    finally:
+        store.close()
+
+
+def demo_data(profile: Profile, args: argparse.Namespace) -> int:
+    from desktop.demo import demo_complaints
+
+    if args.complaints < 0 or args.complaints > 2_000_000:
+        _err(_("The number of complaints must be between 0 and 2,000,000."))
+        return EXIT_FAILURE
+    store = _open(profile)
+    if store is None:
+        return EXIT_FAILURE
+    try:
+        if store.context() is None:
+            store.setup(post_code="LATIH", post_name="Posko Latihan", operator="Operator Latihan")
+        now = datetime.now(UTC)
+        items = demo_complaints(args.complaints, args.seed, now, store.catalog)
+        total = 0
+        batch: list[tuple[ComplaintInput, datetime]] = []
+        for item in items:
+            batch.append(item)
+            if len(batch) == 5000:
+                total += store.save_many(batch, now=now)
+                batch = []
+        total += store.save_many(batch, now=now)
+    finally:
+        store.close()
+    print(_("{n} sample complaints added to {path}").format(n=total, path=profile.root))
+    return EXIT_OK
+
+
+def selftest(profile: Profile, args: argparse.Namespace) -> int:
+    """Migrate a throwaway profile, save a complaint, render its receipt, read the QR back."""
+    import zxingcpp
+
+    from desktop.printing.render import render_image, render_pdf
+    from desktop.receipt import build_receipt
+
+    with tempfile.TemporaryDirectory(prefix="posko-selftest-") as tmp:
+        scratch = Profile(Path(tmp))
+        store = Store.open(scratch)
+        try:
+            context = store.setup(
+                post_code="UJI",
+                post_name="Posko Uji",
+                operator="Swauji",
+                central_url="https://pelacakan.invalid",
+            )
+            record = store.save_complaint(
+                ComplaintInput(
+                    type=ComplaintType.PENGADUAN,
+                    category="TOL",
+                    title="Uji mandiri Posko",
+                    description="Laporan uji: antrean panjang di gerbang tol <b>&</b> 🙂",
+                )
+            )
+            checks: list[tuple[str, bool]] = []
+            stored = store.complaint(record.tracking_id)
+            checks.append((_("database"), stored == record and store.integrity_check() == "ok"))
+            content = build_receipt(record, context, store.catalog)
+            pdf = render_pdf(content, context.paper, scratch.receipts / "selftest.pdf")
+            checks.append((_("receipt PDF"), pdf.read_bytes().startswith(b"%PDF")))
+            image = render_image(content, context.paper)
+            found = zxingcpp.read_barcodes(image)
+            checks.append((_("QR code"), [b.text for b in found] == [record.qr_payload]))
+        finally:
+            store.close()
+    for name, ok in checks:
+        print(f"{'OK  ' if ok else 'FAIL'} {name}")
+    if all(ok for _name, ok in checks):
+        print(_("Self-test passed."))
+        return EXIT_OK
+    _err(_("Self-test failed."))
+    return EXIT_FAILURE
+
+
+__all__ = ["NotSetUp", "demo_data", "receipt", "selftest", "setup"]

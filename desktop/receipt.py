@@ -1,0 +1,96 @@
+"""What a receipt says, decided without Qt: the renderer in ``desktop.printing`` only lays it
+out. Keeping the words here lets the CLI, tests and (later) the central system reuse them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from desktop import tracking
+from desktop.catalog import Catalog
+from desktop.i18n import _, current_language
+from desktop.store.records import ComplaintRecord, DeskContext
+
+PROGRAM_NAME = "Posko Mudik · SP4N-LAPOR!"
+SMS_NUMBER = "1708"
+
+
+def format_datetime_local(moment: datetime, language: str | None = None) -> str:
+    """``Senin, 23 November 2026 14.05`` in the desk's local time zone."""
+    from babel.dates import format_datetime, get_timezone_name
+
+    local = moment.astimezone()
+    locale = language or current_language()
+    text = format_datetime(local, "EEEE, d MMMM y HH.mm", locale=locale)
+    zone = local.strftime("%Z")
+    if zone and not zone.startswith(("+", "-")):
+        return f"{text} {zone}"
+    return f"{text} {get_timezone_name(local, 'short', locale=locale)}".strip()
+
+
+@dataclass(frozen=True)
+class ReceiptContent:
+    program: str
+    post: str
+    created: str
+    tracking_label: str
+    tracking_id: str
+    qr_payload: str
+    facts: tuple[tuple[str, str], ...]
+    next_steps_title: str
+    next_steps: tuple[str, ...]
+    follow_up_title: str
+    follow_up: tuple[str, ...]
+    footer: str
+
+
+def build_receipt(
+    record: ComplaintRecord, context: DeskContext, catalog: Catalog
+) -> ReceiptContent:
+    category = catalog.get(record.category)
+    yes, no = _("Yes"), _("No")
+    facts = (
+        (_("Type"), record.type.label()),
+        (_("Category"), category.name() if category else record.category),
+        (_("Anonymous"), yes if record.anonymous else no),
+        (_("Confidential"), yes if record.confidential else no),
+    )
+    if record.type.value == "pengaduan":
+        answer = _("The agency answers within 5 working days; a dispute may take 14 to 60.")
+    elif record.type.value == "permintaan_informasi":
+        answer = _("The agency answers within 5 working days.")
+    else:
+        answer = _("Your aspiration is passed to the agency responsible.")
+    next_steps = (
+        _(
+            "Within 3 working days your report is verified and forwarded to the agency "
+            "with authority over it."
+        ),
+        answer,
+    )
+    display = tracking.display(record.tracking_id)
+    follow_up = [_("Scan the QR code with your phone's camera.")]
+    if context.central_url:
+        follow_up.append(
+            _("Or open {url}").format(url=f"{context.central_url}/t/{record.tracking_id}")
+        )
+    follow_up.append(
+        _("Or send an SMS to {number} quoting {tracking_id}.").format(
+            number=SMS_NUMBER, tracking_id=display
+        )
+    )
+    follow_up.append(_("Or ask at any mudik post with this receipt."))
+    return ReceiptContent(
+        program=PROGRAM_NAME,
+        post=f"{context.post_name} ({context.post_code})",
+        created=format_datetime_local(record.created_at),
+        tracking_label=_("Tracking number"),
+        tracking_id=display,
+        qr_payload=record.qr_payload,
+        facts=facts,
+        next_steps_title=_("What happens next"),
+        next_steps=next_steps,
+        follow_up_title=_("How to follow up"),
+        follow_up=tuple(follow_up),
+        footer=_("Served by {operator}. Keep this receipt.").format(operator=record.operator_name),
+    )

@@ -1,0 +1,51 @@
+"""Settings, declared once with their type and default (Picard's ``Option`` registry idea).
+
+Values live in the profile's ``settings`` table, so a profile directory is the whole state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from desktop.domain import PaperSize
+from desktop.i18n import DEFAULT_LANGUAGE, LANGUAGES
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Option(Generic[T]):
+    key: str
+    default: T
+    choices: tuple[str, ...] = ()
+
+    def parse(self, raw: str | None) -> T:
+        if raw is None:
+            return self.default
+        if isinstance(self.default, bool):
+            return (raw == "1") if raw in ("0", "1") else self.default  # type: ignore[return-value]
+        if isinstance(self.default, int):
+            try:
+                return int(raw)  # type: ignore[return-value]
+            except ValueError:
+                return self.default
+        if self.choices and raw not in self.choices:
+            return self.default
+        return raw  # type: ignore[return-value]
+
+    def dump(self, value: T) -> str:
+        if isinstance(value, bool):
+            return "1" if value else "0"
+        text = str(value)
+        if self.choices and text not in self.choices:
+            raise ValueError(f"{self.key}: {text!r} is not one of {self.choices}")
+        return text
+
+
+LANGUAGE = Option("language", DEFAULT_LANGUAGE, tuple(LANGUAGES))
+PAPER = Option("paper", PaperSize.THERMAL_58.value, tuple(p.value for p in PaperSize))
+CENTRAL_URL = Option("central_url", "")
+POST_ID = Option("post_id", 0)
+OPERATOR_ID = Option("operator_id", 0)
+DEVICE_ID = Option("device_id", 0)

@@ -1,0 +1,108 @@
+"""Opening the desk database: WAL, foreign keys, durable commits, and migrations applied
+after an automatic backup.
+
+Start-up cost matters (the desk must open fast on an old laptop), so the current revision is
+read with the standard library first; Alembic is imported only when there is work for it.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from contextlib import closing
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+
+log = logging.getLogger("posko.db")
+
+HEAD_REVISION = "0002"  # tests/test_store.py checks it against the migration scripts
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+class DatabaseError(RuntimeError):
+    """The database file cannot be opened or upgraded (disk full, corrupt, newer schema)."""
+
+
+def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    # FULL: a report acknowledged to the operator survives a power cut, not just a crash.
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+def make_engine(path: Path) -> Engine:
+    engine = create_engine(f"sqlite:///{path}", future=True)
+    event.listen(engine, "connect", _on_connect)
+    return engine
+
+
+def current_revision(path: Path) -> str | None:
+    """The Alembic revision stamped in ``path``, or None for a new or empty file."""
+    if not path.exists():
+        return None
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+            row = conn.execute(
+                "SELECT name FROM sqlite_master WHERE type='table' AND name='alembic_version'"
+            ).fetchone()
+            if row is None:
+                return None
+            version = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+    except sqlite3.DatabaseError as exc:
+        raise DatabaseError(f"{path}: {exc}") from exc
+    return str(version[0]) if version else None
+
+
+def backup(path: Path, backups: Path, label: str) -> Path:
+    """A consistent copy of ``path`` (SQLite's online backup, safe with WAL)."""
+    backups.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    target = backups / f"{path.stem}-{stamp}-{label}.sqlite3"
+    n = 1
+    while target.exists():
+        n += 1
+        target = backups / f"{path.stem}-{stamp}-{label}-{n}.sqlite3"
+    with closing(sqlite3.connect(path)) as source, closing(sqlite3.connect(target)) as dest:
+        source.backup(dest)
+    return target
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+
+
+def open_database(path: Path, backups: Path) -> Engine:
+    """An engine on ``path`` at the head revision, backing the file up before any upgrade."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    revision = current_revision(path)
+    engine = make_engine(path)
+    if revision == HEAD_REVISION:
+        return engine
+    if revision is not None:
+        known = sorted(p.name.split("_", 1)[0] for p in (MIGRATIONS / "versions").glob("*.py"))
+        if revision not in known:
+            raise DatabaseError(
+                f"{path} has schema revision {revision}, newer than this program knows "
+                f"({HEAD_REVISION}); install a newer Posko."
+            )
+        copy = backup(path, backups, f"rev{revision}")
+        log.info("backed up %s to %s before upgrading from %s", path, copy, revision)
+    try:
+        upgrade(engine)
+    except Exception as exc:
+        raise DatabaseError(f"upgrading {path} failed: {exc}") from exc
+    log.info("database %s at revision %s", path, HEAD_REVISION)
+    return engine

@@ -1,0 +1,66 @@
+"""Plain data that leaves the storage layer: safe to pass between threads and to widgets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from desktop import tracking
+from desktop.domain import ComplaintType, PaperSize
+
+
+@dataclass(frozen=True)
+class DeskContext:
+    """Who and where this desk is: the answers of the first-run setup."""
+
+    post_id: int
+    post_code: str
+    post_name: str
+    operator_id: int
+    operator_name: str
+    device_id: int
+    tracking_prefix: str
+    enrolled: bool
+    central_url: str
+    language: str
+    paper: PaperSize
+
+
+@dataclass(frozen=True)
+class ComplaintRecord:
+    id: int
+    uuid: str
+    tracking_id: str
+    secret: str
+    qr_payload: str
+    type: ComplaintType
+    category: str
+    title: str
+    description: str
+    location: str
+    occurred_at: datetime | None
+    reporter_name: str
+    phone: str
+    email: str
+    anonymous: bool
+    confidential: bool
+    post_code: str
+    post_name: str
+    operator_name: str
+    created_at: datetime
+    sync_state: str
+    central_status: str | None
+
+    @property
+    def tracking_display(self) -> str:
+        return tracking.display(self.tracking_id)
+
+
+@dataclass(frozen=True)
+class ComplaintQuery:
+    """Filters of the complaint list; empty fields filter nothing."""
+
+    text: str = ""
+    category: str = ""
+    date_from: date | None = None
+    date_to: date | None = None  # inclusive, in the desk's local time

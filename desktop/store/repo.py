@@ -1,0 +1,407 @@
+"""The desk's storage API. Every method opens its own short session and returns plain data,
+so callers on any thread never hold ORM objects."""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, TypeVar
+
+from sqlalchemy import Engine, Select, func, insert, or_, select, text, update
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql.elements import ColumnElement
+
+from desktop import tracking
+from desktop.catalog import Catalog, default_catalog
+from desktop.domain import ComplaintInput, ComplaintType, PaperSize, SyncState
+from desktop.paths import Profile
+from desktop.settings import (
+    CENTRAL_URL,
+    DEVICE_ID,
+    LANGUAGE,
+    OPERATOR_ID,
+    PAPER,
+    POST_ID,
+    Option,
+)
+from desktop.store.db import open_database
+from desktop.store.models import Complaint, Device, Draft, Operator, Post, Setting
+from desktop.store.records import ComplaintQuery, ComplaintRecord, DeskContext
+
+log = logging.getLogger("posko.db")
+T = TypeVar("T")
+
+
+class NotSetUp(RuntimeError):
+    """The desk has no post, operator and device yet: run the first-run setup."""
+
+
+def local_day_bounds(day: date) -> tuple[datetime, datetime]:
+    """The UTC instants where ``day`` (the desk's local calendar day) starts and ends."""
+    start = datetime.combine(day, time.min).astimezone()
+    return start.astimezone(UTC), (start + timedelta(days=1)).astimezone(UTC)
+
+
+class Store:
+    def __init__(self, engine: Engine, catalog: Catalog | None = None) -> None:
+        self.engine = engine
+        self.catalog = catalog or default_catalog()
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @classmethod
+    def open(cls, profile: Profile, catalog: Catalog | None = None) -> Store:
+        profile.ensure()
+        return cls(open_database(profile.database, profile.backups), catalog)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        with self._sessions.begin() as session:
+            yield session
+
+    # -- settings ---------------------------------------------------------------------------
+    def get(self, option: Option[T]) -> T:
+        with self.session() as s:
+            row = s.get(Setting, option.key)
+            return option.parse(row.value if row else None)
+
+    def set(self, option: Option[T], value: T) -> None:
+        with self.session() as s:
+            s.merge(Setting(key=option.key, value=option.dump(value)))
+
+    def _settings(self, s: Session) -> dict[str, str]:
+        return {row.key: row.value for row in s.scalars(select(Setting))}
+
+    # -- first run ----------------------------------------------------------------------------
+    def context(self) -> DeskContext | None:
+        with self.session() as s:
+            values = self._settings(s)
+            post = s.get(Post, POST_ID.parse(values.get(POST_ID.key)))
+            operator = s.get(Operator, OPERATOR_ID.parse(values.get(OPERATOR_ID.key)))
+            device = s.get(Device, DEVICE_ID.parse(values.get(DEVICE_ID.key)))
+            if post is None or operator is None or device is None:
+                return None
+            return DeskContext(
+                post_id=post.id,
+                post_code=post.code,
+                post_name=post.name,
+                operator_id=operator.id,
+                operator_name=operator.name,
+                device_id=device.id,
+                tracking_prefix=device.tracking_prefix,
+                enrolled=device.enrolled,
+                central_url=CENTRAL_URL.parse(values.get(CENTRAL_URL.key)),
+                language=LANGUAGE.parse(values.get(LANGUAGE.key)),
+                paper=PaperSize(PAPER.parse(values.get(PAPER.key))),
+            )
+
+    def require_context(self) -> DeskContext:
+        context = self.context()
+        if context is None:
+            raise NotSetUp("the desk is not set up")
+        return context
+
+    def setup(
+        self,
+        *,
+        post_code: str,
+        post_name: str,
+        operator: str,
+        central_url: str = "",
+        language: str | None = None,
+        paper: PaperSize | None = None,
+    ) -> DeskContext:
+        """Record (or change) this desk's post and operator; the device is made once."""
+        with self.session() as s:
+            post = s.scalar(select(Post).where(Post.code == post_code))
+            if post is None:
+                post = Post(code=post_code, name=post_name.strip())
+                s.add(post)
+            else:
+                post.name = post_name.strip()
+            s.flush()
+            op = s.scalar(
+                select(Operator).where(
+                    Operator.post_id == post.id, Operator.name == operator.strip()
+                )
+            )
+            if op is None:
+                op = Operator(name=operator.strip(), post_id=post.id)
+                s.add(op)
+            values = self._settings(s)
+            device = s.get(Device, DEVICE_ID.parse(values.get(DEVICE_ID.key)))
+            if device is None:
+                device = Device(
+                    uuid=str(uuid.uuid4()),
+                    tracking_prefix=tracking.provisional_prefix(),
+                    enrolled=False,
+                    next_sequence=1,
+                )
+                s.add(device)
+            s.flush()
+            updates: list[tuple[Option[Any], Any]] = [
+                (POST_ID, post.id),
+                (OPERATOR_ID, op.id),
+                (DEVICE_ID, device.id),
+                (CENTRAL_URL, central_url.strip().rstrip("/")),
+            ]
+            if language is not None:
+                updates.append((LANGUAGE, language))
+            if paper is not None:
+                updates.append((PAPER, paper.value))
+            for option, value in updates:
+                s.merge(Setting(key=option.key, value=option.dump(value)))
+        return self.require_context()
+
+    # -- complaints ---------------------------------------------------------------------------
+    def save_complaint(
+        self, data: ComplaintInput, *, now: datetime | None = None
+    ) -> ComplaintRecord:
+        """Validate and store ``data`` with a new tracking ID, in one durable transaction."""
+        moment = now or datetime.now(UTC)
+        clean = data.validated(self.catalog, moment)
+        context = self.require_context()
+        with self.session() as s:
+            # One atomic statement allocates the sequence, even with two desk processes.
+            allocated = s.execute(
+                update(Device)
+                .where(Device.id == context.device_id)
+                .values(next_sequence=Device.next_sequence + 1)
+                .returning(Device.next_sequence, Device.tracking_prefix)
+            ).one()
+            sequence, prefix = allocated[0] - 1, allocated[1]
+            tid = tracking.TrackingId.make(prefix, sequence).compact
+            secret = tracking.new_secret()
+            qr = (
+                tracking.tracking_url(context.central_url, tid, secret)
+                if context.central_url
+                else tid
+            )
+            row = Complaint(
+                uuid=str(uuid.uuid4()),
+                tracking_id=tid,
+                secret=secret,
+                qr_payload=qr,
+                type=ComplaintType(str(clean.type)).value,
+                category=clean.category,
+                category_suggested=clean.category_suggested,
+                title=clean.title,
+                description=clean.description,
+                location=clean.location,
+                occurred_at=clean.occurred_at,
+                reporter_name=clean.reporter_name,
+                phone=clean.phone,
+                email=clean.email,
+                anonymous=clean.anonymous,
+                confidential=clean.confidential,
+                post_id=context.post_id,
+                operator_id=context.operator_id,
+                device_id=context.device_id,
+                created_at=moment,
+                updated_at=moment,
+                sync_state=SyncState.PENDING.value,
+            )
+            s.add(row)
+            s.flush()
+            record = self._record(row, context.post_code, context.post_name, context.operator_name)
+        log.info("saved complaint %s", record.tracking_id)
+        return record
+
+    def save_many(
+        self, items: Iterable[tuple[ComplaintInput, datetime]], *, now: datetime | None = None
+    ) -> int:
+        """Validate and store many complaints in one transaction (demo data, imports).
+
+        Everything is validated before anything is written: one bad item stores nothing.
+        """
+        moment = now or datetime.now(UTC)
+        context = self.require_context()
+        cleaned = [(item.validated(self.catalog, moment), created) for item, created in items]
+        if not cleaned:
+            return 0
+        with self.session() as s:
+            allocated = s.execute(
+                update(Device)
+                .where(Device.id == context.device_id)
+                .values(next_sequence=Device.next_sequence + len(cleaned))
+                .returning(Device.next_sequence, Device.tracking_prefix)
+            ).one()
+            first, prefix = allocated[0] - len(cleaned), allocated[1]
+            rows = []
+            for offset, (clean, created) in enumerate(cleaned):
+                tid = tracking.TrackingId.make(prefix, first + offset).compact
+                secret = tracking.new_secret()
+                rows.append(
+                    {
+                        "uuid": str(uuid.uuid4()),
+                        "tracking_id": tid,
+                        "secret": secret,
+                        "qr_payload": tracking.tracking_url(context.central_url, tid, secret)
+                        if context.central_url
+                        else tid,
+                        "type": ComplaintType(str(clean.type)).value,
+                        "category": clean.category,
+                        "category_suggested": clean.category_suggested,
+                        "title": clean.title,
+                        "description": clean.description,
+                        "location": clean.location,
+                        "occurred_at": clean.occurred_at,
+                        "reporter_name": clean.reporter_name,
+                        "phone": clean.phone,
+                        "email": clean.email,
+                        "anonymous": clean.anonymous,
+                        "confidential": clean.confidential,
+                        "post_id": context.post_id,
+                        "operator_id": context.operator_id,
+                        "device_id": context.device_id,
+                        "created_at": created,
+                        "updated_at": created,
+                        "sync_state": SyncState.PENDING.value,
+                        "sync_attempts": 0,
+                    }
+                )
+            s.execute(insert(Complaint), rows)
+        log.info("saved %d complaints in one batch", len(rows))
+        return len(rows)
+
+    @staticmethod
+    def _record(row: Complaint, post_code: str, post_name: str, operator: str) -> ComplaintRecord:
+        return ComplaintRecord(
+            id=row.id,
+            uuid=row.uuid,
+            tracking_id=row.tracking_id,
+            secret=row.secret,
+            qr_payload=row.qr_payload,
+            type=ComplaintType(row.type),
+            category=row.category,
+            title=row.title,
+            description=row.description,
+            location=row.location,
+            occurred_at=row.occurred_at,
+            reporter_name=row.reporter_name,
+            phone=row.phone,
+            email=row.email,
+            anonymous=row.anonymous,
+            confidential=row.confidential,
+            post_code=post_code,
+            post_name=post_name,
+            operator_name=operator,
+            created_at=row.created_at,
+            sync_state=row.sync_state,
+            central_status=row.central_status,
+        )
+
+    def _select(self) -> Any:  # Select's generic form differs between SQLAlchemy 2.0 and 2.1
+        return (
+            select(Complaint, Post.code, Post.name, Operator.name)
+            .join(Post, Complaint.post_id == Post.id)
+            .join(Operator, Complaint.operator_id == Operator.id)
+        )
+
+    def complaint(self, tracking_id: str) -> ComplaintRecord | None:
+        """The complaint with this ID, typed in any accepted form (dashes, lower case)."""
+        compact = tracking.normalize(tracking_id)
+        with self.session() as s:
+            row = s.execute(self._select().where(Complaint.tracking_id == compact)).first()
+            return self._record(row[0], row[1], row[2], row[3]) if row else None
+
+    @staticmethod
+    def _filtered(statement: Select[Any], query: ComplaintQuery) -> Select[Any]:
+        needle = query.text.strip()
+        if needle:
+            pattern = (
+                "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            )
+            compact = tracking.normalize(needle)
+            conditions: list[ColumnElement[bool]] = [
+                Complaint.reporter_name.ilike(pattern, escape="\\"),
+                Complaint.title.ilike(pattern, escape="\\"),
+                Complaint.location.ilike(pattern, escape="\\"),
+            ]
+            if compact:
+                conditions.append(Complaint.tracking_id.startswith(compact, autoescape=True))
+            digits = "".join(ch for ch in needle if ch.isdigit())
+            if len(digits) >= 4:
+                conditions.append(Complaint.phone.contains(digits.lstrip("0"), autoescape=True))
+            statement = statement.where(or_(*conditions))
+        if query.category:
+            statement = statement.where(Complaint.category == query.category)
+        if query.date_from:
+            statement = statement.where(
+                Complaint.created_at >= local_day_bounds(query.date_from)[0]
+            )
+        if query.date_to:
+            statement = statement.where(Complaint.created_at < local_day_bounds(query.date_to)[1])
+        return statement
+
+    def search(
+        self, query: ComplaintQuery, *, offset: int = 0, limit: int = 200
+    ) -> list[ComplaintRecord]:
+        statement = (
+            self._filtered(self._select(), query)
+            .order_by(Complaint.created_at.desc(), Complaint.id.desc())
+            .offset(offset)
+            .limit(limit)
+        )
+        with self.session() as s:
+            return [self._record(r[0], r[1], r[2], r[3]) for r in s.execute(statement)]
+
+    def count(self, query: ComplaintQuery) -> int:
+        statement = self._filtered(select(func.count(Complaint.id)), query)
+        with self.session() as s:
+            return int(s.scalar(statement) or 0)
+
+    def queue_count(self) -> int:
+        """Records not yet confirmed by the central system."""
+        with self.session() as s:
+            return int(
+                s.scalar(
+                    select(func.count(Complaint.id)).where(
+                        Complaint.sync_state != SyncState.SENT.value
+                    )
+                )
+                or 0
+            )
+
+    # -- drafts -------------------------------------------------------------------------------
+    def save_draft(self, form: str, content: dict[str, Any]) -> None:
+        with self.session() as s:
+            s.merge(
+                Draft(
+                    form=form,
+                    content=json.dumps(content, ensure_ascii=False),
+                    updated_at=datetime.now(UTC),
+                )
+            )
+
+    def load_draft(self, form: str) -> dict[str, Any] | None:
+        with self.session() as s:
+            draft = s.get(Draft, form)
+            if draft is None:
+                return None
+            try:
+                content = json.loads(draft.content)
+            except ValueError:
+                log.warning("draft %s is unreadable; keeping it in the database", form)
+                return None
+            return content if isinstance(content, dict) else None
+
+    def clear_draft(self, form: str) -> None:
+        with self.session() as s:
+            draft = s.get(Draft, form)
+            if draft is not None:
+                s.delete(draft)
+
+    def integrity_check(self) -> str:
+        with self.engine.connect() as conn:
+            return str(conn.execute(text("PRAGMA integrity_check")).scalar())
+
+    def categories_in_use(self) -> Sequence[str]:
+        with self.session() as s:
+            return list(s.scalars(select(Complaint.category).distinct()))

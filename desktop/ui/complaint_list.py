@@ -1,0 +1,338 @@
+"""The complaint list: a lazily paged model over the store, filters, a detail pane, reprint."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QDate,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.catalog import Catalog
+from desktop.i18n import N_, _
+from desktop.store.records import ComplaintQuery, ComplaintRecord
+from desktop.store.repo import Store
+
+PAGE = 200
+ModelIndex = QModelIndex | QPersistentModelIndex
+
+SYNC_LABELS = {
+    "pending": N_("Waiting to send"),
+    "sending": N_("Sending"),
+    "sent": N_("Sent"),
+    "needs_attention": N_("Needs attention"),
+}
+
+
+def local_text(record: ComplaintRecord) -> str:
+    return record.created_at.astimezone().strftime("%d-%m-%Y %H:%M")
+
+
+class ComplaintTableModel(QAbstractTableModel):
+    """Rows fetched a page at a time and cached, so 100,000 reports open instantly."""
+
+    COLUMNS = (
+        N_("Tracking number"),
+        N_("Recorded"),
+        N_("Type"),
+        N_("Category"),
+        N_("Title"),
+        N_("Reporter"),
+        N_("Sync"),
+    )
+
+    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.query = ComplaintQuery()
+        self._count = store.count(self.query)
+        self._pages: dict[int, list[ComplaintRecord]] = {}
+
+    def set_query(self, query: ComplaintQuery) -> None:
+        self.beginResetModel()
+        self.query = query
+        self._pages.clear()
+        self._count = self.store.count(query)
+        self.endResetModel()
+
+    def refresh(self) -> None:
+        self.set_query(self.query)
+
+    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else self._count
+
+    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def record(self, row: int) -> ComplaintRecord | None:
+        if not 0 <= row < self._count:
+            return None
+        page_number = row // PAGE
+        page = self._pages.get(page_number)
+        if page is None:
+            page = self.store.search(self.query, offset=page_number * PAGE, limit=PAGE)
+            if len(self._pages) > 50:
+                self._pages.clear()
+            self._pages[page_number] = page
+        offset = row % PAGE
+        return page[offset] if offset < len(page) else None
+
+    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        record = self.record(index.row())
+        if record is None:
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(record, index.column(), self.store.catalog)
+        if role == Qt.ItemDataRole.UserRole:
+            return record.tracking_id
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() == 4:
+            return record.title
+        return None
+
+    @staticmethod
+    def _display(record: ComplaintRecord, column: int, catalog: Catalog) -> str:
+        if column == 0:
+            return record.tracking_display
+        if column == 1:
+            return local_text(record)
+        if column == 2:
+            return record.type.label()
+        if column == 3:
+            category = catalog.get(record.category)
+            return category.name() if category else record.category
+        if column == 4:
+            return record.title
+        if column == 5:
+            name = record.reporter_name or "—"
+            return f"{name} ({_('anonymous')})" if record.anonymous else name
+        return _(SYNC_LABELS.get(record.sync_state, record.sync_state))
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.COLUMNS):
+            return _(self.COLUMNS[section])
+        if orientation == Qt.Orientation.Vertical:
+            return section + 1
+        return None
+
+
+class ComplaintDetail(QGroupBox):
+    """Everything about one report, as plain text (never interpreted as HTML)."""
+
+    FIELDS = (
+        ("tracking", N_("Tracking number")),
+        ("recorded", N_("Recorded")),
+        ("type", N_("Type")),
+        ("category", N_("Category")),
+        ("title", N_("Title")),
+        ("description", N_("Description")),
+        ("location", N_("Where")),
+        ("occurred", N_("When")),
+        ("reporter", N_("Reporter")),
+        ("phone", N_("Phone")),
+        ("email", N_("E-mail")),
+        ("flags", N_("Flags")),
+        ("operator", N_("Recorded by")),
+        ("sync", N_("Sync")),
+        ("status", N_("Central status")),
+    )
+
+    def __init__(self, catalog: Catalog, parent: QWidget | None = None) -> None:
+        super().__init__(_("Details"), parent)
+        self.catalog = catalog
+        form = QFormLayout(self)
+        self.labels: dict[str, QLabel] = {}
+        for key, title in self.FIELDS:
+            label = QLabel()
+            label.setObjectName(f"detail_{key}")
+            label.setTextFormat(Qt.TextFormat.PlainText)
+            label.setWordWrap(True)
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            self.labels[key] = label
+            form.addRow(_(title), label)
+        self.reprint = QPushButton(_("&Reprint receipt"))
+        self.reprint.setObjectName("reprint")
+        self.reprint.setEnabled(False)
+        form.addRow(self.reprint)
+
+    def show_record(self, record: ComplaintRecord | None) -> None:
+        self.reprint.setEnabled(record is not None)
+        if record is None:
+            for label in self.labels.values():
+                label.clear()
+            return
+        category = self.catalog.get(record.category)
+        flags = [_("anonymous")] if record.anonymous else []
+        if record.confidential:
+            flags.append(_("confidential"))
+        values = {
+            "tracking": record.tracking_display,
+            "recorded": local_text(record),
+            "type": record.type.label(),
+            "category": category.name() if category else record.category,
+            "title": record.title,
+            "description": record.description,
+            "location": record.location or "—",
+            "occurred": record.occurred_at.astimezone().strftime("%d-%m-%Y %H:%M")
+            if record.occurred_at
+            else "—",
+            "reporter": record.reporter_name or "—",
+            "phone": record.phone or "—",
+            "email": record.email or "—",
+            "flags": ", ".join(flags) or "—",
+            "operator": f"{record.operator_name} · {record.post_name}",
+            "sync": _(SYNC_LABELS.get(record.sync_state, record.sync_state)),
+            "status": record.central_status or _("not known yet"),
+        }
+        for key, value in values.items():
+            self.labels[key].setText(value)
+
+
+class ComplaintList(QWidget):
+    """Signals: ``reprintRequested(ComplaintRecord)``."""
+
+    reprintRequested = Signal(object)
+
+    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.model = ComplaintTableModel(store, self)
+        self.search = QLineEdit()
+        self.search.setObjectName("search")
+        self.search.setPlaceholderText(_("Search: tracking number, name, phone, title, place"))
+        self.search.setClearButtonEnabled(True)
+        self.category = QComboBox()
+        self.category.setObjectName("filter_category")
+        self.category.addItem(_("All categories"), "")
+        for cat in store.catalog.categories:
+            self.category.addItem(cat.name(), cat.code)
+        self.use_dates = QCheckBox(_("From"))
+        self.use_dates.setObjectName("use_dates")
+        today = QDate.currentDate()
+        self.date_from = QDateEdit(today.addDays(-7))
+        self.date_from.setObjectName("date_from")
+        self.date_to = QDateEdit(today)
+        self.date_to.setObjectName("date_to")
+        for edit in (self.date_from, self.date_to):
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("dd-MM-yyyy")
+            edit.setEnabled(False)
+        self.use_dates.toggled.connect(self.date_from.setEnabled)
+        self.use_dates.toggled.connect(self.date_to.setEnabled)
+        self.count = QLabel()
+        self.count.setObjectName("result_count")
+        filters = QHBoxLayout()
+        filters.addWidget(self.search, 3)
+        filters.addWidget(self.category, 2)
+        filters.addWidget(self.use_dates)
+        filters.addWidget(self.date_from)
+        filters.addWidget(QLabel(_("to")))
+        filters.addWidget(self.date_to)
+        filters.addWidget(self.count)
+
+        self.table = QTableView()
+        self.table.setObjectName("complaint_table")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().hide()
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        for column, width in ((0, 110), (1, 120), (2, 150), (3, 170), (5, 150), (6, 120)):
+            self.table.setColumnWidth(column, width)
+        self.detail = ComplaintDetail(store.catalog)
+        splitter = QSplitter()
+        splitter.addWidget(self.table)
+        splitter.addWidget(self.detail)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        layout = QVBoxLayout(self)
+        layout.addLayout(filters)
+        layout.addWidget(splitter, 1)
+
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(200)
+        self._debounce.timeout.connect(self.apply_filters)
+        self.search.textChanged.connect(self._debounce.start)
+        self.category.currentIndexChanged.connect(self.apply_filters)
+        self.use_dates.toggled.connect(self.apply_filters)
+        self.date_from.dateChanged.connect(self.apply_filters)
+        self.date_to.dateChanged.connect(self.apply_filters)
+        self.table.selectionModel().currentRowChanged.connect(self._current_changed)
+        self.table.doubleClicked.connect(lambda _index: self._reprint())
+        self.detail.reprint.clicked.connect(self._reprint)
+        self._update_count()
+
+    def query(self) -> ComplaintQuery:
+        date_from: date | None = None
+        date_to: date | None = None
+        if self.use_dates.isChecked():
+            start, end = self.date_from.date(), self.date_to.date()
+            date_from = date(start.year(), start.month(), start.day())
+            date_to = date(end.year(), end.month(), end.day())
+        return ComplaintQuery(
+            text=self.search.text(),
+            category=str(self.category.currentData() or ""),
+            date_from=date_from,
+            date_to=date_to,
+        )
+
+    def apply_filters(self) -> None:
+        self._debounce.stop()
+        self.model.set_query(self.query())
+        self.detail.show_record(None)
+        self._update_count()
+        if self.model.rowCount() == 1:
+            self.table.selectRow(0)
+
+    def refresh(self) -> None:
+        self.model.refresh()
+        self._update_count()
+
+    def _update_count(self) -> None:
+        self.count.setText(_("{n} reports").format(n=self.model.rowCount()))
+
+    def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        self.detail.show_record(self.model.record(current.row()) if current.isValid() else None)
+
+    def selected(self) -> ComplaintRecord | None:
+        index = self.table.currentIndex()
+        return self.model.record(index.row()) if index.isValid() else None
+
+    def _reprint(self) -> None:
+        record = self.selected()
+        if record is not None:
+            self.reprintRequested.emit(record)

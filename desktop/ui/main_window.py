@@ -1,0 +1,241 @@
+"""The main window only arranges the sections; each section is its own widget."""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QMainWindow,
+    QMessageBox,
+    QStackedWidget,
+    QTabWidget,
+    QWidget,
+)
+
+from desktop import __version__
+from desktop.i18n import LANGUAGES, _, current_language
+from desktop.paths import Profile
+from desktop.printing.render import PrintError, render_pdf
+from desktop.receipt import build_receipt
+from desktop.store.records import ComplaintRecord
+from desktop.store.repo import Store
+from desktop.ui.complaint_form import ComplaintForm
+from desktop.ui.complaint_list import ComplaintList
+from desktop.ui.receipt_dialog import ReceiptDialog
+from desktop.ui.sections import UpcomingSection
+
+log = logging.getLogger("posko.ui")
+
+
+class MainWindow(QMainWindow):
+    """Signals: ``languageRequested(str)`` when the operator picks another language;
+    ``receiptReady(ComplaintRecord, str)`` with the PDF path after each save or reprint."""
+
+    languageRequested = Signal(str)
+    receiptReady = Signal(object, str)
+
+    def __init__(self, store: Store, profile: Profile, *, show_receipt_dialog: bool = True) -> None:
+        super().__init__()
+        self.store = store
+        self.profile = profile
+        self.show_receipt_dialog = show_receipt_dialog
+        self.context = store.require_context()
+        self.setWindowTitle(
+            _("Posko — {post}").format(post=f"{self.context.post_name} ({self.context.post_code})")
+        )
+        self.resize(1180, 760)
+
+        self.form = ComplaintForm(store)
+        self.list = ComplaintList(store)
+        self.complaints = QTabWidget()
+        self.complaints.setObjectName("complaint_tabs")
+        self.complaints.addTab(self.form, _("New report"))
+        self.complaints.addTab(self.list, _("Report list"))
+
+        self.nav = QListWidget()
+        self.nav.setObjectName("sections")
+        self.nav.setFixedWidth(170)
+        self.stack = QStackedWidget()
+        sections: list[tuple[str, QWidget]] = [
+            (_("Complaints"), self.complaints),
+            (
+                _("Survey"),
+                UpcomingSection(
+                    _("Satisfaction survey (SKM)"),
+                    _(
+                        "The public satisfaction survey on the route's services will be run here, "
+                        "at the desk or on a self-service screen."
+                    ),
+                ),
+            ),
+            (
+                _("Outreach"),
+                UpcomingSection(
+                    _("Outreach"),
+                    _(
+                        "Counts of people reached and merchandise handed out "
+                        "(t-shirts, stickers, caps) will be kept here."
+                    ),
+                ),
+            ),
+            (
+                _("Statistics"),
+                UpcomingSection(
+                    _("Statistics"),
+                    _(
+                        "Outreach statistics per post, day, category and agency "
+                        "will be exported here."
+                    ),
+                ),
+            ),
+            (
+                _("Synchronisation"),
+                UpcomingSection(
+                    _("Synchronisation"),
+                    _(
+                        "Reports are kept safely on this laptop. Sending them to the "
+                        "central system when a connection is available will be set up here."
+                    ),
+                ),
+            ),
+        ]
+        for index, (title, widget) in enumerate(sections, start=1):
+            self.nav.addItem(title)
+            self.stack.addWidget(widget)
+            action = QAction(self)
+            action.setShortcut(QKeySequence(f"Alt+{index}"))
+            action.triggered.connect(lambda _c=False, i=index - 1: self.nav.setCurrentRow(i))
+            self.addAction(action)
+        self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
+        self.nav.setCurrentRow(0)
+        central = QWidget()
+        row = QHBoxLayout(central)
+        row.addWidget(self.nav)
+        row.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+
+        self._build_menus()
+        self.queue_label = QLabel()
+        self.queue_label.setObjectName("queue_count")
+        self.post_label = QLabel(
+            _("{post} · operator {operator}").format(
+                post=self.context.post_name, operator=self.context.operator_name
+            )
+        )
+        self.statusBar().addPermanentWidget(self.post_label)
+        self.statusBar().addPermanentWidget(self.queue_label)
+        # Coalesce refreshes: many saves in a row cause one list reload.
+        self._refresh = QTimer(self)
+        self._refresh.setSingleShot(True)
+        self._refresh.setInterval(150)
+        self._refresh.timeout.connect(self.refresh)
+        self.refresh_queue()
+
+        self.form.saved.connect(self._on_saved)
+        self.list.reprintRequested.connect(self.show_receipt)
+        self.form.title.setFocus()
+
+    def _build_menus(self) -> None:
+        menu = self.menuBar()
+        file_menu = menu.addMenu(_("&File"))
+        new_report = file_menu.addAction(_("&New report"))
+        new_report.setShortcut(QKeySequence("Ctrl+N"))
+        new_report.triggered.connect(self.go_to_form)
+        find = file_menu.addAction(_("&Find report"))
+        find.setShortcut(QKeySequence("Ctrl+F"))
+        find.triggered.connect(self.go_to_list)
+        file_menu.addSeparator()
+        quit_action = file_menu.addAction(_("&Quit"))
+        quit_action.setShortcut(QKeySequence("Ctrl+Q"))
+        quit_action.triggered.connect(self.close)
+        settings = menu.addMenu(_("&Settings"))
+        setup = settings.addAction(_("&Post, operator and printer…"))
+        setup.triggered.connect(self.edit_setup)
+        language_menu = settings.addMenu(_("&Language"))
+        group = QActionGroup(self)
+        for code, name in LANGUAGES.items():
+            action = language_menu.addAction(name)
+            action.setCheckable(True)
+            action.setChecked(code == current_language())
+            action.setObjectName(f"language_{code}")
+            group.addAction(action)
+            action.triggered.connect(lambda _c=False, c=code: self.languageRequested.emit(c))
+        help_menu = menu.addMenu(_("&Help"))
+        about = help_menu.addAction(_("&About Posko"))
+        about.triggered.connect(self.about)
+
+    # -- actions --------------------------------------------------------------------------------
+    def go_to_form(self) -> None:
+        self.nav.setCurrentRow(0)
+        self.complaints.setCurrentWidget(self.form)
+        self.form.title.setFocus()
+
+    def go_to_list(self) -> None:
+        self.nav.setCurrentRow(0)
+        self.complaints.setCurrentWidget(self.list)
+        self.list.search.setFocus()
+        self.list.search.selectAll()
+
+    def edit_setup(self) -> None:
+        from desktop.ui.setup_dialog import SetupDialog
+
+        dialog = SetupDialog(self.store, self)
+        if dialog.exec() and dialog.context is not None:
+            self.context = dialog.context
+            if dialog.context.language != current_language():
+                self.languageRequested.emit(dialog.context.language)
+
+    def about(self) -> None:
+        QMessageBox.about(
+            self,
+            _("About Posko"),
+            _(
+                "Posko {version}\nThe complaint desk for mudik outreach posts, feeding "
+                "SP4N-LAPOR!.\nProfile: {path}"
+            ).format(version=__version__, path=self.profile.root),
+        )
+
+    def refresh_queue(self) -> None:
+        self.queue_label.setText(_("Waiting to send: {n}").format(n=self.store.queue_count()))
+
+    def refresh(self) -> None:
+        self.list.refresh()
+        self.refresh_queue()
+
+    def _on_saved(self, record: ComplaintRecord) -> None:
+        self.statusBar().showMessage(
+            _("Report {tracking_id} saved.").format(tracking_id=record.tracking_display), 8000
+        )
+        self.refresh_queue()
+        self._refresh.start()
+        self.show_receipt(record)
+
+    def show_receipt(self, record: ComplaintRecord) -> None:
+        """Write the receipt PDF into the profile (always), then offer to print it."""
+        content = build_receipt(record, self.context, self.store.catalog)
+        target = self.profile.receipts / f"{record.tracking_id}.pdf"
+        try:
+            render_pdf(content, self.context.paper, target)
+        except PrintError as exc:
+            log.error("receipt PDF for %s failed: %s", record.tracking_id, exc)
+            QMessageBox.warning(
+                self,
+                _("Receipt not saved"),
+                _("The report is saved, but its receipt file could not be written: {error}").format(
+                    error=exc
+                ),
+            )
+        else:
+            self.receiptReady.emit(record, str(target))
+        if self.show_receipt_dialog:
+            ReceiptDialog(content, self.context.paper, self).exec()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.form.is_blank():
+            self.form.save_draft()
+        super().closeEvent(event)

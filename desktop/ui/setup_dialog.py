@@ -1,0 +1,112 @@
+"""First run: who and where this desk is. IT staff can do the same with ``posko setup``."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.domain import PaperSize, ValidationError, validate_setup
+from desktop.i18n import LANGUAGES, _, current_language
+from desktop.store.records import DeskContext
+from desktop.store.repo import Store
+from desktop.ui.widgets import FieldMessage, hint_label
+
+
+class SetupDialog(QDialog):
+    """Asks for post, operator, central URL, language and receipt paper; saves on OK."""
+
+    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.context: DeskContext | None = None
+        current = store.context()
+        self.setWindowTitle(_("Set up this desk"))
+        self.setMinimumWidth(480)
+        intro = QLabel(
+            _("Tell Posko where it is working. You can change this later from the Settings menu.")
+        )
+        intro.setWordWrap(True)
+        self.post_code = QLineEdit(current.post_code if current else "")
+        self.post_code.setObjectName("post_code")
+        self.post_code.setPlaceholderText(_("e.g. MRK-01"))
+        self.post_name = QLineEdit(current.post_name if current else "")
+        self.post_name.setObjectName("post_name")
+        self.post_name.setPlaceholderText(_("e.g. Posko Pelabuhan Merak"))
+        self.operator = QLineEdit(current.operator_name if current else "")
+        self.operator.setObjectName("operator")
+        self.central_url = QLineEdit(current.central_url if current else "")
+        self.central_url.setObjectName("central_url")
+        self.central_url.setPlaceholderText("https://")
+        self.language = QComboBox()
+        self.language.setObjectName("language")
+        for code, name in LANGUAGES.items():
+            self.language.addItem(name, code)
+        self.language.setCurrentIndex(
+            self.language.findData(current.language if current else current_language())
+        )
+        self.paper = QComboBox()
+        self.paper.setObjectName("paper")
+        for size in PaperSize:
+            self.paper.addItem(size.label(), size.value)
+        self.paper.setCurrentIndex(
+            self.paper.findData(current.paper.value if current else PaperSize.THERMAL_58.value)
+        )
+        self.messages = {
+            name: FieldMessage() for name in ("post_code", "post_name", "operator", "central_url")
+        }
+        form = QFormLayout()
+        form.addRow(_("&Post code"), self.post_code)
+        form.addRow("", self.messages["post_code"])
+        form.addRow(_("Post &name"), self.post_name)
+        form.addRow("", self.messages["post_name"])
+        form.addRow(_("&Operator"), self.operator)
+        form.addRow("", self.messages["operator"])
+        form.addRow(_("&Central system"), self.central_url)
+        form.addRow("", hint_label(_("Optional: the desk works fully without a connection.")))
+        form.addRow("", self.messages["central_url"])
+        form.addRow(_("&Language"), self.language)
+        form.addRow(_("Receipt &paper"), self.paper)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(_("Save"))
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Cancel"))
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+
+    def accept(self) -> None:
+        for message in self.messages.values():
+            message.show_message(None)
+        try:
+            code = validate_setup(
+                self.post_code.text(),
+                self.post_name.text(),
+                self.operator.text(),
+                self.central_url.text(),
+            )
+        except ValidationError as error:
+            for item in error.errors:
+                self.messages[item.field].show_message(item.message)
+            getattr(self, error.errors[0].field).setFocus()
+            return
+        self.context = self.store.setup(
+            post_code=code,
+            post_name=self.post_name.text(),
+            operator=self.operator.text(),
+            central_url=self.central_url.text(),
+            language=str(self.language.currentData()),
+            paper=PaperSize(str(self.paper.currentData())),
+        )
+        super().accept()

@@ -1,0 +1,52 @@
+import os
+
+# First thing: without a display, pytest-qt aborts (exit 134) unless Qt goes offscreen.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.pop("POSKO_DATA_DIR", None)
+os.environ.pop("POSKO_LANG", None)
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from desktop.i18n import set_language
+from desktop.paths import Profile
+from desktop.store.repo import Store
+
+GUI_FIXTURES = {"qtbot", "qapp", "qtmodeltester", "window", "form"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every Qt test ``gui`` so ``pytest -m 'not gui'`` runs the core alone."""
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        source = Path(str(item.fspath)).read_text(encoding="utf-8")
+        if fixtures & GUI_FIXTURES or "PySide6" in source:
+            item.add_marker(pytest.mark.gui)
+
+
+@pytest.fixture(autouse=True)
+def indonesian() -> Iterator[None]:
+    """Tests run in the default language, Indonesian, unless they switch."""
+    set_language("id")
+    yield
+    set_language("id")
+
+
+@pytest.fixture
+def profile(tmp_path: Path) -> Profile:
+    return Profile(tmp_path / "profile")
+
+
+@pytest.fixture
+def store(profile: Profile) -> Iterator[Store]:
+    store = Store.open(profile)
+    store.setup(
+        post_code="MRK",
+        post_name="Posko Pelabuhan Merak",
+        operator="Siti Rahmawati",
+        central_url="https://pelacakan.posko.test",
+    )
+    yield store
+    store.close()

@@ -1,0 +1,55 @@
+"""The core never imports Qt: the central server and the CLI reuse it, and its tests need
+no display. Checked in a fresh interpreter so nothing imported by other tests hides it."""
+
+from __future__ import annotations
+
+import pkgutil
+import subprocess
+import sys
+
+import desktop
+
+# Modules allowed to use Qt: widgets, receipt painting, and the wiring that starts the GUI.
+QT_MODULES = ("desktop.ui", "desktop.printing", "desktop.app")
+
+
+def core_modules() -> list[str]:
+    names = [
+        info.name
+        for info in pkgutil.walk_packages(desktop.__path__, "desktop.")
+        if not info.name.startswith(QT_MODULES)
+        and ".migrations" not in info.name
+        and info.name != "desktop.__main__"
+    ]
+    assert "desktop.store.repo" in names and "desktop.tracking" in names
+    return sorted(names)
+
+
+def test_core_imports_no_qt() -> None:
+    modules = core_modules()
+    code = (
+        "import importlib, sys\n"
+        f"for name in {modules!r}:\n"
+        "    importlib.import_module(name)\n"
+        "qt = sorted(m for m in sys.modules if m.startswith(('PySide6', 'shiboken6')))\n"
+        "print(','.join(qt))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "", f"core pulled in Qt: {result.stdout}"
+
+
+def test_widgets_live_only_in_ui() -> None:
+    """QtWidgets appears only under desktop/ui and in the GUI wiring."""
+    from pathlib import Path
+
+    root = Path(desktop.__file__).parent
+    offenders = [
+        str(path.relative_to(root))
+        for path in root.rglob("*.py")
+        if "QtWidgets" in path.read_text(encoding="utf-8")
+        and path.parent.name != "ui"
+        and path.name != "app.py"
+    ]
+    assert offenders == []

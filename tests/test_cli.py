@@ -1,0 +1,184 @@
+"""The ``posko`` command as IT staff use it: real processes, real profiles, Indonesian
+messages, non-zero exits on failure and no tracebacks for expected errors."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from desktop import __version__
+from desktop.paths import Profile
+from desktop.store.records import ComplaintQuery
+from desktop.store.repo import Store
+from tests.helpers import pdf_qr_codes, pdf_text
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def posko(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    full_env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(ROOT))
+    full_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "desktop", *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        cwd=ROOT,
+        timeout=120,
+    )
+
+
+def test_version() -> None:
+    result = posko("--version")
+    assert result.returncode == 0 and result.stdout.strip() == f"posko {__version__}"
+
+
+def test_console_script_is_installed() -> None:
+    script = Path(sys.executable).parent / "posko"
+    if not script.exists():
+        pytest.skip("not run from an installed environment (make test installs it)")
+    result = subprocess.run([str(script), "--version"], capture_output=True, text=True)
+    assert result.stdout.strip() == f"posko {__version__}"
+
+
+def test_help_is_indonesian_by_default_and_english_on_request() -> None:
+    assert "siapkan meja ini" in posko("--help").stdout
+    assert "prepare this desk" in posko("--lang", "en", "--help").stdout
+
+
+def test_setup_then_demo_data_then_receipt(tmp_path: Path) -> None:
+    data = tmp_path / "laptop-07"
+    result = posko(
+        "--data-dir",
+        str(data),
+        "setup",
+        "--post-code",
+        "cbn-1",
+        "--post-name",
+        "Posko Tol Cipali",
+        "--operator",
+        "Wahyu",
+        "--central-url",
+        "https://lacak.posko.test/",
+        "--paper",
+        "80mm",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Meja siap: posko Posko Tol Cipali (CBN-1)" in result.stdout
+
+    result = posko("--data-dir", str(data), "demo-data", "--complaints", "120", "--seed", "7")
+    assert result.returncode == 0, result.stderr
+    assert "120 pengaduan contoh" in result.stdout
+
+    store = Store.open(Profile(data))
+    records = store.search(ComplaintQuery(), limit=500)
+    store.close()
+    assert len(records) == 120
+    record = records[17]
+
+    pdf = tmp_path / "ulang.pdf"
+    result = posko(
+        "--data-dir", str(data), "receipt", record.tracking_display.lower(), "--pdf", str(pdf)
+    )
+    assert result.returncode == 0, result.stderr
+    assert pdf_qr_codes(pdf) == [record.qr_payload]
+    assert record.qr_payload.startswith("https://lacak.posko.test/t/")
+    assert record.tracking_display in pdf_text(pdf)
+
+
+def test_environment_variable_selects_the_profile(tmp_path: Path) -> None:
+    data = tmp_path / "from-env"
+    result = posko(
+        "setup",
+        "--post-code",
+        "SLO",
+        "--post-name",
+        "Posko Solo",
+        "--operator",
+        "Tri",
+        env={"POSKO_DATA_DIR": str(data)},
+    )
+    assert result.returncode == 0, result.stderr
+    assert (data / "posko.sqlite3").exists()
+
+
+def test_setup_errors_are_messages(tmp_path: Path) -> None:
+    result = posko(
+        "--data-dir",
+        str(tmp_path / "p"),
+        "setup",
+        "--post-code",
+        "a b",
+        "--post-name",
+        "P",
+        "--operator",
+        "O",
+        "--central-url",
+        "lapor.go.id",
+    )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "Kode posko hanya boleh berisi huruf" in result.stderr
+    assert "Alamat sistem pusat harus diawali https://" in result.stderr
+    assert not (tmp_path / "p" / "posko.sqlite3").exists()
+
+
+def test_receipt_errors(tmp_path: Path) -> None:
+    data = tmp_path / "p"
+    result = posko("--data-dir", str(data), "receipt", "AAA-AAA-AAA", "--pdf", "x.pdf")
+    assert result.returncode == 1 and "belum disiapkan" in result.stderr
+    posko(
+        "--data-dir",
+        str(data),
+        "setup",
+        "--post-code",
+        "X1",
+        "--post-name",
+        "Posko X",
+        "--operator",
+        "Op",
+    )
+    result = posko("--data-dir", str(data), "receipt", "not-an-id", "--pdf", "x.pdf")
+    assert result.returncode == 1 and "bukan nomor pelacakan yang valid" in result.stderr
+    result = posko("--data-dir", str(data), "receipt", "2K7-M22-3F2", "--pdf", "x.pdf")
+    assert result.returncode == 1 and "Tidak ada laporan 2K7-M22-3F2" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_demo_data_bounds(tmp_path: Path) -> None:
+    result = posko("--data-dir", str(tmp_path / "p"), "demo-data", "--complaints", "-5")
+    assert result.returncode == 1 and "antara 0 dan 2.000.000" in result.stderr
+
+
+def test_corrupt_database_is_a_message(tmp_path: Path) -> None:
+    data = tmp_path / "p"
+    data.mkdir()
+    (data / "posko.sqlite3").write_bytes(b"garbage" * 1000)
+    result = posko(
+        "--data-dir",
+        str(data),
+        "setup",
+        "--post-code",
+        "X1",
+        "--post-name",
+        "Posko X",
+        "--operator",
+        "Op",
+    )
+    assert result.returncode == 1
+    assert "Basis data tidak dapat dibuka" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_selftest() -> None:
+    result = posko("selftest")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "OK   basis data",
+        "OK   PDF tanda terima",
+        "OK   kode QR",
+        "Uji mandiri berhasil.",
+    ]

@@ -1,0 +1,125 @@
+"""Receipts rendered to real PDFs on every paper size, read back: the QR decodes to the
+stored tracking URL, the words are Indonesian, the roll is the roll's width."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import zxingcpp
+from PySide6.QtGui import QGuiApplication
+
+from desktop.domain import ComplaintInput, ComplaintType, PaperSize
+from desktop.i18n import set_language
+from desktop.printing.render import PrintError, render_image, render_pdf
+from desktop.receipt import build_receipt
+from desktop.store.repo import Store
+from tests.helpers import pdf_page_size_mm, pdf_qr_codes, pdf_text
+
+
+def saved(store: Store, **changes: object):  # type: ignore[no-untyped-def]
+    values: dict[str, object] = {
+        "type": ComplaintType.PENGADUAN,
+        "category": "PELABUHAN",
+        "title": "Antrean kapal di dermaga 3",
+        "description": "Antrean kendaraan ke kapal lebih dari 6 jam, tidak ada informasi.",
+        "reporter_name": "Dewi Lestari",
+        "phone": "0812-3456-7890",
+    }
+    values.update(changes)
+    return store.save_complaint(ComplaintInput(**values))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("paper", list(PaperSize))
+def test_receipt_pdf_qr_decodes_to_the_stored_url(
+    qapp: QGuiApplication, store: Store, tmp_path: Path, paper: PaperSize
+) -> None:
+    record = saved(store)
+    content = build_receipt(record, store.require_context(), store.catalog)
+    pdf = render_pdf(content, paper, tmp_path / f"{paper.value}.pdf")
+    assert pdf_qr_codes(pdf) == [record.qr_payload]
+    words = pdf_text(pdf)
+    for expected in (
+        record.tracking_display,
+        "Nomor pelacakan",
+        "Posko Pelabuhan Merak (MRK)",
+        "Pengaduan",
+        "Pelabuhan dan penyeberangan",
+        "Anonim",
+        "Rahasia",
+        "Langkah selanjutnya",
+        "3 hari kerja",
+        "1708",
+        "Siti Rahmawati",
+    ):
+        assert expected in words, expected
+    # No personal data on the receipt or in its QR.
+    for private in ("Dewi", "3456", record.description[:20]):
+        assert private not in words and private not in record.qr_payload
+
+
+def test_thermal_rolls_have_the_roll_width(
+    qapp: QGuiApplication, store: Store, tmp_path: Path
+) -> None:
+    content = build_receipt(saved(store), store.require_context(), store.catalog)
+    for paper, width in ((PaperSize.THERMAL_58, 58), (PaperSize.THERMAL_80, 80)):
+        w, h = pdf_page_size_mm(render_pdf(content, paper, tmp_path / f"{width}.pdf"))
+        assert w == pytest.approx(width, abs=0.5)
+        assert 100 < h < 300  # as long as the receipt, not an A4 sheet
+    w, h = pdf_page_size_mm(render_pdf(content, PaperSize.A6, tmp_path / "a6.pdf"))
+    assert (round(w), round(h)) == (105, 148)
+
+
+def test_english_receipt(qapp: QGuiApplication, store: Store, tmp_path: Path) -> None:
+    set_language("en")
+    content = build_receipt(saved(store), store.require_context(), store.catalog)
+    words = pdf_text(render_pdf(content, PaperSize.THERMAL_80, tmp_path / "en.pdf"))
+    assert "Tracking number" in words and "What happens next" in words
+
+
+def test_flags_and_types_are_printed(qapp: QGuiApplication, store: Store, tmp_path: Path) -> None:
+    record = saved(store, type=ComplaintType.INFORMASI, anonymous=True, confidential=True)
+    content = build_receipt(record, store.require_context(), store.catalog)
+    assert ("Anonim", "Ya") in content.facts and ("Rahasia", "Ya") in content.facts
+    words = pdf_text(render_pdf(content, PaperSize.A4, tmp_path / "a4.pdf"))
+    assert "Permintaan informasi" in words
+
+
+def test_image_rendering_matches_what_a_thermal_head_prints(
+    qapp: QGuiApplication, store: Store
+) -> None:
+    record = saved(store)
+    content = build_receipt(record, store.require_context(), store.catalog)
+    image = render_image(content, PaperSize.THERMAL_58)
+    assert image.width() == round(58 * 203 / 25.4)
+    assert [b.text for b in zxingcpp.read_barcodes(image)] == [record.qr_payload]
+
+
+def test_unwritable_target_is_a_print_error(
+    qapp: QGuiApplication, store: Store, tmp_path: Path
+) -> None:
+    content = build_receipt(saved(store), store.require_context(), store.catalog)
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    with pytest.raises(PrintError):
+        render_pdf(content, PaperSize.THERMAL_58, blocker / "receipt.pdf")
+
+
+def test_a_failed_write_never_replaces_a_good_receipt(
+    qapp: QGuiApplication, store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    content = build_receipt(saved(store), store.require_context(), store.catalog)
+    target = render_pdf(content, PaperSize.THERMAL_58, tmp_path / "r.pdf")
+    good = target.read_bytes()
+    assert good.startswith(b"%PDF")
+
+    def painter_fails(*_args: object) -> None:
+        raise PrintError("the printer or file could not be opened for painting")
+
+    # Fault injection: the painter fails half-way (as on a full disk).
+    monkeypatch.setattr("desktop.printing.render.paint_on", painter_fails)
+    with pytest.raises(PrintError):
+        render_pdf(content, PaperSize.THERMAL_58, target)
+    assert target.read_bytes() == good
+    assert sorted(p.name for p in tmp_path.glob("*.pdf")) == ["r.pdf"]
+    assert not list(tmp_path.glob(".receipt-*"))  # no temporary files left

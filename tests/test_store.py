@@ -1,0 +1,238 @@
+"""Storage on a real SQLite file: durability settings, tracking-ID allocation, search,
+drafts, and upgrades of a database file written by the first release."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import subprocess
+import sys
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from desktop import tracking
+from desktop.domain import ComplaintInput, ComplaintType, ValidationError
+from desktop.paths import Profile
+from desktop.store import db
+from desktop.store.records import ComplaintQuery
+from desktop.store.repo import NotSetUp, Store
+
+DATA = Path(__file__).parent / "data"
+
+
+def make(title: str = "Antrean gerbang tol", **changes: object) -> ComplaintInput:
+    values: dict[str, object] = {
+        "type": ComplaintType.PENGADUAN,
+        "category": "TOL",
+        "title": title,
+        "description": "Antrean panjang di gerbang tol, tidak ada petugas.",
+    }
+    values.update(changes)
+    return ComplaintInput(**values)  # type: ignore[arg-type]
+
+
+def test_database_is_wal_with_foreign_keys_and_full_sync(store: Store, profile: Profile) -> None:
+    with store.engine.connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert conn.execute(text("PRAGMA synchronous")).scalar() == 2  # FULL
+    assert profile.database.exists()
+
+
+def test_head_revision_matches_the_migration_scripts(tmp_path: Path) -> None:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(db.MIGRATIONS))
+    assert ScriptDirectory.from_config(config).get_heads() == [db.HEAD_REVISION]
+
+
+def test_migrations_match_the_models(tmp_path: Path) -> None:
+    """Autogenerate finds nothing to do: models and migration scripts agree."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from desktop.store.models import Base
+
+    engine = db.open_database(tmp_path / "x.sqlite3", tmp_path / "backups")
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diff == []
+
+
+def test_save_assigns_tracking_id_secret_and_qr(store: Store) -> None:
+    record = store.save_complaint(make(phone="0812 3456 7890"))
+    assert tracking.parse(record.tracking_id) == record.tracking_id
+    assert record.tracking_id.startswith(store.require_context().tracking_prefix)
+    assert len(record.tracking_id) == 12  # a never-enrolled desk: provisional prefix
+    assert record.qr_payload == (
+        f"https://pelacakan.posko.test/t/{record.tracking_id}?k={record.secret}"
+    )
+    assert record.phone == "+6281234567890"
+    assert record.sync_state == "pending"
+    assert store.complaint(record.tracking_display.lower()) == record
+
+
+def test_without_central_url_the_qr_carries_the_id(profile: Profile) -> None:
+    store = Store.open(profile)
+    store.setup(post_code="X1", post_name="Posko X", operator="Op")
+    record = store.save_complaint(make())
+    assert record.qr_payload == record.tracking_id
+    store.close()
+
+
+def test_invalid_input_stores_nothing(store: Store) -> None:
+    with pytest.raises(ValidationError):
+        store.save_complaint(make(title=""))
+    assert store.count(ComplaintQuery()) == 0
+
+
+def test_saving_needs_setup(profile: Profile) -> None:
+    store = Store.open(profile)
+    with pytest.raises(NotSetUp):
+        store.save_complaint(make())
+    store.close()
+
+
+def test_unusual_text_round_trips_verbatim(store: Store) -> None:
+    text_ = "<b>Tiket</b> 'mahal'; DROP TABLE complaints;-- 😡🙏 \"kutip\" \\ %_"
+    record = store.save_complaint(make(title=text_[:150], description=text_ + "\nbaris 2"))
+    again = store.complaint(record.tracking_id)
+    assert again is not None
+    assert again.description == text_ + "\nbaris 2"
+    assert store.search(ComplaintQuery(text="%_"))[0].id == record.id
+    assert store.search(ComplaintQuery(text="DROP TABLE"))[0].id == record.id
+
+
+def test_sequences_never_repeat_across_two_processes(profile: Profile, store: Store) -> None:
+    """Two desk processes on one profile (a second window, a CLI) never share an ID."""
+    script = (
+        "import sys\n"
+        "from desktop.paths import Profile\n"
+        "from desktop.store.repo import Store\n"
+        "from desktop.domain import ComplaintInput\n"
+        "s = Store.open(Profile(__import__('pathlib').Path(sys.argv[1])))\n"
+        "for i in range(40):\n"
+        "    s.save_complaint(ComplaintInput(type='aspirasi', category='LAINNYA',\n"
+        "        title='Aspirasi %d' % i, description='Tambah petugas di loket tiket.'))\n"
+    )
+    procs = [subprocess.Popen([sys.executable, "-c", script, str(profile.root)]) for _ in range(3)]
+    for i in range(40):
+        store.save_complaint(make(title=f"Antrean nomor {i}"))
+    assert [p.wait(timeout=120) for p in procs] == [0, 0, 0]
+    records = store.search(ComplaintQuery(), limit=1000)
+    assert len(records) == 160
+    assert len({r.tracking_id for r in records}) == 160
+    assert len({r.uuid for r in records}) == 160
+
+
+def test_search_filters(store: Store) -> None:
+    a = store.save_complaint(make("Pungli parkir", category="PUNGLI", reporter_name="Budi"))
+    b = store.save_complaint(make("SPBU antre", category="SPBU", phone="0813-1111-2222"))
+    old = store.save_complaint(
+        make("Tiket kereta", category="KERETA"), now=datetime.now(UTC) - timedelta(days=10)
+    )
+    assert store.count(ComplaintQuery()) == 3
+    assert [r.id for r in store.search(ComplaintQuery(text="budi"))] == [a.id]
+    assert [r.id for r in store.search(ComplaintQuery(text="0813 1111"))] == [b.id]
+    assert [r.id for r in store.search(ComplaintQuery(text=b.tracking_display))] == [b.id]
+    assert [r.id for r in store.search(ComplaintQuery(category="KERETA"))] == [old.id]
+    today = date.today()
+    recent = ComplaintQuery(date_from=today - timedelta(days=1), date_to=today)
+    assert {r.id for r in store.search(recent)} == {a.id, b.id}
+    assert store.count(ComplaintQuery(date_to=today - timedelta(days=5))) == 1
+    # newest first
+    assert [r.id for r in store.search(ComplaintQuery())] == [b.id, a.id, old.id]
+    assert store.queue_count() == 3
+
+
+def test_save_many_is_all_or_nothing(store: Store) -> None:
+    now = datetime.now(UTC)
+    with pytest.raises(ValidationError):
+        store.save_many([(make(), now), (make(title=""), now)])
+    assert store.count(ComplaintQuery()) == 0
+    assert store.save_many([(make(f"Laporan ke-{i}"), now) for i in range(50)]) == 50
+    single = store.save_complaint(make())
+    ids = [r.tracking_id for r in store.search(ComplaintQuery(), limit=100)]
+    assert len(set(ids)) == 51 and single.tracking_id in ids
+
+
+def test_drafts(store: Store) -> None:
+    assert store.load_draft("complaint") is None
+    store.save_draft("complaint", {"title": "Setengah diketik 😊"})
+    assert store.load_draft("complaint") == {"title": "Setengah diketik 😊"}
+    store.clear_draft("complaint")
+    assert store.load_draft("complaint") is None
+
+
+def test_setup_is_idempotent_and_keeps_the_device(store: Store) -> None:
+    first = store.require_context()
+    again = store.setup(post_code="MRK", post_name="Posko Merak Baru", operator="Andi")
+    assert again.device_id == first.device_id
+    assert again.tracking_prefix == first.tracking_prefix
+    assert again.post_id == first.post_id and again.post_name == "Posko Merak Baru"
+    assert again.operator_name == "Andi"
+
+
+def test_upgrade_from_the_first_release_keeps_every_row(tmp_path: Path) -> None:
+    profile = Profile(tmp_path / "old")
+    profile.ensure()
+    shutil.copy(DATA / "schema-0001.sqlite3", profile.database)
+    with sqlite3.connect(profile.database) as conn:
+        before = conn.execute("SELECT * FROM complaints ORDER BY id").fetchall()
+    assert len(before) == 3
+
+    store = Store.open(profile)
+    with store.engine.connect() as conn:
+        rows = conn.execute(text("SELECT * FROM complaints ORDER BY id")).mappings().all()
+        version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    assert version == db.HEAD_REVISION
+    assert len(rows) == 3
+    old_columns = [
+        c[1]
+        for c in sqlite3.connect(DATA / "schema-0001.sqlite3").execute(
+            "PRAGMA table_info(complaints)"
+        )
+    ]
+    for old, new in zip(before, rows, strict=True):
+        assert tuple(new[c] for c in old_columns) == old
+        assert new["sync_state"] == "pending"  # never sent: still queued
+        assert new["updated_at"] == new["created_at"]
+    backups = list(profile.backups.glob("*.sqlite3"))
+    assert len(backups) == 1 and "rev0001" in backups[0].name
+    with sqlite3.connect(backups[0]) as conn:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == ("0001",)
+        assert conn.execute("SELECT * FROM complaints ORDER BY id").fetchall() == before
+    # The upgraded database works: the old reports are found, new ones can be added.
+    record = store.complaint("kq7-mxa-322-246")
+    assert record is not None and record.description.endswith("😡")
+    store.setup(post_code="SMG", post_name="Posko Terminal Terboyo", operator="Agus Salim")
+    store.close()
+
+
+def test_second_open_does_not_back_up_again(store: Store, profile: Profile) -> None:
+    store.close()
+    Store.open(profile).close()
+    assert list(profile.backups.glob("*.sqlite3")) == []
+
+
+def test_a_newer_database_is_refused_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "new.sqlite3"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)")
+        conn.execute("INSERT INTO alembic_version VALUES ('9999')")
+    before = path.read_bytes()
+    with pytest.raises(db.DatabaseError, match="newer"):
+        db.open_database(path, tmp_path / "backups")
+    assert path.read_bytes() == before
+
+
+def test_a_corrupt_file_is_a_database_error(tmp_path: Path) -> None:
+    path = tmp_path / "junk.sqlite3"
+    path.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(db.DatabaseError):
+        db.open_database(path, tmp_path / "backups")

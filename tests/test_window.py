@@ -1,0 +1,206 @@
+"""Main window, list, setup dialog, receipt dialog and crash reports with real widgets."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QDate, Qt
+from PySide6.QtWidgets import QLabel
+from pytestqt.modeltest import ModelTester
+from pytestqt.qtbot import QtBot
+
+from desktop.app import DeskApp
+from desktop.domain import ComplaintInput, ComplaintType, PaperSize
+from desktop.i18n import current_language
+from desktop.paths import Profile
+from desktop.receipt import build_receipt
+from desktop.store.records import ComplaintQuery
+from desktop.store.repo import Store
+from desktop.ui import crash
+from desktop.ui.complaint_form import DRAFT_FORM
+from desktop.ui.complaint_list import ComplaintList, ComplaintTableModel
+from desktop.ui.main_window import MainWindow
+from desktop.ui.receipt_dialog import ReceiptDialog
+from desktop.ui.setup_dialog import SetupDialog
+
+
+def fill(store: Store, n: int, **changes: object) -> None:
+    now = datetime.now(UTC)
+    items = []
+    for i in range(n):
+        values: dict[str, object] = {
+            "type": ComplaintType.PENGADUAN,
+            "category": "TOL" if i % 2 else "SPBU",
+            "title": f"Laporan nomor {i}",
+            "description": "Uraian laporan uji yang cukup panjang.",
+            "reporter_name": f"Pelapor {i}",
+        }
+        values.update(changes)
+        items.append((ComplaintInput(**values), now - timedelta(minutes=i)))  # type: ignore[arg-type]
+    store.save_many(items)
+
+
+def test_model_passes_qtmodeltester(qtmodeltester: ModelTester, store: Store) -> None:
+    fill(store, 450)
+    model = ComplaintTableModel(store)
+    qtmodeltester.check(model)
+    assert model.rowCount() == 450
+    assert model.data(model.index(0, 4)) == "Laporan nomor 0"
+    assert model.data(model.index(449, 4)) == "Laporan nomor 449"  # third page, fetched lazily
+
+
+def test_list_search_filters_and_detail(qtbot: QtBot, store: Store) -> None:
+    fill(store, 30)
+    special = store.save_complaint(
+        ComplaintInput(
+            type=ComplaintType.INFORMASI,
+            category="KERETA",
+            title="<i>Jadwal</i> kereta",
+            description="<script>alert(1)</script> jadwal tambahan?",
+            reporter_name="Yusuf",
+            anonymous=True,
+        )
+    )
+    view = ComplaintList(store)
+    qtbot.addWidget(view)
+    assert view.count.text() == "31 laporan"
+    view.search.setText(special.tracking_display)
+    qtbot.waitUntil(lambda: view.model.rowCount() == 1)
+    assert view.selected() == special  # a single hit is selected and shown
+    assert view.detail.labels["description"].text() == "<script>alert(1)</script> jadwal tambahan?"
+    assert view.detail.labels["description"].textFormat() == Qt.TextFormat.PlainText
+    assert view.detail.labels["flags"].text() == "anonim"
+    assert view.model.data(view.model.index(0, 5)) == "Yusuf (anonim)"
+    view.search.clear()
+    view.category.setCurrentIndex(view.category.findData("SPBU"))
+    qtbot.waitUntil(lambda: view.model.rowCount() == 15)
+    view.category.setCurrentIndex(0)
+    view.use_dates.setChecked(True)
+    view.date_from.setDate(QDate.currentDate().addDays(-3))
+    view.date_to.setDate(QDate.currentDate().addDays(-1))
+    qtbot.waitUntil(lambda: view.model.rowCount() == 0)
+    assert view.count.text() == "0 laporan"
+    with qtbot.waitSignal(view.reprintRequested) as reprint:
+        view.use_dates.setChecked(False)
+        view.table.selectRow(0)
+        qtbot.mouseClick(view.detail.reprint, Qt.MouseButton.LeftButton)
+    assert reprint.args[0].tracking_id == view.model.record(0).tracking_id
+
+
+def test_sections_and_status_bar(qtbot: QtBot, store: Store, profile: Profile) -> None:
+    fill(store, 3)
+    window = MainWindow(store, profile, show_receipt_dialog=False)
+    qtbot.addWidget(window)
+    titles = [window.nav.item(i).text() for i in range(window.nav.count())]
+    assert titles == ["Pengaduan", "Survei", "Penjangkauan", "Statistik", "Sinkronisasi"]
+    assert window.queue_label.text() == "Menunggu dikirim: 3"
+    assert "Siti Rahmawati" in window.post_label.text()
+    window.nav.setCurrentRow(4)
+    assert window.stack.currentIndex() == 4
+    assert "Sinkronisasi" in window.stack.currentWidget().findChild(QLabel).text()
+
+
+def test_reprint_writes_the_receipt_again(qtbot: QtBot, store: Store, profile: Profile) -> None:
+    fill(store, 1)
+    window = MainWindow(store, profile, show_receipt_dialog=False)
+    qtbot.addWidget(window)
+    window.list.table.selectRow(0)
+    with qtbot.waitSignal(window.receiptReady) as ready:
+        window.list.detail.reprint.click()
+    assert Path(ready.args[1]).read_bytes().startswith(b"%PDF")
+
+
+def test_language_switch_keeps_the_typing(qtbot: QtBot, store: Store, profile: Profile) -> None:
+    desk = DeskApp(store, profile)
+    window = desk.show_main_window()
+    assert isinstance(window, MainWindow)
+    qtbot.addWidget(window)
+    window.form.title.setText("Setengah jalan")
+    window.languageRequested.emit("en")
+    new = desk.window
+    assert isinstance(new, MainWindow) and new is not window
+    qtbot.addWidget(new)
+    assert current_language() == "en"
+    assert new.nav.item(0).text() == "Complaints"
+    assert new.form.title.text() == "Setengah jalan"
+    assert store.require_context().language == "en"
+
+
+def test_closing_keeps_the_draft(qtbot: QtBot, store: Store, profile: Profile) -> None:
+    window = MainWindow(store, profile, show_receipt_dialog=False)
+    qtbot.addWidget(window)
+    window.form.description.setPlainText("Belum selesai diketik")
+    window.close()
+    assert store.load_draft(DRAFT_FORM)["description"] == "Belum selesai diketik"
+
+
+def test_setup_dialog_validates_and_saves(qtbot: QtBot, profile: Profile) -> None:
+    store = Store.open(profile)
+    dialog = SetupDialog(store)
+    qtbot.addWidget(dialog)
+    dialog.post_code.setText("m r")
+    dialog.accept()
+    assert dialog.result() == 0
+    assert dialog.messages["post_code"].text() == (
+        "Kode posko hanya boleh berisi huruf, angka dan tanda hubung."
+    )
+    assert dialog.messages["post_name"].text() == "Nama posko wajib diisi."
+    dialog.post_code.setText("smg-02")
+    dialog.post_name.setText("Posko Terminal Terboyo")
+    dialog.operator.setText("Agus")
+    dialog.paper.setCurrentIndex(dialog.paper.findData("80mm"))
+    dialog.accept()
+    context = store.require_context()
+    assert (context.post_code, context.paper, context.central_url) == (
+        "SMG-02",
+        PaperSize.THERMAL_80,
+        "",
+    )
+    store.close()
+
+
+def test_receipt_dialog_shows_the_receipt(qtbot: QtBot, store: Store) -> None:
+    fill(store, 1)
+    record = store.search(ComplaintQuery())[0]
+    dialog = ReceiptDialog(
+        build_receipt(record, store.require_context(), store.catalog), PaperSize.THERMAL_58
+    )
+    qtbot.addWidget(dialog)
+    picture = dialog.findChild(QLabel, "receipt_image")
+    assert picture is not None and picture.pixmap().width() > 200
+    assert dialog.print_button.isDefault()
+    assert record.tracking_display in dialog.windowTitle()
+
+
+def test_crash_hook_writes_a_report(tmp_path: Path) -> None:
+    import threading
+
+    previous, previous_thread = sys.excepthook, threading.excepthook
+    try:
+        crash.install(tmp_path, show_dialog=False)
+        try:
+            raise RuntimeError("boom for the test")
+        except RuntimeError:
+            sys.excepthook(*sys.exc_info())
+    finally:
+        sys.excepthook, threading.excepthook = previous, previous_thread
+    reports = list(tmp_path.glob("crash-*.txt"))
+    assert len(reports) == 1
+    text = reports[0].read_text(encoding="utf-8")
+    assert "boom for the test" in text and "Posko" in text
+
+
+@pytest.mark.parametrize("language", ["id", "en"])
+def test_window_builds_in_each_language(
+    qtbot: QtBot, store: Store, profile: Profile, language: str
+) -> None:
+    from desktop.i18n import set_language
+
+    set_language(language)
+    window = MainWindow(store, profile, show_receipt_dialog=False)
+    qtbot.addWidget(window)
+    expected = {"id": "Simpan dan cetak tanda terima", "en": "Save and print receipt"}
+    assert window.form.save_button.text().replace("&", "") == expected[language]
