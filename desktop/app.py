@@ -1,11 +1,18 @@
-"""Wiring, done once: build the services, hand them to the widgets, run the event loop."""
+"""Wiring, done once: build the services, hand them to the widgets, run the event loop.
+
+Start-up is progressive. On an everyday start (a set-up profile at the current schema) the
+window is built from a standard-library peek at the database and shown at once; the store
+(SQLAlchemy) opens on the first turn of the event loop and the list, the queue count and any
+draft fill in. Keys typed meanwhile wait in Qt's queue, and a save before then simply opens
+the store first. A first run, an upgrade or an unreadable file takes the ordinary path.
+"""
 
 from __future__ import annotations
 
 import logging
 import sys
 
-from PySide6.QtCore import QtMsgType, qInstallMessageHandler
+from PySide6.QtCore import QTimer, QtMsgType, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from desktop import __version__
@@ -13,8 +20,9 @@ from desktop.i18n import _, current_language, set_language
 from desktop.logs import configure as configure_logs
 from desktop.paths import Profile
 from desktop.settings import LANGUAGE
-from desktop.store.db import DatabaseError
-from desktop.store.repo import Store
+from desktop.store.lazy import DeskStore, LazyStore
+from desktop.store.peek import peek_context
+from desktop.store.records import DeskContext
 
 log = logging.getLogger("posko.ui")
 qt_log = logging.getLogger("posko.qt")
@@ -35,19 +43,37 @@ def _qt_message(kind: QtMsgType, _context: object, message: str) -> None:
 class DeskApp:
     """Owns the store and the main window; rebuilds the window when the language changes."""
 
-    def __init__(self, store: Store, profile: Profile) -> None:
+    def __init__(self, store: DeskStore, profile: Profile) -> None:
         self.store = store
         self.profile = profile
         self.window: object | None = None
 
-    def show_main_window(self) -> object:
+    def show_main_window(self, context: DeskContext | None = None) -> object:
         from desktop.ui.main_window import MainWindow
 
-        window = MainWindow(self.store, self.profile)
+        window = MainWindow(self.store, self.profile, context=context)
         window.languageRequested.connect(self.switch_language)
         window.show()
         self.window = window
+        if isinstance(self.store, LazyStore) and not self.store.opened:
+            QTimer.singleShot(0, self.open_store)
         return window
+
+    def open_store(self) -> None:
+        """Open the database after the window is shown, then let the window fill in."""
+        from desktop.store.db import DatabaseError
+        from desktop.ui.main_window import MainWindow
+
+        assert isinstance(self.store, LazyStore)
+        try:
+            self.store.open()
+        except DatabaseError as exc:
+            log.error("cannot open database: %s", exc)
+            QMessageBox.critical(None, _("Cannot open the database"), str(exc))
+            QApplication.exit(1)
+            return
+        if isinstance(self.window, MainWindow):
+            self.window.load()
 
     def switch_language(self, language: str) -> None:
         from desktop.ui.main_window import MainWindow
@@ -66,18 +92,13 @@ class DeskApp:
         old.deleteLater()
 
 
-def run_gui(profile: Profile, *, language: str | None, crash_dialog: bool) -> int:
-    from desktop.ui import crash
+def _open_slow_path(profile: Profile) -> tuple[DeskStore, DeskContext] | int:
+    """First run, upgrade or damaged file: open (and migrate) the store, ask for setup.
 
-    profile.ensure()
-    configure_logs(profile.logs)
-    crash.install(profile.crash_reports, show_dialog=crash_dialog)
-    qInstallMessageHandler(_qt_message)
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    assert isinstance(app, QApplication)
-    app.setApplicationName("Posko")
-    app.setApplicationVersion(__version__)
-    log.info("Posko %s starting, profile %s", __version__, profile.root)
+    Returns the store and context, or the exit code when the desk cannot start."""
+    from desktop.store.db import DatabaseError
+    from desktop.store.repo import Store
+
     try:
         store = Store.open(profile)
     except DatabaseError as exc:
@@ -90,12 +111,38 @@ def run_gui(profile: Profile, *, language: str | None, crash_dialog: bool) -> in
 
         dialog = SetupDialog(store)
         if not dialog.exec():
-            return 0
+            store.close()
+            return 0  # the operator chose not to set up now
         context = store.require_context()
+    return store, context
+
+
+def run_gui(profile: Profile, *, language: str | None, crash_dialog: bool) -> int:
+    from desktop.ui import crash
+
+    profile.ensure()
+    configure_logs(profile.logs)
+    crash.install(profile.crash_reports, show_dialog=crash_dialog)
+    qInstallMessageHandler(_qt_message)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("Posko")
+    app.setApplicationVersion(__version__)
+    log.info("Posko %s starting, profile %s", __version__, profile.root)
+
+    store: DeskStore
+    context = peek_context(profile.database)
+    if context is not None:
+        store = LazyStore(profile)
+    else:
+        opened = _open_slow_path(profile)
+        if isinstance(opened, int):
+            return opened
+        store, context = opened
     if language is None and context.language != current_language():
         set_language(context.language)
     desk = DeskApp(store, profile)
-    desk.show_main_window()
+    desk.show_main_window(context)
     code = app.exec()
     store.close()
     return code

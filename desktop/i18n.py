@@ -2,17 +2,20 @@
 share one mechanism.
 
 Source strings are English; the catalogue ``assets/locale/<lang>/LC_MESSAGES/posko.po`` gives
-Indonesian, the default language. The ``.po`` file is read directly with Babel and compiled in
-memory, so there is no binary ``.mo`` to go stale. Mark strings with ``_()`` (or ``N_()``
-where the translation must happen later, e.g. in module-level tables).
+Indonesian, the default language. The ``.po`` file is read directly at start-up, so there is
+no binary ``.mo`` to go stale; the reader is a few lines (as CPython's ``msgfmt.py``) because
+importing Babel's would cost the desk's start-up more than the rest of the translation work.
+Babel still extracts and updates the catalogues (``tools/translations.py``). Mark strings with
+``_()`` (or ``N_()`` where the translation must happen later, e.g. in module-level tables).
 """
 
 from __future__ import annotations
 
+import ast
 import gettext
-import io
 import logging
 from collections.abc import Callable
+from pathlib import Path
 
 from desktop.paths import assets_dir
 
@@ -27,20 +30,73 @@ _language = "en"
 _listeners: list[Callable[[str], None]] = []
 
 
+class CatalogTranslations(gettext.NullTranslations):
+    """Translations from a parsed ``.po`` file; untranslated or fuzzy entries fall back to
+    the English source text."""
+
+    def __init__(self, messages: dict[str, str], plurals: dict[str, list[str]]) -> None:
+        super().__init__()
+        self.messages = messages
+        self.plurals = plurals
+
+    def gettext(self, message: str) -> str:
+        return self.messages.get(message) or message
+
+    def ngettext(self, msgid1: str, msgid2: str, n: int) -> str:
+        forms = self.plurals.get(msgid1)
+        if forms and forms[0]:
+            return forms[0]  # Indonesian has one plural form
+        return msgid1 if n == 1 else msgid2
+
+
+def parse_po(path: Path) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """``msgid`` → ``msgstr`` (and plural forms) of a ``.po`` file, fuzzy entries skipped."""
+    messages: dict[str, str] = {}
+    plurals: dict[str, list[str]] = {}
+    entry: dict[str, list[str]] = {}
+    key = ""
+    fuzzy = False
+
+    def flush() -> None:
+        nonlocal entry, fuzzy
+        msgid = "".join(entry.get("msgid", []))
+        if msgid and not fuzzy:
+            if "msgid_plural" in entry:
+                plurals[msgid] = [
+                    "".join(entry[k]) for k in sorted(entry) if k.startswith("msgstr[")
+                ]
+            else:
+                messages[msgid] = "".join(entry.get("msgstr", []))
+        entry, fuzzy = {}, False
+
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if not line:
+            continue
+        if line.startswith('"'):
+            entry.setdefault(key, []).append(ast.literal_eval(line))
+            continue
+        keyword, _sep, rest = line.partition(" ")
+        # A comment or a new msgid after a msgstr starts the next entry.
+        if (line.startswith("#") or keyword == "msgid") and any(
+            k.startswith("msgstr") for k in entry
+        ):
+            flush()
+        if line.startswith("#"):
+            fuzzy = fuzzy or (line.startswith("#,") and "fuzzy" in line)
+            continue
+        key = keyword
+        entry[key] = [ast.literal_eval(rest)]
+    flush()
+    return messages, plurals
+
+
 def load_catalog(language: str) -> gettext.NullTranslations:
     """The translations for ``language``; English (the source) needs none."""
     if language == "en":
         return gettext.NullTranslations()
     po_path = assets_dir() / "locale" / language / "LC_MESSAGES" / f"{DOMAIN}.po"
-    from babel.messages.mofile import write_mo
-    from babel.messages.pofile import read_po
-
-    with po_path.open("rb") as handle:
-        catalog = read_po(handle, locale=language)
-    buffer = io.BytesIO()
-    write_mo(buffer, catalog)
-    buffer.seek(0)
-    return gettext.GNUTranslations(buffer)
+    return CatalogTranslations(*parse_po(po_path))
 
 
 def set_language(language: str) -> None:

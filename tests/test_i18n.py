@@ -65,3 +65,29 @@ def test_switching_language() -> None:
 def test_catalog_loads_from_po_without_compiled_files() -> None:
     assert not list((assets_dir() / "locale").rglob("*.mo"))
     assert load_catalog("id").gettext("Yes") == "Ya"
+
+
+def test_start_up_reader_agrees_with_babel() -> None:
+    from desktop.i18n import parse_po
+
+    messages, _plurals = parse_po(assets_dir() / "locale" / "id" / "LC_MESSAGES" / "posko.po")
+    assert messages == {m.id: m.string for m in indonesian() if m.id}
+
+
+def test_po_reader_handles_plurals_fuzzy_and_escapes(tmp_path: Path) -> None:
+    from desktop.i18n import CatalogTranslations, parse_po
+
+    po = tmp_path / "x.po"
+    po.write_text(
+        'msgid ""\nmsgstr "Language: id\\n"\n\n'
+        '#, fuzzy\nmsgid "Guess"\nmsgstr "Tebakan"\n\n'
+        'msgid "Line\\n"\n"two \\"quoted\\""\nmsgstr "Baris\\n"\n"dua \\"kutip\\""\n\n'
+        'msgid "{n} report"\nmsgid_plural "{n} reports"\nmsgstr[0] "{n} laporan"\n',
+        encoding="utf-8",
+    )
+    messages, plurals = parse_po(po)
+    translations = CatalogTranslations(messages, plurals)
+    assert translations.gettext("Guess") == "Guess"  # fuzzy entries are not trusted
+    assert translations.gettext('Line\ntwo "quoted"') == 'Baris\ndua "kutip"'
+    assert translations.ngettext("{n} report", "{n} reports", 3) == "{n} laporan"
+    assert translations.gettext("Unknown") == "Unknown"

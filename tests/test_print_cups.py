@@ -49,7 +49,8 @@ def cups_queue() -> Iterator[str]:
     model = ["-P", str(ppd)] if ppd.exists() else ["-m", "lsb/usr/cups-pdf/CUPS-PDF_opt.ppd"]
     subprocess.run(
         ["lpadmin", "-p", QUEUE, "-E", "-v", "cups-pdf:/", *model],
-        check=True, capture_output=True,
+        check=True,
+        capture_output=True,
     )
     try:
         yield QUEUE
@@ -81,7 +82,9 @@ def test_receipt_through_the_system_print_queue(
     assert cups_queue in QPrinterInfo.availablePrinterNames()
     record = store.save_complaint(
         ComplaintInput(
-            type=ComplaintType.PENGADUAN, category="SPBU", title="SPBU kehabisan Pertalite",
+            type=ComplaintType.PENGADUAN,
+            category="SPBU",
+            title="SPBU kehabisan Pertalite",
             description="SPBU di KM 102 kehabisan Pertalite sejak pagi.",
         )
     )

@@ -204,3 +204,48 @@ def test_window_builds_in_each_language(
     qtbot.addWidget(window)
     expected = {"id": "Simpan dan cetak tanda terima", "en": "Save and print receipt"}
     assert window.form.save_button.text().replace("&", "") == expected[language]
+
+
+def test_progressive_start_fills_in_after_the_window_shows(
+    qtbot: QtBot, store: Store, profile: Profile
+) -> None:
+    """The window is built from the peek; the store opens on the first loop turn."""
+    from desktop.store.lazy import LazyStore
+    from desktop.store.peek import peek_context
+
+    fill(store, 4)
+    store.save_draft(DRAFT_FORM, {"title": "Draf dari sesi lalu"})
+    store.close()
+    context = peek_context(profile.database)
+    assert context is not None
+    lazy = LazyStore(profile)
+    desk = DeskApp(lazy, profile)
+    window = desk.show_main_window(context)
+    assert isinstance(window, MainWindow)
+    qtbot.addWidget(window)
+    assert not lazy.opened  # shown without the database
+    assert window.queue_label.text() == "Membuka basis data…"
+    qtbot.waitUntil(lambda: lazy.opened and window.list.model.rowCount() == 4)
+    assert window.queue_label.text() == "Menunggu dikirim: 4"
+    assert not window.form.banner.isHidden()
+    lazy.close()
+
+
+def test_saving_before_the_store_opened_still_saves(
+    qtbot: QtBot, store: Store, profile: Profile
+) -> None:
+    from desktop.store.lazy import LazyStore
+
+    context = store.require_context()
+    store.close()
+    lazy = LazyStore(profile)
+    window = MainWindow(lazy, profile, context=context, show_receipt_dialog=False)
+    qtbot.addWidget(window)
+    window.form.set_values(
+        {"type": "pengaduan", "category": "TOL", "title": "Cepat sekali",
+         "description": "Disimpan sebelum basis data selesai dibuka."}
+    )
+    record = window.form.submit()
+    assert record is not None and lazy.opened
+    assert lazy.complaint(record.tracking_id) == record
+    lazy.close()

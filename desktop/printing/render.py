@@ -10,7 +10,6 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import qrcode
 from PySide6.QtCore import QMarginsF, QPointF, QRectF, QSizeF, Qt
 from PySide6.QtGui import (
     QColor,
@@ -150,6 +149,8 @@ class _Painter:
         self.gap(1.5)
 
     def qr(self, payload: str) -> None:
+        import qrcode  # only when a receipt is painted, not at start-up
+
         code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4)
         code.add_data(payload)
         code.make(fit=True)

@@ -16,9 +16,10 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 
+from desktop.store.peek import HEAD_REVISION, PeekError, current_revision
+
 log = logging.getLogger("posko.db")
 
-HEAD_REVISION = "0002"  # tests/test_store.py checks it against the migration scripts
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
@@ -40,23 +41,6 @@ def make_engine(path: Path) -> Engine:
     engine = create_engine(f"sqlite:///{path}", future=True)
     event.listen(engine, "connect", _on_connect)
     return engine
-
-
-def current_revision(path: Path) -> str | None:
-    """The Alembic revision stamped in ``path``, or None for a new or empty file."""
-    if not path.exists():
-        return None
-    try:
-        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
-            row = conn.execute(
-                "SELECT name FROM sqlite_master WHERE type='table' AND name='alembic_version'"
-            ).fetchone()
-            if row is None:
-                return None
-            version = conn.execute("SELECT version_num FROM alembic_version").fetchone()
-    except sqlite3.DatabaseError as exc:
-        raise DatabaseError(f"{path}: {exc}") from exc
-    return str(version[0]) if version else None
 
 
 def backup(path: Path, backups: Path, label: str) -> Path:
@@ -87,7 +71,10 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 def open_database(path: Path, backups: Path) -> Engine:
     """An engine on ``path`` at the head revision, backing the file up before any upgrade."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    revision = current_revision(path)
+    try:
+        revision = current_revision(path)
+    except PeekError as exc:
+        raise DatabaseError(str(exc)) from exc
     engine = make_engine(path)
     if revision == HEAD_REVISION:
         return engine

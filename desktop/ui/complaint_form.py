@@ -31,8 +31,8 @@ from PySide6.QtWidgets import (
 
 from desktop.domain import ComplaintInput, ComplaintType, ValidationError
 from desktop.i18n import _
+from desktop.store.lazy import DeskStore, is_ready
 from desktop.store.records import ComplaintRecord
-from desktop.store.repo import Store
 from desktop.ui.widgets import FieldMessage, hint_label
 
 log = logging.getLogger("posko.ui")
@@ -49,7 +49,7 @@ class ComplaintForm(QWidget):
     saved = Signal(object)
     draftSaved = Signal()
 
-    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+    def __init__(self, store: DeskStore, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.store = store
         self._loading = False
@@ -59,7 +59,9 @@ class ComplaintForm(QWidget):
         self._draft_timer.timeout.connect(self.save_draft)
         self._build()
         self._connect_draft_triggers()
-        self._offer_draft()
+        self._pending_draft: dict[str, Any] | None = None
+        if is_ready(store):
+            self.offer_draft()
 
     # -- construction ---------------------------------------------------------------------
     def _build(self) -> None:
@@ -382,7 +384,8 @@ class ComplaintForm(QWidget):
             self.store.save_draft(DRAFT_FORM, self.values())
         self.draftSaved.emit()
 
-    def _offer_draft(self) -> None:
+    def offer_draft(self) -> None:
+        """Show the banner if the last session left a draft."""
         self._pending_draft = self.store.load_draft(DRAFT_FORM)
         if not self._pending_draft:
             return

@@ -34,8 +34,8 @@ from PySide6.QtWidgets import (
 
 from desktop.catalog import Catalog
 from desktop.i18n import N_, _
+from desktop.store.lazy import DeskStore, is_ready
 from desktop.store.records import ComplaintQuery, ComplaintRecord
-from desktop.store.repo import Store
 
 PAGE = 200
 ModelIndex = QModelIndex | QPersistentModelIndex
@@ -65,11 +65,11 @@ class ComplaintTableModel(QAbstractTableModel):
         N_("Sync"),
     )
 
-    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+    def __init__(self, store: DeskStore, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.store = store
         self.query = ComplaintQuery()
-        self._count = store.count(self.query)
+        self._count = store.count(self.query) if is_ready(store) else 0
         self._pages: dict[int, list[ComplaintRecord]] = {}
 
     def set_query(self, query: ComplaintQuery) -> None:
@@ -222,7 +222,7 @@ class ComplaintList(QWidget):
 
     reprintRequested = Signal(object)
 
-    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+    def __init__(self, store: DeskStore, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.store = store
         self.model = ComplaintTableModel(store, self)

@@ -20,13 +20,10 @@ from PySide6.QtWidgets import (
 from desktop import __version__
 from desktop.i18n import LANGUAGES, _, current_language
 from desktop.paths import Profile
-from desktop.printing.render import PrintError, render_pdf
-from desktop.receipt import build_receipt
-from desktop.store.records import ComplaintRecord
-from desktop.store.repo import Store
+from desktop.store.lazy import DeskStore, is_ready
+from desktop.store.records import ComplaintRecord, DeskContext
 from desktop.ui.complaint_form import ComplaintForm
 from desktop.ui.complaint_list import ComplaintList
-from desktop.ui.receipt_dialog import ReceiptDialog
 from desktop.ui.sections import UpcomingSection
 
 log = logging.getLogger("posko.ui")
@@ -39,12 +36,19 @@ class MainWindow(QMainWindow):
     languageRequested = Signal(str)
     receiptReady = Signal(object, str)
 
-    def __init__(self, store: Store, profile: Profile, *, show_receipt_dialog: bool = True) -> None:
+    def __init__(
+        self,
+        store: DeskStore,
+        profile: Profile,
+        *,
+        context: DeskContext | None = None,
+        show_receipt_dialog: bool = True,
+    ) -> None:
         super().__init__()
         self.store = store
         self.profile = profile
         self.show_receipt_dialog = show_receipt_dialog
-        self.context = store.require_context()
+        self.context = context or store.require_context()
         self.setWindowTitle(
             _("Posko — {post}").format(post=f"{self.context.post_name} ({self.context.post_code})")
         )
@@ -134,7 +138,10 @@ class MainWindow(QMainWindow):
         self._refresh.setSingleShot(True)
         self._refresh.setInterval(150)
         self._refresh.timeout.connect(self.refresh)
-        self.refresh_queue()
+        if is_ready(store):
+            self.refresh_queue()
+        else:
+            self.queue_label.setText(_("Opening the database…"))
 
         self.form.saved.connect(self._on_saved)
         self.list.reprintRequested.connect(self.show_receipt)
@@ -207,6 +214,12 @@ class MainWindow(QMainWindow):
         self.list.refresh()
         self.refresh_queue()
 
+    def load(self) -> None:
+        """Fill what needs the database: called once it is open (the store opens on
+        demand, so this is also safe to call first)."""
+        self.refresh()
+        self.form.offer_draft()
+
     def _on_saved(self, record: ComplaintRecord) -> None:
         self.statusBar().showMessage(
             _("Report {tracking_id} saved.").format(tracking_id=record.tracking_display), 8000
@@ -217,6 +230,10 @@ class MainWindow(QMainWindow):
 
     def show_receipt(self, record: ComplaintRecord) -> None:
         """Write the receipt PDF into the profile (always), then offer to print it."""
+        # Imported here: painting is not needed to show the window, and start-up counts.
+        from desktop.printing.render import PrintError, render_pdf
+        from desktop.receipt import build_receipt
+
         content = build_receipt(record, self.context, self.store.catalog)
         target = self.profile.receipts / f"{record.tracking_id}.pdf"
         try:
@@ -233,6 +250,8 @@ class MainWindow(QMainWindow):
         else:
             self.receiptReady.emit(record, str(target))
         if self.show_receipt_dialog:
+            from desktop.ui.receipt_dialog import ReceiptDialog  # loads QtPrintSupport
+
             ReceiptDialog(content, self.context.paper, self).exec()
 
     def closeEvent(self, event: QCloseEvent) -> None:

@@ -1,0 +1,81 @@
+"""A look at the profile with the standard library alone.
+
+The desk's window is built from this while SQLAlchemy (a quarter of a second to import on
+the field laptops' class of machine) loads after the window is shown. Anything unusual — a
+new profile, a database needing migration, an unreadable file — returns None, and the caller
+takes the ordinary path through ``Store.open``, which knows how to handle it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
+from desktop.domain import PaperSize
+from desktop.settings import CENTRAL_URL, DEVICE_ID, LANGUAGE, OPERATOR_ID, PAPER, POST_ID
+from desktop.store.records import DeskContext
+
+HEAD_REVISION = "0002"  # tests/test_store.py checks it against the migration scripts
+
+
+class PeekError(RuntimeError):
+    """The file exists but SQLite cannot read it."""
+
+
+def current_revision(path: Path) -> str | None:
+    """The Alembic revision stamped in ``path``, or None for a new or empty file."""
+    if not path.exists():
+        return None
+    try:
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
+            row = conn.execute(
+                "SELECT name FROM sqlite_master WHERE type='table' AND name='alembic_version'"
+            ).fetchone()
+            if row is None:
+                return None
+            version = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+    except sqlite3.DatabaseError as exc:
+        raise PeekError(f"{path}: {exc}") from exc
+    return str(version[0]) if version else None
+
+
+def peek_context(path: Path) -> DeskContext | None:
+    """The desk context of an up-to-date, set-up profile; None when anything is unusual.
+
+    Mirrors ``Store.context`` (a test keeps the two in step).
+    """
+    try:
+        if current_revision(path) != HEAD_REVISION:
+            return None
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
+            values = dict(conn.execute("SELECT key, value FROM settings").fetchall())
+            post = conn.execute(
+                "SELECT id, code, name FROM posts WHERE id = ?",
+                (POST_ID.parse(values.get(POST_ID.key)),),
+            ).fetchone()
+            operator = conn.execute(
+                "SELECT id, name FROM operators WHERE id = ?",
+                (OPERATOR_ID.parse(values.get(OPERATOR_ID.key)),),
+            ).fetchone()
+            device = conn.execute(
+                "SELECT id, tracking_prefix, enrolled FROM devices WHERE id = ?",
+                (DEVICE_ID.parse(values.get(DEVICE_ID.key)),),
+            ).fetchone()
+    except (sqlite3.DatabaseError, PeekError):
+        return None
+    if post is None or operator is None or device is None:
+        return None
+    return DeskContext(
+        post_id=post[0],
+        post_code=post[1],
+        post_name=post[2],
+        operator_id=operator[0],
+        operator_name=operator[1],
+        device_id=device[0],
+        tracking_prefix=device[1],
+        enrolled=bool(device[2]),
+        central_url=CENTRAL_URL.parse(values.get(CENTRAL_URL.key)),
+        language=LANGUAGE.parse(values.get(LANGUAGE.key)),
+        paper=PaperSize(PAPER.parse(values.get(PAPER.key))),
+    )
