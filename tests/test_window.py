@@ -242,8 +242,12 @@ def test_saving_before_the_store_opened_still_saves(
     window = MainWindow(lazy, profile, context=context, show_receipt_dialog=False)
     qtbot.addWidget(window)
     window.form.set_values(
-        {"type": "pengaduan", "category": "TOL", "title": "Cepat sekali",
-         "description": "Disimpan sebelum basis data selesai dibuka."}
+        {
+            "type": "pengaduan",
+            "category": "TOL",
+            "title": "Cepat sekali",
+            "description": "Disimpan sebelum basis data selesai dibuka.",
+        }
     )
     record = window.form.submit()
     assert record is not None and lazy.opened
