@@ -29,6 +29,34 @@ def pdf_text(pdf: Path) -> str:
     return " ".join(result.stdout.split())
 
 
+def pdf_words_on_page(pdf: Path) -> list[str]:
+    """Words whose whole box lies on the page, as printed paper shows them. Text that runs
+    off the edge is left out (poppler drops it, or its box crosses the edge)."""
+    result = subprocess.run(
+        ["pdftotext", "-bbox", str(pdf), "-"], check=True, capture_output=True, text=True
+    )
+    words: list[str] = []
+    width = height = 0.0
+    for line in result.stdout.splitlines():
+        line = line.strip()
+        if line.startswith("<page "):
+            width = float(line.split('width="')[1].split('"')[0])
+            height = float(line.split('height="')[1].split('"')[0])
+        elif line.startswith("<word "):
+            box = {
+                k: float(line.split(f'{k}="')[1].split('"')[0])
+                for k in ("xMin", "yMin", "xMax", "yMax")
+            }
+            if (
+                box["xMin"] >= 0
+                and box["yMin"] >= 0
+                and box["xMax"] <= width
+                and box["yMax"] <= height
+            ):
+                words.append(line.split(">", 1)[1].rsplit("<", 1)[0])
+    return words
+
+
 def pdf_page_size_mm(pdf: Path) -> tuple[float, float]:
     info = subprocess.run(["pdfinfo", str(pdf)], check=True, capture_output=True, text=True)
     for line in info.stdout.splitlines():

@@ -101,6 +101,7 @@ def test_bad_phone_keeps_everything_typed(qtbot: QtBot, store: Store, profile: P
     type_into(qtbot, form.phone, "12345")
     assert form.submit() is None
     assert "bukan nomor Indonesia" in form.messages["phone"].text()
+    assert form.phone.property("invalid") and not form.title.property("invalid")
     assert form.messages["category"].isHidden()
     assert QApplication.focusWidget() is form.phone
     assert form.title.text() == "BBM habis di SPBU"  # nothing lost
@@ -109,6 +110,7 @@ def test_bad_phone_keeps_everything_typed(qtbot: QtBot, store: Store, profile: P
     record = form.submit()
     assert record is not None and record.phone == "+6285712345678"
     assert not form.messages["phone"].isVisible()
+    assert not form.phone.property("invalid")
 
 
 def test_too_long_title_is_kept_whole_and_explained(

@@ -14,7 +14,7 @@ from desktop.i18n import set_language
 from desktop.printing.render import PrintError, render_image, render_pdf
 from desktop.receipt import build_receipt
 from desktop.store.repo import Store
-from tests.helpers import pdf_page_size_mm, pdf_qr_codes, pdf_text
+from tests.helpers import pdf_page_size_mm, pdf_qr_codes, pdf_text, pdf_words_on_page
 
 
 def saved(store: Store, **changes: object):  # type: ignore[no-untyped-def]
@@ -53,6 +53,8 @@ def test_receipt_pdf_qr_decodes_to_the_stored_url(
         "Siti Rahmawati",
     ):
         assert expected in words, expected
+    assert len(record.tracking_id) == 12  # the longest everyday ID: a never-enrolled desk
+    assert record.tracking_display in pdf_words_on_page(pdf)  # whole, not cut at the edge
     # No personal data on the receipt or in its QR.
     for private in ("Dewi", "3456", record.description[:20]):
         assert private not in words and private not in record.qr_payload

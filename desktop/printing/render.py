@@ -103,9 +103,16 @@ class _Painter:
         bold: bool = False,
         align: Qt.AlignmentFlag = Qt.AlignmentFlag.AlignLeft,
         indent_mm: float = 0,
+        one_line: bool = False,
     ) -> None:
+        """Wrapped text; ``one_line`` shrinks the font instead, so a tracking ID is never
+        broken or cut at the roll's edge."""
         font = self.font(points, bold)
         metrics = QFontMetricsF(font, self.device)
+        while one_line and metrics.horizontalAdvance(text) > self.width and points > 6:
+            points -= 0.5
+            font = self.font(points, bold)
+            metrics = QFontMetricsF(font, self.device)
         indent = indent_mm * self.px_per_mm
         box = QRectF(self.left + indent, self.y, self.width - indent, 1e6)
         flags = int(align | Qt.TextFlag.TextWordWrap)
@@ -187,7 +194,7 @@ def _paint(walker: _Painter, content: ReceiptContent) -> float:
     walker.text(content.created, 6.5, align=center)
     walker.rule()
     walker.text(content.tracking_label, 7, align=center)
-    walker.text(content.tracking_id, 15, bold=True, align=center)
+    walker.text(content.tracking_id, 15, bold=True, align=center, one_line=True)
     walker.gap(1)
     walker.qr(content.qr_payload)
     walker.rule()

@@ -33,7 +33,7 @@ from desktop.domain import ComplaintInput, ComplaintType, ValidationError
 from desktop.i18n import _
 from desktop.store.lazy import DeskStore, is_ready
 from desktop.store.records import ComplaintRecord
-from desktop.ui.widgets import FieldMessage, hint_label
+from desktop.ui.widgets import ERROR_COLOUR, FieldMessage, hint_label
 
 log = logging.getLogger("posko.ui")
 
@@ -410,9 +410,19 @@ class ComplaintForm(QWidget):
         self.banner.hide()
 
     # -- saving ------------------------------------------------------------------------------
+    def _field_widget(self, name: str) -> QWidget | None:
+        if name == "type":
+            return self.type_buttons[ComplaintType.PENGADUAN]
+        widget = getattr(self, name, None)
+        return widget if isinstance(widget, QWidget) else None
+
     def clear_errors(self) -> None:
-        for message in self.messages.values():
+        for name, message in self.messages.items():
             message.show_message(None)
+            widget = self._field_widget(name)
+            if widget is not None and widget.property("invalid"):
+                widget.setProperty("invalid", False)
+                widget.setStyleSheet("")
 
     def submit(self) -> ComplaintRecord | None:
         """Validate and save; on success the form empties and ``saved`` is emitted."""
@@ -422,11 +432,12 @@ class ComplaintForm(QWidget):
         except ValidationError as error:
             for item in error.errors:
                 self.messages[item.field].show_message(item.message)
-            first = error.errors[0].field
-            widget = {"type": self.type_buttons[ComplaintType.PENGADUAN]}.get(
-                first, getattr(self, first, None)
-            )
-            if isinstance(widget, QWidget):
+                marked = self._field_widget(item.field)
+                if marked is not None and item.field != "type":
+                    marked.setProperty("invalid", True)
+                    marked.setStyleSheet(f"border: 1px solid {ERROR_COLOUR};")
+            widget = self._field_widget(error.errors[0].field)
+            if widget is not None:
                 widget.setFocus()
             self.status.setText(
                 _("Please correct the marked fields ({n}).").format(n=len(error.errors))

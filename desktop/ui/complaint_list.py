@@ -58,12 +58,13 @@ class ComplaintTableModel(QAbstractTableModel):
     COLUMNS = (
         N_("Tracking number"),
         N_("Recorded"),
-        N_("Type"),
-        N_("Category"),
         N_("Title"),
+        N_("Category"),
         N_("Reporter"),
+        N_("Type"),
         N_("Sync"),
     )
+    TITLE_COLUMN = 2
 
     def __init__(self, store: DeskStore, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -111,7 +112,7 @@ class ComplaintTableModel(QAbstractTableModel):
             return self._display(record, index.column(), self.store.catalog)
         if role == Qt.ItemDataRole.UserRole:
             return record.tracking_id
-        if role == Qt.ItemDataRole.ToolTipRole and index.column() == 4:
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() == self.TITLE_COLUMN:
             return record.title
         return None
 
@@ -122,15 +123,19 @@ class ComplaintTableModel(QAbstractTableModel):
         if column == 1:
             return local_text(record)
         if column == 2:
-            return record.type.label()
+            return record.title
         if column == 3:
             category = catalog.get(record.category)
             return category.name() if category else record.category
         if column == 4:
-            return record.title
+            if record.anonymous:
+                anonymous = _("anonymous")
+                return (
+                    f"{record.reporter_name} ({anonymous})" if record.reporter_name else anonymous
+                )
+            return record.reporter_name or "—"
         if column == 5:
-            name = record.reporter_name or "—"
-            return f"{name} ({_('anonymous')})" if record.anonymous else name
+            return record.type.label()
         return _(SYNC_LABELS.get(record.sync_state, record.sync_state))
 
     def headerData(
@@ -268,9 +273,9 @@ class ComplaintList(QWidget):
         self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(False)
-        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
-        for column, width in ((0, 110), (1, 120), (2, 150), (3, 170), (5, 150), (6, 120)):
+        header.setStretchLastSection(True)
+        widths = (125, 110, 240, 160, 150, 110, 110)  # the title gets room to be read
+        for column, width in enumerate(widths):
             self.table.setColumnWidth(column, width)
         self.detail = ComplaintDetail(store.catalog)
         splitter = QSplitter()

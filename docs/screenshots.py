@@ -1,0 +1,61 @@
+"""Put the desk in the state each README screenshot shows; run under a real X display:
+
+    posko --data-dir /tmp/shots setup --post-code MRK-01 --post-name "Posko Pelabuhan Merak" \\
+        --operator "Siti Rahmawati" --central-url https://lapor.posko.go.id
+    posko --data-dir /tmp/shots demo-data --complaints 300
+    ../shared/tools/see-window docs/form.png -- python docs/screenshots.py /tmp/shots form
+    ../shared/tools/see-window docs/list.png -- python docs/screenshots.py /tmp/shots list
+"""
+
+from __future__ import annotations
+
+import sys
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from desktop.app import DeskApp
+from desktop.i18n import set_language
+from desktop.paths import Profile
+from desktop.store.repo import Store
+from desktop.ui.main_window import MainWindow
+
+
+def main() -> None:
+    profile = Profile.resolve(sys.argv[1])
+    view = sys.argv[2]
+    app = QApplication(sys.argv[:1])
+    store = Store.open(profile)
+    set_language(store.require_context().language)
+    window = DeskApp(store, profile).show_main_window()
+    assert isinstance(window, MainWindow)
+    window.setGeometry(0, 0, 1280, 800)
+
+    def arrange() -> None:
+        form = window.form
+        if view == "form":
+            form.set_values(
+                {
+                    "type": "pengaduan",
+                    "category": "PELABUHAN",
+                    "title": "Antrean kapal lebih dari 6 jam",
+                    "description": "Antrean kendaraan menuju dermaga 3 sudah lebih dari 6 jam. "
+                    "Tidak ada informasi dari petugas kapan kapal berangkat, "
+                    "banyak anak kecil dan lansia menunggu di mobil.",
+                    "location": "Pelabuhan Merak, dermaga 3",
+                    "reporter_name": "Bambang Pamungkas",
+                    "phone": "0812-345",
+                    "anonymous": True,
+                }
+            )
+            form.submit()
+        else:
+            window.go_to_list()
+            window.list.table.selectRow(2)
+
+    QTimer.singleShot(300, arrange)
+    app.exec()
+
+
+if __name__ == "__main__":
+    main()
