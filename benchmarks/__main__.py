@@ -53,7 +53,6 @@ def timed_start(script: str, *args: str) -> tuple[float, int]:
 
 def make_profile(root: Path, complaints: int) -> Path:
     from desktop.demo import demo_complaints
-
     from desktop.paths import Profile
     from desktop.store.repo import Store
 
