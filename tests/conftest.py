@@ -13,6 +13,12 @@ import pytest
 from desktop.i18n import set_language
 from desktop.paths import Profile
 from desktop.store.repo import Store
+from tests.central_support import (  # noqa: F401  (fixtures)
+    central_db_url,
+    central_server,
+    central_store,
+    pg_cluster,
+)
 
 GUI_FIXTURES = {"qtbot", "qapp", "qtmodeltester", "window", "form"}
 

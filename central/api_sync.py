@@ -1,0 +1,115 @@
+"""Enrollment and the sync API (protocol version 1), used by the desks.
+
+Push answers every record on its own; a resent batch is harmless because the store inserts
+by UUID under a unique constraint. Bodies may be gzip-compressed (``Content-Encoding:
+gzip``); they are size-limited before and after decompression.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import ValidationError
+
+from central.deps import ApiError, current_device, get_store
+from central.store import DeviceInfo, EnrollError
+from desktop import wire
+
+router = APIRouter(prefix="/api/v1", tags=["sync"])
+
+ENROLL_MESSAGES = {
+    EnrollError.UNKNOWN: "this enrollment code is not known; check it with the coordinator",
+    EnrollError.USED: "this enrollment code has already been used",
+    EnrollError.EXPIRED: "this enrollment code has expired; ask the coordinator for a new one",
+}
+
+
+@router.post("/enroll", response_model=wire.EnrollResponse, status_code=201)
+def enroll(body: wire.EnrollRequest, request: Request) -> wire.EnrollResponse:
+    """Exchange a coordinator's single-use code for a device ID, a tracking-ID prefix and a
+    device token. The token is shown only in this answer; the server keeps its hash."""
+    try:
+        return get_store(request).enroll(body.code, body.label)
+    except EnrollError as exc:
+        raise ApiError(
+            400 if exc.reason == EnrollError.UNKNOWN else 409,
+            f"code_{exc.reason}",
+            ENROLL_MESSAGES[exc.reason],
+        ) from None
+
+
+def _inflate(data: bytes, limit: int) -> bytes:
+    inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+    try:
+        out = inflater.decompress(data, limit + 1)
+    except zlib.error:
+        raise ApiError(400, "bad_gzip", "the body is not valid gzip") from None
+    if len(out) > limit or inflater.unconsumed_tail:
+        raise ApiError(413, "too_large", "request body too large once decompressed")
+    return out
+
+
+@router.post(
+    "/sync/push",
+    response_model=wire.PushResponse,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": wire.PushRequest.model_json_schema()}},
+        }
+    },
+)
+async def push(
+    request: Request, device: Annotated[DeviceInfo, Depends(current_device)]
+) -> wire.PushResponse:
+    """A batch of up to 500 records, oldest first; one result per record, in order:
+    accepted, duplicate (same UUID, same content), conflict (same UUID, other content) or
+    rejected (with the reason; it will never be accepted as it is)."""
+    data = await request.body()
+    encoding = request.headers.get("content-encoding", "identity").strip().lower()
+    if encoding == "gzip":
+        data = _inflate(data, wire.MAX_BODY_BYTES)
+    elif encoding not in ("", "identity"):
+        raise ApiError(415, "bad_encoding", "only gzip or no content encoding is accepted")
+    content_type = request.headers.get("content-type", "")
+    if content_type.split(";")[0].strip().lower() != "application/json":
+        raise ApiError(415, "bad_content_type", "the body must be application/json")
+    try:
+        batch = wire.PushRequest.model_validate_json(data)
+    except ValidationError as exc:
+        problems = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:5]]
+        raise ApiError(400, "invalid_batch", "; ".join(problems)) from None
+    store = get_store(request)
+    # The store's work is blocking: off the event loop, in FastAPI's thread pool.
+    from starlette.concurrency import run_in_threadpool
+
+    results = await run_in_threadpool(store.push, device, batch.records, batch.device_app_version)
+    return wire.PushResponse(results=results)
+
+
+@router.get("/sync/pull", response_model=wire.PullResponse)
+def pull(
+    request: Request,
+    device: Annotated[DeviceInfo, Depends(current_device)],
+    cursor: Annotated[str, Query(max_length=20, pattern=r"^\d*$")] = "0",
+    limit: Annotated[int, Query(ge=1, le=1000)] = 500,
+) -> wire.PullResponse:
+    """Status changes of this device's reports after ``cursor`` (the last answer's cursor;
+    ``0`` or empty from the start). ``more`` says whether to ask again at once."""
+    return get_store(request).pull(device, int(cursor or "0"), limit)
+
+
+@router.get("/sync/whoami")
+def whoami(device: Annotated[DeviceInfo, Depends(current_device)]) -> dict[str, str]:
+    """The desk's probe that its token still works and the server really answers."""
+    return {
+        "device_id": str(device.id),
+        "tracking_prefix": device.tracking_prefix,
+        "post_code": device.post_code,
+    }
+
+
+__all__ = ["json", "router"]

@@ -1,0 +1,253 @@
+"""``posko-central``: serve the central system and administer it from a shell.
+
+Global options (``--data-dir``, ``--database-url``, ``--lang``) come before the subcommand
+and apply to every subcommand. Exit codes: 0 done, 1 failed, 2 usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from desktop import __version__
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from central.i18n import LANGUAGES, _
+    from desktop.wire import CentralStatus
+
+    parser = argparse.ArgumentParser(
+        prog="posko-central",
+        description=_("Posko central system: receives synced reports, serves tracking pages."),
+    )
+    parser.add_argument("--version", action="version", version=f"posko-central {__version__}")
+    parser.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        help=_("data directory (default: POSKO_CENTRAL_DATA_DIR or the user data directory)"),
+    )
+    parser.add_argument(
+        "--database-url",
+        metavar="URL",
+        help=_(
+            "database URL, e.g. postgresql+psycopg://user@host/posko "
+            "(default: POSKO_CENTRAL_DATABASE_URL or SQLite in the data directory)"
+        ),
+    )
+    parser.add_argument("--lang", choices=sorted(LANGUAGES), help=_("language of messages"))
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    serve = commands.add_parser("serve", help=_("serve the API and the tracking pages"))
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8311)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument(
+        "--rate-limit",
+        type=int,
+        default=60,
+        metavar="N",
+        help=_("tracking look-ups per minute per client address"),
+    )
+
+    code = commands.add_parser("enroll-code", help=_("print a single-use enrollment code"))
+    code.add_argument("--post", required=True, metavar="CODE")
+    code.add_argument("--expires", type=float, default=72, metavar="HOURS")
+
+    device = commands.add_parser("device", help=_("list or revoke enrolled devices"))
+    device_commands = device.add_subparsers(dest="device_command", required=True)
+    device_list = device_commands.add_parser("list", help=_("list enrolled devices"))
+    device_list.add_argument("--json", action="store_true")
+    revoke = device_commands.add_parser("revoke", help=_("revoke a device's token"))
+    revoke.add_argument("device_id", metavar="ID", type=int)
+
+    status = commands.add_parser("status", help=_("change a report's status"))
+    status_commands = status.add_subparsers(dest="status_command", required=True)
+    status_set = status_commands.add_parser("set", help=_("set a report's status"))
+    status_set.add_argument("tracking_id", metavar="TRACKING_ID")
+    status_set.add_argument("status", choices=[s.value for s in CentralStatus])
+    status_set.add_argument("--note", default="")
+    status_set.add_argument("--agency")
+    status_set.add_argument("--by", default=os.environ.get("USER", "admin"), metavar="NAME")
+
+    client = commands.add_parser("client", help=_("staff tokens and Open311 API keys"))
+    client_commands = client.add_subparsers(dest="client_command", required=True)
+    client_add = client_commands.add_parser("add", help=_("create a token and print it once"))
+    client_add.add_argument("name", metavar="NAME")
+    client_add.add_argument("--role", choices=["staff", "open311"], required=True)
+    return parser
+
+
+def _err(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def open_store(args: argparse.Namespace) -> object:
+    from central.db import ENV_DATA_DIR, ENV_DATABASE_URL, database_url, open_database
+    from central.store import CentralStore
+
+    data_dir = args.data_dir or os.environ.get(ENV_DATA_DIR)
+    url = database_url(
+        Path(data_dir) if data_dir else None,
+        args.database_url or os.environ.get(ENV_DATABASE_URL),
+    )
+    return CentralStore(open_database(url))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from central.i18n import DEFAULT_LANGUAGE, _, set_cli_language
+
+    raw = list(sys.argv[1:] if argv is None else argv)
+    lang = os.environ.get("POSKO_LANG", DEFAULT_LANGUAGE)
+    if "--lang" in raw[:-1]:
+        lang = raw[raw.index("--lang") + 1]
+    try:
+        set_cli_language(lang)
+    except ValueError:
+        set_cli_language(DEFAULT_LANGUAGE)
+    parser = build_parser()
+    args = parser.parse_args(raw)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+    from central.db import CentralDatabaseError
+
+    try:
+        store = open_store(args)
+    except CentralDatabaseError as exc:
+        _err(_("Cannot open the database: {error}").format(error=exc))
+        return EXIT_FAILURE
+    from central.store import CentralStore
+
+    assert isinstance(store, CentralStore)
+    try:
+        return _run(args, store)
+    finally:
+        store.close()
+
+
+def _run(args: argparse.Namespace, store: object) -> int:
+    import json
+
+    from central.i18n import _
+    from central.store import CentralStore, NotFound
+    from desktop import tracking
+    from desktop.wire import CentralStatus
+
+    assert isinstance(store, CentralStore)
+    if args.command == "serve":
+        import uvicorn
+
+        from central.app import asgi_app
+
+        app = asgi_app(store, rate_limit_per_minute=args.rate_limit)
+        print(
+            _("Serving on http://{host}:{port}").format(host=args.host, port=args.port),
+            flush=True,
+        )
+        # access_log off: uvicorn's would print query strings, which carry receipt secrets.
+        uvicorn.run(
+            app,
+            host=args.host,
+            port=args.port,
+            access_log=False,
+            log_level="warning",
+            server_header=False,
+        )
+        return EXIT_OK
+    if args.command == "enroll-code":
+        post = args.post.strip().upper()
+        if not post or len(post) > 16 or not post.replace("-", "").isalnum():
+            _err(_("The post code must be 2 to 16 letters, digits or dashes."))
+            return EXIT_USAGE
+        try:
+            code, expires = store.create_enroll_code(post, args.expires)
+        except ValueError:
+            _err(_("The code must expire within 1 minute to 90 days."))
+            return EXIT_USAGE
+        print(code)
+        print(
+            _("Single use, for post {post}, valid until {time} UTC.").format(
+                post=post, time=expires.strftime("%Y-%m-%d %H:%M")
+            ),
+            file=sys.stderr,
+        )
+        return EXIT_OK
+    if args.command == "device":
+        if args.device_command == "list":
+            devices = store.devices()
+            if args.json:
+                print(
+                    json.dumps(
+                        [
+                            {
+                                "id": d.id,
+                                "post_code": d.post_code,
+                                "tracking_prefix": d.tracking_prefix,
+                                "label": d.label,
+                                "created_at": d.created_at.isoformat(),
+                                "last_seen_at": d.last_seen_at.isoformat()
+                                if d.last_seen_at
+                                else None,
+                                "revoked": d.revoked_at is not None,
+                            }
+                            for d in devices
+                        ],
+                        indent=2,
+                    )
+                )
+                return EXIT_OK
+            if not devices:
+                print(_("No devices enrolled yet."))
+            for d in devices:
+                state = _("revoked") if d.revoked_at else _("active")
+                seen = d.last_seen_at.strftime("%Y-%m-%d %H:%M") if d.last_seen_at else "-"
+                line = f"{d.id:>5}  {d.post_code:<16} {d.tracking_prefix}  {state:<8} {seen}"
+                print(f"{line}  {d.label}".rstrip())
+            return EXIT_OK
+        try:
+            info = store.revoke_device(args.device_id)
+        except NotFound:
+            _err(_("No device with ID {id}.").format(id=args.device_id))
+            return EXIT_FAILURE
+        print(_("Device {id} ({post}) is revoked.").format(id=info.id, post=info.post_code))
+        return EXIT_OK
+    if args.command == "status":
+        try:
+            compact = tracking.parse(args.tracking_id)
+        except tracking.TrackingIdError:
+            _err(_("{id} is not a valid tracking ID; check it again.").format(id=args.tracking_id))
+            return EXIT_USAGE
+        try:
+            store.set_status(
+                compact,
+                CentralStatus(args.status),
+                actor=args.by,
+                note=args.note,
+                agency=args.agency,
+            )
+        except NotFound:
+            _err(_("No report {id} has been received.").format(id=tracking.display(compact)))
+            return EXIT_FAILURE
+        print(_("{id} is now {status}.").format(id=tracking.display(compact), status=args.status))
+        return EXIT_OK
+    if args.command == "client":
+        name = args.name.strip()
+        if not 2 <= len(name) <= 100:
+            _err(_("The name must be 2 to 100 characters."))
+            return EXIT_USAGE
+        print(store.create_client(name, args.role))
+        print(_("Shown once: keep it safe. The server keeps only its hash."), file=sys.stderr)
+        return EXIT_OK
+    return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

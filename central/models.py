@@ -1,0 +1,151 @@
+"""The central system's tables. Records keep the UUID they were given on the desk, under a
+unique constraint: that constraint, not a look-up before the insert, makes a resend harmless."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from desktop.store.models import NAMING, UTCDateTime, utcnow
+
+# SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit identity.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Device(Base):
+    """An enrolled desk. Number 0 is the central system itself (reports filed through
+    Open311 get tracking IDs from it)."""
+
+    __tablename__ = "devices"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, unique=True)
+    tracking_prefix: Mapped[str] = mapped_column(String(8), unique=True)
+    post_code: Mapped[str] = mapped_column(String(16), index=True)
+    label: Mapped[str] = mapped_column(String(100), default="")
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
+    next_sequence: Mapped[int] = mapped_column(Integer, default=1)
+    app_version: Mapped[str] = mapped_column(String(32), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class EnrollCode(Base):
+    """A single-use, expiring code a coordinator hands to a post; only its hash is kept."""
+
+    __tablename__ = "enroll_codes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    post_code: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id"), nullable=True)
+
+
+class ApiClient(Base):
+    """A staff member's token (status changes) or an Open311 client's api_key."""
+
+    __tablename__ = "api_clients"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(16))  # "staff" | "open311"
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class Complaint(Base):
+    __tablename__ = "complaints"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    tracking_id: Mapped[str] = mapped_column(String(32), unique=True)
+    # Only a hash of the receipt's secret: a leaked database does not unlock rahasia reports.
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    type: Mapped[str] = mapped_column(String(32))
+    category: Mapped[str] = mapped_column(String(32), index=True)
+    title: Mapped[str] = mapped_column(Text)
+    description: Mapped[str] = mapped_column(Text)
+    location: Mapped[str] = mapped_column(Text, default="")
+    lat: Mapped[float | None] = mapped_column(nullable=True)
+    long: Mapped[float | None] = mapped_column(nullable=True)
+    occurred_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    reporter_name: Mapped[str] = mapped_column(Text, default="")
+    phone: Mapped[str] = mapped_column(String(20), default="")
+    email: Mapped[str] = mapped_column(String(254), default="")
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
+    confidential: Mapped[bool] = mapped_column(Boolean, default=False)
+    post_code: Mapped[str] = mapped_column(String(16), index=True)
+    operator_name: Mapped[str] = mapped_column(String(100), default="")
+    channel: Mapped[str] = mapped_column(String(16), default="desk")  # desk | open311
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    status: Mapped[str] = mapped_column(String(20), default="received", index=True)
+    agency: Mapped[str] = mapped_column(String(100), default="")
+    expected_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class StatusChange(Base):
+    """Every step of a report, in order; ``id`` is the cursor desks pull from."""
+
+    __tablename__ = "status_changes"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"))
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id"))
+    status: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(Text, default="")
+    agency: Mapped[str] = mapped_column(String(100), default="")
+    actor: Mapped[str] = mapped_column(String(100))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+Index("ix_status_changes_complaint_id", StatusChange.complaint_id, StatusChange.id)
+Index("ix_status_changes_device_id", StatusChange.device_id, StatusChange.id)
+
+
+class SurveyResponse(Base):
+    __tablename__ = "survey_responses"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id"), index=True)
+    post_code: Mapped[str] = mapped_column(String(16), index=True)
+    service: Mapped[str] = mapped_column(String(100))
+    answers: Mapped[dict[str, int]] = mapped_column(JSON)
+    respondent: Mapped[dict[str, str]] = mapped_column(JSON)
+    suggestion: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class TallyEvent(Base):
+    __tablename__ = "tally_events"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id"), index=True)
+    post_code: Mapped[str] = mapped_column(String(16), index=True)
+    counter: Mapped[str] = mapped_column(String(20))
+    item: Mapped[str] = mapped_column(String(32), default="")
+    count: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,744 @@
+"""The central system's storage layer: enrollment, ingest, statuses, look-ups.
+
+Plain data leaves this module (dataclasses and wire models), never ORM objects, so the API,
+the CLI and the benchmarks share it without sessions leaking across threads.
+
+Ingest is idempotent by the record's UUID through the tables' unique constraints: rows are
+inserted with ``ON CONFLICT DO NOTHING`` and whatever was not inserted is then classified as
+a duplicate (same content hash) or a conflict (different content). There is no look-up
+before the insert, so two concurrent pushes of the same UUID cannot both insert it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from central import models
+from central.security import digest, matches, new_enroll_code, new_token, normalize_code
+from desktop import tracking, wire
+from desktop.catalog import Catalog, default_catalog
+
+log = logging.getLogger("posko.central.store")
+
+CENTRAL_DEVICE_NUMBER = 0
+SYSTEM_ACTOR = "system"
+ROLES = ("staff", "open311")
+
+
+class EnrollError(ValueError):
+    """An enrollment code that cannot be used; ``reason`` is one of the constants."""
+
+    UNKNOWN = "unknown"
+    USED = "used"
+    EXPIRED = "expired"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class NotFound(LookupError):
+    """No such tracking ID, device or client."""
+
+
+@dataclass(frozen=True)
+class DeviceInfo:
+    id: int
+    number: int
+    tracking_prefix: str
+    post_code: str
+    label: str
+    created_at: datetime
+    last_seen_at: datetime | None
+    revoked_at: datetime | None
+    app_version: str
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None
+
+
+@dataclass(frozen=True)
+class ClientInfo:
+    id: int
+    name: str
+    role: str
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    status: wire.CentralStatus
+    note: str
+    agency: str
+    actor: str
+    changed_at: datetime
+
+
+@dataclass(frozen=True)
+class ComplaintView:
+    """A received report as staff see it; public views decide what to leave out."""
+
+    id: int
+    uuid: str
+    tracking_id: str
+    secret_hash: str
+    type: str
+    category: str
+    title: str
+    description: str
+    location: str
+    lat: float | None
+    long: float | None
+    occurred_at: datetime | None
+    reporter_name: str
+    phone: str
+    email: str
+    anonymous: bool
+    confidential: bool
+    post_code: str
+    channel: str
+    created_at: datetime
+    received_at: datetime
+    status: wire.CentralStatus
+    agency: str
+    expected_at: datetime | None
+    updated_at: datetime
+
+    def secret_matches(self, secret: str | None) -> bool:
+        return bool(secret) and matches(secret or "", self.secret_hash)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _device_info(row: models.Device) -> DeviceInfo:
+    return DeviceInfo(
+        id=row.id,
+        number=row.number,
+        tracking_prefix=row.tracking_prefix,
+        post_code=row.post_code,
+        label=row.label,
+        created_at=row.created_at,
+        last_seen_at=row.last_seen_at,
+        revoked_at=row.revoked_at,
+        app_version=row.app_version,
+    )
+
+
+def complaint_view(row: models.Complaint) -> ComplaintView:
+    return ComplaintView(
+        id=row.id,
+        uuid=row.uuid,
+        tracking_id=row.tracking_id,
+        secret_hash=row.secret_hash,
+        type=row.type,
+        category=row.category,
+        title=row.title,
+        description=row.description,
+        location=row.location,
+        lat=row.lat,
+        long=row.long,
+        occurred_at=row.occurred_at,
+        reporter_name=row.reporter_name,
+        phone=row.phone,
+        email=row.email,
+        anonymous=row.anonymous,
+        confidential=row.confidential,
+        post_code=row.post_code,
+        channel=row.channel,
+        created_at=row.created_at,
+        received_at=row.received_at,
+        status=wire.CentralStatus(row.status),
+        agency=row.agency,
+        expected_at=row.expected_at,
+        updated_at=row.updated_at,
+    )
+
+
+class CentralStore:
+    """All reads and writes of the central database. Thread-safe: a session per call."""
+
+    def __init__(self, engine: Engine, catalog: Catalog | None = None) -> None:
+        self.engine = engine
+        self.catalog = catalog or default_catalog()
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
+        self._central_device_id = self._ensure_central_device()
+
+    def session(self) -> Session:
+        return self._sessions()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- devices -------------------------------------------------------------------------
+
+    def _ensure_central_device(self) -> int:
+        with self.session() as session, session.begin():
+            row = session.scalar(
+                select(models.Device).where(models.Device.number == CENTRAL_DEVICE_NUMBER)
+            )
+            if row is not None:
+                return row.id
+        try:
+            with self.session() as session, session.begin():
+                row = models.Device(
+                    number=CENTRAL_DEVICE_NUMBER,
+                    tracking_prefix=tracking.enrolled_prefix(CENTRAL_DEVICE_NUMBER),
+                    post_code="PUSAT",
+                    label="central system",
+                )
+                session.add(row)
+                session.flush()
+                return row.id
+        except IntegrityError:  # another worker made it first
+            with self.session() as session:
+                found = session.scalar(
+                    select(models.Device.id).where(models.Device.number == CENTRAL_DEVICE_NUMBER)
+                )
+                assert found is not None
+                return found
+
+    @property
+    def central_device_id(self) -> int:
+        return self._central_device_id
+
+    def create_enroll_code(self, post_code: str, hours: float = 72) -> tuple[str, datetime]:
+        if not 0 < hours <= 24 * 90:
+            raise ValueError("hours must be between 0 and 2160")
+        code = new_enroll_code()
+        expires = _now() + timedelta(hours=hours)
+        with self.session() as session, session.begin():
+            session.add(
+                models.EnrollCode(
+                    code_hash=digest(normalize_code(code)), post_code=post_code, expires_at=expires
+                )
+            )
+        return code, expires
+
+    def enroll(self, code: str, label: str = "", app_version: str = "") -> wire.EnrollResponse:
+        """Exchange a single-use code for a device, its tracking prefix and its token."""
+        token = new_token()
+        for _attempt in range(5):
+            try:
+                with self.session() as session, session.begin():
+                    now = _now()
+                    # Claim the code atomically: the UPDATE matches only an unused one.
+                    claimed = session.execute(
+                        update(models.EnrollCode)
+                        .where(
+                            models.EnrollCode.code_hash == digest(normalize_code(code)),
+                            models.EnrollCode.used_at.is_(None),
+                            models.EnrollCode.expires_at > now,
+                        )
+                        .values(used_at=now)
+                        .returning(models.EnrollCode.id, models.EnrollCode.post_code)
+                    ).one_or_none()
+                    if claimed is None:
+                        raise EnrollError(self._why_code_unusable(session, code, now))
+                    number = (
+                        session.scalar(select(func.coalesce(func.max(models.Device.number), 0)))
+                        or 0
+                    ) + 1
+                    device = models.Device(
+                        number=number,
+                        tracking_prefix=tracking.enrolled_prefix(number),
+                        post_code=claimed.post_code,
+                        label=label,
+                        token_hash=digest(token),
+                        app_version=app_version,
+                    )
+                    session.add(device)
+                    session.flush()
+                    session.execute(
+                        update(models.EnrollCode)
+                        .where(models.EnrollCode.id == claimed.id)
+                        .values(device_id=device.id)
+                    )
+                    log.info("enrolled device %s for post %s", device.id, claimed.post_code)
+                    return wire.EnrollResponse(
+                        device_id=str(device.id),
+                        tracking_prefix=device.tracking_prefix,
+                        token=token,
+                        post_code=claimed.post_code,
+                    )
+            except IntegrityError:
+                continue  # two enrollments took the same device number: try again
+        raise RuntimeError("could not allocate a device number")
+
+    @staticmethod
+    def _why_code_unusable(session: Session, code: str, now: datetime) -> str:
+        row = session.scalar(
+            select(models.EnrollCode).where(
+                models.EnrollCode.code_hash == digest(normalize_code(code))
+            )
+        )
+        if row is None:
+            return EnrollError.UNKNOWN
+        if row.used_at is not None:
+            return EnrollError.USED
+        return EnrollError.EXPIRED
+
+    def devices(self) -> list[DeviceInfo]:
+        with self.session() as session:
+            rows = session.scalars(
+                select(models.Device)
+                .where(models.Device.number != CENTRAL_DEVICE_NUMBER)
+                .order_by(models.Device.id)
+            )
+            return [_device_info(row) for row in rows]
+
+    def revoke_device(self, device_id: int) -> DeviceInfo:
+        with self.session() as session, session.begin():
+            row = session.get(models.Device, device_id)
+            if row is None or row.number == CENTRAL_DEVICE_NUMBER:
+                raise NotFound(f"device {device_id}")
+            if row.revoked_at is None:
+                row.revoked_at = _now()
+            return _device_info(row)
+
+    def authenticate_device(self, token: str) -> DeviceInfo | None:
+        """The active device holding ``token``. The look-up is by hash (a unique index), so
+        its timing says nothing about the token; the final comparison is constant-time."""
+        if not token:
+            return None
+        wanted = digest(token)
+        with self.session() as session:
+            row = session.scalar(select(models.Device).where(models.Device.token_hash == wanted))
+            if row is None or row.token_hash is None or row.revoked_at is not None:
+                return None
+            if not matches(token, row.token_hash):
+                return None
+            return _device_info(row)
+
+    # -- staff and Open311 clients -------------------------------------------------------
+
+    def create_client(self, name: str, role: str) -> str:
+        if role not in ROLES:
+            raise ValueError(f"role must be one of {', '.join(ROLES)}")
+        token = new_token()
+        with self.session() as session, session.begin():
+            session.add(models.ApiClient(name=name, role=role, token_hash=digest(token)))
+        return token
+
+    def authenticate_client(self, token: str, role: str) -> ClientInfo | None:
+        if not token:
+            return None
+        with self.session() as session:
+            row = session.scalar(
+                select(models.ApiClient).where(models.ApiClient.token_hash == digest(token))
+            )
+            if row is None or row.revoked_at is not None or row.role != role:
+                return None
+            if not matches(token, row.token_hash):
+                return None
+            return ClientInfo(id=row.id, name=row.name, role=row.role)
+
+    # -- ingest --------------------------------------------------------------------------
+
+    def push(
+        self, device: DeviceInfo, raw_records: Sequence[object], app_version: str = ""
+    ) -> list[wire.RecordResult]:
+        """Validate each record on its own, then ingest the valid ones; one answer each."""
+        results: list[wire.RecordResult | None] = [None] * len(raw_records)
+        valid: list[
+            tuple[int, wire.ComplaintPayload | wire.SurveyResponsePayload | wire.TallyPayload]
+        ] = []
+        for index, raw in enumerate(raw_records):
+            try:
+                record = wire.parse_record(raw)
+            except wire.RecordError as exc:
+                results[index] = wire.RecordResult(
+                    index=index,
+                    uuid=exc.uuid,
+                    kind=exc.kind,
+                    result=wire.RecordOutcome.REJECTED,
+                    reason=exc.reason,
+                )
+                continue
+            reason = self._refuse(device, record)
+            if reason:
+                results[index] = wire.RecordResult(
+                    index=index,
+                    uuid=record.uuid,
+                    kind=record.kind,
+                    result=wire.RecordOutcome.REJECTED,
+                    reason=reason,
+                )
+            else:
+                valid.append((index, record))
+        answers = self.ingest(device, [r for _i, r in valid], app_version)
+        for (index, _record), result in zip(valid, answers, strict=True):
+            results[index] = result.model_copy(update={"index": index})
+        return [r for r in results if r is not None]
+
+    def _refuse(
+        self,
+        device: DeviceInfo,
+        record: wire.ComplaintPayload | wire.SurveyResponsePayload | wire.TallyPayload,
+    ) -> str | None:
+        """Why a well-formed record is still unacceptable from this device, if it is."""
+        if isinstance(record, wire.ComplaintPayload):
+            if self.catalog.get(record.category) is None:
+                return f"category: unknown category {record.category}"
+            prefix_is_own = (
+                record.tracking_id.startswith(device.tracking_prefix)
+                and len(record.tracking_id)
+                == len(device.tracking_prefix) + tracking.SEQUENCE_LENGTH + 1
+            )
+            provisional = record.tracking_id[0] in tracking.PROVISIONAL_FIRST
+            if not (prefix_is_own or provisional):
+                return "tracking_id: the prefix belongs to another device"
+            if record.created_at > _now() + timedelta(days=1):
+                return "created_at: in the future"
+        return None
+
+    def ingest(
+        self,
+        device: DeviceInfo,
+        records: Sequence[wire.ComplaintPayload | wire.SurveyResponsePayload | wire.TallyPayload],
+        app_version: str = "",
+    ) -> list[wire.RecordResult]:
+        """Insert validated records in one transaction; one result per record, in order."""
+        hashes = [wire.content_hash(r) for r in records]
+        outcome: dict[int, tuple[wire.RecordOutcome, str | None]] = {}
+        # The same UUID twice in one batch: the first counts, the second is classified.
+        first_seen: dict[str, int] = {}
+        fresh: list[int] = []
+        for i, record in enumerate(records):
+            if record.uuid in first_seen:
+                same = hashes[first_seen[record.uuid]] == hashes[i]
+                outcome[i] = (
+                    (wire.RecordOutcome.DUPLICATE, None)
+                    if same
+                    else (wire.RecordOutcome.CONFLICT, "uuid: sent twice with different content")
+                )
+            else:
+                first_seen[record.uuid] = i
+                fresh.append(i)
+        now = _now()
+        with self.session() as session, session.begin():
+            for kind, table in (
+                ("complaint", models.Complaint),
+                ("survey_response", models.SurveyResponse),
+                ("tally_event", models.TallyEvent),
+            ):
+                batch = [i for i in fresh if records[i].kind == kind]
+                if not batch:
+                    continue
+                rows = [self._row(device, records[i], hashes[i], now) for i in batch]
+                inserted = self._insert_new(session, table, rows)
+                if kind == "complaint" and inserted:
+                    session.execute(
+                        insert(models.StatusChange),
+                        [
+                            {
+                                "complaint_id": complaint_id,
+                                "device_id": device.id,
+                                "status": wire.CentralStatus.RECEIVED.value,
+                                "note": "",
+                                "agency": "",
+                                "actor": SYSTEM_ACTOR,
+                                "changed_at": now,
+                            }
+                            for complaint_id in inserted.values()
+                        ],
+                    )
+                missing = [i for i in batch if records[i].uuid not in inserted]
+                if missing:
+                    existing = {
+                        row[0]: row[1]
+                        for row in session.execute(
+                            select(table.uuid, table.content_hash).where(
+                                table.uuid.in_([records[i].uuid for i in missing])
+                            )
+                        )
+                    }
+                    for i in missing:
+                        stored = existing.get(records[i].uuid)
+                        if stored is None:
+                            outcome[i] = (
+                                wire.RecordOutcome.CONFLICT,
+                                "tracking_id: already used by another report",
+                            )
+                        elif stored == hashes[i]:
+                            outcome[i] = (wire.RecordOutcome.DUPLICATE, None)
+                        else:
+                            outcome[i] = (
+                                wire.RecordOutcome.CONFLICT,
+                                "uuid: already received with different content",
+                            )
+                for i in batch:
+                    outcome.setdefault(i, (wire.RecordOutcome.ACCEPTED, None))
+            session.execute(
+                update(models.Device)
+                .where(models.Device.id == device.id)
+                .values(last_seen_at=now, **({"app_version": app_version} if app_version else {}))
+            )
+        return [
+            wire.RecordResult(
+                index=i,
+                uuid=record.uuid,
+                kind=record.kind,
+                result=outcome[i][0],
+                reason=outcome[i][1],
+            )
+            for i, record in enumerate(records)
+        ]
+
+    def _insert_new(
+        self, session: Session, table: Any, rows: list[dict[str, Any]]
+    ) -> dict[str, int]:
+        """Insert what is new; ``{uuid: id}`` of the rows this call inserted."""
+        core = table.__table__
+        statement = self._insert(core).on_conflict_do_nothing().returning(core.c.uuid, core.c.id)
+        # executemany with RETURNING: SQLAlchemy's "insertmanyvalues" batches it on both
+        # SQLite and PostgreSQL.
+        return {row[0]: row[1] for row in session.execute(statement, rows)}
+
+    @staticmethod
+    def _row(
+        device: DeviceInfo,
+        record: wire.ComplaintPayload | wire.SurveyResponsePayload | wire.TallyPayload,
+        content_hash: str,
+        now: datetime,
+    ) -> dict[str, Any]:
+        common = {
+            "uuid": record.uuid,
+            "content_hash": content_hash,
+            "device_id": device.id,
+            "post_code": record.post_code,
+            "created_at": record.created_at,
+            "received_at": now,
+        }
+        if isinstance(record, wire.ComplaintPayload):
+            return common | {
+                "tracking_id": record.tracking_id,
+                "secret_hash": digest(record.secret),
+                "type": record.type,
+                "category": record.category,
+                "title": record.title,
+                "description": record.description,
+                "location": record.location,
+                "lat": None,
+                "long": None,
+                "occurred_at": record.occurred_at,
+                "reporter_name": record.reporter_name,
+                "phone": record.phone,
+                "email": record.email,
+                "anonymous": record.anonymous,
+                "confidential": record.confidential,
+                "operator_name": record.operator_name,
+                "channel": "desk",
+                "status": wire.CentralStatus.RECEIVED.value,
+                "agency": "",
+                "expected_at": None,
+                "updated_at": now,
+            }
+        if isinstance(record, wire.SurveyResponsePayload):
+            return common | {
+                "service": record.service,
+                "answers": dict(record.answers),
+                "respondent": dict(record.respondent),
+                "suggestion": record.suggestion,
+            }
+        return common | {"counter": record.counter, "item": record.item, "count": record.count}
+
+    # -- complaints filed on the central system itself (Open311) ---------------------------
+
+    def file_complaint(
+        self,
+        *,
+        category: str,
+        title: str,
+        description: str,
+        location: str = "",
+        lat: float | None = None,
+        long: float | None = None,
+        reporter_name: str = "",
+        phone: str = "",
+        email: str = "",
+        channel: str = "open311",
+        uuid: str | None = None,
+    ) -> tuple[ComplaintView, str]:
+        """A report that did not come from a desk: it gets a tracking ID of the central
+        system's own prefix. Returns the report and its receipt secret (shown once)."""
+        import uuid as uuidlib
+
+        secret = tracking.new_secret()
+        now = _now()
+        with self.session() as session, session.begin():
+            device = session.execute(
+                update(models.Device)
+                .where(models.Device.id == self._central_device_id)
+                .values(next_sequence=models.Device.next_sequence + 1)
+                .returning(models.Device.next_sequence, models.Device.tracking_prefix)
+            ).one()
+            tracking_id = tracking.TrackingId.make(
+                device.tracking_prefix, device.next_sequence - 1
+            ).compact
+            row = models.Complaint(
+                uuid=uuid or str(uuidlib.uuid4()),
+                content_hash="",
+                tracking_id=tracking_id,
+                secret_hash=digest(secret),
+                type="pengaduan",
+                category=category,
+                title=title,
+                description=description,
+                location=location,
+                lat=lat,
+                long=long,
+                reporter_name=reporter_name,
+                phone=phone,
+                email=email,
+                anonymous=False,
+                confidential=False,
+                post_code="PUSAT",
+                operator_name="",
+                channel=channel,
+                device_id=self._central_device_id,
+                created_at=now,
+                received_at=now,
+                status=wire.CentralStatus.RECEIVED.value,
+                updated_at=now,
+            )
+            session.add(row)
+            session.flush()
+            row.content_hash = digest(row.uuid)
+            session.add(
+                models.StatusChange(
+                    complaint_id=row.id,
+                    device_id=self._central_device_id,
+                    status=wire.CentralStatus.RECEIVED.value,
+                    actor=SYSTEM_ACTOR,
+                    changed_at=now,
+                )
+            )
+            return complaint_view(row), secret
+
+    # -- statuses ------------------------------------------------------------------------
+
+    def set_status(
+        self,
+        tracking_id: str,
+        status: wire.CentralStatus,
+        *,
+        actor: str,
+        note: str = "",
+        agency: str | None = None,
+    ) -> TimelineEntry:
+        """Move a report on; every change is kept with its note, time and who made it."""
+        now = _now()
+        with self.session() as session, session.begin():
+            row = session.scalar(
+                select(models.Complaint)
+                .where(models.Complaint.tracking_id == tracking_id)
+                .with_for_update()
+            )
+            if row is None:
+                raise NotFound(tracking_id)
+            row.status = status.value
+            if agency is not None:
+                row.agency = agency
+            row.updated_at = now
+            session.add(
+                models.StatusChange(
+                    complaint_id=row.id,
+                    device_id=row.device_id,
+                    status=status.value,
+                    note=note,
+                    agency=row.agency,
+                    actor=actor,
+                    changed_at=now,
+                )
+            )
+            return TimelineEntry(
+                status=status, note=note, agency=row.agency, actor=actor, changed_at=now
+            )
+
+    def pull(self, device: DeviceInfo, cursor: int, limit: int = 500) -> wire.PullResponse:
+        """Status changes of this device's reports after ``cursor``, oldest first."""
+        with self.session() as session:
+            rows = session.execute(
+                select(
+                    models.StatusChange.id,
+                    models.Complaint.tracking_id,
+                    models.Complaint.uuid,
+                    models.StatusChange.status,
+                    models.StatusChange.note,
+                    models.StatusChange.agency,
+                    models.StatusChange.changed_at,
+                )
+                .join(models.Complaint, models.Complaint.id == models.StatusChange.complaint_id)
+                .where(models.StatusChange.device_id == device.id, models.StatusChange.id > cursor)
+                .order_by(models.StatusChange.id)
+                .limit(limit + 1)
+            ).all()
+        more = len(rows) > limit
+        rows = rows[:limit]
+        changes = [
+            wire.StatusChange(
+                cursor=str(row.id),
+                tracking_id=row.tracking_id,
+                uuid=row.uuid,
+                status=wire.CentralStatus(row.status),
+                note=row.note,
+                agency=row.agency,
+                changed_at=row.changed_at,
+            )
+            for row in rows
+        ]
+        return wire.PullResponse(
+            changes=changes, cursor=changes[-1].cursor if changes else str(cursor), more=more
+        )
+
+    # -- look-ups ------------------------------------------------------------------------
+
+    def complaint(self, tracking_id: str) -> ComplaintView | None:
+        with self.session() as session:
+            row = session.scalar(
+                select(models.Complaint).where(models.Complaint.tracking_id == tracking_id)
+            )
+            return complaint_view(row) if row is not None else None
+
+    def timeline(self, complaint_id: int) -> list[TimelineEntry]:
+        with self.session() as session:
+            rows = session.scalars(
+                select(models.StatusChange)
+                .where(models.StatusChange.complaint_id == complaint_id)
+                .order_by(models.StatusChange.id)
+            )
+            return [
+                TimelineEntry(
+                    status=wire.CentralStatus(row.status),
+                    note=row.note,
+                    agency=row.agency,
+                    actor=row.actor,
+                    changed_at=row.changed_at,
+                )
+                for row in rows
+            ]
+
+    def count(self, table: Iterable[str] = ("complaints",)) -> dict[str, int]:
+        names = {
+            "complaints": models.Complaint,
+            "survey_responses": models.SurveyResponse,
+            "tally_events": models.TallyEvent,
+            "status_changes": models.StatusChange,
+        }
+        with self.session() as session:
+            return {
+                name: session.scalar(select(func.count()).select_from(names[name])) or 0
+                for name in table
+            }

@@ -1,0 +1,254 @@
+"""The sync wire protocol, version 1: one definition that the desk's sync engine and the
+central system both import, so the two can never disagree about a field.
+
+Every record carries the UUID it was given at creation: the idempotency key. The central
+system answers each record of a batch on its own (accepted, duplicate, conflict, rejected),
+so one bad record never blocks the rest. Records are validated one by one for the same
+reason: ``PushRequest.records`` is a list of raw objects, each checked with
+``parse_record``.
+
+No Qt here, and no storage: plain pydantic models.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import json
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+)
+
+from desktop import tracking
+
+PROTOCOL_VERSION: Literal[1] = 1
+MAX_BATCH = 500
+MAX_BODY_BYTES = 4 * 1024 * 1024  # after gzip is undone, too
+# Anything longer than the desk's own limits is refused, never cut.
+_UUID = Annotated[
+    str,
+    StringConstraints(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"),
+]
+_CODE = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9][A-Z0-9_-]{0,31}$")]
+_POST_CODE = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9][A-Z0-9-]{1,15}$")]
+
+
+_Title = Annotated[str, StringConstraints(min_length=1, max_length=150)]
+_Description = Annotated[str, StringConstraints(min_length=1, max_length=4000)]
+_Line = Annotated[str, StringConstraints(max_length=100)]
+_Name = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+_Place = Annotated[str, StringConstraints(max_length=200)]
+_Email = Annotated[str, StringConstraints(max_length=254)]
+_Suggestion = Annotated[str, StringConstraints(max_length=2000)]
+_Version = Annotated[str, StringConstraints(max_length=32)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
+
+
+class CentralStatus(enum.StrEnum):
+    """Where a report stands on the central system (LAPOR!'s agency workflow)."""
+
+    RECEIVED = "received"
+    VERIFIED = "verified"
+    FORWARDED = "forwarded"
+    IN_PROGRESS = "in_progress"
+    RESOLVED = "resolved"
+    POSTPONED = "postponed"
+    NOT_AUTHORITY = "not_authority"
+    ARCHIVED = "archived"
+
+    @property
+    def closed(self) -> bool:
+        """Open311 knows only open and closed."""
+        return self in (CentralStatus.RESOLVED, CentralStatus.ARCHIVED)
+
+
+class ComplaintPayload(Strict):
+    kind: Literal["complaint"] = "complaint"
+    uuid: _UUID
+    tracking_id: Annotated[str, StringConstraints(min_length=9, max_length=28)]
+    secret: Annotated[str, StringConstraints(pattern=r"^[23456789ABCDEFGHJKMNPQRSTVWXY]{12}$")]
+    type: Literal["pengaduan", "aspirasi", "permintaan_informasi"]
+    category: _CODE
+    title: _Title
+    description: _Description
+    location: _Place = ""
+    occurred_at: AwareDatetime | None = None
+    reporter_name: _Line = ""
+    phone: Annotated[str, StringConstraints(pattern=r"^(\+62[2-9]\d{7,11})?$")] = ""
+    email: _Email = ""
+    anonymous: bool = False
+    confidential: bool = False
+    post_code: _POST_CODE
+    operator_name: _Line = ""
+    created_at: AwareDatetime
+
+    @field_validator("tracking_id")
+    @classmethod
+    def _tracking_id_is_valid(cls, value: str) -> str:
+        if tracking.parse(value) != value:
+            raise ValueError("tracking_id must be given in its compact form")
+        return value
+
+
+Score = Annotated[int, Field(ge=1, le=4)]
+SKM_ELEMENTS = ("U1", "U2", "U3", "U4", "U5", "U6", "U7", "U8", "U9")
+
+
+class SurveyResponsePayload(Strict):
+    """One SKM questionnaire: answers by element code (U1…U9), each 1–4, any may be skipped."""
+
+    kind: Literal["survey_response"] = "survey_response"
+    uuid: _UUID
+    post_code: _POST_CODE
+    service: _Name
+    answers: dict[Literal["U1", "U2", "U3", "U4", "U5", "U6", "U7", "U8", "U9"], Score]
+    respondent: dict[Annotated[str, StringConstraints(max_length=32)], _Line] = Field(
+        default_factory=dict, max_length=16
+    )
+    suggestion: _Suggestion = ""
+    created_at: AwareDatetime
+
+
+class TallyPayload(Strict):
+    """People reached or merchandise handed out: append-only, so devices never conflict.
+    A correction is a negative count, never an edit."""
+
+    kind: Literal["tally_event"] = "tally_event"
+    uuid: _UUID
+    post_code: _POST_CODE
+    counter: Literal["people_reached", "merchandise"]
+    item: Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]{0,32}$")] = ""
+    count: Annotated[int, Field(ge=-10_000, le=10_000)]
+    created_at: AwareDatetime
+
+
+SyncRecord = Annotated[
+    ComplaintPayload | SurveyResponsePayload | TallyPayload, Field(discriminator="kind")
+]
+_RECORD = TypeAdapter[ComplaintPayload | SurveyResponsePayload | TallyPayload](SyncRecord)
+
+
+class PushRequest(Strict):
+    protocol: Literal[1] = PROTOCOL_VERSION
+    device_app_version: _Version = ""
+    records: list[dict[str, Any]] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class RecordOutcome(enum.StrEnum):
+    ACCEPTED = "accepted"
+    DUPLICATE = "duplicate"  # same UUID, same content: already there, nothing to do
+    CONFLICT = "conflict"  # same UUID, different content: kept the first, flag it
+    REJECTED = "rejected"  # will never be accepted as it is: the reason says why
+
+
+class RecordResult(Strict):
+    index: int
+    uuid: str | None
+    kind: str | None
+    result: RecordOutcome
+    reason: str | None = None
+
+
+class PushResponse(Strict):
+    protocol: Literal[1] = PROTOCOL_VERSION
+    results: list[RecordResult]
+
+
+class StatusChange(Strict):
+    cursor: str
+    tracking_id: str
+    uuid: str
+    status: CentralStatus
+    note: str
+    agency: str
+    changed_at: datetime
+
+
+class PullResponse(Strict):
+    protocol: Literal[1] = PROTOCOL_VERSION
+    changes: list[StatusChange]
+    cursor: str
+    more: bool
+
+
+class EnrollRequest(Strict):
+    code: Annotated[str, StringConstraints(min_length=6, max_length=64)]
+    label: _Line = ""
+
+
+class EnrollResponse(Strict):
+    device_id: str
+    tracking_prefix: str
+    token: str
+    post_code: str
+
+
+class RecordError(ValueError):
+    """A record that does not follow the protocol; ``reason`` is short, for the operator."""
+
+    def __init__(self, reason: str, uuid: str | None, kind: str | None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.uuid = uuid
+        self.kind = kind
+
+
+def parse_record(raw: object) -> ComplaintPayload | SurveyResponsePayload | TallyPayload:
+    """One record of a batch, or ``RecordError`` naming the first fields that are wrong."""
+    uuid = raw.get("uuid") if isinstance(raw, dict) else None
+    kind = raw.get("kind") if isinstance(raw, dict) else None
+    try:
+        return _RECORD.validate_python(raw)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors()[:5]:
+            where = ".".join(str(part) for part in error["loc"][1:] or error["loc"])
+            problems.append(f"{where}: {error['msg']}")
+        raise RecordError(
+            "; ".join(problems),
+            uuid if isinstance(uuid, str) else None,
+            kind if isinstance(kind, str) else None,
+        ) from None
+
+
+def content_hash(record: BaseModel) -> str:
+    """SHA-256 of the record's canonical JSON: equal content, equal hash, on both sides."""
+    data = record.model_dump(mode="json")
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+__all__ = [
+    "MAX_BATCH",
+    "MAX_BODY_BYTES",
+    "PROTOCOL_VERSION",
+    "SKM_ELEMENTS",
+    "CentralStatus",
+    "ComplaintPayload",
+    "EnrollRequest",
+    "EnrollResponse",
+    "PullResponse",
+    "PushRequest",
+    "PushResponse",
+    "RecordError",
+    "RecordOutcome",
+    "RecordResult",
+    "StatusChange",
+    "SurveyResponsePayload",
+    "TallyPayload",
+    "content_hash",
+    "parse_record",
+]
