@@ -64,18 +64,34 @@ class PgCluster:
     def start(self) -> None:
         data = self.root / "data"
         self._run(
-            str(PG_BIN / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",
-            "-E", "UTF8", "--locale=C.UTF-8",
-        )  # fmt: skip
+            str(PG_BIN / "initdb"),
+            "-D",
+            str(data),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+        )
         options = (
             f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.root} "
             "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
             "-c max_connections=200"
         )
         self._run(
-            str(PG_BIN / "pg_ctl"), "-D", str(data), "-o", options, "-l",
-            str(self.root / "server.log"), "-w", "-t", "60", "start",
-        )  # fmt: skip
+            str(PG_BIN / "pg_ctl"),
+            "-D",
+            str(data),
+            "-o",
+            options,
+            "-l",
+            str(self.root / "server.log"),
+            "-w",
+            "-t",
+            "60",
+            "start",
+        )
         self.pid = int((data / "postmaster.pid").read_text().split()[0])
 
     def stop(self) -> None:
@@ -185,7 +201,7 @@ def start_server(
             "--port",
             str(port),
             *extra,
-        ],  # fmt: skip
+        ],
         stdout=handle,
         stderr=subprocess.STDOUT,
         env=env,
