@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from central.store import CentralStore
 from desktop import wire
 from tests.central_support import complaint_record, enroll
 
 
-def test_push_answers_each_record_and_is_idempotent(central_store) -> None:
+def test_push_answers_each_record_and_is_idempotent(central_store: CentralStore) -> None:
     _token, device = enroll(central_store)
     a = complaint_record(device.tracking_prefix, 1)
     b = complaint_record(device.tracking_prefix, 2)
