@@ -26,6 +26,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -254,9 +255,9 @@ def enroll(store: CentralStore, post: str = "MRK") -> tuple[str, DeviceInfo]:
     return answer.token, device
 
 
-def complaint_record(prefix: str, sequence: int, **overrides: object) -> dict[str, object]:
+def complaint_record(prefix: str, sequence: int, **overrides: Any) -> dict[str, Any]:
     """A complaint as a desk sends it (wire format), with a fresh UUID."""
-    record: dict[str, object] = {
+    record: dict[str, Any] = {
         "kind": "complaint",
         "uuid": str(uuid.uuid4()),
         "tracking_id": tracking.TrackingId.make(prefix, sequence).compact,
