@@ -49,6 +49,8 @@ def _inflate(data: bytes, limit: int) -> bytes:
         raise ApiError(400, "bad_gzip", "the body is not valid gzip") from None
     if len(out) > limit or inflater.unconsumed_tail:
         raise ApiError(413, "too_large", "request body too large once decompressed")
+    if not inflater.eof:
+        raise ApiError(400, "bad_gzip", "the gzip body is cut off")
     return out
 
 

@@ -144,7 +144,7 @@ _RECORD = TypeAdapter[ComplaintPayload | SurveyResponsePayload | TallyPayload](S
 class PushRequest(Strict):
     protocol: Literal[1] = PROTOCOL_VERSION
     device_app_version: _Version = ""
-    records: list[dict[str, Any]] = Field(min_length=1, max_length=MAX_BATCH)
+    records: list[Any] = Field(min_length=1, max_length=MAX_BATCH)
 
 
 class RecordOutcome(enum.StrEnum):

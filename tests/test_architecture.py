@@ -53,3 +53,40 @@ def test_widgets_live_only_in_ui() -> None:
         and path.name != "app.py"
     ]
     assert offenders == []
+
+
+def test_central_imports_no_qt_and_the_desk_never_imports_central() -> None:
+    """The central system reuses the desk's Qt-free core (wire protocol, tracking IDs,
+    categories) and runs on servers without Qt; the desk never depends on the server."""
+    import central
+
+    modules = sorted(
+        info.name
+        for info in pkgutil.walk_packages(central.__path__, "central.")
+        if ".migrations" not in info.name
+    )
+    assert "central.app" in modules and "central.store" in modules
+    code = (
+        "import importlib, sys\n"
+        f"for name in {modules!r}:\n"
+        "    importlib.import_module(name)\n"
+        "qt = sorted(m for m in sys.modules if m.startswith(('PySide6', 'shiboken6')))\n"
+        "print(','.join(qt))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "", f"central pulled in Qt: {result.stdout}"
+
+    from pathlib import Path
+
+    root = Path(desktop.__file__).parent
+    importers = [
+        str(path.relative_to(root))
+        for path in root.rglob("*.py")
+        if any(
+            line.lstrip().startswith(("import central", "from central"))
+            for line in path.read_text(encoding="utf-8").splitlines()
+        )
+    ]
+    assert importers == []

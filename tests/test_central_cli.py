@@ -1,0 +1,144 @@
+"""``posko-central`` as an administrator runs it: a real process on a real database."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from central.db import open_database
+from central.store import CentralStore
+from desktop import tracking, wire
+from tests.central_support import complaint_record, enroll
+
+
+def central(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    environment = dict(os.environ) | (env or {})
+    environment.pop("POSKO_CENTRAL_DATABASE_URL", None)
+    environment.pop("POSKO_CENTRAL_DATA_DIR", None)
+    environment.pop("POSKO_LANG", None)
+    return subprocess.run(
+        [sys.executable, "-m", "central.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=environment,
+    )
+
+
+def test_enroll_code_device_list_and_revoke(central_db_url: str) -> None:
+    made = central("--database-url", central_db_url, "enroll-code", "--post", "mrk")
+    assert made.returncode == 0, made.stderr
+    code = made.stdout.strip()
+    assert len(tracking.normalize(code)) == 10
+    store = CentralStore(open_database(central_db_url))
+    try:
+        answer = store.enroll(code, "Laptop Merak 1")
+        assert answer.post_code == "MRK"
+        listed = central("--database-url", central_db_url, "device", "list", "--json")
+        devices = json.loads(listed.stdout)
+        assert [(d["id"], d["post_code"], d["revoked"]) for d in devices] == [
+            (int(answer.device_id), "MRK", False)
+        ]
+        text = central("--lang", "en", "--database-url", central_db_url, "device", "list")
+        assert answer.tracking_prefix in text.stdout and "active" in text.stdout
+        revoked = central("--database-url", central_db_url, "device", "revoke", answer.device_id)
+        assert revoked.returncode == 0, revoked.stderr
+        assert store.authenticate_device(answer.token) is None
+        missing = central("--database-url", central_db_url, "device", "revoke", "999")
+        assert missing.returncode == 1 and "999" in missing.stderr
+    finally:
+        store.close()
+
+
+def test_status_set_from_the_shell(tmp_path: Path) -> None:
+    data = str(tmp_path / "central")
+    store_url = f"sqlite:///{tmp_path / 'central' / 'central.sqlite3'}"
+    assert central("--data-dir", data, "enroll-code", "--post", "SMG").returncode == 0
+    store = CentralStore(open_database(store_url))
+    try:
+        _token, device = enroll(store, "SMG")
+        record = complaint_record(device.tracking_prefix, 1, post_code="SMG")
+        store.push(device, [record])
+        shown = tracking.display(record["tracking_id"]).lower()
+        done = central(
+            "--lang", "en", "--data-dir", data, "status", "set", shown, "forwarded",
+            "--note", "Diteruskan ke Dinas Perhubungan", "--agency", "Dishub Jateng",
+            "--by", "Dewi",
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        assert "forwarded" in done.stdout
+        view = store.complaint(record["tracking_id"])
+        assert view is not None and view.status == wire.CentralStatus.FORWARDED
+        assert view.agency == "Dishub Jateng"
+        last = store.timeline(view.id)[-1]
+        assert (last.actor, last.note) == ("Dewi", "Diteruskan ke Dinas Perhubungan")
+
+        typo = record["tracking_id"][:-1] + ("2" if record["tracking_id"][-1] != "2" else "3")
+        bad = central("--data-dir", data, "status", "set", typo, "resolved")
+        assert bad.returncode == 2 and typo in bad.stderr
+        unknown = tracking.TrackingId.make(device.tracking_prefix, 500).compact
+        missing = central("--data-dir", data, "status", "set", unknown, "resolved")
+        assert missing.returncode == 1
+        wrong = central("--data-dir", data, "status", "set", record["tracking_id"], "done")
+        assert wrong.returncode == 2  # argparse: not one of the statuses
+    finally:
+        store.close()
+
+
+def test_client_tokens_are_printed_once_and_stored_hashed(tmp_path: Path) -> None:
+    data = str(tmp_path / "central")
+    made = central("--data-dir", data, "client", "add", "Dewi", "--role", "staff")
+    assert made.returncode == 0, made.stderr
+    token = made.stdout.strip()
+    store = CentralStore(open_database(f"sqlite:///{tmp_path / 'central' / 'central.sqlite3'}"))
+    try:
+        assert store.authenticate_client(token, "staff") is not None
+        assert store.authenticate_client(token, "open311") is None
+    finally:
+        store.close()
+    raw = (tmp_path / "central" / "central.sqlite3").read_bytes()
+    assert token.encode() not in raw
+    assert central("--data-dir", data, "client", "add", "x", "--role", "staff").returncode == 2
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("enroll-code", "--post", "M R K"),
+        ("enroll-code", "--post", "MRK", "--expires", "0"),
+        ("enroll-code", "--post", "MRK", "--expires", "abc"),
+        ("status", "set"),
+        ("device", "revoke", "abc"),
+    ],
+)
+def test_usage_errors(tmp_path: Path, args: tuple[str, ...]) -> None:
+    answer = central("--data-dir", str(tmp_path), *args)
+    assert answer.returncode == 2
+    assert answer.stderr.strip()
+    assert "Traceback" not in answer.stderr
+
+
+def test_unreachable_or_bad_database_is_a_message(tmp_path: Path) -> None:
+    bad = central("--database-url", "mysql://x@y/z", "device", "list")
+    assert bad.returncode == 1 and "Traceback" not in bad.stderr
+    unreachable = central(
+        "--database-url", "postgresql+psycopg://nobody@127.0.0.1:1/none", "device", "list"
+    )
+    assert unreachable.returncode == 1 and "Traceback" not in unreachable.stderr
+    not_a_db = tmp_path / "central.sqlite3"
+    not_a_db.write_bytes(b"this is not a database" * 100)
+    corrupt = central("--data-dir", str(tmp_path), "device", "list")
+    assert corrupt.returncode == 1 and "Traceback" not in corrupt.stderr
+    assert not_a_db.read_bytes() == b"this is not a database" * 100
+
+
+def test_version_and_console_script() -> None:
+    answer = central("--version")
+    assert answer.returncode == 0 and answer.stdout.startswith("posko-central ")
+    script = Path(sys.executable).parent / "posko-central"
+    assert script.exists()
