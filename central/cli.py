@@ -133,6 +133,38 @@ def main(argv: Sequence[str] | None = None) -> int:
         store.close()
 
 
+def _serve(args: argparse.Namespace, store: object) -> int:
+    import uvicorn
+
+    from central.db import ENV_DATABASE_URL
+    from central.i18n import _
+    from central.serve import ENV_RATE_LIMIT
+    from central.store import CentralStore
+
+    assert isinstance(store, CentralStore)
+    if not 1 <= args.workers <= 64 or not 1 <= args.port <= 65535 or args.rate_limit < 1:
+        _err(_("Workers must be 1 to 64, the port 1 to 65535, the rate limit at least 1."))
+        return EXIT_USAGE
+    # Workers are separate processes: they get the resolved settings through the environment.
+    os.environ[ENV_DATABASE_URL] = store.engine.url.render_as_string(hide_password=False)
+    os.environ[ENV_RATE_LIMIT] = str(args.rate_limit)
+    store.close()
+    print(_("Serving on http://{host}:{port}").format(host=args.host, port=args.port), flush=True)
+    # access_log off: uvicorn's would print query strings, which carry receipt secrets;
+    # the app logs method, path and status itself.
+    uvicorn.run(
+        "central.serve:factory",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        access_log=False,
+        log_level="warning",
+        server_header=False,
+    )
+    return EXIT_OK
+
+
 def _run(args: argparse.Namespace, store: object) -> int:
     import json
 
@@ -143,25 +175,7 @@ def _run(args: argparse.Namespace, store: object) -> int:
 
     assert isinstance(store, CentralStore)
     if args.command == "serve":
-        import uvicorn
-
-        from central.app import asgi_app
-
-        app = asgi_app(store, rate_limit_per_minute=args.rate_limit)
-        print(
-            _("Serving on http://{host}:{port}").format(host=args.host, port=args.port),
-            flush=True,
-        )
-        # access_log off: uvicorn's would print query strings, which carry receipt secrets.
-        uvicorn.run(
-            app,
-            host=args.host,
-            port=args.port,
-            access_log=False,
-            log_level="warning",
-            server_header=False,
-        )
-        return EXIT_OK
+        return _serve(args, store)
     if args.command == "enroll-code":
         post = args.post.strip().upper()
         if not post or len(post) > 16 or not post.replace("-", "").isalnum():

@@ -36,6 +36,14 @@ def translator(language: str) -> Callable[[str], str]:
     return translations(language).gettext
 
 
+def pick_language(requested: str | None) -> str:
+    """The language a page asked for (``?lang=en``), or the default for anything else: a
+    citizen's link with a stray or unknown value still gets a page, never an error."""
+    if requested and requested.strip().lower() in LANGUAGES:
+        return requested.strip().lower()
+    return DEFAULT_LANGUAGE
+
+
 def set_cli_language(language: str) -> None:
     global _cli_language
     translations(language)  # fail early on an unknown language

@@ -1,15 +1,19 @@
-"""Keep ``assets/locale/*/LC_MESSAGES/posko.po`` in step with the code.
+"""Keep ``assets/locale/*/LC_MESSAGES/{posko,central}.po`` in step with the code.
 
-    python tools/translations.py        # extract, merge, report untranslated strings
+    python tools/translations.py          # extract, merge, report untranslated strings
+    python tools/translations.py central  # one catalogue only
 
-Run by ``make translations``. Extraction uses Babel (the same library that reads the
-catalogues at run time); new strings arrive untranslated and ``tests/test_i18n.py`` fails
-until they are translated.
+Run by ``make translations``. Two catalogues, one per program: ``posko`` (the desk, from
+``desktop/``) and ``central`` (the central system, from ``central/*.py`` and the tracking
+page's templates in ``central/templates/``). Extraction uses Babel (the same library that
+reads the catalogues at run time); new strings arrive untranslated and
+``tests/test_i18n.py`` fails until they are translated.
 """
 
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
@@ -18,27 +22,62 @@ from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parent.parent
 KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
+# Jinja2's extractor: ``{{ _("Status") }}`` in a template is a gettext call. Template syntax
+# errors must fail the run instead of silently extracting nothing from the broken file.
+JINJA = "jinja2.ext:babel_extract"
+JINJA_OPTIONS = {"silent": "false", "trim_blocks": "true", "lstrip_blocks": "true"}
 
 
-def extract() -> Catalog:
-    template = Catalog(project="posko")
+@dataclass(frozen=True)
+class Domain:
+    name: str
+    source: str  # a directory under ROOT
+    # Babel's patterns: ``*`` stays within one directory, ``**`` crosses them.
+    method_map: list[tuple[str, str]] = field(default_factory=lambda: [("**.py", "python")])
+    options_map: dict[str, dict[str, str]] = field(default_factory=dict)
+
+
+DOMAINS = {
+    "posko": Domain("posko", "desktop"),
+    "central": Domain(
+        "central",
+        "central",
+        # central/*.py only: the Alembic migrations below it hold no user-visible text.
+        method_map=[("*.py", "python"), ("templates/*.html", JINJA)],
+        options_map={"templates/*.html": JINJA_OPTIONS},
+    ),
+}
+
+
+def extract(domain: str = "posko") -> Catalog:
+    spec = DOMAINS[domain]
+    template = Catalog(project=spec.name)
     for filename, lineno, message, comments, context in extract_from_dir(
-        str(ROOT / "desktop"), keywords=KEYWORDS, comment_tags=("TRANSLATORS:",)
+        str(ROOT / spec.source),
+        method_map=spec.method_map,
+        options_map=spec.options_map,
+        keywords=KEYWORDS,
+        comment_tags=("TRANSLATORS:",),
     ):
         template.add(
             message,
             None,
-            [(f"desktop/{filename}", lineno)],
+            [(f"{spec.source}/{filename}", lineno)],
             auto_comments=comments,
             context=context,
         )
     return template
 
 
-def main() -> int:
-    template = extract()
+def po_files(domain: str) -> list[Path]:
+    return sorted((ROOT / "assets" / "locale").glob(f"*/LC_MESSAGES/{domain}.po"))
+
+
+def update(domain: str) -> int:
+    """Merge the extracted strings into every language's catalogue; how many are missing."""
+    template = extract(domain)
     missing = 0
-    for po_path in sorted((ROOT / "assets" / "locale").glob("*/LC_MESSAGES/posko.po")):
+    for po_path in po_files(domain):
         with po_path.open("rb") as handle:
             catalog = read_po(handle)
         catalog.update(template, no_fuzzy_matching=True)
@@ -56,9 +95,19 @@ def main() -> int:
         for message in catalog:
             if message.id and not message.string:
                 missing += 1
-                print(f"{po_path.parent.parent.name}: untranslated: {message.id!r}")
+                language = po_path.parent.parent.name
+                print(f"{language} ({domain}): untranslated: {message.id!r}")
+    return missing
+
+
+def main(argv: list[str]) -> int:
+    unknown = [name for name in argv if name not in DOMAINS]
+    if unknown:
+        print(f"unknown catalogue(s): {', '.join(unknown)}; choose from {', '.join(DOMAINS)}")
+        return 2
+    missing = sum(update(domain) for domain in argv or DOMAINS)
     return 1 if missing else 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,21 @@
+"""The application factory uvicorn imports in each worker process.
+
+``posko-central serve`` resolves the database URL and options once, runs the migrations,
+then passes the settings to the workers through the environment (each worker is a fresh
+process, possibly several with ``--workers``)."""
+
+from __future__ import annotations
+
+import os
+
+from central.app import ASGIApp, asgi_app
+from central.db import ENV_DATABASE_URL, open_database
+from central.store import CentralStore
+
+ENV_RATE_LIMIT = "POSKO_CENTRAL_RATE_LIMIT"
+
+
+def factory() -> ASGIApp:
+    url = os.environ[ENV_DATABASE_URL]
+    rate = int(os.environ.get(ENV_RATE_LIMIT, "60"))
+    return asgi_app(CentralStore(open_database(url)), rate_limit_per_minute=rate)
