@@ -120,6 +120,7 @@ class StatusChange(Base):
 
 Index("ix_status_changes_complaint_id", StatusChange.complaint_id, StatusChange.id)
 Index("ix_status_changes_device_id", StatusChange.device_id, StatusChange.id)
+Index("ix_status_changes_changed_at", StatusChange.changed_at)
 
 
 class SurveyResponse(Base):
