@@ -76,6 +76,8 @@ class Complaint(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     uuid: Mapped[str] = mapped_column(String(36), unique=True)
     content_hash: Mapped[str] = mapped_column(String(64))
+    # The desk's edit counter: a later revision from the same desk replaces the content.
+    revision: Mapped[int] = mapped_column(Integer, default=1)
     tracking_id: Mapped[str] = mapped_column(String(32), unique=True)
     # Only a hash of the receipt's secret: a leaked database does not unlock rahasia reports.
     secret_hash: Mapped[str] = mapped_column(String(64))

@@ -456,28 +456,26 @@ class CentralStore:
                     )
                 missing = [i for i in batch if records[i].uuid not in inserted]
                 if missing:
+                    columns: list[Any] = [table.uuid, table.content_hash]
+                    if table is models.Complaint:
+                        columns += [table.revision, table.device_id, table.tracking_id]
                     existing = {
-                        row[0]: row[1]
+                        row[0]: row
                         for row in session.execute(
-                            select(table.uuid, table.content_hash).where(
+                            select(*columns).where(
                                 table.uuid.in_([records[i].uuid for i in missing])
                             )
                         )
                     }
                     for i in missing:
-                        stored = existing.get(records[i].uuid)
-                        if stored is None:
-                            outcome[i] = (
-                                wire.RecordOutcome.CONFLICT,
-                                "tracking_id: already used by another report",
-                            )
-                        elif stored == hashes[i]:
-                            outcome[i] = (wire.RecordOutcome.DUPLICATE, None)
-                        else:
-                            outcome[i] = (
-                                wire.RecordOutcome.CONFLICT,
-                                "uuid: already received with different content",
-                            )
+                        outcome[i] = self._classify(
+                            session,
+                            device,
+                            records[i],
+                            hashes[i],
+                            existing.get(records[i].uuid),
+                            now,
+                        )
                 for i in batch:
                     outcome.setdefault(i, (wire.RecordOutcome.ACCEPTED, None))
             session.execute(
@@ -496,11 +494,72 @@ class CentralStore:
             for i, record in enumerate(records)
         ]
 
+    def _classify(
+        self,
+        session: Session,
+        device: DeviceInfo,
+        record: wire.ComplaintPayload | wire.SurveyResponsePayload | wire.TallyPayload,
+        content_hash: str,
+        stored: Any,
+        now: datetime,
+    ) -> tuple[wire.RecordOutcome, str | None]:
+        """A record whose insert did nothing: duplicate, newer revision, or conflict."""
+        if stored is None:
+            return wire.RecordOutcome.CONFLICT, "tracking_id: already used by another report"
+        if stored.content_hash == content_hash:
+            return wire.RecordOutcome.DUPLICATE, None
+        if isinstance(record, wire.ComplaintPayload):
+            if record.revision < stored.revision:
+                # The central system already holds a later edit of this report.
+                return wire.RecordOutcome.DUPLICATE, None
+            if (
+                record.revision > stored.revision
+                and stored.device_id == device.id
+                and stored.tracking_id == record.tracking_id
+            ):
+                if self._revise(session, device, record, content_hash, now):
+                    return wire.RecordOutcome.ACCEPTED, None
+                again = session.scalar(
+                    select(models.Complaint.content_hash).where(
+                        models.Complaint.uuid == record.uuid
+                    )
+                )
+                if again == content_hash:  # a concurrent push of the same edit won
+                    return wire.RecordOutcome.DUPLICATE, None
+        return wire.RecordOutcome.CONFLICT, "uuid: already received with different content"
+
+    def _revise(
+        self,
+        session: Session,
+        device: DeviceInfo,
+        record: wire.ComplaintPayload,
+        content_hash: str,
+        now: datetime,
+    ) -> bool:
+        """Replace a report's content with a later revision from the desk that made it; the
+        status, agency and timeline stay. Atomic: only a lower stored revision is replaced."""
+        row = self._row(device, record, content_hash, now)
+        keep = {"uuid", "device_id", "received_at", "status", "agency", "expected_at", "channel"}
+        values = {k: v for k, v in row.items() if k not in keep}
+        result = session.execute(
+            update(models.Complaint)
+            .where(
+                models.Complaint.uuid == record.uuid,
+                models.Complaint.revision < record.revision,
+            )
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(getattr(result, "rowcount", 0))
+
     def _insert_new(
         self, session: Session, table: Any, rows: list[dict[str, Any]]
     ) -> dict[str, int]:
         """Insert what is new; ``{uuid: id}`` of the rows this call inserted."""
         core = table.__table__
+        # In UUID order: two pushes of the same records in different orders then take the
+        # unique index's locks in one order, and cannot deadlock each other on PostgreSQL.
+        rows = sorted(rows, key=lambda row: str(row["uuid"]))
         statement = self._insert(core).on_conflict_do_nothing().returning(core.c.uuid, core.c.id)
         # executemany with RETURNING: SQLAlchemy's "insertmanyvalues" batches it on both
         # SQLite and PostgreSQL.
@@ -524,6 +583,7 @@ class CentralStore:
         if isinstance(record, wire.ComplaintPayload):
             return common | {
                 "tracking_id": record.tracking_id,
+                "revision": record.revision,
                 "secret_hash": digest(record.secret),
                 "type": record.type,
                 "category": record.category,

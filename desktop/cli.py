@@ -64,6 +64,10 @@ def build_parser() -> argparse.ArgumentParser:
     receipt.add_argument("tracking_id", metavar="TRACKING_ID")
     receipt.add_argument("--pdf", required=True, metavar="FILE", help=_("write it to this PDF"))
     receipt.add_argument("--paper", choices=[p.value for p in PaperSize])
+
+    from desktop.sync_commands import add_parsers
+
+    add_parsers(commands)
     return parser
 
 
@@ -90,13 +94,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         from desktop.app import run_gui
 
         return run_gui(profile, language=args.lang, crash_dialog=not args.no_crash_dialog)
-    from desktop import commands
+    from desktop import commands, sync_commands
 
     handler = {
         "setup": commands.setup,
         "selftest": commands.selftest,
         "demo-data": commands.demo_data,
         "receipt": commands.receipt,
+        **sync_commands.HANDLERS,
     }[command]
     return handler(profile, args)
 

@@ -32,6 +32,7 @@ class SyncState(enum.StrEnum):
     SENDING = "sending"
     SENT = "sent"
     NEEDS_ATTENTION = "needs_attention"
+    SET_ASIDE = "set_aside"  # the operator decided not to send it, with a reason
 
 
 class PaperSize(enum.StrEnum):

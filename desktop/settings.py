@@ -49,3 +49,7 @@ CENTRAL_URL = Option("central_url", "")
 POST_ID = Option("post_id", 0)
 OPERATOR_ID = Option("operator_id", 0)
 DEVICE_ID = Option("device_id", 0)
+# Sync (issue 4). The device token itself is not a setting: see desktop.sync.enroll.
+ENROLLED_DEVICE_ID = Option("enrolled_device_id", "")
+SYNC_CURSOR = Option("sync_cursor", "0")
+LAST_SYNC_AT = Option("last_sync_at", "")

@@ -78,6 +78,8 @@ class CentralStatus(enum.StrEnum):
 class ComplaintPayload(Strict):
     kind: Literal["complaint"] = "complaint"
     uuid: _UUID
+    # Bumped by every edit on the desk: a higher revision of a known UUID replaces it.
+    revision: Annotated[int, Field(ge=1, le=1_000_000)] = 1
     tracking_id: Annotated[str, StringConstraints(min_length=9, max_length=28)]
     secret: Annotated[str, StringConstraints(pattern=r"^[23456789ABCDEFGHJKMNPQRSTVWXY]{12}$")]
     type: Literal["pengaduan", "aspirasi", "permintaan_informasi"]

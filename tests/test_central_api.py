@@ -66,6 +66,7 @@ def test_enrollment_refuses_unknown_expired_and_malformed_codes(
         )
     expired = client.post("/api/v1/enroll", json={"code": code})
     assert expired.status_code == 409 and expired.json()["error"] == "code_expired"
+    bad: object
     for bad in ({}, {"code": ""}, {"code": "x" * 65}, {"code": "ABCDEFG", "extra": 1}, []):
         answer = client.post("/api/v1/enroll", json=bad)
         assert answer.status_code == 422, bad
@@ -210,7 +211,7 @@ def test_bad_requests_get_clear_errors(client: TestClient, central_store: Centra
     push = "/api/v1/sync/push"
     assert client.post(push, json={"records": []}).status_code == 401
     assert client.post(push, json={"records": []}, headers=bearer("nope")).status_code == 401
-    too_many = {"records": [{}] * (wire.MAX_BATCH + 1)}
+    too_many: dict[str, object] = {"records": [{}] * (wire.MAX_BATCH + 1)}
     answer = client.post(push, json=too_many, headers=bearer(token))
     assert answer.status_code == 400 and answer.json()["error"] == "invalid_batch"
     assert client.post(push, json={"records": []}, headers=bearer(token)).status_code == 400

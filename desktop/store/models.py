@@ -115,9 +115,20 @@ class Complaint(Base):
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     central_status: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    # Added in revision 0003: freezing while sending, and what the central system said.
+    revision: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    sending_revision: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    sent_revision: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    last_http_status: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    set_aside_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    central_agency: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    central_note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    central_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 Index("ix_complaints_reporter_name", Complaint.reporter_name)
+Index("ix_complaints_created_at_id", Complaint.created_at, Complaint.id)
 
 
 class Setting(Base):

@@ -213,6 +213,41 @@ class Store:
         log.info("saved complaint %s", record.tracking_id)
         return record
 
+    def edit_complaint(
+        self, tracking_id: str, data: ComplaintInput, *, now: datetime | None = None
+    ) -> ComplaintRecord:
+        """Correct a saved report. Its tracking ID, secret and UUID stay; the revision goes
+        up, so the sync sends the new content (a record being sent stays frozen: the
+        answer for the old revision leaves it queued for the new one)."""
+        moment = now or datetime.now(UTC)
+        clean = data.validated(self.catalog, moment)
+        context = self.require_context()
+        with self.session() as s:
+            row = s.scalar(select(Complaint).where(Complaint.tracking_id == tracking_id))
+            if row is None:
+                raise KeyError(tracking_id)
+            row.type = ComplaintType(str(clean.type)).value
+            row.category = clean.category or row.category
+            row.category_suggested = clean.category_suggested
+            row.title = clean.title
+            row.description = clean.description
+            row.location = clean.location
+            row.occurred_at = clean.occurred_at
+            row.reporter_name = clean.reporter_name
+            row.phone = clean.phone
+            row.email = clean.email
+            row.anonymous = clean.anonymous
+            row.confidential = clean.confidential
+            row.revision = row.revision + 1
+            row.updated_at = moment
+            if row.sync_state != SyncState.SENDING.value:
+                row.sync_state = SyncState.PENDING.value
+                row.set_aside_reason = None
+            s.flush()
+            record = self._record(row, context.post_code, context.post_name, context.operator_name)
+        log.info("edited complaint %s (revision %d)", tracking_id, row.revision)
+        return record
+
     def save_many(
         self, items: Iterable[tuple[ComplaintInput, datetime]], *, now: datetime | None = None
     ) -> int:
@@ -363,7 +398,13 @@ class Store:
             return int(
                 s.scalar(
                     select(func.count(Complaint.id)).where(
-                        Complaint.sync_state != SyncState.SENT.value
+                        Complaint.sync_state.in_(
+                            (
+                                SyncState.PENDING.value,
+                                SyncState.SENDING.value,
+                                SyncState.NEEDS_ATTENTION.value,
+                            )
+                        )
                     )
                 )
                 or 0

@@ -49,6 +49,7 @@ def upgrade() -> None:
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('uuid', sa.String(length=36), nullable=False),
     sa.Column('content_hash', sa.String(length=64), nullable=False),
+    sa.Column('revision', sa.Integer(), nullable=False),
     sa.Column('tracking_id', sa.String(length=32), nullable=False),
     sa.Column('secret_hash', sa.String(length=64), nullable=False),
     sa.Column('type', sa.String(length=32), nullable=False),

@@ -1,0 +1,292 @@
+"""The outbox: every record's sync state, driven by the sync engine.
+
+States: pending → sending → sent, or needs_attention (the central system refused it: the
+operator sees why, fixes and resends it, or sets it aside with a reason). A record is marked
+``sending`` before the request and ``sent`` only on the central system's answer; a record
+found ``sending`` later (the answer was lost, the desk was killed) is simply sent again,
+which the central system's deduplication by UUID makes harmless.
+
+A record is frozen while it is sent: the revision on the wire is remembered, and if the
+record was edited meanwhile the answer leaves it pending so the new revision goes next.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import and_, case, func, select, update
+
+from desktop.domain import SyncState
+from desktop.store.models import Complaint, Operator, Post
+from desktop.store.repo import Store
+
+log = logging.getLogger("posko.sync")
+
+QUEUED = (SyncState.PENDING.value, SyncState.SENDING.value)
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    """A record claimed for sending: its UUID, the revision on the wire, the wire dict."""
+
+    uuid: str
+    revision: int
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class AttentionItem:
+    uuid: str
+    tracking_id: str
+    title: str
+    created_at: datetime
+    attempts: int
+    last_error: str
+    last_http_status: int | None
+    last_attempt_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """The central system's answer for one record."""
+
+    uuid: str
+    outcome: str  # accepted | duplicate | conflict | rejected
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class CentralUpdate:
+    """A status change pulled from the central system."""
+
+    uuid: str
+    status: str
+    agency: str
+    note: str
+    changed_at: datetime
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Outbox:
+    """Sync-state reads and writes over a desk ``Store``; plain data in and out."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def claim(self, limit: int, *, now: datetime | None = None) -> list[OutboxItem]:
+        """Mark up to ``limit`` queued records ``sending``, oldest first, and return them as
+        the wire shows them. Records left ``sending`` by an earlier run are claimed again."""
+        moment = now or _now()
+        with self.store.session() as s:
+            rows = s.execute(
+                select(Complaint, Post.code, Operator.name)
+                .join(Post, Post.id == Complaint.post_id)
+                .join(Operator, Operator.id == Complaint.operator_id)
+                .where(Complaint.sync_state.in_(QUEUED))
+                .order_by(Complaint.created_at, Complaint.id)
+                .limit(limit)
+            ).all()
+            if not rows:
+                return []
+            ids = [row[0].id for row in rows]
+            s.execute(
+                update(Complaint)
+                .where(Complaint.id.in_(ids))
+                .values(
+                    sync_state=SyncState.SENDING.value,
+                    sending_revision=Complaint.revision,
+                    sync_attempts=Complaint.sync_attempts + 1,
+                    last_attempt_at=moment,
+                )
+            )
+            return [
+                OutboxItem(uuid=c.uuid, revision=c.revision, payload=_payload(c, code, name))
+                for c, code, name in rows
+            ]
+
+    def deliver(self, deliveries: Iterable[Delivery], *, now: datetime | None = None) -> None:
+        """Record the central system's answers. Accepted and duplicate mean the central
+        system holds the record; conflict and rejected need the operator."""
+        moment = now or _now()
+        with self.store.session() as s:
+            for delivery in deliveries:
+                if delivery.outcome in ("accepted", "duplicate"):
+                    # Sent only if the revision on the wire is still the record's revision;
+                    # an edit made while it was sent goes out next time.
+                    s.execute(
+                        update(Complaint)
+                        .where(
+                            Complaint.uuid == delivery.uuid,
+                            Complaint.sync_state == SyncState.SENDING.value,
+                        )
+                        .values(
+                            sync_state=case(
+                                (
+                                    Complaint.revision == Complaint.sending_revision,
+                                    SyncState.SENT.value,
+                                ),
+                                else_=SyncState.PENDING.value,
+                            ),
+                            sent_revision=Complaint.sending_revision,
+                            sent_at=moment,
+                            last_error=None,
+                            last_http_status=None,
+                        )
+                    )
+                else:
+                    s.execute(
+                        update(Complaint)
+                        .where(
+                            Complaint.uuid == delivery.uuid,
+                            Complaint.sync_state == SyncState.SENDING.value,
+                        )
+                        .values(
+                            sync_state=SyncState.NEEDS_ATTENTION.value,
+                            last_error=f"{delivery.outcome}: {delivery.reason or ''}".strip(),
+                            last_http_status=200,
+                        )
+                    )
+
+    def fail(self, uuids: Sequence[str], error: str, http_status: int | None = None) -> None:
+        """The batch did not get an answer (offline, timeout, 5xx): back to pending, with the
+        reason kept for the operator."""
+        if not uuids:
+            return
+        with self.store.session() as s:
+            s.execute(
+                update(Complaint)
+                .where(
+                    Complaint.uuid.in_(list(uuids)),
+                    Complaint.sync_state == SyncState.SENDING.value,
+                )
+                .values(
+                    sync_state=SyncState.PENDING.value,
+                    last_error=error[:2000],
+                    last_http_status=http_status,
+                )
+            )
+
+    def resend(self, uuid: str) -> bool:
+        """The operator fixed it (or wants to try again): queue a needs-attention or
+        set-aside record once more."""
+        with self.store.session() as s:
+            result = s.execute(
+                update(Complaint)
+                .where(
+                    Complaint.uuid == uuid,
+                    Complaint.sync_state.in_(
+                        (SyncState.NEEDS_ATTENTION.value, SyncState.SET_ASIDE.value)
+                    ),
+                )
+                .values(sync_state=SyncState.PENDING.value, set_aside_reason=None)
+            )
+            return bool(getattr(result, "rowcount", 0))
+
+    def set_aside(self, uuid: str, reason: str) -> bool:
+        """Stop trying to send a refused record, keeping it and the operator's reason."""
+        reason = reason.strip()
+        if not reason:
+            raise ValueError("a reason is required")
+        with self.store.session() as s:
+            result = s.execute(
+                update(Complaint)
+                .where(
+                    Complaint.uuid == uuid,
+                    Complaint.sync_state == SyncState.NEEDS_ATTENTION.value,
+                )
+                .values(sync_state=SyncState.SET_ASIDE.value, set_aside_reason=reason[:500])
+            )
+            return bool(getattr(result, "rowcount", 0))
+
+    def apply_updates(self, updates: Iterable[CentralUpdate]) -> int:
+        """Store the central system's statuses, newest last; returns how many matched."""
+        matched = 0
+        with self.store.session() as s:
+            for item in updates:
+                result = s.execute(
+                    update(Complaint)
+                    .where(
+                        Complaint.uuid == item.uuid,
+                        and_(
+                            (Complaint.central_updated_at.is_(None))
+                            | (Complaint.central_updated_at <= item.changed_at)
+                        ),
+                    )
+                    .values(
+                        central_status=item.status,
+                        central_agency=item.agency or None,
+                        central_note=item.note or None,
+                        central_updated_at=item.changed_at,
+                    )
+                )
+                matched += int(getattr(result, "rowcount", 0) or 0)
+        return matched
+
+    def counts(self) -> dict[str, int]:
+        with self.store.session() as s:
+            found = dict(
+                (state, int(n))
+                for state, n in s.execute(
+                    select(Complaint.sync_state, func.count(Complaint.id)).group_by(
+                        Complaint.sync_state
+                    )
+                )
+            )
+        return {state.value: found.get(state.value, 0) for state in SyncState}
+
+    def attention(self) -> list[AttentionItem]:
+        with self.store.session() as s:
+            rows = s.scalars(
+                select(Complaint)
+                .where(Complaint.sync_state == SyncState.NEEDS_ATTENTION.value)
+                .order_by(Complaint.created_at, Complaint.id)
+            ).all()
+            return [
+                AttentionItem(
+                    uuid=row.uuid,
+                    tracking_id=row.tracking_id,
+                    title=row.title,
+                    created_at=row.created_at,
+                    attempts=row.sync_attempts,
+                    last_error=row.last_error or "",
+                    last_http_status=row.last_http_status,
+                    last_attempt_at=row.last_attempt_at,
+                )
+                for row in rows
+            ]
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.astimezone(UTC).isoformat() if moment else None
+
+
+def _payload(c: Complaint, post_code: str, operator: str) -> dict[str, Any]:
+    """The complaint as protocol v1 carries it (``desktop.wire.ComplaintPayload``)."""
+    return {
+        "kind": "complaint",
+        "uuid": c.uuid,
+        "revision": c.revision,
+        "tracking_id": c.tracking_id,
+        "secret": c.secret,
+        "type": c.type,
+        "category": c.category,
+        "title": c.title,
+        "description": c.description,
+        "location": c.location,
+        "occurred_at": _iso(c.occurred_at),
+        "reporter_name": c.reporter_name,
+        "phone": c.phone,
+        "email": c.email,
+        "anonymous": c.anonymous,
+        "confidential": c.confidential,
+        "post_code": post_code,
+        "operator_name": operator,
+        "created_at": _iso(c.created_at),
+    }

@@ -1,0 +1,254 @@
+"""The sync engine: push the outbox, pull statuses. Qt-free and synchronous; the GUI runs it
+on a worker thread through a thin adapter, ``posko sync`` runs it in the foreground.
+
+One pass (``run_once``):
+1. Claim up to a batch of queued records, oldest first (marked ``sending`` before the HTTP
+   call), push them gzip-compressed, and record the answer for each one. No answer (offline,
+   timeout, reset, 5xx) puts the batch back to pending with the reason: a lost answer is
+   simply sent again, and the central system's deduplication by UUID makes that harmless.
+2. A batch the server refuses as a whole (400/413) is split in halves until the record that
+   causes it stands alone, which then goes to "needs attention": one bad record never
+   blocks the rest.
+3. Pull the status changes of this desk's reports since the saved cursor.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import ValidationError
+
+from desktop import __version__, wire
+from desktop.paths import Profile
+from desktop.settings import CENTRAL_URL, LAST_SYNC_AT, SYNC_CURSOR
+from desktop.store.outbox import CentralUpdate, Delivery, Outbox, OutboxItem
+from desktop.store.repo import Store
+from desktop.sync.enroll import read_token
+from desktop.sync.transport import Answer, Transport, TransportError
+
+log = logging.getLogger("posko.sync")
+
+
+class Problem:
+    """Why a pass stopped; the UI turns these into messages in the operator's language."""
+
+    NOT_ENROLLED = "not_enrolled"
+    OFFLINE = "offline"
+    SERVER_ERROR = "server_error"
+    AUTH = "auth"  # the token was revoked: enroll again
+    BAD_ANSWER = "bad_answer"
+
+
+@dataclass
+class SyncReport:
+    """What one pass did."""
+
+    sent: int = 0  # accepted or duplicate: the central system holds them
+    attention: int = 0  # refused: the operator has to look
+    pulled: int = 0  # status changes applied
+    problem: str | None = None
+    detail: str = ""
+    http_status: int | None = None
+    batches: int = 0
+    started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+
+class _BatchRefused(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+class _NoAnswer(Exception):
+    def __init__(self, problem: str, detail: str, status: int | None = None) -> None:
+        super().__init__(detail)
+        self.problem = problem
+        self.detail = detail
+        self.status = status
+
+
+class SyncEngine:
+    def __init__(
+        self,
+        store: Store,
+        profile: Profile,
+        transport: Transport,
+        *,
+        batch_size: int = 200,
+        pull_limit: int = 500,
+    ) -> None:
+        self.store = store
+        self.profile = profile
+        self.outbox = Outbox(store)
+        self.transport = transport
+        self.batch_size = max(1, min(batch_size, wire.MAX_BATCH))
+        self.pull_limit = pull_limit
+
+    # -- the pass ------------------------------------------------------------------------
+
+    def run_once(self) -> SyncReport:
+        report = SyncReport()
+        server = self.store.get(CENTRAL_URL)
+        token = read_token(self.profile)
+        if not server or not token:
+            report.problem = Problem.NOT_ENROLLED
+            return report
+        headers = {
+            "authorization": f"Bearer {token}",
+            "user-agent": f"posko/{__version__}",
+        }
+        try:
+            self._push_all(server, headers, report)
+            self._pull_all(server, headers, report)
+        except _NoAnswer as exc:
+            report.problem = exc.problem
+            report.detail = exc.detail
+            report.http_status = exc.status
+            log.warning("sync stopped: %s %s", exc.problem, exc.detail)
+            return report
+        self.store.set(LAST_SYNC_AT, datetime.now(UTC).isoformat())
+        log.info("sync: %d sent, %d need attention, %d statuses", report.sent,
+                 report.attention, report.pulled)  # fmt: skip
+        return report
+
+    def _push_all(self, server: str, headers: dict[str, str], report: SyncReport) -> None:
+        while True:
+            items = self.outbox.claim(self.batch_size)
+            if not items:
+                return
+            try:
+                self._push(server, headers, items, report)
+            except _NoAnswer as exc:
+                # Only the records still marked sending go back; answered ones keep theirs.
+                self.outbox.fail(
+                    [i.uuid for i in items], f"{exc.problem}: {exc.detail}", exc.status
+                )
+                raise
+
+    def _push(
+        self, server: str, headers: dict[str, str], items: list[OutboxItem], report: SyncReport
+    ) -> None:
+        """Push ``items``; on a whole-batch refusal, split until the culprit stands alone."""
+        try:
+            results = self._send(server, headers, items)
+        except _BatchRefused as exc:
+            if len(items) == 1:
+                self.outbox.deliver([Delivery(items[0].uuid, "rejected", exc.message)])
+                report.attention += 1
+                return
+            half = len(items) // 2
+            self._push(server, headers, items[:half], report)
+            self._push(server, headers, items[half:], report)
+            return
+        report.batches += 1
+        deliveries = []
+        for item, result in zip(items, results, strict=True):
+            deliveries.append(Delivery(item.uuid, result.result.value, result.reason))
+            if result.result in (wire.RecordOutcome.ACCEPTED, wire.RecordOutcome.DUPLICATE):
+                report.sent += 1
+            else:
+                report.attention += 1
+        self.outbox.deliver(deliveries)
+
+    def _send(
+        self, server: str, headers: dict[str, str], items: list[OutboxItem]
+    ) -> list[wire.RecordResult]:
+        body = json.dumps(
+            {
+                "protocol": wire.PROTOCOL_VERSION,
+                "device_app_version": __version__,
+                "records": [item.payload for item in items],
+            },
+            ensure_ascii=False,
+        ).encode("utf-8")
+        answer = self._call(
+            "POST",
+            f"{server}/api/v1/sync/push",
+            body=gzip.compress(body, compresslevel=6),
+            headers=headers | {"content-type": "application/json", "content-encoding": "gzip"},
+        )
+        if answer.status in (400, 413, 422):
+            raise _BatchRefused(answer.status, _message(answer))
+        if answer.status != 200:
+            raise _NoAnswer(Problem.SERVER_ERROR, _message(answer), answer.status)
+        try:
+            parsed = wire.PushResponse.model_validate_json(answer.body)
+        except ValidationError as exc:
+            raise _NoAnswer(Problem.BAD_ANSWER, "push answer unreadable", 200) from exc
+        by_index = {result.index: result for result in parsed.results}
+        if sorted(by_index) != list(range(len(items))) or any(
+            by_index[i].uuid not in (None, item.uuid) for i, item in enumerate(items)
+        ):
+            raise _NoAnswer(Problem.BAD_ANSWER, "push answer does not match the batch", 200)
+        return [by_index[i] for i in range(len(items))]
+
+    def _pull_all(self, server: str, headers: dict[str, str], report: SyncReport) -> None:
+        for _page in range(10_000):
+            cursor = self.store.get(SYNC_CURSOR) or "0"
+            answer = self._call(
+                "GET",
+                f"{server}/api/v1/sync/pull?cursor={cursor}&limit={self.pull_limit}",
+                headers=headers,
+            )
+            if answer.status != 200:
+                raise _NoAnswer(Problem.SERVER_ERROR, _message(answer), answer.status)
+            try:
+                page = wire.PullResponse.model_validate_json(answer.body)
+            except ValidationError as exc:
+                raise _NoAnswer(Problem.BAD_ANSWER, "pull answer unreadable", 200) from exc
+            report.pulled += self.outbox.apply_updates(
+                CentralUpdate(
+                    uuid=change.uuid,
+                    status=change.status.value,
+                    agency=change.agency,
+                    note=change.note,
+                    changed_at=change.changed_at,
+                )
+                for change in page.changes
+            )
+            self.store.set(SYNC_CURSOR, page.cursor)
+            if not page.more:
+                return
+
+    def _call(
+        self, method: str, url: str, *, body: bytes | None = None, headers: dict[str, str]
+    ) -> Answer:
+        try:
+            answer = self.transport.request(method, url, body=body, headers=headers)
+        except TransportError as exc:
+            raise _NoAnswer(Problem.OFFLINE, str(exc)) from exc
+        if answer.status == 401:
+            raise _NoAnswer(Problem.AUTH, _message(answer), 401)
+        return answer
+
+    # -- probe ---------------------------------------------------------------------------
+
+    def probe(self) -> bool:
+        """Does the central system really answer (Qt's reachability only sees a route)?"""
+        server = self.store.get(CENTRAL_URL)
+        if not server:
+            return False
+        try:
+            answer = self.transport.request("GET", f"{server}/health", headers={})
+        except TransportError:
+            return False
+        return answer.status == 200
+
+
+def _message(answer: Answer) -> str:
+    try:
+        data: Any = json.loads(answer.body)
+        text = data.get("message") or data.get("error") or ""
+    except (ValueError, AttributeError):
+        text = answer.body[:200].decode("utf-8", "replace")
+    return f"HTTP {answer.status}: {text}".strip()

@@ -1,0 +1,193 @@
+"""``posko enroll``, ``posko sync`` and ``posko outbox``: sync without the GUI."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import threading
+from types import FrameType
+
+from desktop.commands import EXIT_FAILURE, EXIT_OK, _err, _open
+from desktop.i18n import _
+from desktop.paths import Profile
+from desktop.settings import LAST_SYNC_AT
+
+EXIT_USAGE = 2
+
+
+def problem_message(problem: str | None, detail: str = "") -> str:
+    """The operator's words for why a sync pass stopped."""
+    from desktop.sync.engine import Problem
+
+    messages = {
+        Problem.NOT_ENROLLED: _(
+            "This desk is not enrolled with a central system yet: "
+            "posko enroll --server URL --code CODE"
+        ),
+        Problem.OFFLINE: _("The central system cannot be reached; the records stay queued."),
+        Problem.SERVER_ERROR: _("The central system answered with an error; it will be retried."),
+        Problem.AUTH: _(
+            "The central system no longer accepts this desk's token; ask the coordinator "
+            "for a new enrollment code."
+        ),
+        Problem.BAD_ANSWER: _("The central system's answer could not be read; it will be retried."),
+    }
+    text = messages.get(problem or "", problem or "")
+    return f"{text} ({detail})" if detail else text
+
+
+def enroll(profile: Profile, args: argparse.Namespace) -> int:
+    from desktop.store.repo import NotSetUp
+    from desktop.sync.enroll import EnrollmentError
+    from desktop.sync.enroll import enroll as do_enroll
+    from desktop.sync.transport import RequestsTransport
+
+    store = _open(profile)
+    if store is None:
+        return EXIT_FAILURE
+    messages = {
+        EnrollmentError.OFFLINE: _("The central system cannot be reached."),
+        EnrollmentError.BAD_URL: _("The server address must start with http:// or https://."),
+        EnrollmentError.CODE_UNKNOWN: _("This enrollment code is not known; check it."),
+        EnrollmentError.CODE_USED: _("This enrollment code has already been used."),
+        EnrollmentError.CODE_EXPIRED: _("This enrollment code has expired; ask for a new one."),
+        EnrollmentError.REFUSED: _("The central system refused the enrollment."),
+    }
+    transport = RequestsTransport()
+    try:
+        done = do_enroll(store, profile, args.server, args.code, transport)
+    except NotSetUp:
+        _err(_("Set this desk up first: posko setup …"))
+        return EXIT_FAILURE
+    except EnrollmentError as exc:
+        _err(messages[exc.code] + (f" ({exc.detail})" if exc.detail else ""))
+        return EXIT_FAILURE
+    finally:
+        transport.close()
+        store.close()
+    print(
+        _("Enrolled as device {device} of post {post}; new tracking numbers start with {prefix}.")
+        .format(device=done.device_id, post=done.post_code, prefix=done.tracking_prefix)
+    )  # fmt: skip
+    return EXIT_OK
+
+
+def sync(profile: Profile, args: argparse.Namespace) -> int:
+    """One pass with ``--once``; otherwise keep syncing (back-off after failures) until
+    interrupted."""
+    from desktop.sync.backoff import Backoff
+    from desktop.sync.engine import Problem, SyncEngine
+    from desktop.sync.transport import RequestsTransport
+
+    store = _open(profile)
+    if store is None:
+        return EXIT_FAILURE
+    transport = RequestsTransport()
+    engine = SyncEngine(store, profile, transport)
+    stop = threading.Event()
+
+    def interrupted(_signum: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    if not args.once:
+        signal.signal(signal.SIGINT, interrupted)
+        signal.signal(signal.SIGTERM, interrupted)
+    backoff = Backoff()
+    try:
+        while True:
+            report = engine.run_once()
+            print(
+                _("Sent {sent}, needing attention {attention}, statuses received {pulled}.")
+                .format(sent=report.sent, attention=report.attention, pulled=report.pulled),
+                flush=True,
+            )  # fmt: skip
+            if report.ok:
+                backoff.succeeded()
+            else:
+                _err(problem_message(report.problem, report.detail))
+            if args.once:
+                return EXIT_OK if report.ok else EXIT_FAILURE
+            if report.problem in (Problem.NOT_ENROLLED, Problem.AUTH):
+                return EXIT_FAILURE
+            wait = args.interval if report.ok else backoff.failed()
+            if stop.wait(wait):
+                return EXIT_OK
+    finally:
+        transport.close()
+        store.close()
+
+
+def outbox(profile: Profile, args: argparse.Namespace) -> int:
+    from desktop.store.outbox import Outbox
+
+    store = _open(profile)
+    if store is None:
+        return EXIT_FAILURE
+    try:
+        box = Outbox(store)
+        counts = box.counts()
+        attention = box.attention()
+        last = store.get(LAST_SYNC_AT)
+    finally:
+        store.close()
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "counts": counts,
+                    "attention": [
+                        {
+                            "uuid": item.uuid,
+                            "tracking_id": item.tracking_id,
+                            "title": item.title,
+                            "attempts": item.attempts,
+                            "last_error": item.last_error,
+                            "last_http_status": item.last_http_status,
+                            "last_attempt_at": item.last_attempt_at.isoformat()
+                            if item.last_attempt_at
+                            else None,
+                        }
+                        for item in attention
+                    ],
+                    "last_sync_at": last or None,
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return EXIT_OK
+    labels = {
+        "pending": _("waiting to be sent"),
+        "sending": _("being sent"),
+        "sent": _("sent"),
+        "needs_attention": _("need attention"),
+        "set_aside": _("set aside"),
+    }
+    for state, n in counts.items():
+        print(f"{n:>8}  {labels.get(state, state)}")
+    print(_("Last successful sync: {time}").format(time=last or _("never")))
+    for item in attention:
+        print(f"  {item.tracking_id}  {item.title[:40]}  ×{item.attempts}  {item.last_error}")
+    return EXIT_OK
+
+
+def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    enroll_parser = commands.add_parser(
+        "enroll", help=_("enroll this desk with the central system")
+    )
+    enroll_parser.add_argument("--server", required=True, metavar="URL")
+    enroll_parser.add_argument("--code", required=True, metavar="CODE")
+    sync_parser = commands.add_parser("sync", help=_("send queued records, fetch statuses"))
+    sync_parser.add_argument("--once", action="store_true", help=_("one pass, then exit"))
+    sync_parser.add_argument(
+        "--interval", type=float, default=60.0, metavar="SECONDS", help=argparse.SUPPRESS
+    )
+    outbox_parser = commands.add_parser("outbox", help=_("what is queued and what needs attention"))
+    outbox_parser.add_argument("--json", action="store_true")
+
+
+HANDLERS = {"enroll": enroll, "sync": sync, "outbox": outbox}
+
+__all__ = ["HANDLERS", "add_parsers", "sys"]
