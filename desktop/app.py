@@ -47,6 +47,7 @@ class DeskApp:
         self.store = store
         self.profile = profile
         self.window: object | None = None
+        self.sync: object | None = None  # SyncService, made once the store is open
 
     def show_main_window(self, context: DeskContext | None = None) -> object:
         from desktop.ui.main_window import MainWindow
@@ -57,7 +58,22 @@ class DeskApp:
         self.window = window
         if isinstance(self.store, LazyStore) and not self.store.opened:
             QTimer.singleShot(0, self.open_store)
+        else:
+            QTimer.singleShot(0, self.start_sync)
         return window
+
+    def start_sync(self) -> None:
+        """Create the sync service once (it outlives language switches) and show it."""
+        from desktop.ui.main_window import MainWindow
+        from desktop.ui.sync_service import SyncService
+
+        if self.sync is None:
+            service = SyncService(self.profile)
+            self.sync = service
+            service.start()
+        assert isinstance(self.sync, SyncService)
+        if isinstance(self.window, MainWindow) and self.window.sync is None:
+            self.window.attach_sync(self.sync)
 
     def open_store(self) -> None:
         """Open the database after the window is shown, then let the window fill in."""
@@ -74,6 +90,7 @@ class DeskApp:
             return
         if isinstance(self.window, MainWindow):
             self.window.load()
+        self.start_sync()
 
     def switch_language(self, language: str) -> None:
         from desktop.ui.main_window import MainWindow
@@ -144,5 +161,10 @@ def run_gui(profile: Profile, *, language: str | None, crash_dialog: bool) -> in
     desk = DeskApp(store, profile)
     desk.show_main_window(context)
     code = app.exec()
+    if desk.sync is not None:
+        from desktop.ui.sync_service import SyncService
+
+        assert isinstance(desk.sync, SyncService)
+        desk.sync.shutdown()
     store.close()
     return code

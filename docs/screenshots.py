@@ -5,6 +5,8 @@
     posko --data-dir /tmp/shots demo-data --complaints 300
     ../shared/tools/see-window docs/form.png -- python docs/screenshots.py /tmp/shots form
     ../shared/tools/see-window docs/list.png -- python docs/screenshots.py /tmp/shots list
+    ../shared/tools/see-window docs/sync.png -- python docs/screenshots.py /tmp/shots sync
+(the last after ``posko enroll`` with a running central system and a sync)
 """
 
 from __future__ import annotations
@@ -49,6 +51,8 @@ def main() -> None:
                 }
             )
             form.submit()
+        elif view == "sync":
+            window.nav.setCurrentRow(4)
         else:
             window.go_to_list()
             window.list.table.selectRow(2)

@@ -103,7 +103,17 @@ def test_sections_and_status_bar(qtbot: QtBot, store: Store, profile: Profile) -
     assert "Siti Rahmawati" in window.post_label.text()
     window.nav.setCurrentRow(4)
     assert window.stack.currentIndex() == 4
-    assert "Sinkronisasi" in window.stack.currentWidget().findChild(QLabel).text()
+    from desktop.ui.sync_service import SyncService
+
+    service = SyncService(profile, watch_network=False)
+    try:
+        window.attach_sync(service)
+        assert window.sync_panel is not None
+        labels = [label.text() for label in window.stack.currentWidget().findChildren(QLabel)]
+        assert "Sinkronisasi" in labels
+        assert window.sync_panel.enroll_box.isVisibleTo(window.sync_panel)  # not enrolled
+    finally:
+        service.shutdown()
 
 
 def test_reprint_writes_the_receipt_again(qtbot: QtBot, store: Store, profile: Profile) -> None:

@@ -91,6 +91,9 @@ class LazyStore:
     def queue_count(self) -> int:
         return self.open().queue_count()
 
+    def attention_count(self) -> int:
+        return self.open().attention_count()
+
     def save_draft(self, form: str, content: dict[str, Any]) -> None:
         self.open().save_draft(form, content)
 

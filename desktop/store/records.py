@@ -50,6 +50,9 @@ class ComplaintRecord:
     created_at: datetime
     sync_state: str
     central_status: str | None
+    central_agency: str | None = None
+    central_note: str | None = None
+    last_error: str | None = None
 
     @property
     def tracking_display(self) -> str:

@@ -330,6 +330,9 @@ class Store:
             created_at=row.created_at,
             sync_state=row.sync_state,
             central_status=row.central_status,
+            central_agency=row.central_agency,
+            central_note=row.central_note,
+            last_error=row.last_error,
         )
 
     def _select(self) -> Any:  # Select's generic form differs between SQLAlchemy 2.0 and 2.1
@@ -393,18 +396,19 @@ class Store:
             return int(s.scalar(statement) or 0)
 
     def queue_count(self) -> int:
-        """Records not yet confirmed by the central system."""
+        """Records waiting to be sent (pending, or being sent)."""
+        return self._count_states(SyncState.PENDING, SyncState.SENDING)
+
+    def attention_count(self) -> int:
+        """Records the central system refused, waiting for the operator."""
+        return self._count_states(SyncState.NEEDS_ATTENTION)
+
+    def _count_states(self, *states: SyncState) -> int:
         with self.session() as s:
             return int(
                 s.scalar(
                     select(func.count(Complaint.id)).where(
-                        Complaint.sync_state.in_(
-                            (
-                                SyncState.PENDING.value,
-                                SyncState.SENDING.value,
-                                SyncState.NEEDS_ATTENTION.value,
-                            )
-                        )
+                        Complaint.sync_state.in_([state.value for state in states])
                     )
                 )
                 or 0

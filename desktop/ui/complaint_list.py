@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.catalog import Catalog
+from desktop.domain import central_status_label
 from desktop.i18n import N_, _
 from desktop.store.lazy import DeskStore, is_ready
 from desktop.store.records import ComplaintQuery, ComplaintRecord
@@ -45,6 +46,7 @@ SYNC_LABELS = {
     "sending": N_("Sending"),
     "sent": N_("Sent"),
     "needs_attention": N_("Needs attention"),
+    "set_aside": N_("Set aside"),
 }
 
 
@@ -136,7 +138,10 @@ class ComplaintTableModel(QAbstractTableModel):
             return record.reporter_name or "—"
         if column == 5:
             return record.type.label()
-        return _(SYNC_LABELS.get(record.sync_state, record.sync_state))
+        sync = _(SYNC_LABELS.get(record.sync_state, record.sync_state))
+        if record.central_status:
+            return f"{sync} · {central_status_label(record.central_status)}"
+        return sync
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
@@ -215,8 +220,17 @@ class ComplaintDetail(QGroupBox):
             "email": record.email or "—",
             "flags": ", ".join(flags) or "—",
             "operator": f"{record.operator_name} · {record.post_name}",
-            "sync": _(SYNC_LABELS.get(record.sync_state, record.sync_state)),
-            "status": record.central_status or _("not known yet"),
+            "sync": _(SYNC_LABELS.get(record.sync_state, record.sync_state))
+            + (f" — {record.last_error}" if record.last_error else ""),
+            "status": " · ".join(
+                part
+                for part in (
+                    central_status_label(record.central_status),
+                    record.central_agency or "",
+                    record.central_note or "",
+                )
+                if part
+            ),
         }
         for key, value in values.items():
             self.labels[key].setText(value)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
@@ -14,6 +15,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QStackedWidget,
     QTabWidget,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -25,6 +27,10 @@ from desktop.store.records import ComplaintRecord, DeskContext
 from desktop.ui.complaint_form import ComplaintForm
 from desktop.ui.complaint_list import ComplaintList
 from desktop.ui.sections import UpcomingSection
+
+if TYPE_CHECKING:
+    from desktop.ui.sync_panel import SyncPanel
+    from desktop.ui.sync_service import SyncService
 
 log = logging.getLogger("posko.ui")
 
@@ -60,6 +66,16 @@ class MainWindow(QMainWindow):
         self.complaints.setObjectName("complaint_tabs")
         self.complaints.addTab(self.form, _("New report"))
         self.complaints.addTab(self.list, _("Report list"))
+
+        # Filled by ``attach_sync`` once the database is open (sync is not needed to show
+        # the window, and its modules are not imported before).
+        self.sync_section = QWidget()
+        self.sync_section.setObjectName("sync_section")
+        sync_layout = QVBoxLayout(self.sync_section)
+        sync_layout.setContentsMargins(0, 0, 0, 0)
+        sync_layout.addWidget(QLabel(_("Opening the database…")))
+        self.sync_panel: SyncPanel | None = None
+        self.sync: SyncService | None = None
 
         self.nav = QListWidget()
         self.nav.setObjectName("sections")
@@ -97,16 +113,7 @@ class MainWindow(QMainWindow):
                     ),
                 ),
             ),
-            (
-                _("Synchronisation"),
-                UpcomingSection(
-                    _("Synchronisation"),
-                    _(
-                        "Reports are kept safely on this laptop. Sending them to the "
-                        "central system when a connection is available will be set up here."
-                    ),
-                ),
-            ),
+            (_("Synchronisation"), self.sync_section),
         ]
         for index, (title, widget) in enumerate(sections, start=1):
             self.nav.addItem(title)
@@ -131,7 +138,10 @@ class MainWindow(QMainWindow):
                 post=self.context.post_name, operator=self.context.operator_name
             )
         )
+        self.online_label = QLabel()
+        self.online_label.setObjectName("online")
         self.statusBar().addPermanentWidget(self.post_label)
+        self.statusBar().addPermanentWidget(self.online_label)
         self.statusBar().addPermanentWidget(self.queue_label)
         # Coalesce refreshes: many saves in a row cause one list reload.
         self._refresh = QTimer(self)
@@ -208,7 +218,48 @@ class MainWindow(QMainWindow):
         )
 
     def refresh_queue(self) -> None:
-        self.queue_label.setText(_("Waiting to send: {n}").format(n=self.store.queue_count()))
+        text = _("Waiting to send: {n}").format(n=self.store.queue_count())
+        attention = self.store.attention_count()
+        if attention:
+            text += " · " + _("Needs attention: {n}").format(n=attention)
+        self.queue_label.setText(text)
+
+    # -- sync ----------------------------------------------------------------------------------
+    def attach_sync(self, service: SyncService) -> None:
+        """Show the sync section and the connection in the status bar (after the store is
+        open: its modules are imported only now, so start-up does not pay for them)."""
+        from desktop.ui.sync_panel import SyncPanel
+
+        self.sync = service
+        panel = SyncPanel(self.store, service)
+        layout = self.sync_section.layout()
+        assert layout is not None
+        while layout.count():
+            item = layout.takeAt(0)
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.deleteLater()
+        layout.addWidget(panel)
+        self.sync_panel = panel
+        service.finished.connect(self._on_sync_finished)
+        service.started.connect(self._on_sync_started)
+        service.onlineChanged.connect(self._show_online)
+        panel.outboxChanged.connect(self.refresh)
+        self._show_online(service.online)
+        panel.refresh()
+
+    def _on_sync_started(self) -> None:
+        self.online_label.setText(_("Syncing…"))
+
+    def _on_sync_finished(self, _report: object) -> None:
+        self._show_online(self.sync.online if self.sync else None)
+        self._refresh.start()
+
+    def _show_online(self, online: bool | None) -> None:
+        if online is None:
+            self.online_label.setText("")
+        else:
+            self.online_label.setText(_("Online") if online else _("Offline"))
 
     def refresh(self) -> None:
         self.list.refresh()

@@ -1,0 +1,374 @@
+"""The Sinkronisasi section: enrollment, the state of the outbox, "Sync now", and the records
+that need the operator (why they were refused; resend or set aside with a reason)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop import tracking
+from desktop.i18n import N_, _
+from desktop.settings import CENTRAL_URL, LAST_SYNC_AT
+from desktop.store.lazy import DeskStore, LazyStore
+from desktop.store.outbox import AttentionItem, Outbox
+from desktop.ui.sync_service import SyncService
+from desktop.ui.widgets import FieldMessage, hint_label
+
+if TYPE_CHECKING:
+    from desktop.sync.engine import SyncReport
+
+ModelIndex = QModelIndex | QPersistentModelIndex
+
+STATE_LABELS = {
+    "pending": N_("Waiting to send"),
+    "sending": N_("Sending"),
+    "sent": N_("Sent"),
+    "needs_attention": N_("Needs attention"),
+    "set_aside": N_("Set aside"),
+}
+
+
+def when_text(iso_or_moment: str | datetime | None) -> str:
+    if not iso_or_moment:
+        return _("never")
+    moment = (
+        datetime.fromisoformat(iso_or_moment) if isinstance(iso_or_moment, str) else iso_or_moment
+    )
+    return moment.astimezone().strftime("%d-%m-%Y %H:%M")
+
+
+OUTCOME_LABELS = {
+    "rejected": N_("Refused by the central system"),
+    "conflict": N_("The central system holds different content under the same ID"),
+}
+
+
+def reason_text(last_error: str) -> str:
+    """``rejected: category: unknown category LAMA`` → the outcome in the operator's
+    language, then the server's own reason (which names the field)."""
+    outcome, _sep, reason = last_error.partition(": ")
+    label = OUTCOME_LABELS.get(outcome)
+    if label is None:
+        return last_error
+    return f"{_(label)} — {reason}" if reason else _(label)
+
+
+def report_text(report: SyncReport) -> str:
+    from desktop.sync_commands import problem_message
+
+    if report.ok:
+        return _("Sent {sent}, needing attention {attention}, statuses received {pulled}.").format(
+            sent=report.sent, attention=report.attention, pulled=report.pulled
+        )
+    return problem_message(report.problem)
+
+
+class AttentionModel(QAbstractTableModel):
+    COLUMNS = (N_("Tracking number"), N_("Title"), N_("Tries"), N_("Last try"), N_("Why"))
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.items: list[AttentionItem] = []
+
+    def set_items(self, items: list[AttentionItem]) -> None:
+        self.beginResetModel()
+        self.items = items
+        self.endResetModel()
+
+    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.items)
+
+    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self.items):
+            return None
+        item = self.items[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return (
+                tracking.display(item.tracking_id),
+                item.title,
+                str(item.attempts),
+                when_text(item.last_attempt_at),
+                reason_text(item.last_error),
+            )[index.column()]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return reason_text(item.last_error)
+        if role == Qt.ItemDataRole.UserRole:
+            return item.uuid
+        return None
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if (
+            role == Qt.ItemDataRole.DisplayRole
+            and orientation == Qt.Orientation.Horizontal
+            and 0 <= section < len(self.COLUMNS)
+        ):
+            return _(self.COLUMNS[section])
+        return None
+
+
+class SyncPanel(QWidget):
+    """Signals: ``outboxChanged()`` after the operator resends or sets a record aside."""
+
+    outboxChanged = Signal()
+
+    def __init__(
+        self, store: DeskStore, service: SyncService, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.service = service
+
+        heading = QLabel(_("Synchronisation"))
+        heading.setStyleSheet("font-size: 16pt; font-weight: bold;")
+        self.connection = QLabel()
+        self.connection.setObjectName("connection")
+        self.summary = QLabel()
+        self.summary.setObjectName("sync_summary")
+        self.summary.setWordWrap(True)
+        self.last_result = QLabel()
+        self.last_result.setObjectName("sync_result")
+        self.last_result.setWordWrap(True)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 0)
+        self.progress.setMaximumHeight(8)
+        self.progress.setTextVisible(False)
+        self.progress.hide()
+        self.sync_button = QPushButton(_("&Sync now"))
+        self.sync_button.setObjectName("sync_now")
+        self.sync_button.setShortcut(QKeySequence("F5"))
+        self.sync_button.clicked.connect(self.service.sync_now)
+
+        # Enrollment: shown until the desk has a token.
+        self.enroll_box = QGroupBox(_("Enroll this desk with the central system"))
+        self.server = QLineEdit()
+        self.server.setObjectName("enroll_server")
+        self.server.setPlaceholderText("https://posko.example.go.id")
+        self.code = QLineEdit()
+        self.code.setObjectName("enroll_code")
+        self.code.setPlaceholderText("K7QM-XA42-PT")
+        self.enroll_button = QPushButton(_("&Enroll"))
+        self.enroll_button.setObjectName("enroll")
+        self.enroll_message = FieldMessage()
+        self.enroll_message.setObjectName("enroll_message")
+        form = QFormLayout(self.enroll_box)
+        form.addRow(_("Central system address"), self.server)
+        form.addRow(_("Enrollment code"), self.code)
+        form.addRow(
+            hint_label(
+                _(
+                    "The coordinator gives each desk a single-use code. Reports are kept on "
+                    "this laptop until then, and nothing is lost."
+                )
+            )
+        )
+        form.addRow(self.enroll_message)
+        form.addRow(self.enroll_button)
+        self.enroll_button.clicked.connect(self.enroll)
+        self.code.returnPressed.connect(self.enroll)
+
+        # Records that need the operator.
+        self.attention_box = QGroupBox(_("Needs attention"))
+        self.attention = AttentionModel(self)
+        self.table = QTableView()
+        self.table.setObjectName("attention")
+        self.table.setModel(self.attention)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        header = self.table.horizontalHeader()
+        for column in (0, 2, 3):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        self.table.setColumnWidth(1, 260)
+        self.table.verticalHeader().hide()
+        self.resend_button = QPushButton(_("&Resend"))
+        self.resend_button.setObjectName("resend")
+        self.set_aside_button = QPushButton(_("Set &aside…"))
+        self.set_aside_button.setObjectName("set_aside")
+        self.resend_button.clicked.connect(self.resend)
+        self.set_aside_button.clicked.connect(self.set_aside)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.resend_button)
+        buttons.addWidget(self.set_aside_button)
+        buttons.addStretch(1)
+        box = QVBoxLayout(self.attention_box)
+        box.addWidget(
+            hint_label(
+                _(
+                    "The central system refused these records. The reason is shown; fix the "
+                    "report (or the server) and resend it, or set it aside with a reason. "
+                    "The other records are sent meanwhile."
+                )
+            )
+        )
+        box.addWidget(self.table)
+        box.addLayout(buttons)
+
+        top = QHBoxLayout()
+        top.addWidget(self.connection)
+        top.addStretch(1)
+        top.addWidget(self.sync_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(heading)
+        layout.addLayout(top)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.last_result)
+        layout.addWidget(self.enroll_box)
+        layout.addWidget(self.attention_box, 1)
+
+        service.started.connect(self._on_started)
+        service.finished.connect(self._on_finished)
+        service.onlineChanged.connect(lambda _online: self._show_connection())
+        service.enrolled.connect(self._on_enrolled)
+        service.enrollFailed.connect(self._on_enroll_failed)
+        self._show_connection()
+
+    # -- display -------------------------------------------------------------------------
+
+    def _ready(self) -> bool:
+        return not isinstance(self.store, LazyStore) or self.store.opened
+
+    def refresh(self) -> None:
+        if not self._ready():
+            self.summary.setText(_("Opening the database…"))
+            return
+        from desktop.sync.enroll import read_token
+
+        real = self.store.open() if isinstance(self.store, LazyStore) else self.store
+        box = Outbox(real)
+        counts = box.counts()
+        parts = [
+            f"{_(STATE_LABELS[state])}: {n}"
+            for state, n in counts.items()
+            if n or state in ("pending", "sent")
+        ]
+        self.summary.setText(
+            " · ".join(parts)
+            + "\n"
+            + _("Last successful sync: {time}").format(time=when_text(real.get(LAST_SYNC_AT)))
+        )
+        self.attention.set_items(box.attention())
+        self.attention_box.setVisible(bool(self.attention.items))
+        enrolled = read_token(self.service.profile) is not None
+        self.enroll_box.setVisible(not enrolled)
+        if not enrolled and not self.server.text():
+            self.server.setText(real.get(CENTRAL_URL))
+        self._show_connection()
+
+    def _show_connection(self) -> None:
+        online = self.service.online
+        if online is None:
+            text = _("Connection: not checked yet")
+        elif online:
+            text = _("Connection: online")
+        else:
+            text = _("Connection: offline — records wait safely on this laptop")
+        self.connection.setText(text)
+
+    def _on_started(self) -> None:
+        self.progress.show()
+        self.sync_button.setEnabled(False)
+
+    def _on_finished(self, report: SyncReport) -> None:
+        self.progress.hide()
+        self.sync_button.setEnabled(True)
+        self.last_result.setText(report_text(report))
+        self.refresh()
+
+    # -- actions -------------------------------------------------------------------------
+
+    def enroll(self) -> None:
+        server, code = self.server.text().strip(), self.code.text().strip()
+        if not server or not code:
+            self.enroll_message.show_message(
+                _("Fill in the central system's address and the enrollment code.")
+            )
+            return
+        self.enroll_message.show_message(None)
+        self.enroll_button.setEnabled(False)
+        self.service.enroll(server, code)
+
+    def _on_enrolled(self, _done: object) -> None:
+        self.enroll_button.setEnabled(True)
+        self.code.clear()
+        self.refresh()
+
+    def _on_enroll_failed(self, code: str, detail: str) -> None:
+        from desktop.sync.enroll import EnrollmentError
+
+        messages = {
+            EnrollmentError.OFFLINE: _("The central system cannot be reached."),
+            EnrollmentError.BAD_URL: _("The server address must start with http:// or https://."),
+            EnrollmentError.CODE_UNKNOWN: _("This enrollment code is not known; check it."),
+            EnrollmentError.CODE_USED: _("This enrollment code has already been used."),
+            EnrollmentError.CODE_EXPIRED: _("This enrollment code has expired; ask for a new one."),
+            EnrollmentError.REFUSED: _("The central system refused the enrollment."),
+        }
+        self.enroll_button.setEnabled(True)
+        self.enroll_message.show_message(messages.get(code, code))
+
+    def _selected(self) -> str | None:
+        rows = self.table.selectionModel().selectedRows()
+        if not rows:
+            return None
+        uuid = self.attention.data(rows[0], Qt.ItemDataRole.UserRole)
+        return str(uuid) if uuid else None
+
+    def resend(self) -> None:
+        uuid = self._selected()
+        if uuid is None or not self._ready():
+            return
+        real = self.store.open() if isinstance(self.store, LazyStore) else self.store
+        if Outbox(real).resend(uuid):
+            self.outboxChanged.emit()
+            self.refresh()
+            self.service.sync_now()
+
+    def set_aside(self, _checked: bool = False, reason: str | None = None) -> None:
+        uuid = self._selected()
+        if uuid is None or not self._ready():
+            return
+        if reason is None:
+            reason, ok = QInputDialog.getText(
+                self,
+                _("Set aside"),
+                _("Why is this record not to be sent? (kept with the record)"),
+            )
+            if not ok:
+                return
+        if not reason.strip():
+            return
+        real = self.store.open() if isinstance(self.store, LazyStore) else self.store
+        if Outbox(real).set_aside(uuid, reason):
+            self.outboxChanged.emit()
+            self.refresh()

@@ -1,0 +1,142 @@
+"""The Sinkronisasi section and the status bar, driven with pytest-qt against the real
+central server process on 127.0.0.1."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+from sqlalchemy import update
+
+from desktop import wire
+from desktop.domain import ComplaintInput, ComplaintType
+from desktop.paths import Profile
+from desktop.store.models import Complaint
+from desktop.store.outbox import Outbox
+from desktop.store.repo import Store
+from desktop.sync.backoff import Backoff
+from desktop.ui.main_window import MainWindow
+from desktop.ui.sync_service import SyncService
+from tests.central_support import CentralServer
+
+pytestmark = pytest.mark.slow
+
+
+def complaint(n: int) -> ComplaintInput:
+    return ComplaintInput(
+        type=ComplaintType.PENGADUAN,
+        category="TERMINAL",
+        title=f"Bus ngetem lama di terminal {n}",
+        description="Bus tujuan Solo ngetem lebih dari dua jam, penumpang kepanasan.",
+    )
+
+
+@pytest.fixture
+def service(profile: Profile) -> Iterator[SyncService]:
+    sync = SyncService(
+        profile, interval_seconds=3600, backoff=Backoff(base=3600), watch_network=False
+    )
+    yield sync
+    sync.shutdown()
+
+
+@pytest.fixture(params=["sqlite"])
+def central_db_url(request: pytest.FixtureRequest, tmp_path: object) -> str:
+    """The GUI's behaviour does not depend on the server's database: SQLite only."""
+    from pathlib import Path
+
+    assert isinstance(tmp_path, Path)
+    return f"sqlite:///{tmp_path / 'central.sqlite3'}"
+
+
+def test_enroll_sync_and_attention_through_the_window(
+    qtbot: QtBot,
+    store: Store,
+    profile: Profile,
+    central_server: CentralServer,
+    service: SyncService,
+) -> None:
+    saved = [store.save_complaint(complaint(n)) for n in range(3)]
+    window = MainWindow(store, profile, show_receipt_dialog=False)
+    qtbot.addWidget(window)
+    window.attach_sync(service)
+    panel = window.sync_panel
+    assert panel is not None
+    window.nav.setCurrentRow(4)
+    assert panel.enroll_box.isVisibleTo(panel)
+
+    # A wrong code is explained in Indonesian, nothing changes.
+    panel.server.setText(central_server.url)
+    panel.code.setText("XXXX-XXXX-XX")
+    with qtbot.waitSignal(service.enrollFailed, timeout=20_000):
+        qtbot.mouseClick(panel.enroll_button, Qt.MouseButton.LeftButton)
+    assert panel.enroll_message.text() == "Kode pendaftaran ini tidak dikenal; periksa kembali."
+
+    code, _expires = central_server.store.create_enroll_code("MRK", 1)
+    panel.code.setText(code)
+    with qtbot.waitSignal(service.finished, timeout=30_000) as finished:
+        qtbot.keyClick(panel.code, Qt.Key.Key_Return)
+    report = finished.args[0]
+    assert report.ok and report.sent == 3
+    assert not panel.enroll_box.isVisibleTo(panel)
+    assert window.online_label.text() == "Daring"
+    assert "Terkirim: 3" in panel.summary.text()
+    assert central_server.store.count(["complaints"]) == {"complaints": 3}
+    qtbot.waitUntil(lambda: window.queue_label.text() == "Menunggu dikirim: 0")
+
+    # Statuses come back to the list, so the post can answer a returning citizen offline.
+    central_server.store.set_status(
+        saved[0].tracking_id, wire.CentralStatus.FORWARDED, actor="Dewi", agency="Dishub"
+    )
+    # A record the central system refuses: shown with its reason; resent after a fix.
+    odd = store.save_complaint(complaint(9))
+    with store.session() as s:
+        s.execute(update(Complaint).where(Complaint.uuid == odd.uuid).values(category="LAMA"))
+    with qtbot.waitSignal(service.finished, timeout=30_000):
+        qtbot.mouseClick(panel.sync_button, Qt.MouseButton.LeftButton)
+    assert panel.attention.rowCount() == 1
+    why = panel.attention.data(panel.attention.index(0, 4))
+    assert "category" in why
+    assert panel.attention_box.isVisibleTo(panel)
+    window.list.refresh()
+    qtbot.waitUntil(lambda: window.list.model.rowCount() == 4)
+    texts = [
+        window.list.model.data(window.list.model.index(row, 6))
+        for row in range(window.list.model.rowCount())
+    ]
+    assert "Terkirim · Diteruskan ke instansi" in texts
+    assert "Perlu perhatian" in texts
+
+    with store.session() as s:
+        s.execute(update(Complaint).where(Complaint.uuid == odd.uuid).values(category="TOL"))
+    panel.table.selectRow(0)
+    with qtbot.waitSignal(service.finished, timeout=30_000) as again:
+        qtbot.mouseClick(panel.resend_button, Qt.MouseButton.LeftButton)
+    assert again.args[0].sent == 1
+    assert panel.attention.rowCount() == 0
+    assert Outbox(store).counts()["sent"] == 4
+
+
+def test_set_aside_keeps_the_record_and_the_reason(
+    qtbot: QtBot, store: Store, profile: Profile, service: SyncService
+) -> None:
+    record = store.save_complaint(complaint(1))
+    box = Outbox(store)
+    box.claim(1)
+    from desktop.store.outbox import Delivery
+
+    box.deliver([Delivery(record.uuid, "rejected", "category: unknown category LAMA")])
+    window = MainWindow(store, profile, show_receipt_dialog=False)
+    qtbot.addWidget(window)
+    window.attach_sync(service)
+    panel = window.sync_panel
+    assert panel is not None and panel.attention.rowCount() == 1
+    panel.table.selectRow(0)
+    panel.set_aside(reason="Laporan ganda, sudah dicatat ulang")
+    assert panel.attention.rowCount() == 0
+    assert box.counts()["set_aside"] == 1
+    assert store.queue_count() == 0
+    assert window.queue_label.text() == "Menunggu dikirim: 0"
+    assert store.complaint(record.tracking_id) is not None  # kept, never deleted
