@@ -10,11 +10,15 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect
 
 from central import api_staff, api_sync, open311, tracking_page
 from central.deps import ApiError, api_error_handler
@@ -66,31 +70,38 @@ class BodyLimit:
                     return
         received = 0
         started = False
+        too_large = False
 
+        # Past the limit the application is told the client went away (an exception raised
+        # from ``receive`` would come out of Starlette's middleware as a 500), its answer is
+        # dropped, and the 413 is sent instead.
         async def limited_receive() -> Message:
-            nonlocal received
+            nonlocal received, too_large
+            if too_large:
+                return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.limit:
-                    raise _BodyTooLarge
+                    too_large = True
+                    return {"type": "http.disconnect"}
             return message
 
-        async def tracking_send(message: Message) -> None:
+        async def guarded_send(message: Message) -> None:
             nonlocal started
+            if too_large:
+                return
             if message["type"] == "http.response.start":
                 started = True
             await send(message)
 
         try:
-            await self.app(scope, limited_receive, tracking_send)
-        except _BodyTooLarge:
-            if not started:
-                await _too_large(send)
-
-
-class _BodyTooLarge(Exception):
-    pass
+            await self.app(scope, limited_receive, guarded_send)
+        except Exception:
+            if not too_large:
+                raise
+        if too_large and not started:
+            await _too_large(send)
 
 
 async def _too_large(send: Send) -> None:
@@ -103,6 +114,59 @@ async def _too_large(send: Send) -> None:
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+class ErrorBody(BaseModel):
+    """Every refusal of the API: a stable code for programs, a message for people."""
+
+    error: str
+    message: str
+
+
+class Problem(BaseModel):
+    field: str
+    message: str
+
+
+class InvalidRequest(ErrorBody):
+    """422: the request's parameters or body do not match this schema."""
+
+    problems: list[Problem]
+
+
+def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for the refusals a router's routes answer (``ApiError``)."""
+    return {status: {"model": ErrorBody, "description": "Refused"} for status in statuses}
+
+
+def _document_validation_errors(app: FastAPI) -> None:
+    """FastAPI documents 422 as its own ``HTTPValidationError``; this app answers 422 with
+    ``InvalidRequest`` (see ``validation_error``), so the schema says that instead."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = build()
+        schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+        for name, model in (("InvalidRequest", InvalidRequest), ("Problem", Problem)):
+            definition = model.model_json_schema(ref_template="#/components/schemas/{model}")
+            definition.pop("$defs", None)
+            schemas[name] = definition
+        schemas.setdefault("ErrorBody", ErrorBody.model_json_schema())
+        wanted = "#/components/schemas/HTTPValidationError"
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                answer = operation.get("responses", {}).get("422", {})
+                for media in answer.get("content", {}).values():
+                    if media.get("schema", {}).get("$ref") == wanted:
+                        media["schema"] = {"$ref": "#/components/schemas/InvalidRequest"}
+        schemas.pop("HTTPValidationError", None)
+        schemas.pop("ValidationError", None)
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def create_app(store: CentralStore, *, rate_limit_per_minute: int = 60) -> FastAPI:
@@ -120,6 +184,32 @@ def create_app(store: CentralStore, *, rate_limit_per_minute: int = 60) -> FastA
     )
     app.state.store = store
     app.add_exception_handler(ApiError, api_error_handler)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(_request: Request, exc: Exception) -> JSONResponse:
+        # Starlette's and FastAPI's own refusals (no such route, wrong method, a body that
+        # is not JSON) in the same shape as every other refusal, not ``{"detail": …}``.
+        assert isinstance(exc, HTTPException)
+        try:
+            code = HTTPStatus(exc.status_code).phrase.lower().replace(" ", "_")
+        except ValueError:
+            code = "error"
+        return JSONResponse(
+            {"error": code, "message": str(exc.detail)},
+            status_code=exc.status_code,
+            headers=exc.headers,
+        )
+
+    @app.exception_handler(ClientDisconnect)
+    async def client_gone(_request: Request, _exc: Exception) -> JSONResponse:
+        # The client hung up in the middle of its body (or BodyLimit cut it off): nothing
+        # was done, and nobody will read this answer; it only keeps the log free of
+        # tracebacks.
+        return JSONResponse(
+            {"error": "disconnected", "message": "the request body was cut off"},
+            status_code=400,
+        )
+
     app.state.track_limiter = RateLimiter(per_minute=rate_limit_per_minute)
 
     @app.middleware("http")
@@ -160,10 +250,11 @@ def create_app(store: CentralStore, *, rate_limit_per_minute: int = 60) -> FastA
         store.count(())
         return {"status": "ok", "version": __version__}
 
-    app.include_router(api_sync.router)
-    app.include_router(api_staff.router)
+    app.include_router(api_sync.router, responses=_errors(400, 401, 409, 413, 415))
+    app.include_router(api_staff.router, responses=_errors(400, 401, 404))
     app.include_router(tracking_page.router)
     app.include_router(open311.router)
+    _document_validation_errors(app)
     return app
 
 
