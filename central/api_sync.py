@@ -32,7 +32,7 @@ def enroll(body: wire.EnrollRequest, request: Request) -> wire.EnrollResponse:
     """Exchange a coordinator's single-use code for a device ID, a tracking-ID prefix and a
     device token. The token is shown only in this answer; the server keeps its hash."""
     try:
-        return get_store(request).enroll(body.code, body.label)
+        return get_store(request).enroll(body.code, body.label, public_key=body.public_key)
     except EnrollError as exc:
         raise ApiError(
             400 if exc.reason == EnrollError.UNKNOWN else 409,

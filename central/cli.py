@@ -75,6 +75,12 @@ def build_parser() -> argparse.ArgumentParser:
     status_set.add_argument("--agency")
     status_set.add_argument("--by", default=os.environ.get("USER", "admin"), metavar="NAME")
 
+    bundle = commands.add_parser(
+        "import-bundle", help=_("import a desk's USB bundle (same deduplication as a sync)")
+    )
+    bundle.add_argument("file", metavar="FILE")
+    bundle.add_argument("--json", action="store_true")
+
     client = commands.add_parser("client", help=_("staff tokens and Open311 API keys"))
     client_commands = client.add_subparsers(dest="client_command", required=True)
     client_add = client_commands.add_parser("add", help=_("create a token and print it once"))
@@ -165,6 +171,65 @@ def _serve(args: argparse.Namespace, store: object) -> int:
     return EXIT_OK
 
 
+def _import_bundle(args: argparse.Namespace, store: object) -> int:
+    import json
+
+    from central.bundles import BundleRefused, import_bundle
+    from central.i18n import _
+    from central.store import CentralStore
+    from desktop.sync.bundle import BundleError
+
+    assert isinstance(store, CentralStore)
+    messages = {
+        BundleError.UNREADABLE: _("The file is not a readable bundle (damaged or not gzip)."),
+        BundleError.TRUNCATED: _("The bundle is cut off: copy it from the desk again."),
+        BundleError.NOT_A_BUNDLE: _("This file is not a Posko bundle."),
+        BundleError.NEWER_VERSION: _("The bundle was made by a newer Posko; update this server."),
+        BundleError.BAD_SIGNATURE: _(
+            "The bundle's signature does not match: it was changed after the desk wrote it."
+        ),
+        BundleError.UNKNOWN_DEVICE: _("The bundle comes from a desk this server did not enroll."),
+        BundleError.TOO_LARGE: _("The bundle is too large."),
+        BundleRefused.REVOKED: _("The desk that wrote this bundle has been revoked."),
+        BundleRefused.WRONG_PREFIX: _("The bundle does not match the desk's tracking prefix."),
+    }
+    try:
+        with open(args.file, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        _err(_("Cannot read {file}: {error}").format(file=args.file, error=exc.strerror))
+        return EXIT_FAILURE
+    try:
+        report = import_bundle(store, data)
+    except BundleError as exc:
+        _err(messages.get(exc.code, exc.code))
+        return EXIT_FAILURE
+    counts = {k: report.counts.get(k, 0) for k in ("accepted", "duplicate", "conflict", "rejected")}
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "device_id": report.device.id,
+                    "post_code": report.device.post_code,
+                    "created_at": report.created_at,
+                    "counts": counts,
+                    "problems": [p.model_dump(mode="json") for p in report.problems],
+                },
+                indent=2,
+            )
+        )
+    else:
+        print(
+            _(
+                "Bundle of device {device} ({post}): {accepted} new, {duplicate} already here, "
+                "{conflict} conflicting, {rejected} refused."
+            ).format(device=report.device.id, post=report.device.post_code, **counts)
+        )
+        for problem in report.problems:
+            print(f"  {problem.uuid}: {problem.result.value}: {problem.reason}")
+    return EXIT_OK
+
+
 def _run(args: argparse.Namespace, store: object) -> int:
     import json
 
@@ -252,6 +317,8 @@ def _run(args: argparse.Namespace, store: object) -> int:
             return EXIT_FAILURE
         print(_("{id} is now {status}.").format(id=tracking.display(compact), status=args.status))
         return EXIT_OK
+    if args.command == "import-bundle":
+        return _import_bundle(args, store)
     if args.command == "client":
         name = args.name.strip()
         if not 2 <= len(name) <= 100:

@@ -39,6 +39,8 @@ class Device(Base):
     post_code: Mapped[str] = mapped_column(String(16), index=True)
     label: Mapped[str] = mapped_column(String(100), default="")
     token_hash: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
+    # Ed25519 public key (base64) registered at enrollment: verifies the desk's USB bundles.
+    public_key: Mapped[str] = mapped_column(String(64), default="")
     next_sequence: Mapped[int] = mapped_column(Integer, default=1)
     app_version: Mapped[str] = mapped_column(String(32), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -226,7 +226,9 @@ class CentralStore:
             )
         return code, expires
 
-    def enroll(self, code: str, label: str = "", app_version: str = "") -> wire.EnrollResponse:
+    def enroll(
+        self, code: str, label: str = "", app_version: str = "", public_key: str = ""
+    ) -> wire.EnrollResponse:
         """Exchange a single-use code for a device, its tracking prefix and its token."""
         token = new_token()
         for _attempt in range(5):
@@ -257,6 +259,7 @@ class CentralStore:
                         label=label,
                         token_hash=digest(token),
                         app_version=app_version,
+                        public_key=public_key,
                     )
                     session.add(device)
                     session.flush()
@@ -297,6 +300,14 @@ class CentralStore:
                 .order_by(models.Device.id)
             )
             return [_device_info(row) for row in rows]
+
+    def device(self, device_id: int) -> tuple[DeviceInfo, str] | None:
+        """A device and its registered public key."""
+        with self.session() as session:
+            row = session.get(models.Device, device_id)
+            if row is None or row.number == CENTRAL_DEVICE_NUMBER:
+                return None
+            return _device_info(row), row.public_key
 
     def revoke_device(self, device_id: int) -> DeviceInfo:
         with self.session() as session, session.begin():

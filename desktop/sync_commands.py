@@ -173,6 +173,44 @@ def outbox(profile: Profile, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def export_message(code: str, detail: str = "") -> str:
+    from desktop.sync.export import ExportError
+
+    messages = {
+        ExportError.NOT_ENROLLED: _(
+            "Enroll this desk first: the central system must know its key to trust a bundle."
+        ),
+        ExportError.NOTHING: _("Nothing is waiting to be sent: no bundle was written."),
+        ExportError.WRITE_FAILED: _("The bundle could not be written: {error}").format(
+            error=detail
+        ),
+    }
+    return messages.get(code, code)
+
+
+def bundle(profile: Profile, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from desktop.sync.export import ExportError, export_outbox
+
+    store = _open(profile)
+    if store is None:
+        return EXIT_FAILURE
+    try:
+        done = export_outbox(store, profile, Path(args.out))
+    except ExportError as exc:
+        _err(export_message(exc.code, exc.detail))
+        return EXIT_FAILURE
+    finally:
+        store.close()
+    print(
+        _("{n} records written to {path} ({size} KB). Take it to the central system.").format(
+            n=done.records, path=done.path, size=max(1, done.size // 1024)
+        )
+    )
+    return EXIT_OK
+
+
 def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     enroll_parser = commands.add_parser(
         "enroll", help=_("enroll this desk with the central system")
@@ -186,8 +224,14 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     )
     outbox_parser = commands.add_parser("outbox", help=_("what is queued and what needs attention"))
     outbox_parser.add_argument("--json", action="store_true")
+    bundle_parser = commands.add_parser(
+        "bundle", help=_("write queued records to a signed file for a USB stick")
+    )
+    bundle_commands = bundle_parser.add_subparsers(dest="bundle_command", required=True)
+    export_parser = bundle_commands.add_parser("export", help=_("write the bundle"))
+    export_parser.add_argument("--out", required=True, metavar="FILE")
 
 
-HANDLERS = {"enroll": enroll, "sync": sync, "outbox": outbox}
+HANDLERS = {"enroll": enroll, "sync": sync, "outbox": outbox, "bundle": bundle}
 
 __all__ = ["HANDLERS", "add_parsers", "sys"]

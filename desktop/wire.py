@@ -189,6 +189,8 @@ class PullResponse(Strict):
 class EnrollRequest(Strict):
     code: Annotated[str, StringConstraints(min_length=6, max_length=64)]
     label: _Line = ""
+    # The desk's Ed25519 public key (raw 32 bytes, base64): verifies its USB bundles.
+    public_key: Annotated[str, StringConstraints(pattern=r"^([A-Za-z0-9+/]{43}=)?$")] = ""
 
 
 class EnrollResponse(Strict):

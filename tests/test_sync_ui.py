@@ -118,6 +118,14 @@ def test_enroll_sync_and_attention_through_the_window(
     assert panel.attention.rowCount() == 0
     assert Outbox(store).counts()["sent"] == 4
 
+    # Nothing waits: the USB export says so; with a new report it writes a bundle.
+    assert not panel.export_bundle(str(profile.root / "usb.posko"))
+    assert "Tidak ada data" in panel.last_result.text()
+    store.save_complaint(complaint(10))
+    assert panel.export_bundle(str(profile.root / "usb.posko"))
+    assert "1 data ditulis" in panel.last_result.text()
+    assert (profile.root / "usb.posko").stat().st_size > 100
+
 
 def test_set_aside_keeps_the_record_and_the_reason(
     qtbot: QtBot, store: Store, profile: Profile, service: SyncService

@@ -111,6 +111,19 @@ class Outbox:
                 for c, code, name in rows
             ]
 
+    def queued_payloads(self) -> list[dict[str, Any]]:
+        """Every record not yet confirmed and not refused, oldest first, as the wire shows
+        it; nothing changes state (a USB bundle is confirmed by the next online contact)."""
+        with self.store.session() as s:
+            rows = s.execute(
+                select(Complaint, Post.code, Operator.name)
+                .join(Post, Post.id == Complaint.post_id)
+                .join(Operator, Operator.id == Complaint.operator_id)
+                .where(Complaint.sync_state.in_(QUEUED))
+                .order_by(Complaint.created_at, Complaint.id)
+            ).all()
+            return [_payload(c, code, name) for c, code, name in rows]
+
     def deliver(self, deliveries: Iterable[Delivery], *, now: datetime | None = None) -> None:
         """Record the central system's answers. Accepted and duplicate mean the central
         system holds the record; conflict and rejected need the operator."""

@@ -98,8 +98,14 @@ def enroll(
     Reports made before enrollment keep their provisional IDs (the central system accepts
     them); new ones use the enrolled prefix from sequence 1.
     """
+    from desktop.sync.bundle import public_key_text, signing_key
+
     base = normalize_server(server)
-    body = json.dumps({"code": code.strip(), "label": platform.node()[:100]}).encode()
+    key = signing_key(profile, create=True)
+    assert key is not None
+    body = json.dumps(
+        {"code": code.strip(), "label": platform.node()[:100], "public_key": public_key_text(key)}
+    ).encode()
     try:
         answer = transport.request(
             "POST",

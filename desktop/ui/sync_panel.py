@@ -233,9 +233,17 @@ class SyncPanel(QWidget):
         box.addWidget(self.table)
         box.addLayout(buttons)
 
+        self.export_button = QPushButton(_("Export to &USB…"))
+        self.export_button.setObjectName("export_bundle")
+        self.export_button.setToolTip(
+            _("Write the records waiting to be sent to a signed file for a post with no signal")
+        )
+        self.export_button.clicked.connect(lambda: self.export_bundle())
+
         top = QHBoxLayout()
         top.addWidget(self.connection)
         top.addStretch(1)
+        top.addWidget(self.export_button)
         top.addWidget(self.sync_button)
         layout = QVBoxLayout(self)
         layout.addWidget(heading)
@@ -336,6 +344,39 @@ class SyncPanel(QWidget):
         }
         self.enroll_button.setEnabled(True)
         self.enroll_message.show_message(messages.get(code, code))
+
+    def export_bundle(self, target: str | None = None) -> bool:
+        """Write the signed USB bundle; asks where unless ``target`` is given."""
+        from pathlib import Path
+
+        from desktop.sync.export import ExportError, export_outbox
+        from desktop.sync_commands import export_message
+
+        if not self._ready():
+            return False
+        if target is None:
+            from datetime import datetime as _dt
+
+            from PySide6.QtWidgets import QFileDialog
+
+            suggested = f"posko-{_dt.now():%Y%m%d-%H%M}.posko"
+            target, _filter = QFileDialog.getSaveFileName(
+                self, _("Export to USB"), suggested, _("Posko bundle (*.posko)")
+            )
+            if not target:
+                return False
+        real = self.store.open() if isinstance(self.store, LazyStore) else self.store
+        try:
+            done = export_outbox(real, self.service.profile, Path(target))
+        except ExportError as exc:
+            self.last_result.setText(export_message(exc.code, exc.detail))
+            return False
+        self.last_result.setText(
+            _("{n} records written to {path} ({size} KB). Take it to the central system.").format(
+                n=done.records, path=done.path, size=max(1, done.size // 1024)
+            )
+        )
+        return True
 
     def _selected(self) -> str | None:
         rows = self.table.selectionModel().selectedRows()

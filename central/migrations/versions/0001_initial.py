@@ -32,6 +32,7 @@ def upgrade() -> None:
     sa.Column('post_code', sa.String(length=16), nullable=False),
     sa.Column('label', sa.String(length=100), nullable=False),
     sa.Column('token_hash', sa.String(length=64), nullable=True),
+    sa.Column('public_key', sa.String(length=64), nullable=False),
     sa.Column('next_sequence', sa.Integer(), nullable=False),
     sa.Column('app_version', sa.String(length=32), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),

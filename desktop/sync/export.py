@@ -1,0 +1,57 @@
+"""Write the desk's queued records to a signed USB bundle (``desktop.sync.bundle``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from desktop.paths import Profile
+from desktop.settings import ENROLLED_DEVICE_ID
+from desktop.store.outbox import Outbox
+from desktop.store.repo import Store
+from desktop.sync.bundle import signing_key, write_bundle
+
+
+class ExportError(Exception):
+    """The bundle cannot be written; ``code`` says why."""
+
+    NOT_ENROLLED = "not_enrolled"
+    NOTHING = "nothing"
+    WRITE_FAILED = "write_failed"
+
+    def __init__(self, code: str, detail: str = "") -> None:
+        super().__init__(f"{code}: {detail}" if detail else code)
+        self.code = code
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class Exported:
+    path: Path
+    records: int
+    size: int
+
+
+def export_outbox(store: Store, profile: Profile, target: Path) -> Exported:
+    """Every queued record, signed with this desk's key. Nothing changes state: the records
+    stay queued until the central system confirms them (an online sync after the import
+    answers "duplicate" and marks them sent)."""
+    device_id = store.get(ENROLLED_DEVICE_ID)
+    key = signing_key(profile)
+    if not device_id or key is None:
+        raise ExportError(ExportError.NOT_ENROLLED)
+    records = Outbox(store).queued_payloads()
+    if not records:
+        raise ExportError(ExportError.NOTHING)
+    context = store.require_context()
+    try:
+        size = write_bundle(
+            target,
+            key,
+            device_id=device_id,
+            tracking_prefix=context.tracking_prefix,
+            records=records,
+        )
+    except OSError as exc:
+        raise ExportError(ExportError.WRITE_FAILED, exc.strerror or str(exc)) from exc
+    return Exported(target, len(records), size)
