@@ -1,6 +1,6 @@
 """Run every benchmark and print the figures (also saved to benchmarks/results/).
 
-    python -m benchmarks [--quick] [--desk | --central]
+    python -m benchmarks [--quick] [--desk] [--central] [--sync]   (none: all of them)
 
 The desk's (``--desk`` alone):
 
@@ -12,6 +12,9 @@ The desk's (``--desk`` alone):
 The central system's (``--central`` alone), in the "central" section: see
 ``benchmarks/central.py`` (sync ingest through the API vs the storage layer; tracking
 look-ups with 1.4 million complaints in PostgreSQL vs ``/health``).
+
+The desk's sync (``--sync``): see ``benchmarks/sync.py`` (10,000 queued records through the
+engine vs one request per record, and vs the central storage layer).
 """
 
 from __future__ import annotations
@@ -117,23 +120,32 @@ def save_and_receipt(root: Path, rounds: int) -> list[float]:
 def main() -> int:
     quick = "--quick" in sys.argv
     results: dict[str, object] = {"when": datetime.now(UTC).isoformat(), "quick": quick}
-    if "--central" not in sys.argv:
+    chosen = {s for s in ("desk", "central", "sync") if f"--{s}" in sys.argv} or {
+        "desk",
+        "central",
+        "sync",
+    }
+    if "desk" in chosen:
         results["desk"] = desk(quick)
-    if "--desk" not in sys.argv:
+    if "central" in chosen:
         from benchmarks import central
 
         results["central"] = central.run(quick)
+    if "sync" in chosen:
+        from benchmarks import sync
+
+        results["sync"] = sync.run(quick)
     print(json.dumps(results, indent=2))
     out = HERE / "results"
     out.mkdir(exist_ok=True)
     latest = out / "latest.json"
-    if "desk" not in results or "central" not in results:
-        # One section run: keep the other section's last figures beside it.
+    if any(section not in results for section in ("desk", "central", "sync")):
+        # Some sections run: keep the others' last figures beside them.
         try:
             previous = json.loads(latest.read_text())
         except (OSError, ValueError):
             previous = {}
-        for section in ("desk", "central"):
+        for section in ("desk", "central", "sync"):
             if section not in results and section in previous:
                 results[section] = previous[section]
     latest.write_text(json.dumps(results, indent=2) + "\n")

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy import Engine, and_, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -739,7 +739,11 @@ class CentralStore:
             )
 
     def pull(self, device: DeviceInfo, cursor: int, limit: int = 500) -> wire.PullResponse:
-        """Status changes of this device's reports after ``cursor``, oldest first."""
+        """Status changes of this device's reports after ``cursor``, oldest first.
+
+        The automatic "received" step of a pushed record is left out: the push answer
+        (accepted or duplicate) already told the desk, and a desk syncing 10,000 records
+        should not download 10,000 receipts of what it just heard."""
         with self.session() as session:
             rows = session.execute(
                 select(
@@ -752,7 +756,14 @@ class CentralStore:
                     models.StatusChange.changed_at,
                 )
                 .join(models.Complaint, models.Complaint.id == models.StatusChange.complaint_id)
-                .where(models.StatusChange.device_id == device.id, models.StatusChange.id > cursor)
+                .where(
+                    models.StatusChange.device_id == device.id,
+                    models.StatusChange.id > cursor,
+                    ~and_(
+                        models.StatusChange.status == wire.CentralStatus.RECEIVED.value,
+                        models.StatusChange.actor == SYSTEM_ACTOR,
+                    ),
+                )
                 .order_by(models.StatusChange.id)
                 .limit(limit + 1)
             ).all()

@@ -128,7 +128,6 @@ class Complaint(Base):
 
 
 Index("ix_complaints_reporter_name", Complaint.reporter_name)
-Index("ix_complaints_created_at_id", Complaint.created_at, Complaint.id)
 
 
 class Setting(Base):

@@ -16,9 +16,9 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, case, func, select, update
+from sqlalchemy import Table, bindparam, case, func, select, update
 
 from desktop.domain import SyncState
 from desktop.store.models import Complaint, Operator, Post
@@ -85,87 +85,87 @@ class Outbox:
         the wire shows them. Records left ``sending`` by an earlier run are claimed again."""
         moment = now or _now()
         with self.store.session() as s:
-            rows = s.execute(
-                select(Complaint, Post.code, Operator.name)
-                .join(Post, Post.id == Complaint.post_id)
-                .join(Operator, Operator.id == Complaint.operator_id)
-                .where(Complaint.sync_state.in_(QUEUED))
-                .order_by(Complaint.created_at, Complaint.id)
-                .limit(limit)
-            ).all()
+            rows = s.execute(_queued().limit(limit)).all()
             if not rows:
                 return []
-            ids = [row[0].id for row in rows]
+            ids = [row.id for row in rows]
+            table = cast(Table, Complaint.__table__)
             s.execute(
-                update(Complaint)
-                .where(Complaint.id.in_(ids))
+                update(table)
+                .where(table.c.id.in_(ids))
                 .values(
                     sync_state=SyncState.SENDING.value,
-                    sending_revision=Complaint.revision,
-                    sync_attempts=Complaint.sync_attempts + 1,
+                    sending_revision=table.c.revision,
+                    sync_attempts=table.c.sync_attempts + 1,
                     last_attempt_at=moment,
                 )
             )
             return [
-                OutboxItem(uuid=c.uuid, revision=c.revision, payload=_payload(c, code, name))
-                for c, code, name in rows
+                OutboxItem(uuid=row.uuid, revision=row.revision, payload=_payload(row))
+                for row in rows
             ]
 
     def queued_payloads(self) -> list[dict[str, Any]]:
         """Every record not yet confirmed and not refused, oldest first, as the wire shows
         it; nothing changes state (a USB bundle is confirmed by the next online contact)."""
         with self.store.session() as s:
-            rows = s.execute(
-                select(Complaint, Post.code, Operator.name)
-                .join(Post, Post.id == Complaint.post_id)
-                .join(Operator, Operator.id == Complaint.operator_id)
-                .where(Complaint.sync_state.in_(QUEUED))
-                .order_by(Complaint.created_at, Complaint.id)
-            ).all()
-            return [_payload(c, code, name) for c, code, name in rows]
+            return [_payload(row) for row in s.execute(_queued())]
 
     def deliver(self, deliveries: Iterable[Delivery], *, now: datetime | None = None) -> None:
         """Record the central system's answers. Accepted and duplicate mean the central
-        system holds the record; conflict and rejected need the operator."""
+        system holds the record; conflict and rejected need the operator. Two statements
+        per batch whatever its size (one set-based, one executemany)."""
         moment = now or _now()
+        table = cast(Table, Complaint.__table__)
+        held = [d.uuid for d in deliveries if d.outcome in ("accepted", "duplicate")]
+        refused = [
+            {
+                "b_uuid": d.uuid,
+                "b_error": f"{d.outcome}: {d.reason or ''}".strip()[:2000],
+            }
+            for d in deliveries
+            if d.outcome not in ("accepted", "duplicate")
+        ]
         with self.store.session() as s:
-            for delivery in deliveries:
-                if delivery.outcome in ("accepted", "duplicate"):
-                    # Sent only if the revision on the wire is still the record's revision;
-                    # an edit made while it was sent goes out next time.
-                    s.execute(
-                        update(Complaint)
-                        .where(
-                            Complaint.uuid == delivery.uuid,
-                            Complaint.sync_state == SyncState.SENDING.value,
-                        )
-                        .values(
-                            sync_state=case(
-                                (
-                                    Complaint.revision == Complaint.sending_revision,
-                                    SyncState.SENT.value,
-                                ),
-                                else_=SyncState.PENDING.value,
+            if held:
+                # Sent only if the revision on the wire is still the record's revision; an
+                # edit made while it was sent goes out next time.
+                s.execute(
+                    update(table)
+                    .where(
+                        table.c.uuid.in_(held),
+                        table.c.sync_state == SyncState.SENDING.value,
+                    )
+                    .values(
+                        sync_state=case(
+                            (
+                                table.c.revision == table.c.sending_revision,
+                                SyncState.SENT.value,
                             ),
-                            sent_revision=Complaint.sending_revision,
-                            sent_at=moment,
-                            last_error=None,
-                            last_http_status=None,
-                        )
+                            else_=SyncState.PENDING.value,
+                        ),
+                        sent_revision=table.c.sending_revision,
+                        sent_at=moment,
+                        # The answer itself says the central system has it.
+                        central_status=func.coalesce(table.c.central_status, "received"),
+                        last_error=None,
+                        last_http_status=None,
                     )
-                else:
-                    s.execute(
-                        update(Complaint)
-                        .where(
-                            Complaint.uuid == delivery.uuid,
-                            Complaint.sync_state == SyncState.SENDING.value,
-                        )
-                        .values(
-                            sync_state=SyncState.NEEDS_ATTENTION.value,
-                            last_error=f"{delivery.outcome}: {delivery.reason or ''}".strip(),
-                            last_http_status=200,
-                        )
+                )
+            if refused:
+                s.execute(
+                    update(table)
+                    .where(
+                        table.c.uuid == bindparam("b_uuid"),
+                        table.c.sync_state == SyncState.SENDING.value,
                     )
+                    .values(
+                        sync_state=SyncState.NEEDS_ATTENTION.value,
+                        last_error=bindparam("b_error"),
+                        last_http_status=200,
+                    ),
+                    refused,
+                )
 
     def fail(self, uuids: Sequence[str], error: str, http_status: int | None = None) -> None:
         """The batch did not get an answer (offline, timeout, 5xx): back to pending, with the
@@ -219,28 +219,38 @@ class Outbox:
             return bool(getattr(result, "rowcount", 0))
 
     def apply_updates(self, updates: Iterable[CentralUpdate]) -> int:
-        """Store the central system's statuses, newest last; returns how many matched."""
-        matched = 0
+        """Store the central system's statuses (an older change never overwrites a newer
+        one); returns how many changes were applied. One executemany per page."""
+        table = cast(Table, Complaint.__table__)
+        rows = [
+            {
+                "b_uuid": item.uuid,
+                "b_status": item.status,
+                "b_agency": item.agency or None,
+                "b_note": item.note or None,
+                "b_changed": item.changed_at,
+            }
+            for item in updates
+        ]
+        if not rows:
+            return 0
         with self.store.session() as s:
-            for item in updates:
-                result = s.execute(
-                    update(Complaint)
-                    .where(
-                        Complaint.uuid == item.uuid,
-                        and_(
-                            (Complaint.central_updated_at.is_(None))
-                            | (Complaint.central_updated_at <= item.changed_at)
-                        ),
-                    )
-                    .values(
-                        central_status=item.status,
-                        central_agency=item.agency or None,
-                        central_note=item.note or None,
-                        central_updated_at=item.changed_at,
-                    )
+            s.execute(
+                update(table)
+                .where(
+                    table.c.uuid == bindparam("b_uuid"),
+                    (table.c.central_updated_at.is_(None))
+                    | (table.c.central_updated_at <= bindparam("b_changed")),
                 )
-                matched += int(getattr(result, "rowcount", 0) or 0)
-        return matched
+                .values(
+                    central_status=bindparam("b_status"),
+                    central_agency=bindparam("b_agency"),
+                    central_note=bindparam("b_note"),
+                    central_updated_at=bindparam("b_changed"),
+                ),
+                rows,
+            )
+        return len(rows)
 
     def counts(self) -> dict[str, int]:
         with self.store.session() as s:
@@ -280,26 +290,57 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.astimezone(UTC).isoformat() if moment else None
 
 
-def _payload(c: Complaint, post_code: str, operator: str) -> dict[str, Any]:
+def _queued() -> Any:
+    """The queued records' wire columns, oldest first (plain rows: no ORM objects to build)."""
+    return (
+        select(
+            Complaint.id,
+            Complaint.uuid,
+            Complaint.revision,
+            Complaint.tracking_id,
+            Complaint.secret,
+            Complaint.type,
+            Complaint.category,
+            Complaint.title,
+            Complaint.description,
+            Complaint.location,
+            Complaint.occurred_at,
+            Complaint.reporter_name,
+            Complaint.phone,
+            Complaint.email,
+            Complaint.anonymous,
+            Complaint.confidential,
+            Complaint.created_at,
+            Post.code.label("post_code"),
+            Operator.name.label("operator_name"),
+        )
+        .join(Post, Post.id == Complaint.post_id)
+        .join(Operator, Operator.id == Complaint.operator_id)
+        .where(Complaint.sync_state.in_(QUEUED))
+        .order_by(Complaint.created_at, Complaint.id)
+    )
+
+
+def _payload(row: Any) -> dict[str, Any]:
     """The complaint as protocol v1 carries it (``desktop.wire.ComplaintPayload``)."""
     return {
         "kind": "complaint",
-        "uuid": c.uuid,
-        "revision": c.revision,
-        "tracking_id": c.tracking_id,
-        "secret": c.secret,
-        "type": c.type,
-        "category": c.category,
-        "title": c.title,
-        "description": c.description,
-        "location": c.location,
-        "occurred_at": _iso(c.occurred_at),
-        "reporter_name": c.reporter_name,
-        "phone": c.phone,
-        "email": c.email,
-        "anonymous": c.anonymous,
-        "confidential": c.confidential,
-        "post_code": post_code,
-        "operator_name": operator,
-        "created_at": _iso(c.created_at),
+        "uuid": row.uuid,
+        "revision": row.revision,
+        "tracking_id": row.tracking_id,
+        "secret": row.secret,
+        "type": row.type,
+        "category": row.category,
+        "title": row.title,
+        "description": row.description,
+        "location": row.location,
+        "occurred_at": _iso(row.occurred_at),
+        "reporter_name": row.reporter_name,
+        "phone": row.phone,
+        "email": row.email,
+        "anonymous": bool(row.anonymous),
+        "confidential": bool(row.confidential),
+        "post_code": row.post_code,
+        "operator_name": row.operator_name,
+        "created_at": _iso(row.created_at),
     }

@@ -85,7 +85,7 @@ class SyncEngine:
         transport: Transport,
         *,
         batch_size: int = 200,
-        pull_limit: int = 500,
+        pull_limit: int = 1000,
     ) -> None:
         self.store = store
         self.profile = profile

@@ -29,12 +29,10 @@ def upgrade() -> None:
         batch.add_column(sa.Column("central_agency", sa.String(100), nullable=True))
         batch.add_column(sa.Column("central_note", sa.Text(), nullable=True))
         batch.add_column(sa.Column("central_updated_at", sa.DateTime(), nullable=True))
-        batch.create_index("ix_complaints_created_at_id", ["created_at", "id"])
 
 
 def downgrade() -> None:
     with op.batch_alter_table("complaints") as batch:
-        batch.drop_index("ix_complaints_created_at_id")
         for column in (
             "central_updated_at",
             "central_note",
