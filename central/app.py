@@ -220,11 +220,12 @@ def create_app(store: CentralStore, *, rate_limit_per_minute: int = 60) -> FastA
         response = await call_next(request)
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
-        # The path only: query strings carry receipt secrets and are never logged.
+        # The path only: query strings carry receipt secrets and are never logged. Control
+        # characters are escaped, so a path holding %0A cannot forge log lines.
         log.info(
             "%s %s %s %.1fms",
-            request.method,
-            request.url.path,
+            request.method[:16].encode("unicode_escape").decode("ascii"),
+            request.url.path[:300].encode("unicode_escape").decode("ascii"),
             response.status_code,
             (time.perf_counter() - start) * 1000,
         )

@@ -576,3 +576,25 @@ def test_the_log_never_holds_a_secret_or_a_token(central_server: CentralServer) 
     text = central_server.log_text()
     assert f"POST {PUSH} 200" in text  # the log is there, and it is about requests
     assert_log_clean(central_server, token, second_token, staff, code, *receipt_secrets(records))
+
+
+def test_a_path_cannot_forge_log_lines(central_server: CentralServer) -> None:
+    """A raw request whose path holds an encoded newline: the log escapes it."""
+    import socket
+    from urllib.parse import urlsplit
+
+    port = urlsplit(central_server.url).port
+    assert port is not None
+    forged = "2026-01-01 00:00:00,000 INFO forged: admin logged in"
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        path = "/t/ABC%0A" + forged.replace(" ", "%20")
+        sock.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    assert answer.startswith((b"HTTP/1.1 404", b"HTTP/1.1 400"))
+    assert_serving(central_server)
+    lines = central_server.log_text().splitlines()
+    assert not any(line.startswith(forged) for line in lines)
+    # The request is logged on one line, whatever the path held.
+    assert any(line.count("forged") == 1 and " GET /t/ABC" in line for line in lines)
