@@ -136,6 +136,26 @@ def demo_data(profile: Profile, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _sync_selftest(store: Store, scratch: Profile) -> bool:
+    """The outbox yields a valid protocol record and a bundle signed with a fresh key
+    verifies (pydantic and cryptography are present and work in this build)."""
+    from desktop import wire
+    from desktop.store.outbox import Outbox
+    from desktop.sync.bundle import public_key_text, read_unverified, signing_key, verify
+    from desktop.sync.bundle import write_bundle as write
+
+    items = Outbox(store).claim(10)
+    if len(items) != 1:
+        return False
+    wire.parse_record(items[0].payload)
+    key = signing_key(scratch, create=True)
+    assert key is not None
+    target = scratch.root / "selftest.posko"
+    write(target, key, device_id="1", tracking_prefix="2223", records=[items[0].payload])
+    bundle = verify(read_unverified(target.read_bytes()), public_key_text(key))
+    return bundle.records == [items[0].payload]
+
+
 def selftest(profile: Profile, args: argparse.Namespace) -> int:
     """Migrate a throwaway profile, save a complaint, render its receipt, read the QR back."""
     import zxingcpp
@@ -170,6 +190,7 @@ def selftest(profile: Profile, args: argparse.Namespace) -> int:
             image = render_image(content, context.paper)
             found = zxingcpp.read_barcodes(image)
             checks.append((_("QR code"), [b.text for b in found] == [record.qr_payload]))
+            checks.append((_("sync"), _sync_selftest(store, scratch)))
         finally:
             store.close()
     for name, ok in checks:

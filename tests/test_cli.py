@@ -180,5 +180,6 @@ def test_selftest() -> None:
         "OK   basis data",
         "OK   PDF tanda terima",
         "OK   kode QR",
+        "OK   sinkronisasi",
         "Uji mandiri berhasil.",
     ]
