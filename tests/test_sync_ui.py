@@ -109,11 +109,24 @@ def test_enroll_sync_and_attention_through_the_window(
     assert "Terkirim · Diteruskan ke instansi" in texts
     assert "Perlu perhatian" in texts
 
-    with store.session() as s:
-        s.execute(update(Complaint).where(Complaint.uuid == odd.uuid).values(category="TOL"))
+    # The operator opens the report, picks a category the central system knows, saves:
+    # the correction goes out by itself.
     panel.table.selectRow(0)
+
+    def correct(dialog: object) -> None:
+        from desktop.ui.edit_dialog import EditDialog
+
+        assert isinstance(dialog, EditDialog)
+        assert dialog.form.title.text() == odd.title  # the report, as it was saved
+        dialog.form.category.setCurrentIndex(dialog.form.category.findData("TOL"))
+        from PySide6.QtWidgets import QPushButton
+
+        save = dialog.findChild(QPushButton, "save_changes")
+        assert save is not None and save.text() == "&Simpan perubahan"
+        qtbot.mouseClick(save, Qt.MouseButton.LeftButton)
+
     with qtbot.waitSignal(service.finished, timeout=30_000) as again:
-        qtbot.mouseClick(panel.resend_button, Qt.MouseButton.LeftButton)
+        assert panel.fix(dialog_hook=correct)
     assert again.args[0].sent == 1
     assert panel.attention.rowCount() == 0
     assert Outbox(store).counts()["sent"] == 4

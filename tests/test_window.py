@@ -266,3 +266,35 @@ def test_saving_before_the_store_opened_still_saves(
     assert record is not None and lazy.opened
     assert lazy.complaint(record.tracking_id) == record
     lazy.close()
+
+
+def test_correcting_a_report_from_the_list(qtbot: QtBot, store: Store, profile: Profile) -> None:
+    fill(store, 2)
+    window = MainWindow(store, profile, show_receipt_dialog=False)
+    qtbot.addWidget(window)
+    window.go_to_list()
+    view = window.list
+    qtbot.waitUntil(lambda: view.model.rowCount() == 2)
+    view.table.selectRow(0)
+    before = view.selected()
+    assert before is not None and view.detail.edit.isEnabled()
+
+    def correct(dialog: object) -> None:
+        from desktop.ui.edit_dialog import EditDialog
+
+        assert isinstance(dialog, EditDialog)
+        assert dialog.form.title.text() == before.title
+        dialog.form.title.setText("x")  # too short: explained, nothing saved
+        assert dialog.form.submit() is None
+        assert dialog.saved is None and dialog.form.messages["title"].isVisibleTo(dialog.form)
+        dialog.form.title.setText("Judul laporan yang sudah diperbaiki")
+        dialog.form.submit()
+
+    with qtbot.waitSignal(view.edited) as edited:
+        corrected = view.edit_selected(dialog_hook=correct)
+    assert corrected is not None and edited.args[0].tracking_id == before.tracking_id
+    after = store.complaint(before.tracking_id)
+    assert after is not None and after.title == "Judul laporan yang sudah diperbaiki"
+    assert (after.secret, after.uuid) == (before.secret, before.uuid)  # the receipt still holds
+    assert after.sync_state == "pending"
+    assert "diperbaiki" in window.statusBar().currentMessage()

@@ -77,6 +77,11 @@ class LazyStore:
     ) -> ComplaintRecord:
         return self.open().save_complaint(data, now=now)
 
+    def edit_complaint(
+        self, tracking_id: str, data: ComplaintInput, *, now: datetime | None = None
+    ) -> ComplaintRecord:
+        return self.open().edit_complaint(tracking_id, data, now=now)
+
     def complaint(self, tracking_id: str) -> ComplaintRecord | None:
         return self.open().complaint(tracking_id)
 

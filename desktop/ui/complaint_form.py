@@ -49,19 +49,25 @@ class ComplaintForm(QWidget):
     saved = Signal(object)
     draftSaved = Signal()
 
-    def __init__(self, store: DeskStore, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, store: DeskStore, parent: QWidget | None = None, *, editing: str | None = None
+    ) -> None:
+        """``editing``: the tracking ID of a saved report to correct (no draft is kept;
+        saving stores a new revision, which the sync sends again)."""
         super().__init__(parent)
         self.store = store
+        self.editing = editing
         self._loading = False
         self._draft_timer = QTimer(self)
         self._draft_timer.setSingleShot(True)
         self._draft_timer.setInterval(DRAFT_DELAY_MS)
         self._draft_timer.timeout.connect(self.save_draft)
         self._build()
-        self._connect_draft_triggers()
         self._pending_draft: dict[str, Any] | None = None
-        if is_ready(store):
-            self.offer_draft()
+        if editing is None:
+            self._connect_draft_triggers()
+            if is_ready(store):
+                self.offer_draft()
 
     # -- construction ---------------------------------------------------------------------
     def _build(self) -> None:
@@ -428,7 +434,10 @@ class ComplaintForm(QWidget):
         """Validate and save; on success the form empties and ``saved`` is emitted."""
         self.clear_errors()
         try:
-            record = self.store.save_complaint(self.to_input())
+            if self.editing is not None:
+                record = self.store.edit_complaint(self.editing, self.to_input())
+            else:
+                record = self.store.save_complaint(self.to_input())
         except ValidationError as error:
             for item in error.errors:
                 self.messages[item.field].show_message(item.message)
@@ -443,6 +452,10 @@ class ComplaintForm(QWidget):
                 _("Please correct the marked fields ({n}).").format(n=len(error.errors))
             )
             return None
+        if self.editing is not None:
+            self.status.setText(_("Changes saved."))
+            self.saved.emit(record)
+            return record
         self.clear()
         self.status.setText(
             _("Saved as {tracking_id}.").format(tracking_id=record.tracking_display)

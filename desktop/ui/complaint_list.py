@@ -192,10 +192,17 @@ class ComplaintDetail(QGroupBox):
         self.reprint = QPushButton(_("&Reprint receipt"))
         self.reprint.setObjectName("reprint")
         self.reprint.setEnabled(False)
-        form.addRow(self.reprint)
+        self.edit = QPushButton(_("C&orrect…"))
+        self.edit.setObjectName("edit")
+        self.edit.setEnabled(False)
+        row = QHBoxLayout()
+        row.addWidget(self.reprint)
+        row.addWidget(self.edit)
+        form.addRow(row)
 
     def show_record(self, record: ComplaintRecord | None) -> None:
         self.reprint.setEnabled(record is not None)
+        self.edit.setEnabled(record is not None)
         if record is None:
             for label in self.labels.values():
                 label.clear()
@@ -237,9 +244,11 @@ class ComplaintDetail(QGroupBox):
 
 
 class ComplaintList(QWidget):
-    """Signals: ``reprintRequested(ComplaintRecord)``."""
+    """Signals: ``reprintRequested(ComplaintRecord)``; ``edited(ComplaintRecord)`` after a
+    report was corrected."""
 
     reprintRequested = Signal(object)
+    edited = Signal(object)
 
     def __init__(self, store: DeskStore, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -313,6 +322,7 @@ class ComplaintList(QWidget):
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
         self.table.doubleClicked.connect(lambda _index: self._reprint())
         self.detail.reprint.clicked.connect(self._reprint)
+        self.detail.edit.clicked.connect(lambda: self.edit_selected())
         self._update_count()
 
     def query(self) -> ComplaintQuery:
@@ -350,6 +360,24 @@ class ComplaintList(QWidget):
     def selected(self) -> ComplaintRecord | None:
         index = self.table.currentIndex()
         return self.model.record(index.row()) if index.isValid() else None
+
+    def edit_selected(self, dialog_hook: object = None) -> ComplaintRecord | None:
+        """Correct the selected report (``dialog_hook`` lets a test drive the dialog)."""
+        record = self.selected()
+        if record is None:
+            return None
+        from desktop.ui.edit_dialog import EditDialog
+
+        dialog = EditDialog(self.store, record, self)
+        if callable(dialog_hook):
+            dialog_hook(dialog)
+        elif not dialog.exec():
+            return None
+        if dialog.saved is None:
+            return None
+        self.refresh()
+        self.edited.emit(dialog.saved)
+        return dialog.saved
 
     def _reprint(self) -> None:
         record = self.selected()

@@ -155,6 +155,7 @@ class MainWindow(QMainWindow):
 
         self.form.saved.connect(self._on_saved)
         self.list.reprintRequested.connect(self.show_receipt)
+        self.list.edited.connect(self._on_edited)
         self.form.title.setFocus()
 
     def _build_menus(self) -> None:
@@ -247,6 +248,17 @@ class MainWindow(QMainWindow):
         panel.outboxChanged.connect(self.refresh)
         self._show_online(service.online)
         panel.refresh()
+
+    def _on_edited(self, record: ComplaintRecord) -> None:
+        self.statusBar().showMessage(
+            _("Report {tracking_id} corrected; the correction will be sent.").format(
+                tracking_id=record.tracking_display
+            ),
+            8000,
+        )
+        self.refresh_queue()
+        if self.sync is not None:
+            self.sync.sync_now()
 
     def _on_sync_started(self) -> None:
         self.online_label.setText(_("Syncing…"))

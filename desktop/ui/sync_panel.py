@@ -214,9 +214,14 @@ class SyncPanel(QWidget):
         self.resend_button.setObjectName("resend")
         self.set_aside_button = QPushButton(_("Set &aside…"))
         self.set_aside_button.setObjectName("set_aside")
+        self.fix_button = QPushButton(_("&Correct…"))
+        self.fix_button.setObjectName("fix")
+        self.fix_button.setToolTip(_("Open the report, correct it, and send it again"))
+        self.fix_button.clicked.connect(lambda: self.fix())
         self.resend_button.clicked.connect(self.resend)
         self.set_aside_button.clicked.connect(self.set_aside)
         buttons = QHBoxLayout()
+        buttons.addWidget(self.fix_button)
         buttons.addWidget(self.resend_button)
         buttons.addWidget(self.set_aside_button)
         buttons.addStretch(1)
@@ -384,6 +389,34 @@ class SyncPanel(QWidget):
             return None
         uuid = self.attention.data(rows[0], Qt.ItemDataRole.UserRole)
         return str(uuid) if uuid else None
+
+    def fix(self, dialog_hook: object = None) -> bool:
+        """Correct the selected report in the intake form; saved corrections are queued
+        again (a new revision) and sent at once. ``dialog_hook`` lets a test drive the
+        dialog before it runs."""
+        uuid = self._selected()
+        if uuid is None or not self._ready():
+            return False
+        item = next((i for i in self.attention.items if i.uuid == uuid), None)
+        if item is None:
+            return False
+        record = self.store.complaint(item.tracking_id)
+        if record is None:
+            return False
+        from desktop.ui.edit_dialog import EditDialog
+
+        dialog = EditDialog(self.store, record, self)
+        if callable(dialog_hook):
+            dialog_hook(dialog)
+            accepted = dialog.saved is not None
+        else:
+            accepted = bool(dialog.exec())
+        if not accepted:
+            return False
+        self.outboxChanged.emit()
+        self.refresh()
+        self.service.sync_now()
+        return True
 
     def resend(self) -> None:
         uuid = self._selected()
