@@ -33,6 +33,8 @@ from desktop.sync.transport import Answer, Transport, TransportError
 
 log = logging.getLogger("posko.sync")
 
+CLAIM_BATCHES = 10
+
 
 class Problem:
     """Why a pass stopped; the UI turns these into messages in the operator's language."""
@@ -122,12 +124,15 @@ class SyncEngine:
         return report
 
     def _push_all(self, server: str, headers: dict[str, str], report: SyncReport) -> None:
+        # Claimed ten batches at a time (one sort and one update for the lot), sent a batch
+        # at a time: every record is marked sending before its request all the same.
         while True:
-            items = self.outbox.claim(self.batch_size)
+            items = self.outbox.claim(self.batch_size * CLAIM_BATCHES)
             if not items:
                 return
             try:
-                self._push(server, headers, items, report)
+                for start in range(0, len(items), self.batch_size):
+                    self._push(server, headers, items[start : start + self.batch_size], report)
             except _NoAnswer as exc:
                 # Only the records still marked sending go back; answered ones keep theirs.
                 self.outbox.fail(
