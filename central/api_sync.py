@@ -96,7 +96,8 @@ async def push(
 def pull(
     request: Request,
     device: Annotated[DeviceInfo, Depends(current_device)],
-    cursor: Annotated[str, Query(max_length=20, pattern=r"^\d*$")] = "0",
+    # At most 18 digits: any larger number overflows a 64-bit database integer.
+    cursor: Annotated[str, Query(max_length=18, pattern=r"^\d*$")] = "0",
     limit: Annotated[int, Query(ge=1, le=1000)] = 500,
 ) -> wire.PullResponse:
     """Status changes of this device's reports after ``cursor`` (the last answer's cursor;

@@ -292,6 +292,8 @@ def _run(args: argparse.Namespace, store: object) -> int:
                 print(f"{line}  {d.label}".rstrip())
             return EXIT_OK
         try:
+            if not 0 < args.device_id < 2**62:
+                raise NotFound(str(args.device_id))
             info = store.revoke_device(args.device_id)
         except NotFound:
             _err(_("No device with ID {id}.").format(id=args.device_id))

@@ -26,6 +26,7 @@ from central import models
 from central.security import digest, matches, new_enroll_code, new_token, normalize_code
 from desktop import tracking, wire
 from desktop.catalog import Catalog, default_catalog
+from desktop.workdays import deadlines
 
 log = logging.getLogger("posko.central.store")
 
@@ -563,6 +564,13 @@ class CentralStore:
         )
         return bool(getattr(result, "rowcount", 0))
 
+    def _expected(self, report_type: str, category: str, received: datetime) -> datetime:
+        """The answer's due moment in working days, counted from when the citizen reported
+        (at the post, even if the post was offline for days): the same date the receipt
+        promised, computed here with the central system's calendar, which is authoritative."""
+        found = self.catalog.get(category)
+        return deadlines(report_type, found.group if found else "", received).expected_datetime()
+
     def _insert_new(
         self, session: Session, table: Any, rows: list[dict[str, Any]]
     ) -> dict[str, int]:
@@ -576,8 +584,8 @@ class CentralStore:
         # SQLite and PostgreSQL.
         return {row[0]: row[1] for row in session.execute(statement, rows)}
 
-    @staticmethod
     def _row(
+        self,
         device: DeviceInfo,
         record: wire.ComplaintPayload | wire.SurveyResponsePayload | wire.TallyPayload,
         content_hash: str,
@@ -613,7 +621,7 @@ class CentralStore:
                 "channel": "desk",
                 "status": wire.CentralStatus.RECEIVED.value,
                 "agency": "",
-                "expected_at": None,
+                "expected_at": self._expected(record.type, record.category, record.created_at),
                 "updated_at": now,
             }
         if isinstance(record, wire.SurveyResponsePayload):
@@ -682,6 +690,7 @@ class CentralStore:
                 created_at=now,
                 received_at=now,
                 status=wire.CentralStatus.RECEIVED.value,
+                expected_at=self._expected("pengaduan", category, now),
                 updated_at=now,
             )
             session.add(row)

@@ -4,7 +4,7 @@ out. Keeping the words here lets the CLI, tests and (later) the central system r
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from desktop import tracking
 from desktop.catalog import Catalog
@@ -28,6 +28,13 @@ def format_datetime_local(moment: datetime, language: str | None = None) -> str:
     return f"{text} {get_timezone_name(local, 'short', locale=locale)}".strip()
 
 
+def format_date_local(day: date, language: str | None = None) -> str:
+    """``Selasa, 31 Maret 2026``."""
+    from babel.dates import format_date
+
+    return format_date(day, "EEEE, d MMMM y", locale=language or current_language())
+
+
 @dataclass(frozen=True)
 class ReceiptContent:
     program: str
@@ -47,25 +54,33 @@ class ReceiptContent:
 def build_receipt(
     record: ComplaintRecord, context: DeskContext, catalog: Catalog
 ) -> ReceiptContent:
+    from desktop.workdays import deadlines
+
     category = catalog.get(record.category)
     yes, no = _("Yes"), _("No")
+    due = deadlines(record.type.value, category.group if category else "", record.created_at)
     facts = (
         (_("Type"), record.type.label()),
         (_("Category"), category.name() if category else record.category),
         (_("Anonymous"), yes if record.anonymous else no),
         (_("Confidential"), yes if record.confidential else no),
+        (_("Answer due by"), format_date_local(due.answer_by)),
     )
-    if record.type.value == "pengaduan":
+    verify = format_date_local(due.verify_by)
+    if due.resolve_by is not None:
+        answer = _("COVID-19 report: a response within 1 working day, resolved by {date}.").format(
+            date=format_date_local(due.resolve_by)
+        )
+    elif record.type.value == "aspirasi":
+        answer = _("The agency responds to your aspiration within 3 working days.")
+    elif record.type.value == "pengaduan":
         answer = _("The agency answers within 5 working days; a dispute may take 14 to 60.")
-    elif record.type.value == "permintaan_informasi":
-        answer = _("The agency answers within 5 working days.")
     else:
-        answer = _("Your aspiration is passed to the agency responsible.")
+        answer = _("The agency answers within 5 working days.")
     next_steps = (
         _(
-            "Within 3 working days your report is verified and forwarded to the agency "
-            "with authority over it."
-        ),
+            "By {date} your report is verified and forwarded to the agency with authority over it."
+        ).format(date=verify),
         answer,
     )
     display = tracking.display(record.tracking_id)

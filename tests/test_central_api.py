@@ -300,3 +300,15 @@ def test_security_headers_on_every_answer(client: TestClient) -> None:
         headers={"content-type": "application/json"},
     )
     assert too_big.status_code == 413
+
+
+def test_a_huge_cursor_is_refused_not_a_crash(
+    client: TestClient, central_store: CentralStore
+) -> None:
+    """Found by the API fuzz: a 20-digit cursor overflowed the database integer (500)."""
+    token, _device = enroll(central_store)
+    for cursor in ("10000000000000000000", "9" * 19):
+        answer = client.get("/api/v1/sync/pull", params={"cursor": cursor}, headers=bearer(token))
+        assert answer.status_code == 422, answer.text
+    top = client.get("/api/v1/sync/pull", params={"cursor": "9" * 18}, headers=bearer(token))
+    assert top.status_code == 200 and top.json()["changes"] == []

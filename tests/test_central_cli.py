@@ -51,6 +51,8 @@ def test_enroll_code_device_list_and_revoke(central_db_url: str) -> None:
         assert store.authenticate_device(answer.token) is None
         missing = central("--database-url", central_db_url, "device", "revoke", "999")
         assert missing.returncode == 1 and "999" in missing.stderr
+        huge = central("--database-url", central_db_url, "device", "revoke", "9" * 30)
+        assert huge.returncode == 1 and "Traceback" not in huge.stderr
     finally:
         store.close()
 

@@ -310,7 +310,9 @@ def test_post_files_a_report_and_answers_id_and_token(
     assert request["description"] == description
     assert (request["lat"], request["long"]) == (-6.405, 107.452)
     assert has_zone(request["requested_datetime"]) and has_zone(request["updated_datetime"])
-    assert request["expected_datetime"] is None
+    # Five working days from the day it was filed, to the end of that day in WIB.
+    assert request["expected_datetime"].endswith("T23:59:59+07:00")
+    assert has_zone(request["expected_datetime"])
     # The display form with dashes finds it too.
     dashed = client.get(f"{BASE}/requests/{tracking.display(tracking_id)}.json")
     assert dashed.json() == one.json()

@@ -142,11 +142,20 @@ def test_page_shows_status_timeline_agency_date_and_the_report(desk: Desk) -> No
     assert desk.client.get("/static/nothing.css").status_code == 404
 
 
-def test_page_says_when_the_response_date_will_be_set(desk: Desk) -> None:
+def test_page_shows_the_response_date_in_working_days(desk: Desk) -> None:
+    """The due date is set when the report arrives: 5 working days from the day the citizen
+    reported, the same date the receipt printed."""
+    from desktop.receipt import format_date_local
+    from desktop.workdays import deadlines
+
     report = desk.report()
     html = desk.client.get(f"/t/{report.tracking_id}").text
     assert "Diterima" in html
-    assert "Ditetapkan setelah laporan diverifikasi" in html
+    view = desk.store.complaint(report.tracking_id)
+    assert view is not None and view.expected_at is not None
+    due = deadlines("pengaduan", "mudik", view.created_at).answer_by
+    assert format_date_local(due, "id") in html
+    assert "Ditetapkan setelah laporan diverifikasi" not in html
     assert "Instansi" not in html  # no agency yet
 
 
@@ -422,8 +431,5 @@ def test_sms_fits_160_plain_characters_with_a_long_agency(desk: Desk, lang: str)
     status = "Bukan wewenang (dialihkan)" if lang == "id" else "Not within its authority"
     assert status in sms
     assert "(Kementerian Pekerjaan Umum" in sms and "...)" in sms
-    assert sms.endswith(
-        "Batas tanggapan ditetapkan setelah verifikasi."
-        if lang == "id"
-        else "Response date set after verification."
-    )
+    # The due date, in working days from the report (set when it arrived).
+    assert re.search(r"(Batas tanggapan|Response due) \d{2}/\d{2}/\d{4}\.$", sms), sms

@@ -39,16 +39,24 @@ def test_receipt_pdf_qr_decodes_to_the_stored_url(
     pdf = render_pdf(content, paper, tmp_path / f"{paper.value}.pdf")
     assert pdf_qr_codes(pdf) == [record.qr_payload]
     words = pdf_text(pdf)
+    from desktop.receipt import format_date_local
+    from desktop.workdays import deadlines
+
+    due = deadlines("pengaduan", "mudik", record.created_at)
     for expected in (
         record.tracking_display,
         "Nomor pelacakan",
+        "Tanggapan",  # "Tanggapan paling lambat": wrapped on the narrow roll
+        "paling lambat",
+        format_date_local(due.answer_by).split(",")[0],  # the weekday of the due date
+        format_date_local(due.verify_by),
         "Posko Pelabuhan Merak (MRK)",
         "Pengaduan",
         "Pelabuhan dan penyeberangan",
         "Anonim",
         "Rahasia",
         "Langkah selanjutnya",
-        "3 hari kerja",
+        "5 hari kerja",
         "1708",
         "Siti Rahmawati",
     ):
