@@ -37,6 +37,8 @@ def check(store: CentralStore, data: bytes) -> tuple[DeviceInfo, Bundle]:
         device_id = int(document["device_id"])
     except ValueError:
         raise BundleError(BundleError.NOT_A_BUNDLE, "device_id") from None
+    if not 0 < device_id < 2**62:
+        raise BundleError(BundleError.UNKNOWN_DEVICE, str(device_id)[:20])
     found = store.device(device_id)
     if found is None or not found[1]:
         raise BundleError(BundleError.UNKNOWN_DEVICE, str(device_id))

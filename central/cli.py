@@ -306,11 +306,14 @@ def _run(args: argparse.Namespace, store: object) -> int:
         except tracking.TrackingIdError:
             _err(_("{id} is not a valid tracking ID; check it again.").format(id=args.tracking_id))
             return EXIT_USAGE
+        if len(args.by.strip()) > 100 or len(args.agency or "") > 100 or len(args.note) > 2000:
+            _err(_("--by and --agency take at most 100 characters, --note at most 2000."))
+            return EXIT_USAGE
         try:
             store.set_status(
                 compact,
                 CentralStatus(args.status),
-                actor=args.by,
+                actor=args.by.strip() or "admin",
                 note=args.note,
                 agency=args.agency,
             )

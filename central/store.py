@@ -249,6 +249,36 @@ class CentralStore:
                     ).one_or_none()
                     if claimed is None:
                         raise EnrollError(self._why_code_unusable(session, code, now))
+                    known = (
+                        session.scalar(
+                            select(models.Device).where(
+                                models.Device.public_key == public_key,
+                                models.Device.number != CENTRAL_DEVICE_NUMBER,
+                            )
+                        )
+                        if public_key
+                        else None
+                    )
+                    if known is not None:
+                        # The same desk (its key) enrolling again with a fresh code, e.g.
+                        # after its token was revoked: it keeps its device and prefix, so
+                        # its queued reports and earlier IDs stay its own.
+                        known.token_hash = digest(token)
+                        known.revoked_at = None
+                        known.post_code = claimed.post_code
+                        known.label = label or known.label
+                        session.execute(
+                            update(models.EnrollCode)
+                            .where(models.EnrollCode.id == claimed.id)
+                            .values(device_id=known.id)
+                        )
+                        log.info("re-enrolled device %s for post %s", known.id, claimed.post_code)
+                        return wire.EnrollResponse(
+                            device_id=str(known.id),
+                            tracking_prefix=known.tracking_prefix,
+                            token=token,
+                            post_code=claimed.post_code,
+                        )
                     number = (
                         session.scalar(select(func.coalesce(func.max(models.Device.number), 0)))
                         or 0
@@ -728,6 +758,12 @@ class CentralStore:
             )
             if row is None:
                 raise NotFound(tracking_id)
+            # Desks pull by an id cursor: changes of one device must commit in id order, or
+            # a change whose id was taken first but committed last would be skipped. Locking
+            # the device row (PostgreSQL; SQLite writes one at a time anyway) orders them.
+            session.execute(
+                select(models.Device.id).where(models.Device.id == row.device_id).with_for_update()
+            )
             row.status = status.value
             if agency is not None:
                 row.agency = agency

@@ -33,6 +33,7 @@ def problem_message(problem: str | None, detail: str = "") -> str:
             "for a new enrollment code."
         ),
         Problem.BAD_ANSWER: _("The central system's answer could not be read; it will be retried."),
+        Problem.STOPPED: _("Sync stopped; what was not sent stays queued."),
     }
     text = messages.get(problem or "", problem or "")
     return f"{text} ({detail})" if detail else text

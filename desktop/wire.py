@@ -15,10 +15,12 @@ from __future__ import annotations
 import enum
 import hashlib
 import json
+import re
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     ConfigDict,
@@ -43,14 +45,27 @@ _CODE = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9][A-Z0-9_-]{0,31}$")]
 _POST_CODE = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9][A-Z0-9-]{1,15}$")]
 
 
-_Title = Annotated[str, StringConstraints(min_length=1, max_length=150)]
-_Description = Annotated[str, StringConstraints(min_length=1, max_length=4000)]
-_Line = Annotated[str, StringConstraints(max_length=100)]
-_Name = Annotated[str, StringConstraints(min_length=1, max_length=100)]
-_Place = Annotated[str, StringConstraints(max_length=200)]
-_Email = Annotated[str, StringConstraints(max_length=254)]
-_Suggestion = Annotated[str, StringConstraints(max_length=2000)]
-_Version = Annotated[str, StringConstraints(max_length=32)]
+# Control characters other than tab and newline (NUL above all, which PostgreSQL refuses in
+# text) and lone surrogates are never typed on purpose: refused per record, like the desk's
+# form refuses them, so one such record cannot fail a whole batch on the server.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
+
+def _no_control(value: str) -> str:
+    if _CONTROL.search(value):
+        raise ValueError("control characters are not allowed")
+    return value
+
+
+_Clean = AfterValidator(_no_control)
+_Title = Annotated[str, StringConstraints(min_length=1, max_length=150), _Clean]
+_Description = Annotated[str, StringConstraints(min_length=1, max_length=4000), _Clean]
+_Line = Annotated[str, StringConstraints(max_length=100), _Clean]
+_Name = Annotated[str, StringConstraints(min_length=1, max_length=100), _Clean]
+_Place = Annotated[str, StringConstraints(max_length=200), _Clean]
+_Email = Annotated[str, StringConstraints(max_length=254), _Clean]
+_Suggestion = Annotated[str, StringConstraints(max_length=2000), _Clean]
+_Version = Annotated[str, StringConstraints(max_length=32), _Clean]
 
 
 class Strict(BaseModel):
@@ -117,7 +132,7 @@ class SurveyResponsePayload(Strict):
     post_code: _POST_CODE
     service: _Name
     answers: dict[Literal["U1", "U2", "U3", "U4", "U5", "U6", "U7", "U8", "U9"], Score]
-    respondent: dict[Annotated[str, StringConstraints(max_length=32)], _Line] = Field(
+    respondent: dict[Annotated[str, StringConstraints(max_length=32), _Clean], _Line] = Field(
         default_factory=dict, max_length=16
     )
     suggestion: _Suggestion = ""

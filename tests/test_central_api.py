@@ -312,3 +312,18 @@ def test_a_huge_cursor_is_refused_not_a_crash(
         assert answer.status_code == 422, answer.text
     top = client.get("/api/v1/sync/pull", params={"cursor": "9" * 18}, headers=bearer(token))
     assert top.status_code == 200 and top.json()["changes"] == []
+
+
+def test_a_nul_in_one_record_refuses_that_record_only(
+    client: TestClient, central_store: CentralStore
+) -> None:
+    """PostgreSQL refuses NUL in text: such a record must not turn its batch into a 500."""
+    token, device = enroll(central_store)
+    records = [
+        complaint_record(device.tracking_prefix, 1, title="Antrean\x00 tol"),
+        complaint_record(device.tracking_prefix, 2, description="Baris satu\nbaris\tdua panjang"),
+    ]
+    answer = client.post("/api/v1/sync/push", json={"records": records}, headers=bearer(token))
+    assert answer.status_code == 200, answer.text
+    assert [r["result"] for r in answer.json()["results"]] == ["rejected", "accepted"]
+    assert "control characters" in answer.json()["results"][0]["reason"]

@@ -88,6 +88,11 @@ def test_status_set_from_the_shell(tmp_path: Path) -> None:
         assert missing.returncode == 1
         wrong = central("--data-dir", data, "status", "set", record["tracking_id"], "done")
         assert wrong.returncode == 2  # argparse: not one of the statuses
+        long = central(
+            "--data-dir", data, "status", "set", record["tracking_id"], "verified",
+            "--agency", "x" * 101,
+        )  # fmt: skip
+        assert long.returncode == 2 and "Traceback" not in long.stderr
     finally:
         store.close()
 

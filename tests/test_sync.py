@@ -267,6 +267,25 @@ def test_lost_answer_is_resent_safely_and_edits_while_sending_go_next(
     assert box.counts()["sent"] == 3
 
 
+def test_enrolling_before_setup_keeps_the_code(
+    profile: Profile, central_store: CentralStore, tmp_path: Path
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from central.app import asgi_app
+    from desktop.store.repo import NotSetUp
+    from tests.test_bundle import AppTransport
+
+    bare = Store.open(profile)
+    code, _ = central_store.create_enroll_code("MRK", 1)
+    try:
+        with TestClient(asgi_app(central_store)) as client, pytest.raises(NotSetUp):
+            enroll(bare, profile, "http://central.test", code, AppTransport(client))
+    finally:
+        bare.close()
+    assert central_store.enroll(code).post_code == "MRK"  # still unused
+
+
 def test_revoked_or_missing_enrollment_is_a_clear_problem(
     store: Store, profile: Profile, transport: RequestsTransport
 ) -> None:
@@ -294,6 +313,19 @@ def test_revoked_token(
     assert report.problem == Problem.AUTH and report.http_status == 401
     assert Outbox(store).counts()["pending"] == 1
 
+    # The coordinator gives a new code: the central system recognises the desk's key, so it
+    # keeps its device and prefix; the queued report goes, and numbering carries on.
+    prefix = store.require_context().tracking_prefix
+    before = store.save_complaint(complaint(2))
+    enrolled(store, profile, central_server, transport)
+    assert store.require_context().tracking_prefix == prefix
+    [again] = central_server.store.devices()
+    assert again.id == device.id and again.revoked_at is None
+    after = store.save_complaint(complaint(3))
+    assert after.tracking_id not in (before.tracking_id,)
+    assert SyncEngine(store, profile, transport).run_once().sent == 3
+    assert central_server.store.count(["complaints"]) == {"complaints": 3}
+
 
 def test_backoff_grows_is_capped_and_jittered() -> None:
     import random
@@ -317,3 +349,30 @@ def test_claim_is_oldest_first(store: Store) -> None:
     assert {c.uuid for c in Outbox(store).claim(5)} == {older.uuid, newer.uuid}  # re-claimable
     payload = claimed[0].payload
     wire.ComplaintPayload.model_validate(payload)  # what the desk sends is valid protocol
+
+
+@pytest.mark.slow
+def test_a_closing_desk_stops_between_batches_and_keeps_the_rest_queued(
+    store: Store, profile: Profile, central_server: CentralServer, transport: RequestsTransport
+) -> None:
+    import threading
+
+    enrolled(store, profile, central_server, transport)
+    for n in range(12):
+        store.save_complaint(complaint(n))
+    stop = threading.Event()
+
+    class StopAfterFirst:
+        def request(
+            self, method: str, url: str, *, body: bytes | None = None, headers: dict[str, str]
+        ) -> Answer:
+            answer = transport.request(method, url, body=body, headers=headers)
+            stop.set()  # the window closes while the first batch is out
+            return answer
+
+    report = SyncEngine(store, profile, StopAfterFirst(), batch_size=5, stop=stop).run_once()
+    assert report.problem == Problem.STOPPED and report.sent == 5
+    counts = Outbox(store).counts()
+    assert (counts["sent"], counts["pending"], counts["sending"]) == (5, 7, 0)
+    assert SyncEngine(store, profile, transport).run_once().sent == 7
+    assert central_server.store.count(["complaints"]) == {"complaints": 12}

@@ -84,22 +84,38 @@ class Outbox:
         """Mark up to ``limit`` queued records ``sending``, oldest first, and return them as
         the wire shows them. Records left ``sending`` by an earlier run are claimed again."""
         moment = now or _now()
+        table = cast(Table, Complaint.__table__)
+        oldest = (
+            select(Complaint.id)
+            .where(Complaint.sync_state.in_(QUEUED))
+            .order_by(Complaint.created_at, Complaint.id)
+            .limit(limit)
+        )
         with self.store.session() as s:
-            rows = s.execute(_queued().limit(limit)).all()
-            if not rows:
-                return []
-            ids = [row.id for row in rows]
-            table = cast(Table, Complaint.__table__)
-            s.execute(
-                update(table)
-                .where(table.c.id.in_(ids))
-                .values(
-                    sync_state=SyncState.SENDING.value,
-                    sending_revision=table.c.revision,
-                    sync_attempts=table.c.sync_attempts + 1,
-                    last_attempt_at=moment,
+            # The UPDATE comes first: it opens the write transaction, so the content read
+            # next is exactly the revision recorded as on the wire. (Read first, an edit
+            # committed in between would be marked sent without ever being sent.)
+            ids = [
+                row[0]
+                for row in s.execute(
+                    update(table)
+                    .where(table.c.id.in_(oldest.scalar_subquery()))
+                    .values(
+                        sync_state=SyncState.SENDING.value,
+                        sending_revision=table.c.revision,
+                        sync_attempts=table.c.sync_attempts + 1,
+                        last_attempt_at=moment,
+                    )
+                    .returning(table.c.id)
                 )
-            )
+            ]
+            if not ids:
+                return []
+            rows = s.execute(
+                _wire_rows()
+                .where(Complaint.id.in_(ids))
+                .order_by(Complaint.created_at, Complaint.id)
+            ).all()
             return [
                 OutboxItem(uuid=row.uuid, revision=row.revision, payload=_payload(row))
                 for row in rows
@@ -160,7 +176,15 @@ class Outbox:
                         table.c.sync_state == SyncState.SENDING.value,
                     )
                     .values(
-                        sync_state=SyncState.NEEDS_ATTENTION.value,
+                        # Refused, unless an edit made meanwhile waits to go: it may be
+                        # the fix, so it is sent before the operator is bothered.
+                        sync_state=case(
+                            (
+                                table.c.revision == table.c.sending_revision,
+                                SyncState.NEEDS_ATTENTION.value,
+                            ),
+                            else_=SyncState.PENDING.value,
+                        ),
                         last_error=bindparam("b_error"),
                         last_http_status=200,
                     ),
@@ -291,7 +315,16 @@ def _iso(moment: datetime | None) -> str | None:
 
 
 def _queued() -> Any:
-    """The queued records' wire columns, oldest first (plain rows: no ORM objects to build)."""
+    """The queued records' wire columns, oldest first."""
+    return (
+        _wire_rows()
+        .where(Complaint.sync_state.in_(QUEUED))
+        .order_by(Complaint.created_at, Complaint.id)
+    )
+
+
+def _wire_rows() -> Any:
+    """The columns the wire carries (plain rows: no ORM objects to build)."""
     return (
         select(
             Complaint.id,
@@ -316,8 +349,6 @@ def _queued() -> Any:
         )
         .join(Post, Post.id == Complaint.post_id)
         .join(Operator, Operator.id == Complaint.operator_id)
-        .where(Complaint.sync_state.in_(QUEUED))
-        .order_by(Complaint.created_at, Complaint.id)
     )
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import gzip
 import json
 import logging
+import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -44,6 +45,7 @@ class Problem:
     SERVER_ERROR = "server_error"
     AUTH = "auth"  # the token was revoked: enroll again
     BAD_ANSWER = "bad_answer"
+    STOPPED = "stopped"  # the desk is closing; what was not sent stays queued
 
 
 @dataclass
@@ -88,6 +90,7 @@ class SyncEngine:
         *,
         batch_size: int = 200,
         pull_limit: int = 1000,
+        stop: threading.Event | None = None,
     ) -> None:
         self.store = store
         self.profile = profile
@@ -95,6 +98,7 @@ class SyncEngine:
         self.transport = transport
         self.batch_size = max(1, min(batch_size, wire.MAX_BATCH))
         self.pull_limit = pull_limit
+        self.stop = stop or threading.Event()
 
     # -- the pass ------------------------------------------------------------------------
 
@@ -132,6 +136,7 @@ class SyncEngine:
                 return
             try:
                 for start in range(0, len(items), self.batch_size):
+                    self._check_stop()
                     self._push(server, headers, items[start : start + self.batch_size], report)
             except _NoAnswer as exc:
                 # Only the records still marked sending go back; answered ones keep theirs.
@@ -199,6 +204,7 @@ class SyncEngine:
 
     def _pull_all(self, server: str, headers: dict[str, str], report: SyncReport) -> None:
         for _page in range(10_000):
+            self._check_stop()
             cursor = self.store.get(SYNC_CURSOR) or "0"
             answer = self._call(
                 "GET",
@@ -224,6 +230,11 @@ class SyncEngine:
             self.store.set(SYNC_CURSOR, page.cursor)
             if not page.more:
                 return
+
+    def _check_stop(self) -> None:
+        """Between requests: a desk that is closing stops here, its records safe."""
+        if self.stop.is_set():
+            raise _NoAnswer(Problem.STOPPED, "stopping")
 
     def _call(
         self, method: str, url: str, *, body: bytes | None = None, headers: dict[str, str]

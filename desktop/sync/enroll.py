@@ -101,6 +101,7 @@ def enroll(
     from desktop.sync.bundle import public_key_text, signing_key
 
     base = normalize_server(server)
+    context = store.require_context()  # before the single-use code is spent
     key = signing_key(profile, create=True)
     assert key is not None
     body = json.dumps(
@@ -132,14 +133,19 @@ def enroll(
         granted = wire.EnrollResponse.model_validate_json(answer.body)
     except ValidationError as exc:
         raise EnrollmentError(EnrollmentError.REFUSED, "unexpected answer") from exc
-    context = store.require_context()
     write_token(profile, granted.token)
     with store.session() as s:
-        s.execute(
-            update(Device)
-            .where(Device.id == context.device_id)
-            .values(tracking_prefix=granted.tracking_prefix, enrolled=True, next_sequence=1)
-        )
+        if granted.tracking_prefix != context.tracking_prefix:
+            # A new prefix starts its own sequence; re-enrolling under the same prefix (the
+            # central system recognised this desk's key) keeps counting, so no tracking ID
+            # is ever made twice.
+            s.execute(
+                update(Device)
+                .where(Device.id == context.device_id)
+                .values(tracking_prefix=granted.tracking_prefix, enrolled=True, next_sequence=1)
+            )
+        else:
+            s.execute(update(Device).where(Device.id == context.device_id).values(enrolled=True))
     store.set(CENTRAL_URL, base)
     store.set(ENROLLED_DEVICE_ID, granted.device_id)
     store.set(SYNC_CURSOR, "0")

@@ -15,6 +15,7 @@ delivers every result on the GUI thread through a signal. A pass starts:
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING
@@ -69,6 +70,7 @@ class SyncService(QObject):
         self._transport: Transport | None = None
         self._again = False
         self._stopped = False
+        self._stop = threading.Event()  # tells a pass in flight to stop between requests
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self.sync_now)
@@ -144,7 +146,7 @@ class SyncService(QObject):
 
         if self._transport is None:
             self._transport = self._transport_factory()
-        return SyncEngine(self._store(), self.profile, self._transport).run_once()
+        return SyncEngine(self._store(), self.profile, self._transport, stop=self._stop).run_once()
 
     def _on_completed(self, future: Future[SyncReport]) -> None:
         from desktop.sync.engine import Problem, SyncReport
@@ -156,6 +158,8 @@ class SyncService(QObject):
             log.exception("sync pass failed")
             report = SyncReport(problem=Problem.SERVER_ERROR, detail=str(exc))
         self.last_report = report
+        if report.problem == Problem.STOPPED:
+            return
         if report.problem not in (Problem.NOT_ENROLLED,):
             self._set_online(report.problem not in (Problem.OFFLINE,))
         self.finished.emit(report)
@@ -211,6 +215,7 @@ class SyncService(QObject):
     def shutdown(self) -> None:
         """Stop scheduling; let a pass in flight finish (its records stay safe either way)."""
         self._stopped = True
+        self._stop.set()
         self._timer.stop()
 
         def close() -> None:
