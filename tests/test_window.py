@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -298,3 +298,77 @@ def test_correcting_a_report_from_the_list(qtbot: QtBot, store: Store, profile: 
     assert (after.secret, after.uuid) == (before.secret, before.uuid)  # the receipt still holds
     assert after.sync_state == "pending"
     assert "diperbaiki" in window.statusBar().currentMessage()
+
+
+def test_the_list_shows_what_is_due_soon_and_overdue(
+    qtbot: QtBot, store: Store, profile: Profile
+) -> None:
+    from sqlalchemy import update
+
+    from desktop.store.models import Complaint
+    from desktop.ui.complaint_list import due_state
+
+    now = datetime.now(UTC)
+    old = store.save_complaint(
+        ComplaintInput(
+            type=ComplaintType.PENGADUAN,
+            category="TOL",
+            title="Antrean lama di gerbang tol",
+            description="Antrean panjang sekali di gerbang tol Cikampek.",
+        ),
+        now=now - timedelta(days=30),
+    )
+    done = store.save_complaint(
+        ComplaintInput(
+            type=ComplaintType.PENGADUAN,
+            category="TOL",
+            title="Antrean yang sudah selesai",
+            description="Antrean panjang sekali di gerbang tol Cikampek.",
+        ),
+        now=now - timedelta(days=30),
+    )
+    with store.session() as s:
+        s.execute(
+            update(Complaint).where(Complaint.uuid == done.uuid).values(central_status="resolved")
+        )
+    fresh = store.save_complaint(
+        ComplaintInput(
+            type=ComplaintType.PENGADUAN,
+            category="TOL",
+            title="Antrean baru saja",
+            description="Antrean panjang sekali di gerbang tol Cikampek.",
+        )
+    )
+    catalog = store.catalog
+
+    def state_of(tracking_id: str, today: date | None = None) -> tuple[date, str]:
+        record = store.complaint(tracking_id)
+        assert record is not None
+        return due_state(record, catalog, today)
+
+    assert state_of(old.tracking_id)[1] == "overdue"
+    assert state_of(done.tracking_id)[1] == "ok"
+    due, state = state_of(fresh.tracking_id)
+    assert state == "ok" and due > now.date()
+    assert state_of(fresh.tracking_id, today=due)[1] == "soon"
+
+    window = MainWindow(store, profile, show_receipt_dialog=False)
+    qtbot.addWidget(window)
+    window.go_to_list()
+    model = window.list.model
+    qtbot.waitUntil(lambda: model.rowCount() == 3)
+    texts = {
+        model.record(row).tracking_id: model.data(model.index(row, model.DUE_COLUMN))
+        for row in range(3)
+    }
+    assert texts[old.tracking_id].endswith("· terlambat")
+    assert "terlambat" not in texts[done.tracking_id]
+    assert model.headerData(model.DUE_COLUMN, Qt.Orientation.Horizontal) == "Batas tanggapan"
+    red = model.data(
+        model.index(
+            next(r for r in range(3) if model.record(r).tracking_id == old.tracking_id),
+            model.DUE_COLUMN,
+        ),
+        Qt.ItemDataRole.ForegroundRole,
+    )
+    assert red is not None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from PySide6.QtCore import (
@@ -37,6 +37,7 @@ from desktop.domain import central_status_label
 from desktop.i18n import N_, _
 from desktop.store.lazy import DeskStore, is_ready
 from desktop.store.records import ComplaintQuery, ComplaintRecord
+from desktop.ui.widgets import ERROR_COLOUR
 
 PAGE = 200
 ModelIndex = QModelIndex | QPersistentModelIndex
@@ -48,6 +49,38 @@ SYNC_LABELS = {
     "needs_attention": N_("Needs attention"),
     "set_aside": N_("Set aside"),
 }
+
+
+CLOSED = ("resolved", "archived")
+
+
+def due_state(
+    record: ComplaintRecord, catalog: Catalog, today: date | None = None
+) -> tuple[date, str]:
+    """The answer's due date and whether it is ``overdue``, ``soon`` (today or the next
+    working day) or ``ok``; a resolved or archived report is never late."""
+    from desktop.workdays import WIB, deadlines, default_calendar
+
+    category = catalog.get(record.category)
+    due = deadlines(record.type.value, category.group if category else "", record.created_at)
+    now = today or datetime.now(WIB).date()
+    if record.central_status in CLOSED:
+        return due.answer_by, "ok"
+    if due.answer_by < now:
+        return due.answer_by, "overdue"
+    if due.answer_by <= default_calendar().add_working_days(now, 1):
+        return due.answer_by, "soon"
+    return due.answer_by, "ok"
+
+
+def due_text(record: ComplaintRecord, catalog: Catalog) -> str:
+    due, state = due_state(record, catalog)
+    text = due.strftime("%d-%m-%Y")
+    if state == "overdue":
+        return text + " · " + _("overdue")
+    if state == "soon":
+        return text + " · " + _("due soon")
+    return text
 
 
 def local_text(record: ComplaintRecord) -> str:
@@ -65,8 +98,10 @@ class ComplaintTableModel(QAbstractTableModel):
         N_("Reporter"),
         N_("Type"),
         N_("Sync"),
+        N_("Answer due"),
     )
     TITLE_COLUMN = 2
+    DUE_COLUMN = 7
 
     def __init__(self, store: DeskStore, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -116,6 +151,14 @@ class ComplaintTableModel(QAbstractTableModel):
             return record.tracking_id
         if role == Qt.ItemDataRole.ToolTipRole and index.column() == self.TITLE_COLUMN:
             return record.title
+        if (
+            role == Qt.ItemDataRole.ForegroundRole
+            and index.column() == self.DUE_COLUMN
+            and due_state(record, self.store.catalog)[1] == "overdue"
+        ):
+            from PySide6.QtGui import QColor
+
+            return QColor(ERROR_COLOUR)
         return None
 
     @staticmethod
@@ -138,6 +181,8 @@ class ComplaintTableModel(QAbstractTableModel):
             return record.reporter_name or "—"
         if column == 5:
             return record.type.label()
+        if column == 7:
+            return due_text(record, catalog)
         sync = _(SYNC_LABELS.get(record.sync_state, record.sync_state))
         if record.central_status:
             return f"{sync} · {central_status_label(record.central_status)}"
@@ -172,6 +217,7 @@ class ComplaintDetail(QGroupBox):
         ("email", N_("E-mail")),
         ("flags", N_("Flags")),
         ("operator", N_("Recorded by")),
+        ("due", N_("Answer due")),
         ("sync", N_("Sync")),
         ("status", N_("Central status")),
     )
@@ -227,6 +273,7 @@ class ComplaintDetail(QGroupBox):
             "email": record.email or "—",
             "flags": ", ".join(flags) or "—",
             "operator": f"{record.operator_name} · {record.post_name}",
+            "due": due_text(record, self.catalog),
             "sync": _(SYNC_LABELS.get(record.sync_state, record.sync_state))
             + (f" — {record.last_error}" if record.last_error else ""),
             "status": " · ".join(

@@ -67,7 +67,7 @@ def save_pdf_as(parent: QWidget, content: ReceiptContent, paper: PaperSize) -> P
     name, _filter = QFileDialog.getSaveFileName(
         parent,
         _("Save receipt as PDF"),
-        f"{_('receipt')}-{content.tracking_id}.pdf",
+        _("receipt") + f"-{content.tracking_id}.pdf",
         _("PDF files (*.pdf)"),
     )
     if not name:
