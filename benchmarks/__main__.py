@@ -1,6 +1,6 @@
 """Run every benchmark and print the figures (also saved to benchmarks/results/).
 
-    python -m benchmarks [--quick] [--desk] [--central] [--sync]   (none: all of them)
+    python -m benchmarks [--quick] [--desk] [--central] [--sync] [--routing]   (none: all)
 
 The desk's (``--desk`` alone):
 
@@ -120,11 +120,8 @@ def save_and_receipt(root: Path, rounds: int) -> list[float]:
 def main() -> int:
     quick = "--quick" in sys.argv
     results: dict[str, object] = {"when": datetime.now(UTC).isoformat(), "quick": quick}
-    chosen = {s for s in ("desk", "central", "sync") if f"--{s}" in sys.argv} or {
-        "desk",
-        "central",
-        "sync",
-    }
+    sections = ("desk", "central", "sync", "routing")
+    chosen = {s for s in sections if f"--{s}" in sys.argv} or set(sections)
     if "desk" in chosen:
         results["desk"] = desk(quick)
     if "central" in chosen:
@@ -135,17 +132,21 @@ def main() -> int:
         from benchmarks import sync
 
         results["sync"] = sync.run(quick)
+    if "routing" in chosen:
+        from benchmarks import routing
+
+        results["routing"] = routing.run(quick)
     print(json.dumps(results, indent=2))
     out = HERE / "results"
     out.mkdir(exist_ok=True)
     latest = out / "latest.json"
-    if any(section not in results for section in ("desk", "central", "sync")):
+    if any(section not in results for section in sections):
         # Some sections run: keep the others' last figures beside them.
         try:
             previous = json.loads(latest.read_text())
         except (OSError, ValueError):
             previous = {}
-        for section in ("desk", "central", "sync"):
+        for section in sections:
             if section not in results and section in previous:
                 results[section] = previous[section]
     latest.write_text(json.dumps(results, indent=2) + "\n")

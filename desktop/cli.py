@@ -65,6 +65,12 @@ def build_parser() -> argparse.ArgumentParser:
     receipt.add_argument("--pdf", required=True, metavar="FILE", help=_("write it to this PDF"))
     receipt.add_argument("--paper", choices=[p.value for p in PaperSize])
 
+    route = commands.add_parser(
+        "route", help=_("suggest category and agency for a text (to test the rules)")
+    )
+    route.add_argument("text", nargs="+", metavar="TEXT")
+    route.add_argument("--json", action="store_true")
+
     from desktop.sync_commands import add_parsers
 
     add_parsers(commands)
@@ -101,6 +107,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "selftest": commands.selftest,
         "demo-data": commands.demo_data,
         "receipt": commands.receipt,
+        "route": commands.route,
         **sync_commands.HANDLERS,
     }[command]
     return handler(profile, args)

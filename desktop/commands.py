@@ -203,3 +203,68 @@ def selftest(profile: Profile, args: argparse.Namespace) -> int:
 
 
 __all__ = ["NotSetUp", "demo_data", "receipt", "selftest", "setup"]
+
+
+def route(profile: Profile, args: argparse.Namespace) -> int:
+    """Print the category and agency the rules suggest for a text (for coordinators)."""
+    import json
+
+    from desktop.catalog import default_catalog
+    from desktop.i18n import current_language
+    from desktop.routing import RoutingError, default_router
+
+    text = " ".join(args.text).strip()
+    if not text:
+        _err(_("Give the text of a report to route."))
+        return 2
+    try:
+        router = default_router()
+    except RoutingError as exc:
+        _err(_("The routing rules cannot be read: {error}").format(error=exc))
+        return EXIT_FAILURE
+    suggestion = router.route(text)
+    catalog = default_catalog()
+    language = current_language()
+
+    def category_name(code: str) -> str:
+        found = catalog.get(code)
+        return found.name(language) if found else code
+
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "category": {
+                        "code": suggestion.category,
+                        "name": category_name(suggestion.category),
+                    },
+                    "agency": {
+                        "code": suggestion.agency,
+                        "name": router.agency_name(suggestion.agency, language),
+                    },
+                    "why": list(suggestion.why),
+                    "alternatives": [
+                        {"code": code, "name": category_name(code), "score": score}
+                        for code, score in suggestion.alternatives
+                    ],
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return EXIT_OK
+    print(
+        _("Category: {name} ({code})").format(
+            name=category_name(suggestion.category), code=suggestion.category
+        )
+    )
+    print(
+        _("Agency: {name} ({code})").format(
+            name=router.agency_name(suggestion.agency, language), code=suggestion.agency
+        )
+    )
+    if suggestion.why:
+        print(_("Matched: {terms}").format(terms=", ".join(suggestion.why)))
+    else:
+        print(_("No rule matched; the operator chooses."))
+    return EXIT_OK

@@ -208,3 +208,35 @@ def test_values_round_trip(qtbot: QtBot, store: Store) -> None:
     record = form.submit()
     assert record is not None and record.confidential and record.type.value == "aspirasi"
     assert record.occurred_at is not None
+
+
+def test_the_form_suggests_category_and_agency_as_the_text_is_typed(
+    qtbot: QtBot, store: Store, profile: Profile
+) -> None:
+    window = make_window(qtbot, store, profile)
+    form = window.form
+    type_into(qtbot, form.title, "Antre solar 3 jam")
+    type_into(qtbot, form.description, "di spbu jalur pantura, truk dan bus mengular sampai jln")
+    qtbot.waitUntil(lambda: form.suggested == "SPBU")
+    assert form.suggestion.text().startswith("Saran: SPBU dan bahan bakar → PT Pertamina")
+    assert "cocok: solar" in form.suggestion.text()
+    assert form.use_suggestion.isVisibleTo(form) and form.category.currentData() == ""
+    # The operator takes it with the keyboard; choosing otherwise is recorded too.
+    qtbot.keyClick(
+        form.description,
+        Qt.Key.Key_S,
+        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+    )
+    assert form.category.currentData() == "SPBU" and not form.use_suggestion.isVisibleTo(form)
+    form.category.setCurrentIndex(form.category.findData("HARGA"))
+    assert form.use_suggestion.isVisibleTo(form)
+    record = form.submit()
+    assert record is not None, form.status.text()
+    with store.engine.connect() as conn:
+        from sqlalchemy import text
+
+        row = conn.execute(
+            text("SELECT category, category_suggested FROM complaints WHERE uuid = :u"),
+            {"u": record.uuid},
+        ).one()
+    assert tuple(row) == ("HARGA", "SPBU")  # the override is on record

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.domain import ComplaintInput, ComplaintType, ValidationError
-from desktop.i18n import _
+from desktop.i18n import _, current_language
 from desktop.store.lazy import DeskStore, is_ready
 from desktop.store.records import ComplaintRecord
 from desktop.ui.widgets import ERROR_COLOUR, FieldMessage, hint_label
@@ -39,6 +39,7 @@ log = logging.getLogger("posko.ui")
 
 DRAFT_FORM = "complaint"
 DRAFT_DELAY_MS = 300
+ROUTE_DELAY_MS = 250
 _TEXT_FIELDS = ("title", "location", "reporter_name", "phone", "email")
 
 
@@ -62,7 +63,19 @@ class ComplaintForm(QWidget):
         self._draft_timer.setSingleShot(True)
         self._draft_timer.setInterval(DRAFT_DELAY_MS)
         self._draft_timer.timeout.connect(self.save_draft)
+        self.suggested: str | None = None  # the rules' category for what is typed
+        self._route_timer = QTimer(self)
+        self._route_timer.setSingleShot(True)
+        self._route_timer.setInterval(ROUTE_DELAY_MS)
+        self._route_timer.timeout.connect(self.update_suggestion)
         self._build()
+        self.title.textChanged.connect(self._route_timer.start)
+        self.category.currentIndexChanged.connect(
+            lambda _i: self.use_suggestion.setVisible(
+                self.suggested is not None and self.category.currentData() != self.suggested
+            )
+        )
+        self.description.textChanged.connect(self._route_timer.start)
         self._pending_draft: dict[str, Any] | None = None
         if editing is None:
             self._connect_draft_triggers()
@@ -187,7 +200,25 @@ class ComplaintForm(QWidget):
         report_form = QFormLayout(report)
         report_form.addRow(_("Type"), type_row)
         report_form.addRow("", self.messages["type"])
+        # The rules' suggestion, as the description is typed; the operator decides.
+        self.suggestion = QLabel()
+        self.suggestion.setObjectName("route_suggestion")
+        self.suggestion.setWordWrap(True)
+        self.suggestion.setStyleSheet("color: palette(placeholder-text);")
+        # No mnemonic: every letter of it is taken in this window. Ctrl+Shift+S instead.
+        self.use_suggestion = QPushButton(_("Use suggestion"))
+        self.use_suggestion.setObjectName("use_suggestion")
+        self.use_suggestion.setToolTip("Ctrl+Shift+S")
+        use_shortcut = QShortcut(QKeySequence("Ctrl+Shift+S"), self)
+        use_shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        use_shortcut.activated.connect(self.apply_suggestion)
+        self.use_suggestion.clicked.connect(self.apply_suggestion)
+        self.use_suggestion.hide()
+        suggestion_row = QHBoxLayout()
+        suggestion_row.addWidget(self.suggestion, 1)
+        suggestion_row.addWidget(self.use_suggestion)
         report_form.addRow(_("Categor&y"), self.category)
+        report_form.addRow("", suggestion_row)
         report_form.addRow("", self.messages["category"])
         report_form.addRow(_("&Title"), self.title)
         report_form.addRow("", self.messages["title"])
@@ -375,7 +406,41 @@ class ComplaintForm(QWidget):
             email=values["email"],
             anonymous=values["anonymous"],
             confidential=values["confidential"],
+            # Kept with the report: where the operator chose otherwise, it shows.
+            category_suggested=self.suggested,
         )
+
+    # -- routing ------------------------------------------------------------------------------
+    def update_suggestion(self) -> None:
+        """Ask the keyword rules (offline, well under a millisecond) about what is typed."""
+        from desktop.catalog import default_catalog
+        from desktop.routing import default_router
+
+        text = f"{self.title.text()}. {self.description.toPlainText()}".strip(" .")
+        router = default_router()
+        found = router.route(text) if text else None
+        if found is None or not found.why:
+            self.suggested = None
+            self.suggestion.clear()
+            self.use_suggestion.hide()
+            return
+        category = default_catalog().get(found.category)
+        self.suggested = found.category
+        self.suggestion.setText(
+            _("Suggested: {category} → {agency} (matched: {terms})").format(
+                category=category.name() if category else found.category,
+                agency=router.agency_name(found.agency, current_language()),
+                terms=", ".join(found.why[:4]),
+            )
+        )
+        self.use_suggestion.setVisible(self.category.currentData() != found.category)
+
+    def apply_suggestion(self) -> None:
+        if self.suggested:
+            index = self.category.findData(self.suggested)
+            if index >= 0:
+                self.category.setCurrentIndex(index)
+                self.use_suggestion.hide()
 
     # -- drafts ------------------------------------------------------------------------------
     def _schedule_draft(self, *_args: object) -> None:
