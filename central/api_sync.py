@@ -7,7 +7,6 @@ gzip``); they are size-limited before and after decompression.
 
 from __future__ import annotations
 
-import json
 import zlib
 from typing import Annotated
 
@@ -115,4 +114,4 @@ def whoami(device: Annotated[DeviceInfo, Depends(current_device)]) -> dict[str, 
     }
 
 
-__all__ = ["json", "router"]
+__all__ = ["router"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import signal
-import sys
 import threading
 from types import FrameType
 
@@ -235,4 +234,4 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
 
 HANDLERS = {"enroll": enroll, "sync": sync, "outbox": outbox, "bundle": bundle}
 
-__all__ = ["HANDLERS", "add_parsers", "sys"]
+__all__ = ["HANDLERS", "add_parsers"]
