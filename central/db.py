@@ -66,14 +66,9 @@ def make_engine(url: str) -> Engine:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    from alembic import command
-    from alembic.config import Config
+    from desktop.store.db import upgrade as run_scripts
 
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+    run_scripts(engine, revision, MIGRATIONS)
 
 
 def open_database(url: str) -> Engine:

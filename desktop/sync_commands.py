@@ -38,6 +38,21 @@ def problem_message(problem: str | None, detail: str = "") -> str:
     return f"{text} ({detail})" if detail else text
 
 
+def enroll_message(code: str) -> str:
+    """The operator's words for why enrollment failed (``EnrollmentError.code``)."""
+    from desktop.sync.enroll import EnrollmentError
+
+    messages = {
+        EnrollmentError.OFFLINE: _("The central system cannot be reached."),
+        EnrollmentError.BAD_URL: _("The server address must start with http:// or https://."),
+        EnrollmentError.CODE_UNKNOWN: _("This enrollment code is not known; check it."),
+        EnrollmentError.CODE_USED: _("This enrollment code has already been used."),
+        EnrollmentError.CODE_EXPIRED: _("This enrollment code has expired; ask for a new one."),
+        EnrollmentError.REFUSED: _("The central system refused the enrollment."),
+    }
+    return messages.get(code, code)
+
+
 def enroll(profile: Profile, args: argparse.Namespace) -> int:
     from desktop.store.repo import NotSetUp
     from desktop.sync.enroll import EnrollmentError
@@ -47,14 +62,6 @@ def enroll(profile: Profile, args: argparse.Namespace) -> int:
     store = _open(profile)
     if store is None:
         return EXIT_FAILURE
-    messages = {
-        EnrollmentError.OFFLINE: _("The central system cannot be reached."),
-        EnrollmentError.BAD_URL: _("The server address must start with http:// or https://."),
-        EnrollmentError.CODE_UNKNOWN: _("This enrollment code is not known; check it."),
-        EnrollmentError.CODE_USED: _("This enrollment code has already been used."),
-        EnrollmentError.CODE_EXPIRED: _("This enrollment code has expired; ask for a new one."),
-        EnrollmentError.REFUSED: _("The central system refused the enrollment."),
-    }
     transport = RequestsTransport()
     try:
         done = do_enroll(store, profile, args.server, args.code, transport)
@@ -62,7 +69,7 @@ def enroll(profile: Profile, args: argparse.Namespace) -> int:
         _err(_("Set this desk up first: posko setup …"))
         return EXIT_FAILURE
     except EnrollmentError as exc:
-        _err(messages[exc.code] + (f" ({exc.detail})" if exc.detail else ""))
+        _err(enroll_message(exc.code) + (f" ({exc.detail})" if exc.detail else ""))
         return EXIT_FAILURE
     finally:
         transport.close()

@@ -25,8 +25,8 @@ def core_modules() -> list[str]:
     return sorted(names)
 
 
-def test_core_imports_no_qt() -> None:
-    modules = core_modules()
+def qt_pulled_in_by(modules: list[str]) -> str:
+    """The Qt modules a fresh interpreter has loaded after importing ``modules``."""
     code = (
         "import importlib, sys\n"
         f"for name in {modules!r}:\n"
@@ -37,7 +37,12 @@ def test_core_imports_no_qt() -> None:
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
-    assert result.stdout.strip() == "", f"core pulled in Qt: {result.stdout}"
+    return result.stdout.strip()
+
+
+def test_core_imports_no_qt() -> None:
+    qt = qt_pulled_in_by(core_modules())
+    assert qt == "", f"core pulled in Qt: {qt}"
 
 
 def test_widgets_live_only_in_ui() -> None:
@@ -66,17 +71,8 @@ def test_central_imports_no_qt_and_the_desk_never_imports_central() -> None:
         if ".migrations" not in info.name
     )
     assert "central.app" in modules and "central.store" in modules
-    code = (
-        "import importlib, sys\n"
-        f"for name in {modules!r}:\n"
-        "    importlib.import_module(name)\n"
-        "qt = sorted(m for m in sys.modules if m.startswith(('PySide6', 'shiboken6')))\n"
-        "print(','.join(qt))\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    )
-    assert result.stdout.strip() == "", f"central pulled in Qt: {result.stdout}"
+    qt = qt_pulled_in_by(modules)
+    assert qt == "", f"central pulled in Qt: {qt}"
 
     from pathlib import Path
 

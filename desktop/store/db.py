@@ -57,12 +57,14 @@ def backup(path: Path, backups: Path, label: str) -> Path:
     return target
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
+def upgrade(engine: Engine, revision: str = "head", scripts: Path = MIGRATIONS) -> None:
+    """Run the Alembic scripts in ``scripts`` (the desk's by default; the central system
+    passes its own) on the engine's own connection: no ini file."""
     from alembic import command
     from alembic.config import Config
 
     config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("script_location", str(scripts))
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)

@@ -18,8 +18,6 @@ from __future__ import annotations
 import base64
 import gzip
 import json
-import os
-import tempfile
 import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -31,6 +29,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from desktop.paths import Profile
+from desktop.sync.files import write_atomic
 
 FORMAT = "posko-bundle"
 VERSION = 1
@@ -63,21 +62,6 @@ def key_path(profile: Profile) -> Path:
     return profile.root / KEY_FILE
 
 
-def _write_private(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".key-", dir=path.parent)
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def signing_key(profile: Profile, *, create: bool = False) -> Ed25519PrivateKey | None:
     path = key_path(profile)
     try:
@@ -96,7 +80,7 @@ def signing_key(profile: Profile, *, create: bool = False) -> Ed25519PrivateKey 
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
-    _write_private(path, pem)
+    write_atomic(path, pem, private=True)
     return key
 
 
@@ -141,17 +125,7 @@ def write_bundle(
     }
     document["signature"] = base64.b64encode(key.sign(canonical(document))).decode("ascii")
     data = gzip.compress(json.dumps(document, ensure_ascii=False).encode(), compresslevel=6)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".bundle-", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(target, data)
     return len(data)
 
 

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import platform
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +21,7 @@ from desktop.paths import Profile
 from desktop.settings import CENTRAL_URL, ENROLLED_DEVICE_ID, SYNC_CURSOR
 from desktop.store.models import Device
 from desktop.store.repo import Store
+from desktop.sync.files import write_atomic
 from desktop.sync.transport import Transport, TransportError
 
 log = logging.getLogger("posko.sync")
@@ -60,19 +59,7 @@ def read_token(profile: Profile) -> str | None:
 
 def write_token(profile: Profile, token: str) -> None:
     """Atomically, with permissions 0600 from the start (never readable by others)."""
-    target = token_path(profile)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".token-", dir=target.parent)
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w", encoding="ascii") as handle:
-            handle.write(token)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(token_path(profile), token.encode("ascii"), private=True)
 
 
 def normalize_server(url: str) -> str:

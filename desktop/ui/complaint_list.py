@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -39,6 +40,9 @@ from desktop.store.lazy import DeskStore, is_ready
 from desktop.store.records import ComplaintQuery, ComplaintRecord
 from desktop.ui.widgets import ERROR_COLOUR
 
+if TYPE_CHECKING:
+    from desktop.workdays import Calendar
+
 PAGE = 200
 ModelIndex = QModelIndex | QPersistentModelIndex
 
@@ -59,18 +63,31 @@ def due_state(
 ) -> tuple[date, str]:
     """The answer's due date and whether it is ``overdue``, ``soon`` (today or the next
     working day) or ``ok``; a resolved or archived report is never late."""
-    from desktop.workdays import WIB, deadlines, default_calendar
+    from desktop.workdays import WIB, default_calendar
 
     category = catalog.get(record.category)
-    due = deadlines(record.type.value, category.group if category else "", record.created_at)
+    answer_by = _answer_by(record.type.value, category.group if category else "", record.created_at)
     now = today or datetime.now(WIB).date()
     if record.central_status in CLOSED:
-        return due.answer_by, "ok"
-    if due.answer_by < now:
-        return due.answer_by, "overdue"
-    if due.answer_by <= default_calendar().add_working_days(now, 1):
-        return due.answer_by, "soon"
-    return due.answer_by, "ok"
+        return answer_by, "ok"
+    if answer_by < now:
+        return answer_by, "overdue"
+    if answer_by <= _next_working_day(now, default_calendar()):
+        return answer_by, "soon"
+    return answer_by, "ok"
+
+
+# The list asks for every visible row on every repaint (text and colour): remember.
+@lru_cache(maxsize=4096)
+def _answer_by(report_type: str, group: str, created_at: datetime) -> date:
+    from desktop.workdays import deadlines
+
+    return deadlines(report_type, group, created_at).answer_by
+
+
+@lru_cache(maxsize=8)
+def _next_working_day(day: date, calendar: Calendar) -> date:
+    return calendar.add_working_days(day, 1)
 
 
 def due_text(record: ComplaintRecord, catalog: Catalog) -> str:

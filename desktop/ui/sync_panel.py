@@ -336,19 +336,11 @@ class SyncPanel(QWidget):
         self.code.clear()
         self.refresh()
 
-    def _on_enroll_failed(self, code: str, detail: str) -> None:
-        from desktop.sync.enroll import EnrollmentError
+    def _on_enroll_failed(self, code: str, _detail: str) -> None:
+        from desktop.sync_commands import enroll_message
 
-        messages = {
-            EnrollmentError.OFFLINE: _("The central system cannot be reached."),
-            EnrollmentError.BAD_URL: _("The server address must start with http:// or https://."),
-            EnrollmentError.CODE_UNKNOWN: _("This enrollment code is not known; check it."),
-            EnrollmentError.CODE_USED: _("This enrollment code has already been used."),
-            EnrollmentError.CODE_EXPIRED: _("This enrollment code has expired; ask for a new one."),
-            EnrollmentError.REFUSED: _("The central system refused the enrollment."),
-        }
         self.enroll_button.setEnabled(True)
-        self.enroll_message.show_message(messages.get(code, code))
+        self.enroll_message.show_message(enroll_message(code))
 
     def export_bundle(self, target: str | None = None) -> bool:
         """Write the signed USB bundle; asks where unless ``target`` is given."""

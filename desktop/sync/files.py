@@ -1,0 +1,26 @@
+"""Atomic file writes for the sync's credentials and bundles: a half-written file never
+replaces a good one, and a private file is never readable by others, not even briefly."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+
+def write_atomic(target: Path, data: bytes, *, private: bool = False) -> None:
+    """Write ``data`` to a temporary file beside ``target``, flush it to disk, then rename
+    it over ``target``. ``private``: mode 0600 from the moment the file exists."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}-", dir=target.parent)
+    try:
+        if private:
+            os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
