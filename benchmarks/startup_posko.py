@@ -1,4 +1,5 @@
-"""The real desk start-up (``desktop.app.run_gui``) up to the main window shown, on the
+"""The real desk start-up, through the ``posko`` command's own entry point
+(``desktop.cli.main``, as ``posko --data-dir DIR``), up to the main window shown, on the
 profile given as argv[1]; optionally scrolls the list to the end to load its pages."""
 
 import resource
@@ -9,8 +10,7 @@ from PySide6.QtWidgets import QApplication
 
 
 def main() -> None:
-    from desktop.app import run_gui
-    from desktop.paths import Profile
+    from desktop.cli import main as posko
 
     app = QApplication(sys.argv[:1])
     browse = len(sys.argv) > 2 and sys.argv[2] == "--browse"
@@ -29,7 +29,7 @@ def main() -> None:
         app.quit()
 
     QTimer.singleShot(0, shown)
-    run_gui(Profile.resolve(sys.argv[1]), language=None, crash_dialog=False)
+    posko(["--data-dir", sys.argv[1], "--no-crash-dialog"])
 
 
 if __name__ == "__main__":

@@ -5,15 +5,18 @@ window is built from a standard-library peek at the database and shown at once; 
 (SQLAlchemy) opens on the first turn of the event loop and the list, the queue count and any
 draft fill in. Keys typed meanwhile wait in Qt's queue, and a save before then simply opens
 the store first. A first run, an upgrade or an unreadable file takes the ordinary path.
+
+Qt is imported in the functions, after the desk's own Qt-free modules: PySide6 reads the
+source of every module imported once it is loaded (to look for its ``__feature__`` switches),
+and the core's modules need not pay for that at each start.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import sys
-
-from PySide6.QtCore import QTimer, QtMsgType, qInstallMessageHandler
-from PySide6.QtWidgets import QApplication, QMessageBox
+from typing import TYPE_CHECKING
 
 from desktop import __version__
 from desktop.i18n import _, current_language, set_language
@@ -24,20 +27,29 @@ from desktop.store.lazy import DeskStore, LazyStore
 from desktop.store.peek import peek_context
 from desktop.store.records import DeskContext
 
+if TYPE_CHECKING:
+    from PySide6.QtCore import QtMsgType
+
 log = logging.getLogger("posko.ui")
 qt_log = logging.getLogger("posko.qt")
 
 _QT_LEVELS = {
-    QtMsgType.QtDebugMsg: logging.DEBUG,
-    QtMsgType.QtInfoMsg: logging.INFO,
-    QtMsgType.QtWarningMsg: logging.WARNING,
-    QtMsgType.QtCriticalMsg: logging.ERROR,
-    QtMsgType.QtFatalMsg: logging.CRITICAL,
+    "QtDebugMsg": logging.DEBUG,
+    "QtInfoMsg": logging.INFO,
+    "QtWarningMsg": logging.WARNING,
+    "QtCriticalMsg": logging.ERROR,
+    "QtFatalMsg": logging.CRITICAL,
 }
 
 
 def _qt_message(kind: QtMsgType, _context: object, message: str) -> None:
-    qt_log.log(_QT_LEVELS.get(kind, logging.WARNING), "%s", message)
+    qt_log.log(_QT_LEVELS.get(kind.name, logging.WARNING), "%s", message)
+
+
+def _cannot_open(exc: Exception) -> None:
+    from PySide6.QtWidgets import QMessageBox  # only on this path: it costs start-up 2 ms
+
+    QMessageBox.critical(None, _("Cannot open the database"), str(exc))
 
 
 class DeskApp:
@@ -50,6 +62,8 @@ class DeskApp:
         self.sync: object | None = None  # SyncService, made once the store is open
 
     def show_main_window(self, context: DeskContext | None = None) -> object:
+        from PySide6.QtCore import QTimer
+
         from desktop.ui.main_window import MainWindow
 
         window = MainWindow(self.store, self.profile, context=context)
@@ -77,6 +91,8 @@ class DeskApp:
 
     def open_store(self) -> None:
         """Open the database after the window is shown, then let the window fill in."""
+        from PySide6.QtWidgets import QApplication
+
         from desktop.store.db import DatabaseError
         from desktop.ui.main_window import MainWindow
 
@@ -85,7 +101,7 @@ class DeskApp:
             self.store.open()
         except DatabaseError as exc:
             log.error("cannot open database: %s", exc)
-            QMessageBox.critical(None, _("Cannot open the database"), str(exc))
+            _cannot_open(exc)
             QApplication.exit(1)
             return
         if isinstance(self.window, MainWindow):
@@ -120,7 +136,7 @@ def _open_slow_path(profile: Profile) -> tuple[DeskStore, DeskContext] | int:
         store = Store.open(profile)
     except DatabaseError as exc:
         log.error("cannot open database: %s", exc)
-        QMessageBox.critical(None, _("Cannot open the database"), str(exc))
+        _cannot_open(exc)
         return 1
     context = store.context()
     if context is None:
@@ -134,7 +150,22 @@ def _open_slow_path(profile: Profile) -> tuple[DeskStore, DeskContext] | int:
     return store, context
 
 
+def _report_shown_and_quit() -> None:
+    """The start-up probe (``POSKO_EXIT_WHEN_SHOWN=1``, used by ``benchmarks``): on the
+    event loop's first turn, with the window shown and before the store opens, print
+    ``SHOWN <peak RSS in KiB>`` and quit."""
+    import resource
+
+    from PySide6.QtWidgets import QApplication
+
+    print(f"SHOWN {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}", flush=True)
+    QApplication.quit()
+
+
 def run_gui(profile: Profile, *, language: str | None, crash_dialog: bool) -> int:
+    from PySide6.QtCore import QTimer, qInstallMessageHandler
+    from PySide6.QtWidgets import QApplication
+
     from desktop.ui import crash
 
     profile.ensure()
@@ -159,6 +190,8 @@ def run_gui(profile: Profile, *, language: str | None, crash_dialog: bool) -> in
     if language is None and context.language != current_language():
         set_language(context.language)
     desk = DeskApp(store, profile)
+    if os.environ.get("POSKO_EXIT_WHEN_SHOWN") == "1":
+        QTimer.singleShot(0, _report_shown_and_quit)  # queued ahead of the store's opening
     desk.show_main_window(context)
     code = app.exec()
     if desk.sync is not None:

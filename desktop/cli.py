@@ -18,14 +18,7 @@ from desktop.i18n import DEFAULT_LANGUAGE, LANGUAGES, _, set_language
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 
 
-def build_parser() -> argparse.ArgumentParser:
-    from desktop.domain import PaperSize
-
-    parser = argparse.ArgumentParser(
-        prog="posko",
-        description=_("Posko: the complaint desk for mudik outreach posts."),
-    )
-    parser.add_argument("--version", action="version", version=f"posko {__version__}")
+def _add_global_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--data-dir",
         metavar="DIR",
@@ -39,6 +32,17 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help=_("write crash reports without showing a dialog (for CI and kiosks)"),
     )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from desktop.domain import PaperSize
+
+    parser = argparse.ArgumentParser(
+        prog="posko",
+        description=_("Posko: the complaint desk for mudik outreach posts."),
+    )
+    parser.add_argument("--version", action="version", version=f"posko {__version__}")
+    _add_global_options(parser)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     commands.add_parser("gui", help=_("start the desk (the default)"))
@@ -88,10 +92,28 @@ def _early_language(argv: Sequence[str]) -> str:
     return env if env in LANGUAGES else DEFAULT_LANGUAGE
 
 
+def _gui_only(args_list: list[str]) -> argparse.Namespace | None:
+    """The global options when they are all there is (the everyday start of the desk);
+    None when a command, ``--help``, ``--version`` or anything else needs the full parser.
+
+    Building the full parser imports every command's module, which the window does not
+    need; start-up is measured (``benchmarks``) through this path."""
+    parser = argparse.ArgumentParser(prog="posko", add_help=False, exit_on_error=False)
+    _add_global_options(parser)
+    try:
+        known, rest = parser.parse_known_args(args_list)
+    except argparse.ArgumentError:
+        return None  # the full parser says what is wrong
+    if rest:
+        return None
+    known.command = None
+    return known
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     set_language(_early_language(args_list))
-    args = build_parser().parse_args(args_list)
+    args = _gui_only(args_list) or build_parser().parse_args(args_list)
     from desktop.paths import Profile
 
     profile = Profile.resolve(args.data_dir)

@@ -5,16 +5,19 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from desktop.domain import ComplaintInput, ComplaintType, PaperSize, ValidationError, validate_setup
 from desktop.i18n import _, set_language
 from desktop.logs import configure as configure_logs
 from desktop.paths import Profile
-from desktop.store.db import DatabaseError
-from desktop.store.repo import NotSetUp, Store
+
+if TYPE_CHECKING:
+    # Imported where used: ``posko`` builds its argument parser (and so imports this module)
+    # before the window, and SQLAlchemy is not needed to show it.
+    from desktop.store.repo import Store
 
 EXIT_OK, EXIT_FAILURE = 0, 1
 
@@ -24,6 +27,9 @@ def _err(message: str) -> None:
 
 
 def _open(profile: Profile) -> Store | None:
+    from desktop.store.db import DatabaseError
+    from desktop.store.repo import Store
+
     try:
         store = Store.open(profile)
     except (DatabaseError, OSError) as exc:
@@ -158,10 +164,13 @@ def _sync_selftest(store: Store, scratch: Profile) -> bool:
 
 def selftest(profile: Profile, args: argparse.Namespace) -> int:
     """Migrate a throwaway profile, save a complaint, render its receipt, read the QR back."""
+    import tempfile
+
     import zxingcpp
 
     from desktop.printing.render import render_image, render_pdf
     from desktop.receipt import build_receipt
+    from desktop.store.repo import Store
 
     with tempfile.TemporaryDirectory(prefix="posko-selftest-") as tmp:
         scratch = Profile(Path(tmp))
@@ -202,7 +211,7 @@ def selftest(profile: Profile, args: argparse.Namespace) -> int:
     return EXIT_FAILURE
 
 
-__all__ = ["NotSetUp", "demo_data", "receipt", "selftest", "setup"]
+__all__ = ["demo_data", "receipt", "selftest", "setup"]
 
 
 def route(profile: Profile, args: argparse.Namespace) -> int:

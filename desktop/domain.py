@@ -86,15 +86,16 @@ LIMITS = {
 
 # Control characters other than tab and newline are never typed on purpose; they break
 # printers, SMS and CSV exports, so they are refused with a message instead of stored.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
-_SINGLE_LINE_CONTROL = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
-_PHONE_SEPARATORS = re.compile(r"[\s\-.()/]")
-_PHONE = re.compile(r"^(?:\+62|62|0)([2-9]\d{7,11})$")
-_EMAIL = re.compile(
+# The patterns are compiled on first use (``re`` caches them): start-up does not validate.
+_CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]"
+_SINGLE_LINE_CONTROL = r"[\x00-\x1f\x7f\ud800-\udfff]"
+_PHONE_SEPARATORS = r"[\s\-.()/]"
+_PHONE = r"^(?:\+62|62|0)([2-9]\d{7,11})$"
+_EMAIL = (
     r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
 )
-_POST_CODE = re.compile(r"^[A-Z0-9][A-Z0-9-]*$")
+_POST_CODE = r"^[A-Z0-9][A-Z0-9-]*$"
 
 
 @dataclass(frozen=True)
@@ -119,8 +120,8 @@ def normalize_phone(raw: str) -> str | None:
 
     Returns None when the text is not an Indonesian phone number.
     """
-    digits = _PHONE_SEPARATORS.sub("", raw)
-    match = _PHONE.match(digits)
+    digits = re.sub(_PHONE_SEPARATORS, "", raw)
+    match = re.match(_PHONE, digits)
     if not match:
         return None
     national = match.group(1)
@@ -131,7 +132,7 @@ def normalize_phone(raw: str) -> str | None:
 
 def is_email(raw: str) -> bool:
     local, _sep, _domain = raw.partition("@")
-    return bool(_EMAIL.match(raw)) and len(local) <= 64 and ".." not in raw
+    return bool(re.match(_EMAIL, raw)) and len(local) <= 64 and ".." not in raw
 
 
 def check_text(
@@ -149,7 +150,7 @@ def check_text(
     control = _CONTROL if multiline else _SINGLE_LINE_CONTROL
     if required and not text:
         errors.append(FieldError(name, _("{field} must be filled in.").format(field=label)))
-    elif text and control.search(text):
+    elif text and re.search(control, text):
         errors.append(
             FieldError(
                 name,
@@ -266,7 +267,7 @@ def validate_setup(post_code: str, post_name: str, operator: str, central_url: s
     """Check the first-run answers; returns the normalised post code."""
     errors: list[FieldError] = []
     code = check_text(errors, "post_code", post_code.upper(), label=_("Post code"), required=True)
-    if code and not any(e.field == "post_code" for e in errors) and not _POST_CODE.match(code):
+    if code and not any(e.field == "post_code" for e in errors) and not re.match(_POST_CODE, code):
         errors.append(
             FieldError("post_code", _("The post code may contain only letters, digits and dashes."))
         )

@@ -11,9 +11,9 @@ Babel still extracts and updates the catalogues (``tools/translations.py``). Mar
 
 from __future__ import annotations
 
-import ast
 import gettext
 import logging
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -49,6 +49,29 @@ class CatalogTranslations(gettext.NullTranslations):
         return msgid1 if n == 1 else msgid2
 
 
+_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
+_ESCAPE = re.compile(r"\\(.)")
+
+
+def _unquote(text: str) -> str:
+    """The value of a ``.po`` string literal (``"…"`` with C escapes, as Babel writes them).
+
+    Faster than ``ast.literal_eval``, which showed in the desk's start-up."""
+    if len(text) < 2 or text[0] != '"' or text[-1] != '"':
+        raise ValueError(f"not a quoted string: {text!r}")
+    body = text[1:-1]
+    if "\\" not in body:
+        return body
+
+    def escape(match: re.Match[str]) -> str:
+        try:
+            return _ESCAPES[match.group(1)]
+        except KeyError:
+            raise ValueError(f"unknown escape in {text!r}") from None
+
+    return _ESCAPE.sub(escape, body)
+
+
 def parse_po(path: Path) -> tuple[dict[str, str], dict[str, list[str]]]:
     """``msgid`` → ``msgstr`` (and plural forms) of a ``.po`` file, fuzzy entries skipped."""
     messages: dict[str, str] = {}
@@ -74,7 +97,7 @@ def parse_po(path: Path) -> tuple[dict[str, str], dict[str, list[str]]]:
         if not line:
             continue
         if line.startswith('"'):
-            entry.setdefault(key, []).append(ast.literal_eval(line))
+            entry.setdefault(key, []).append(_unquote(line))
             continue
         keyword, _sep, rest = line.partition(" ")
         # A comment or a new msgid after a msgstr starts the next entry.
@@ -86,7 +109,7 @@ def parse_po(path: Path) -> tuple[dict[str, str], dict[str, list[str]]]:
             fuzzy = fuzzy or (line.startswith("#,") and "fuzzy" in line)
             continue
         key = keyword
-        entry[key] = [ast.literal_eval(rest)]
+        entry[key] = [_unquote(rest.strip())]
     flush()
     return messages, plurals
 

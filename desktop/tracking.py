@@ -21,7 +21,6 @@ three for reading aloud or typing from an SMS: ``2K7-MQA-42X``.
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXY"
@@ -114,6 +113,8 @@ def encode_number(number: int, width: int) -> str:
 
 def provisional_prefix() -> str:
     """A random prefix for a desk that has not been enrolled (first character a letter)."""
+    import secrets  # here: its import (hashlib, random) is not needed to show the window
+
     first = secrets.choice(PROVISIONAL_FIRST)
     rest = "".join(secrets.choice(ALPHABET) for _ in range(PROVISIONAL_PREFIX_LENGTH - 1))
     return first + rest
@@ -153,6 +154,8 @@ class TrackingId:
 
 
 def new_secret() -> str:
+    import secrets
+
     return "".join(secrets.choice(ALPHABET) for _ in range(SECRET_LENGTH))
 
 

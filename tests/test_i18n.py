@@ -117,3 +117,13 @@ def test_po_reader_handles_plurals_fuzzy_and_escapes(tmp_path: Path) -> None:
     assert translations.gettext('Line\ntwo "quoted"') == 'Baris\ndua "kutip"'
     assert translations.ngettext("{n} report", "{n} reports", 3) == "{n} laporan"
     assert translations.gettext("Unknown") == "Unknown"
+
+
+def test_po_reader_refuses_what_it_cannot_read(tmp_path: Path) -> None:
+    from desktop.i18n import parse_po
+
+    for broken in ('msgid "a\\qb"\nmsgstr "x"\n', 'msgid "open\nmsgstr "x"\n'):
+        po = tmp_path / "broken.po"
+        po.write_text(broken, encoding="utf-8")
+        with pytest.raises(ValueError):
+            parse_po(po)

@@ -372,3 +372,39 @@ def test_the_list_shows_what_is_due_soon_and_overdue(
         Qt.ItemDataRole.ForegroundRole,
     )
     assert red is not None
+
+
+def test_the_window_shows_before_anything_it_does_not_need(store: Store, profile: Profile) -> None:
+    """The real ``posko`` start (the entry point's code, in a fresh interpreter) shows the
+    window without the database layer, the sync stack, the rules, the report list or the
+    ``Qt`` namespace's enums: each of these is tens of milliseconds of start-up
+    (``benchmarks`` measures the whole)."""
+    import os
+    import subprocess
+
+    store.close()
+    code = (
+        "import sys\n"
+        "import desktop.app as app\n"
+        "shown = app._report_shown_and_quit\n"
+        "def probe():\n"
+        "    import PySide6.QtCore as core\n"
+        "    loaded = [m for m in sys.modules if m.split('.')[0] in\n"
+        "              ('sqlalchemy', 'alembic', 'pydantic', 'requests', 'holidays')\n"
+        "              or m in ('desktop.routing', 'desktop.ui.complaint_list')]\n"
+        "    print('LOADED', sorted({m.split('.')[0] if m[0] != 'd' else m for m in loaded}))\n"
+        "    print('QT_NAMESPACE', 'Qt' in vars(core))\n"
+        "    shown()\n"
+        "app._report_shown_and_quit = probe\n"
+        "from desktop.cli import main\n"
+        f"sys.exit(main(['--data-dir', {str(profile.root)!r}, '--no-crash-dialog']))\n"
+    )
+    env = dict(os.environ, POSKO_EXIT_WHEN_SHOWN="1", QT_QPA_PLATFORM="offscreen")
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert "LOADED []" in lines, result.stdout
+    assert "QT_NAMESPACE False" in lines, result.stdout
+    assert any(line.startswith("SHOWN ") for line in lines), result.stdout

@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 from itertools import pairwise
 from typing import Any
 
-from PySide6.QtCore import QDateTime, QSignalBlocker, Qt, QTimer, Signal
+from PySide6 import QtCore
+from PySide6.QtCore import QDateTime, QSignalBlocker, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -33,7 +34,7 @@ from desktop.domain import ComplaintInput, ComplaintType, ValidationError
 from desktop.i18n import _, current_language
 from desktop.store.lazy import DeskStore, is_ready
 from desktop.store.records import ComplaintRecord
-from desktop.ui.widgets import ERROR_COLOUR, FieldMessage, hint_label
+from desktop.ui.widgets import ERROR_COLOUR, FieldMessage, hint_label, set_enum_property
 
 log = logging.getLogger("posko.ui")
 
@@ -134,7 +135,7 @@ class ComplaintForm(QWidget):
             self._category_keys.append(" ".join([label, cat.code, *cat.names.values()]).casefold())
         completer = self.category.completer()
         assert completer is not None
-        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        set_enum_property(completer, "filterMode", "MatchContains")
         completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
         line = self.category.lineEdit()
         assert line is not None
@@ -210,7 +211,7 @@ class ComplaintForm(QWidget):
         self.use_suggestion.setObjectName("use_suggestion")
         self.use_suggestion.setToolTip("Ctrl+Shift+S")
         use_shortcut = QShortcut(QKeySequence("Ctrl+Shift+S"), self)
-        use_shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        set_enum_property(use_shortcut, "context", "WidgetWithChildrenShortcut")
         use_shortcut.activated.connect(self.apply_suggestion)
         self.use_suggestion.clicked.connect(self.apply_suggestion)
         self.use_suggestion.hide()
@@ -270,7 +271,7 @@ class ComplaintForm(QWidget):
 
         for sequence in ("Ctrl+Return", "Ctrl+Enter", "Ctrl+S"):
             shortcut = QShortcut(QKeySequence(sequence), self)
-            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            set_enum_property(shortcut, "context", "WidgetWithChildrenShortcut")
             shortcut.activated.connect(self.submit)
 
         body = QWidget()
@@ -354,7 +355,7 @@ class ComplaintForm(QWidget):
             "title": self.title.text(),
             "description": self.description.toPlainText(),
             "location": self.location.text(),
-            "occurred_at": self.occurred_at.dateTime().toString(Qt.DateFormat.ISODate)
+            "occurred_at": self.occurred_at.dateTime().toString(QtCore.Qt.DateFormat.ISODate)
             if self.occurred_known.isChecked()
             else None,
             "reporter_name": self.reporter_name.text(),
@@ -382,7 +383,9 @@ class ComplaintForm(QWidget):
             occurred = values.get("occurred_at")
             self.occurred_known.setChecked(bool(occurred))
             if occurred:
-                self.occurred_at.setDateTime(QDateTime.fromString(occurred, Qt.DateFormat.ISODate))
+                self.occurred_at.setDateTime(
+                    QDateTime.fromString(occurred, QtCore.Qt.DateFormat.ISODate)
+                )
             self.anonymous.setChecked(bool(values.get("anonymous")))
             self.confidential.setChecked(bool(values.get("confidential")))
         finally:

@@ -4,7 +4,6 @@ for CI or kiosks) a dialog that tells the operator nothing typed was lost."""
 from __future__ import annotations
 
 import logging
-import platform
 import sys
 import threading
 import traceback
@@ -21,6 +20,8 @@ log = logging.getLogger("posko.crash")
 def write_report(
     directory: Path, kind: type[BaseException], value: BaseException, tb: TracebackType | None
 ) -> Path:
+    import platform  # here: 2 ms of start-up otherwise, for a report that is rarely written
+
     directory.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
     path = directory / f"crash-{stamp}.txt"

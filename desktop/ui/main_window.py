@@ -6,13 +6,12 @@ import logging
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QListWidget,
     QMainWindow,
-    QMessageBox,
     QStackedWidget,
     QTabWidget,
     QVBoxLayout,
@@ -25,10 +24,13 @@ from desktop.paths import Profile
 from desktop.store.lazy import DeskStore, is_ready
 from desktop.store.records import ComplaintRecord, DeskContext
 from desktop.ui.complaint_form import ComplaintForm
-from desktop.ui.complaint_list import ComplaintList
 from desktop.ui.sections import UpcomingSection
+from desktop.ui.widgets import set_shortcut
 
 if TYPE_CHECKING:
+    from PySide6.QtGui import QCloseEvent
+
+    from desktop.ui.complaint_list import ComplaintList
     from desktop.ui.sync_panel import SyncPanel
     from desktop.ui.sync_service import SyncService
 
@@ -61,11 +63,17 @@ class MainWindow(QMainWindow):
         self.resize(1180, 760)
 
         self.form = ComplaintForm(store)
-        self.list = ComplaintList(store)
+        # The list is built the first time it is shown (or asked for): start-up shows the
+        # form, and the table's model and views are not needed for that.
+        self._list: ComplaintList | None = None
+        self.list_page = QWidget()
+        self.list_page.setObjectName("list_page")
+        QVBoxLayout(self.list_page).setContentsMargins(0, 0, 0, 0)
         self.complaints = QTabWidget()
         self.complaints.setObjectName("complaint_tabs")
         self.complaints.addTab(self.form, _("New report"))
-        self.complaints.addTab(self.list, _("Report list"))
+        self.complaints.addTab(self.list_page, _("Report list"))
+        self.complaints.currentChanged.connect(self._on_tab_changed)
 
         # Filled by ``attach_sync`` once the database is open (sync is not needed to show
         # the window, and its modules are not imported before).
@@ -119,7 +127,7 @@ class MainWindow(QMainWindow):
             self.nav.addItem(title)
             self.stack.addWidget(widget)
             action = QAction(self)
-            action.setShortcut(QKeySequence(f"Alt+{index}"))
+            set_shortcut(action, f"Alt+{index}")
             action.triggered.connect(lambda _c=False, i=index - 1: self.nav.setCurrentRow(i))
             self.addAction(action)
         self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
@@ -154,22 +162,41 @@ class MainWindow(QMainWindow):
             self.queue_label.setText(_("Opening the database…"))
 
         self.form.saved.connect(self._on_saved)
-        self.list.reprintRequested.connect(self.show_receipt)
-        self.list.edited.connect(self._on_edited)
         self.form.title.setFocus()
+
+    @property
+    def list(self) -> ComplaintList:
+        """The report list, built on first use."""
+        if self._list is None:
+            from desktop.ui.complaint_list import ComplaintList
+
+            built = ComplaintList(self.store, self.list_page)
+            layout = self.list_page.layout()
+            assert layout is not None
+            layout.addWidget(built)
+            built.reprintRequested.connect(self.show_receipt)
+            built.edited.connect(self._on_edited)
+            self._list = built
+            if is_ready(self.store):
+                built.refresh()
+        return self._list
+
+    def _on_tab_changed(self, index: int) -> None:
+        if self.complaints.widget(index) is self.list_page:
+            self.list  # noqa: B018 (builds it)
 
     def _build_menus(self) -> None:
         menu = self.menuBar()
         file_menu = menu.addMenu(_("&File"))
         new_report = file_menu.addAction(_("&New report"))
-        new_report.setShortcut(QKeySequence("Ctrl+N"))
+        set_shortcut(new_report, "Ctrl+N")
         new_report.triggered.connect(self.go_to_form)
         find = file_menu.addAction(_("&Find report"))
-        find.setShortcut(QKeySequence("Ctrl+F"))
+        set_shortcut(find, "Ctrl+F")
         find.triggered.connect(self.go_to_list)
         file_menu.addSeparator()
         quit_action = file_menu.addAction(_("&Quit"))
-        quit_action.setShortcut(QKeySequence("Ctrl+Q"))
+        set_shortcut(quit_action, "Ctrl+Q")
         quit_action.triggered.connect(self.close)
         settings = menu.addMenu(_("&Settings"))
         setup = settings.addAction(_("&Post, operator and printer…"))
@@ -195,7 +222,7 @@ class MainWindow(QMainWindow):
 
     def go_to_list(self) -> None:
         self.nav.setCurrentRow(0)
-        self.complaints.setCurrentWidget(self.list)
+        self.complaints.setCurrentWidget(self.list_page)
         self.list.search.setFocus()
         self.list.search.selectAll()
 
@@ -209,6 +236,8 @@ class MainWindow(QMainWindow):
                 self.languageRequested.emit(dialog.context.language)
 
     def about(self) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
         QMessageBox.about(
             self,
             _("About Posko"),
@@ -274,7 +303,8 @@ class MainWindow(QMainWindow):
             self.online_label.setText(_("Online") if online else _("Offline"))
 
     def refresh(self) -> None:
-        self.list.refresh()
+        if self._list is not None:
+            self._list.refresh()
         self.refresh_queue()
 
     def load(self) -> None:
@@ -302,6 +332,8 @@ class MainWindow(QMainWindow):
         try:
             render_pdf(content, self.context.paper, target)
         except PrintError as exc:
+            from PySide6.QtWidgets import QMessageBox
+
             log.error("receipt PDF for %s failed: %s", record.tracking_id, exc)
             QMessageBox.warning(
                 self,

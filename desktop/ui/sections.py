@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 
@@ -16,5 +15,4 @@ class UpcomingSection(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(heading)
         layout.addWidget(body)
-        layout.addStretch(1)
-        layout.setAlignment(Qt.AlignmentFlag.AlignTop)
+        layout.addStretch(1)  # keeps the text at the top

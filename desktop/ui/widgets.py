@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import QObject
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLabel, QWidget
 
 ERROR_COLOUR = "#b00020"
@@ -13,11 +15,14 @@ class FieldMessage(QLabel):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setStyleSheet(ERROR_STYLE)
         self.setWordWrap(True)
         self.hide()
 
     def show_message(self, text: str | None) -> None:
+        if text and not self.styleSheet():
+            # Styled when first needed: a form has a dozen of these, mostly never shown,
+            # and each style sheet costs the window's first appearance.
+            self.setStyleSheet(ERROR_STYLE)
         self.setText(text or "")
         self.setVisible(bool(text))
 
@@ -27,3 +32,21 @@ def hint_label(text: str, parent: QWidget | None = None) -> QLabel:
     label.setWordWrap(True)
     label.setStyleSheet("color: palette(placeholder-text); font-size: 90%;")
     return label
+
+
+def set_enum_property(target: QObject, name: str, key: str) -> None:
+    """Set the Qt enum (or flag) property ``name`` of ``target`` by its key's name, e.g.
+    ``set_enum_property(shortcut, "context", "WidgetWithChildrenShortcut")``, through the
+    meta-object as Designer's ``.ui`` files do.
+
+    For widgets built before the window is first shown: the first use of PySide6's ``Qt``
+    namespace builds its hundred-odd Python enums, 13 ms of the desk's start-up, and the
+    window needs none of them to appear."""
+    if not target.setProperty(name, key):
+        raise ValueError(f"{type(target).__name__} has no enum property {name!r} with key {key!r}")
+
+
+def set_shortcut(action: QAction, sequence: str) -> None:
+    """``action.setShortcut(QKeySequence(sequence))``, without building the ``Qt`` namespace:
+    resolving ``setShortcut``'s overloads does, ``setShortcuts`` with one sequence does not."""
+    action.setShortcuts([QKeySequence(sequence)])
