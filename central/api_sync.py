@@ -10,7 +10,7 @@ from __future__ import annotations
 import zlib
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import ValidationError
 
 from central.deps import ApiError, current_device, get_store
@@ -115,3 +115,23 @@ def whoami(device: Annotated[DeviceInfo, Depends(current_device)]) -> dict[str, 
 
 
 __all__ = ["router"]
+
+
+@router.get(
+    "/sync/rules",
+    response_model=wire.RulesResponse,
+    responses={204: {"description": "The desk's rules (version ``have``) are current."}},
+)
+def rules(
+    request: Request,
+    _device: Annotated[DeviceInfo, Depends(current_device)],
+    have: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
+) -> wire.RulesResponse | Response:
+    """The routing rules (keywords and agencies) when they are newer than the desk's
+    version ``have``; 204 when the desk is up to date."""
+    current = request.app.state.rules
+    if current.version <= have:
+        return Response(status_code=204)
+    return wire.RulesResponse(
+        version=current.version, routing=current.routing, agencies=current.agencies
+    )

@@ -23,6 +23,7 @@ from starlette.requests import ClientDisconnect
 from central import api_staff, api_sync, open311, tracking_page
 from central.deps import ApiError, api_error_handler
 from central.ratelimit import RateLimiter
+from central.rules import RuleSet, rules_from_environment
 from central.store import CentralStore
 from desktop import __version__, wire
 
@@ -169,7 +170,9 @@ def _document_validation_errors(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-def create_app(store: CentralStore, *, rate_limit_per_minute: int = 60) -> FastAPI:
+def create_app(
+    store: CentralStore, *, rate_limit_per_minute: int = 60, rules: RuleSet | None = None
+) -> FastAPI:
     app = FastAPI(
         title="Posko central system",
         version=__version__,
@@ -183,6 +186,7 @@ def create_app(store: CentralStore, *, rate_limit_per_minute: int = 60) -> FastA
         openapi_url="/api/openapi.json",
     )
     app.state.store = store
+    app.state.rules = rules if rules is not None else rules_from_environment()
     app.add_exception_handler(ApiError, api_error_handler)
 
     @app.exception_handler(HTTPException)
@@ -260,7 +264,12 @@ def create_app(store: CentralStore, *, rate_limit_per_minute: int = 60) -> FastA
 
 
 def asgi_app(
-    store: CentralStore, *, max_body: int = wire.MAX_BODY_BYTES, rate_limit_per_minute: int = 60
+    store: CentralStore,
+    *,
+    max_body: int = wire.MAX_BODY_BYTES,
+    rate_limit_per_minute: int = 60,
+    rules: RuleSet | None = None,
 ) -> ASGIApp:
     """The app behind the request-size limit, as served."""
-    return BodyLimit(create_app(store, rate_limit_per_minute=rate_limit_per_minute), max_body)
+    app = create_app(store, rate_limit_per_minute=rate_limit_per_minute, rules=rules)
+    return BodyLimit(app, max_body)

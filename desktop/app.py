@@ -78,10 +78,12 @@ class DeskApp:
 
     def start_sync(self) -> None:
         """Create the sync service once (it outlives language switches) and show it."""
+        from desktop.routing import use_profile_rules
         from desktop.ui.main_window import MainWindow
         from desktop.ui.sync_service import SyncService
 
         if self.sync is None:
+            use_profile_rules(self.profile.rules)  # rules the central system sent, if newer
             service = SyncService(self.profile)
             self.sync = service
             service.start()

@@ -220,14 +220,14 @@ def route(profile: Profile, args: argparse.Namespace) -> int:
 
     from desktop.catalog import default_catalog
     from desktop.i18n import current_language
-    from desktop.routing import RoutingError, default_router
+    from desktop.routing import RoutingError, router_for
 
     text = " ".join(args.text).strip()
     if not text:
         _err(_("Give the text of a report to route."))
         return 2
     try:
-        router = default_router()
+        router = router_for(profile.rules)  # the rules this desk uses, as sent by the central
     except RoutingError as exc:
         _err(_("The routing rules cannot be read: {error}").format(error=exc))
         return EXIT_FAILURE

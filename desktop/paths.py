@@ -62,6 +62,11 @@ class Profile:
     def receipts(self) -> Path:
         return self.root / "receipts"
 
+    @property
+    def rules(self) -> Path:
+        """Routing rules the central system sent (newer than the installed ones)."""
+        return self.root / "routing-rules.json"
+
     def ensure(self) -> None:
         for path in (self.root, self.backups, self.logs, self.crash_reports, self.receipts):
             path.mkdir(parents=True, exist_ok=True)

@@ -2,32 +2,54 @@
 from its title and description, with the reason ("matched: tol, rest area"). Qt-free.
 
 The rules are data (``assets/routing.json`` for the terms, ``assets/agencies.json`` for the
-agencies and each category's default agency), versioned, so the central system can ship new
-ones. Text is normalised the way people actually write at a post: lower case, punctuation
-and stretched letters ("lamaaa") dropped, common abbreviations and informal spellings
-expanded (jln, tdk, gk, bgt, antrian), and Indonesian affixes stripped (mengantre,
-antreannya → antre), so a term written once matches its forms. A word of five letters or
-more that is one typo away from a known term (pelabuan, stasion) still matches it.
+agencies and each category's default agency), versioned: the central system hands a newer
+set to the desks when they sync (``router_for`` prefers it). Text is normalised the way
+people actually write at a post: lower case, punctuation and stretched letters ("lamaaa")
+dropped, common abbreviations and informal spellings expanded (jln, tdk, gk, bgt, antrian).
+A base word in the rules matches its affixed forms (antre: mengantre, antreannya); a word the
+rules write with its affixes matches only itself, because stripping them often leaves an
+everyday word (pertigaan → tiga, three). A word of six letters or more that is one letter
+short of, or one letter over, a word of the rules still matches it (pelabuan, stasiunn).
+
+Scoring: each category sums the weights of its terms found, the title's (the first
+sentence's) counting more. Terms that only say where (``places``: stasiun, rest area) count
+in full only while no category has terms of its own; otherwise only a category's strongest
+place counts, at half weight, so a pickpocket at a station is a police matter.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
+import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from desktop.paths import assets_dir
 
+log = logging.getLogger("posko.routing")
+
 FALLBACK_CATEGORY = "LAINNYA"
 MIN_TYPO_LENGTH = 6
+# The title (the text's first sentence; the form joins title and description so) names the
+# problem more often than the description's details do: its terms weigh more.
+LEAD_WEIGHT = 1.5
+# Where a report happened is not what it is about: a pickpocket at a station is a police
+# matter. Place terms (``places`` in the rules) count in full only while no category has
+# problem terms of its own; then only a category's strongest place term counts, this much.
+PLACE_WEIGHT = 0.5
+PROBLEM_EVIDENCE = 2.0
+_SENTENCE_END = re.compile(r"[.!?\n]\s|\n")
 _WORD = re.compile(r"[a-z0-9][a-z0-9\-]*")
 _REPEATS = re.compile(r"([a-z])\1{2,}")
 _PREFIXES = ("mempe", "memper", "menge", "peng", "meng", "meny", "mem", "men", "pem", "pen",
              "per", "ter", "ber", "me", "di", "ke", "se", "pe")  # fmt: skip
 _SUFFIXES = ("nya", "kan", "an", "lah", "kah", "pun", "i")
+_CLITICS = ("nya", "lah", "kah", "pun")
 
 
 class RoutingError(ValueError):
@@ -46,6 +68,14 @@ def _stem(word: str) -> str:
     for prefix in _PREFIXES:
         if word.startswith(prefix) and len(word) - len(prefix) >= 4:
             return word[len(prefix) :]
+    return word
+
+
+def _unclitic(word: str) -> str:
+    """``keretanya`` → ``kereta``: possessive and emphatic clitics change no meaning."""
+    for clitic in _CLITICS:
+        if word.endswith(clitic) and len(word) - len(clitic) >= 3:
+            return word[: -len(clitic)]
     return word
 
 
@@ -70,8 +100,10 @@ class Suggestion:
 class Router:
     version: int
     abbreviations: dict[str, str]
-    # term (tuple of normalised words) -> {category: (weight, the term as the rules write it)}
-    terms: dict[tuple[str, ...], dict[str, tuple[float, str]]]
+    # term (tuple of normalised words) -> {category: (weight, the term as the rules write
+    # it, whether it only says where)}. A term the rules write as ``=word`` matches that
+    # word as written, unstemmed (``=ketinggalan`` is not ``tinggal``, to live).
+    terms: dict[tuple[str, ...], dict[str, tuple[float, str, bool]]]
     default_agency: dict[str, str]
     agency_rules: list[tuple[str, str, frozenset[tuple[str, ...]]]]
     agency_names: dict[str, dict[str, str]]
@@ -83,21 +115,37 @@ class Router:
         try:
             raw = json.loads(rules.read_text(encoding="utf-8"))
             raw_agencies = json.loads(agencies.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise RoutingError(f"routing rules: {exc}") from exc
+        return cls.from_data(raw, raw_agencies)
+
+    @classmethod
+    def from_data(cls, raw: Any, raw_agencies: Any) -> Router:
+        """The router for parsed rule files (``routing.json``, ``agencies.json``); raises
+        RoutingError, naming what is wrong, for anything malformed."""
+        try:
+            if int(raw["version"]) < 1:
+                raise ValueError("the version must be a positive number")
             abbreviations = {str(k): str(v) for k, v in raw["abbreviations"].items()}
             names = {a["code"]: dict(a["name"]) for a in raw_agencies["agencies"]}
             defaults = {str(k): str(v) for k, v in raw_agencies["category_agency"].items()}
             router = cls(int(raw["version"]), abbreviations, {}, defaults, [], names)
             router._build_typo_index(
                 [t for words in raw["categories"].values() for t in words]
+                + [t for words in raw.get("places", {}).values() for t in words]
                 + [t for rule in raw["agency_rules"] for t in rule["terms"]]
             )
-            for category, words in raw["categories"].items():
-                for term, weight in words.items():
-                    key = router.normalise_term(term)
-                    by_category = router.terms.setdefault(key, {})
-                    # Two spellings of one word (tertinggal, ketinggalan) count once.
-                    if by_category.get(category, (0.0, ""))[0] < float(weight):
-                        by_category[category] = (float(weight), term)
+            sections = [(raw["categories"], False), (raw.get("places", {}), True)]
+            for section, is_place in sections:
+                for category, words in section.items():
+                    if category not in raw["categories"]:
+                        raise ValueError(f"places name an unknown category {category!r}")
+                    for term, weight in words.items():
+                        key = router.normalise_term(term)
+                        by_category = router.terms.setdefault(key, {})
+                        # Two spellings of one word (tertinggal, ketinggalan) count once.
+                        if by_category.get(category, (0.0, "", False))[0] < float(weight):
+                            by_category[category] = (float(weight), term.lstrip("="), is_place)
             for rule in raw["agency_rules"]:
                 router.agency_rules.append(
                     (
@@ -106,14 +154,14 @@ class Router:
                         frozenset(router.normalise_term(t) for t in rule["terms"]),
                     )
                 )
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise RoutingError(f"routing rules: {exc}") from exc
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise RoutingError(f"routing rules: {exc!r}") from exc
         unknown = [a for a in (*defaults.values(), *(r[1] for r in router.agency_rules))
                    if a not in names]  # fmt: skip
         if unknown:
             raise RoutingError(f"unknown agencies in the rules: {sorted(set(unknown))}")
-        router._stems = {word for key in router.terms for word in key} | {
-            word for _c, _a, terms in router.agency_rules for key in terms for word in key
+        router._stems = {word[2:] for key in router.terms for word in key} | {
+            word[2:] for _c, _a, terms in router.agency_rules for key in terms for word in key
         }
         return router
 
@@ -130,18 +178,33 @@ class Router:
     def words(self, text: str) -> list[str]:
         """Normalised words: abbreviations expanded, affixes stripped, and a word that is
         unknown but one typo away from a word of the rules taken as that word."""
-        out: list[str] = []
+        return [stem for _surface, stem in self._words(text)]
+
+    def _words(self, text: str) -> list[tuple[str, str]]:
+        """Each word as written (clitics such as -nya dropped) and as its stem."""
+        out: list[tuple[str, str]] = []
         for word in self._raw_words(text):
             stem = _stem(word)
-            if stem not in self._stems and len(word) >= 5:
+            if stem not in self._stems and _unclitic(word) not in self._stems and len(word) >= 5:
                 known = self._correct(word)
                 if known is not None:
-                    stem = _stem(known)
-            out.append(stem)
+                    word, stem = known, _stem(known)
+            out.append((_unclitic(word), stem))
         return out
 
     def normalise_term(self, term: str) -> tuple[str, ...]:
-        return tuple(_stem(word) for word in self._raw_words(term))
+        """A term's match key. A base word (``antre``) matches every affixed form of it
+        (mengantre, antrean); a word the rules write with its affixes (``pertigaan``,
+        ``dirumahkan``) matches only itself, because its stem is often another everyday
+        word (tiga: three; rumah: house). Clitics (-nya, -lah) never matter."""
+        key = []
+        for word in self._raw_words(term.lstrip("=")):
+            stem = _stem(word)
+            if stem == word and not term.startswith("="):
+                key.append("s:" + stem)
+            else:
+                key.append("w:" + _unclitic(word))
+        return tuple(key)
 
     def _build_typo_index(self, terms: list[str]) -> None:
         for term in terms:
@@ -168,17 +231,54 @@ class Router:
     # -- routing -------------------------------------------------------------------------
 
     def route(self, text: str) -> Suggestion:
-        words = self.words(text)
-        found: dict[tuple[str, ...], int] = {}
-        for size in (1, 2, 3):
-            for i in range(len(words) - size + 1):
-                found.setdefault(tuple(words[i : i + size]), i)
-        scores: dict[str, float] = {}
+        """The suggestion for ``text``: its first sentence is taken as the title."""
+        boundary = _SENTENCE_END.search(text)
+        lead, rest = (
+            (text[: boundary.start() + 1], text[boundary.end() :]) if boundary else (text, "")
+        )
+        # term -> its weight factor (title or not) and the words it covers
+        found: dict[tuple[str, ...], tuple[float, tuple[int, int]]] = {}
+        offset = 0
+        for part, factor in ((lead, LEAD_WEIGHT), (rest, 1.0)):
+            forms = [("s:" + stem, "w:" + surface) for surface, stem in self._words(part)]
+            for size in (1, 2, 3):
+                for i in range(len(forms) - size + 1):
+                    for key in itertools.product(*forms[i : i + size]):
+                        if found.get(key, (0.0,))[0] < factor:
+                            found[key] = (factor, (offset + i, offset + i + size))
+            offset += len(forms)
+        matches = sorted(
+            (
+                (weight * factor, category, term, is_place, span)
+                for key, (factor, span) in found.items()
+                for category, (weight, term, is_place) in self.terms.get(key, {}).items()
+            ),
+            key=lambda match: -match[0],
+        )
+        problem: dict[str, float] = {}
+        place: dict[str, float] = {}
+        strongest_place: dict[str, float] = {}
         why: dict[str, list[str]] = {}
-        for key in found:
-            for category, (weight, term) in self.terms.get(key, {}).items():
+        claimed: set[tuple[str, tuple[int, int]]] = set()
+        for weight, category, term, is_place, span in matches:
+            if (category, span) in claimed:
+                continue  # two spellings of the same words (antre kapal, antrean kapal)
+            claimed.add((category, span))
+            if is_place:
+                place[category] = place.get(category, 0.0) + weight
+                strongest_place[category] = max(strongest_place.get(category, 0.0), weight)
+            else:
+                problem[category] = problem.get(category, 0.0) + weight
+            why.setdefault(category, []).append(term)
+        if max(problem.values(), default=0.0) >= PROBLEM_EVIDENCE:
+            # Some category has what the report is about: places only say where.
+            scores = {c: PLACE_WEIGHT * w for c, w in strongest_place.items()}
+            for category, weight in problem.items():
                 scores[category] = scores.get(category, 0.0) + weight
-                why.setdefault(category, []).append(term)
+        else:
+            scores = dict(problem)
+            for category, weight in place.items():
+                scores[category] = scores.get(category, 0.0) + weight
         ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
         if not ranked:
             return Suggestion(
@@ -198,8 +298,8 @@ class Router:
             category=category,
             agency=agency,
             why=tuple(why[category]),
-            alternatives=tuple((c, s) for c, s in ranked[1:4]),
-            score=score,
+            alternatives=tuple((c, round(s, 2)) for c, s in ranked[1:4]),
+            score=round(score, 2),
         )
 
     def agency_name(self, code: str, language: str = "id") -> str:
@@ -207,9 +307,59 @@ class Router:
         return names.get(language) or names.get("id") or code
 
 
-@lru_cache(maxsize=1)
+class _Profile:
+    rules: Path | None = None  # the profile's rules file, once the desk knows its profile
+
+
+def use_profile_rules(path: Path | None) -> None:
+    """Let ``default_router`` prefer the rules the central system sent this desk (kept in
+    the profile by the sync) over the ones it was installed with, when they are newer."""
+    _Profile.rules = path
+
+
+def accept_rule_set(routing: Any, agencies: Any) -> Router:
+    """A rule set from outside the program (the central system's): it must build, and name
+    only the categories this program knows (categories carry deadlines and forms; rules
+    cannot invent them). Raises RoutingError."""
+    from desktop.catalog import default_catalog
+
+    router = Router.from_data(routing, agencies)
+    known = default_catalog().codes()
+    unknown = sorted(({str(c) for c in routing["categories"]} | set(router.default_agency)) - known)
+    if unknown:
+        raise RoutingError(f"unknown categories in the rules: {unknown}")
+    return router
+
+
+def load_rule_set(path: Path) -> Router:
+    """The rules saved by the sync: ``{"version", "routing", "agencies"}`` in one file (one
+    rename replaces both halves at once)."""
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        return accept_rule_set(raw["routing"], raw["agencies"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise RoutingError(f"rules file {path}: {exc!r}") from exc
+
+
 def default_router() -> Router:
-    return Router.from_files(assets_dir() / "routing.json", assets_dir() / "agencies.json")
+    """The rules in use: the installed ones, or the profile's if the central system sent
+    newer ones (see ``use_profile_rules``)."""
+    return router_for(_Profile.rules)
+
+
+@lru_cache(maxsize=4)
+def router_for(profile_rules: Path | None) -> Router:
+    """The installed rules, or those in ``profile_rules`` if that file holds a newer set
+    (a damaged file is logged and ignored). ``router_for.cache_clear()`` after writing it."""
+    installed = Router.from_files(assets_dir() / "routing.json", assets_dir() / "agencies.json")
+    if profile_rules is None or not profile_rules.exists():
+        return installed
+    try:
+        sent = load_rule_set(profile_rules)
+    except RoutingError as exc:
+        log.warning("ignoring the profile's routing rules: %s", exc)
+        return installed
+    return sent if sent.version > installed.version else installed
 
 
 def route_many(texts: Iterable[str]) -> list[Suggestion]:

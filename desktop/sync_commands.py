@@ -110,6 +110,13 @@ def sync(profile: Profile, args: argparse.Namespace) -> int:
                 .format(sent=report.sent, attention=report.attention, pulled=report.pulled),
                 flush=True,
             )  # fmt: skip
+            if report.rules_version is not None:
+                print(
+                    _("Routing rules updated to version {version}.").format(
+                        version=report.rules_version
+                    ),
+                    flush=True,
+                )
             if report.ok:
                 backoff.succeeded()
             else:

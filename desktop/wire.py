@@ -195,6 +195,17 @@ class PullResponse(Strict):
     more: bool
 
 
+class RulesResponse(Strict):
+    """The routing rules the central system hands out (``GET /sync/rules``): the contents of
+    ``routing.json`` and ``agencies.json``, as one versioned set. The desk checks them with
+    its own rule engine before it uses them."""
+
+    protocol: Literal[1] = PROTOCOL_VERSION
+    version: Annotated[int, Field(ge=1, le=1_000_000_000)]
+    routing: dict[str, Any]
+    agencies: dict[str, Any]
+
+
 class EnrollRequest(Strict):
     code: Annotated[str, StringConstraints(min_length=6, max_length=64)]
     label: _Line = ""
@@ -259,6 +270,7 @@ __all__ = [
     "RecordError",
     "RecordOutcome",
     "RecordResult",
+    "RulesResponse",
     "StatusChange",
     "SurveyResponsePayload",
     "TallyPayload",

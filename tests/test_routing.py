@@ -33,6 +33,14 @@ EVAL = Path(__file__).resolve().parent / "data" / "routing_eval.jsonl"
         ("jln rusak parah bgt di nagreg, berlubang dmn2", "JALANRUSAK", "BINAMARGA"),
         ("Dimintai uang rokok sama oknum di pos", "PUNGLI", "SABERPUNGLI"),
         ("listrik padammm terus tiap malam", "LISTRIK", "PLN"),  # stretched letters
+        # Where it happened is not what it is about:
+        ("copet di stasiun pasar senen, hp saya raib", "KEAMANAN", "POLRI"),
+        ("Dompet ketinggalan di KRL, jatuh di gerbong 2", "BARANGHILANG", "KAI"),
+        ("harga nasi di rest area km 57 mahal banget", "HARGA", "KEMENDAG"),
+        # Stems that are everyday words (tinggal: to live; empat: four; meter) match nothing:
+        ("Nenek tinggal sendiri tapi namanya dicoret dari daftar PKH", "BANSOS", "KEMENSOS"),
+        ("Di SPBU dari empat dispenser hanya satu yang buka", "SPBU", "PERTAMINA"),
+        ("Pipa bocor 3 meter dari rumah, air tidak mengalir", "AIR", "PDAM"),
     ],
 )
 def test_routes_the_way_people_write(text: str, category: str, agency: str) -> None:
@@ -85,7 +93,7 @@ def test_posko_route_prints_json() -> None:
     answer = json.loads(out.stdout)
     assert answer["category"] == {"code": "SPBU", "name": "SPBU dan bahan bakar"}
     assert answer["agency"]["code"] == "PERTAMINA" and answer["agency"]["name"]
-    assert answer["why"] == ["bensin", "antre bensin"]
+    assert answer["why"] == ["antre bensin", "bensin"]  # the most telling first
     assert isinstance(answer["alternatives"], list)
     empty = subprocess.run(
         [sys.executable, "-m", "desktop.cli", "route", " "],
@@ -107,19 +115,30 @@ def _accuracy(items: list[dict[str, str]]) -> tuple[float, float, Counter[tuple[
     return category_hits / len(items), agency_hits / len(items), misses
 
 
-def test_accuracy_on_the_labelled_set() -> None:
-    """tests/data/routing_eval.jsonl: 389 texts written by someone who never saw the rules,
-    in every register travellers use (formal, casual, SMS shorthand, typos). The rules'
-    first tuning looked at the mistakes on the first half only; the second half stayed
-    unseen, and its figures are reported beside the whole set's (the issue's thresholds
-    apply to the whole set)."""
-    lines = [json.loads(line) for line in EVAL.read_text(encoding="utf-8").splitlines() if line]
+def _load(path: Path) -> list[dict[str, str]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+@pytest.mark.parametrize("name", ["routing_eval.jsonl", "routing_holdout.jsonl"])
+def test_accuracy_on_the_labelled_sets(name: str) -> None:
+    """Two sets of realistic complaint texts, each written by someone who never saw the
+    rules, in every register travellers use (formal, casual, SMS shorthand, typos).
+
+    - routing_eval.jsonl (389): the first rules were tuned on the mistakes of its first half.
+    - routing_holdout.jsonl (320): written later, blind to the rules and to the first set.
+      Only the mistakes of its even-numbered rows were looked at (to find what the rules
+      did wrong in general: stems that are everyday words, places outweighing problems);
+      its odd-numbered rows stayed unseen and are reported apart.
+    The extra vocabulary came from a list written blind to both sets. The issue's
+    thresholds (85 % category, 80 % agency) apply to each whole set."""
+    lines = _load(EVAL.parent / name)
     assert len(lines) >= 300
     category_accuracy, agency_accuracy, misses = _accuracy(lines)
-    held_category, held_agency, _ = _accuracy(lines[len(lines) // 2 :])
+    unseen = lines[1::2] if name == "routing_holdout.jsonl" else lines[len(lines) // 2 :]
+    held_category, held_agency, _ = _accuracy(unseen)
     report = (
-        f"{len(lines)} texts: category {category_accuracy:.1%}, agency {agency_accuracy:.1%} "
-        f"(unseen half: {held_category:.1%}, {held_agency:.1%}); "
+        f"{name}, {len(lines)} texts: category {category_accuracy:.1%}, agency "
+        f"{agency_accuracy:.1%} (never looked at: {held_category:.1%}, {held_agency:.1%}); "
         f"most confused (expected, got): {misses.most_common(8)}"
     )
     print(report)

@@ -10,6 +10,9 @@ One pass (``run_once``):
    causes it stands alone, which then goes to "needs attention": one bad record never
    blocks the rest.
 3. Pull the status changes of this desk's reports since the saved cursor.
+4. Fetch the routing rules if the central system has a newer version than the desk's; they
+   are checked by the desk's own rule engine, then saved in the profile in one atomic write
+   and used from the next suggestion on. A set that does not check out is logged and left.
 """
 
 from __future__ import annotations
@@ -59,6 +62,7 @@ class SyncReport:
     detail: str = ""
     http_status: int | None = None
     batches: int = 0
+    rules_version: int | None = None  # set when newer routing rules were taken in
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     @property
@@ -116,6 +120,7 @@ class SyncEngine:
         try:
             self._push_all(server, headers, report)
             self._pull_all(server, headers, report)
+            self._fetch_rules(server, headers, report)
         except _NoAnswer as exc:
             report.problem = exc.problem
             report.detail = exc.detail
@@ -230,6 +235,34 @@ class SyncEngine:
             self.store.set(SYNC_CURSOR, page.cursor)
             if not page.more:
                 return
+
+    def _fetch_rules(self, server: str, headers: dict[str, str], report: SyncReport) -> None:
+        from desktop.routing import RoutingError, accept_rule_set, router_for
+        from desktop.sync.files import write_atomic
+
+        self._check_stop()
+        have = router_for(self.profile.rules).version
+        answer = self._call("GET", f"{server}/api/v1/sync/rules?have={have}", headers=headers)
+        if answer.status in (204, 404):  # up to date, or a central system without rules
+            return
+        if answer.status != 200:
+            raise _NoAnswer(Problem.SERVER_ERROR, _message(answer), answer.status)
+        try:
+            sent = wire.RulesResponse.model_validate_json(answer.body)
+            router = accept_rule_set(sent.routing, sent.agencies)
+            if router.version != sent.version:
+                raise RoutingError(f"version {sent.version} but the rules say {router.version}")
+        except (ValidationError, RoutingError) as exc:
+            # The records went through; only these rules are not taken.
+            log.warning("routing rules from the central system refused: %s", exc)
+            return
+        if router.version <= have:
+            return
+        data = {"version": router.version, "routing": sent.routing, "agencies": sent.agencies}
+        write_atomic(self.profile.rules, json.dumps(data, ensure_ascii=False).encode("utf-8"))
+        router_for.cache_clear()
+        report.rules_version = router.version
+        log.info("routing rules updated to version %d", router.version)
 
     def _check_stop(self) -> None:
         """Between requests: a desk that is closing stops here, its records safe."""

@@ -81,9 +81,14 @@ def report_text(report: SyncReport) -> str:
     from desktop.sync_commands import problem_message
 
     if report.ok:
-        return _("Sent {sent}, needing attention {attention}, statuses received {pulled}.").format(
+        text = _("Sent {sent}, needing attention {attention}, statuses received {pulled}.").format(
             sent=report.sent, attention=report.attention, pulled=report.pulled
         )
+        if report.rules_version is not None:
+            text += " " + _("Routing rules updated to version {version}.").format(
+                version=report.rules_version
+            )
+        return text
     return problem_message(report.problem)
 
 
