@@ -1,16 +1,24 @@
-"""The staff API: move a report through its statuses, read it whole. Bearer staff tokens
-(``posko-central client add NAME --role staff``)."""
+"""The staff API: move a report through its statuses, read it whole, list what is due.
+Bearer staff tokens (``posko-central client add NAME --role staff``)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema
 
 from central.deps import ApiError, current_staff, get_store
-from central.store import ClientInfo, NotFound
+from central.store import (
+    DUE_CURSOR_PATTERN,
+    MAX_DUE_LIMIT,
+    ClientInfo,
+    DueCursor,
+    DueList,
+    DueState,
+    NotFound,
+)
 from desktop import tracking, wire
 
 router = APIRouter(prefix="/api/v1/staff", tags=["staff"])
@@ -97,4 +105,129 @@ def complaint(
     return StaffComplaint(
         **fields,
         timeline=[TimelineItem(**entry.__dict__) for entry in store.timeline(view.id)],
+    )
+
+
+# -- what is due ------------------------------------------------------------------------------
+
+
+class DueReport(BaseModel):
+    """An open report against its answer deadline (SP4N-LAPOR!, in working days)."""
+
+    tracking_id: str = Field(description="compact form, e.g. 2K7MQA42X")
+    type: str = Field(description="pengaduan, aspirasi or permintaan_informasi")
+    category: str
+    agency: str = Field(description="the agency it was assigned to; empty until staff assign one")
+    post_code: str = Field(description="the post it was reported at (PUSAT: filed centrally)")
+    status: wire.CentralStatus
+    created_at: datetime = Field(description="when the citizen reported it")
+    expected_at: datetime = Field(description="the answer deadline: the end of a day in WIB")
+    due: DueState = Field(
+        description=(
+            "overdue: the deadline has passed; soon: due today or by the end of the next "
+            "working day (WIB); ok: later"
+        )
+    )
+    working_days_late: int | None = Field(
+        description=(
+            "overdue reports only: the working days since the deadline, today included "
+            "(0 when it passed on a weekend or holiday)"
+        )
+    )
+
+
+class DueCounts(BaseModel):
+    """The whole lists under the same filters, whatever the page."""
+
+    overdue: int
+    soon: int
+
+
+class DueListResponse(BaseModel):
+    state: DueList = Field(description="the list asked for")
+    now: datetime = Field(description="the moment the list was measured against")
+    today: date = Field(description="today in WIB")
+    next_working_day: date = Field(description="the last day counted as soon (WIB)")
+    items: list[DueReport] = Field(description="oldest deadline first")
+    next: str | None = Field(
+        description="pass as `after` for the following page; null on the last page"
+    )
+    counts: DueCounts
+
+
+def _cursor(raw: str) -> str:
+    DueCursor.decode(raw)  # ValueError: a 422 saying what a cursor is
+    return raw
+
+
+# The schema states the pattern (every string of it decodes, so a well-formed cursor is never
+# refused); the validator words the refusal of anything else better than "should match".
+Cursor = Annotated[
+    str,
+    AfterValidator(_cursor),
+    WithJsonSchema({"type": "string", "pattern": DUE_CURSOR_PATTERN}),
+]
+
+
+_CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$"
+# Control characters never match a stored agency, and PostgreSQL refuses NUL outright.
+_AGENCY_PATTERN = r"^[^\x00-\x1f\x7f]{1,100}$"
+
+
+@router.get("/due", response_model=DueListResponse)
+def due(
+    request: Request,
+    _staff: Annotated[ClientInfo, Depends(current_staff)],
+    state: Annotated[
+        DueList,
+        Query(description="overdue, soon (today or the next working day, WIB), or all open"),
+    ] = "open",
+    agency: Annotated[
+        str | None,
+        Query(description="the assigned agency, exactly as set", pattern=_AGENCY_PATTERN),
+    ] = None,
+    post: Annotated[
+        str | None, Query(description="post code, e.g. MRK", pattern=r"^[A-Za-z0-9-]{1,16}$")
+    ] = None,
+    category: Annotated[
+        str | None, Query(description="category code, e.g. TOL", pattern=_CODE_PATTERN)
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_DUE_LIMIT, description="page size")] = 100,
+    after: Annotated[
+        Cursor | None, Query(description="the `next` value of the previous page")
+    ] = None,
+) -> DueListResponse:
+    """Open reports by their answer deadline, oldest first: the overdue ones, those due
+    soon (today or the next working day in WIB, the desk's rule), or all open ones.
+    Resolved and archived reports are never late and never listed."""
+    page = get_store(request).due(
+        state,
+        agency=agency,
+        post_code=post.upper() if post else None,
+        category=category.upper() if category else None,
+        limit=limit,
+        after=DueCursor.decode(after) if after else None,
+    )
+    return DueListResponse(
+        state=page.state,
+        now=page.now,
+        today=page.today,
+        next_working_day=page.next_working_day,
+        items=[
+            DueReport(
+                tracking_id=item.tracking_id,
+                type=item.type,
+                category=item.category,
+                agency=item.agency,
+                post_code=item.post_code,
+                status=item.status,
+                created_at=item.created_at,
+                expected_at=item.expected_at,
+                due=item.state,
+                working_days_late=item.working_days_late,
+            )
+            for item in page.items
+        ],
+        next=page.next,
+        counts=DueCounts(overdue=page.overdue, soon=page.soon),
     )

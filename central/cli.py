@@ -54,6 +54,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help=_("tracking look-ups per minute per client address"),
     )
+    serve.add_argument(
+        "--rules",
+        metavar="DIR",
+        help=_(
+            "a directory with routing.json and agencies.json to hand to the desks "
+            "(default: the rules installed with the program)"
+        ),
+    )
 
     code = commands.add_parser("enroll-code", help=_("print a single-use enrollment code"))
     code.add_argument("--post", required=True, metavar="CODE")
@@ -80,6 +88,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bundle.add_argument("file", metavar="FILE")
     bundle.add_argument("--json", action="store_true")
+
+    due = commands.add_parser(
+        "due", help=_("open reports by answer deadline: overdue, due soon, or all open")
+    )
+    due.add_argument(
+        "--state",
+        choices=["overdue", "soon", "open"],
+        default="open",
+        help=_("overdue, soon (today or the next working day), or open (default: open)"),
+    )
+    due.add_argument("--agency", metavar="CODE", help=_("only reports assigned to this agency"))
+    due.add_argument("--post", metavar="CODE", help=_("only reports from this post"))
+    due.add_argument("--category", metavar="CODE", help=_("only reports in this category"))
+    due.add_argument(
+        "--limit", type=int, default=100, metavar="N", help=_("at most N reports (1 to 500)")
+    )
+    due.add_argument(
+        "--after", metavar="CURSOR", help=_("continue a listing from the cursor it printed")
+    )
+    due.add_argument("--json", action="store_true")
 
     client = commands.add_parser("client", help=_("staff tokens and Open311 API keys"))
     client_commands = client.add_subparsers(dest="client_command", required=True)
@@ -144,6 +172,7 @@ def _serve(args: argparse.Namespace, store: object) -> int:
 
     from central.db import ENV_DATABASE_URL
     from central.i18n import _
+    from central.rules import ENV_RULES_DIR, RulesError, load_rule_set
     from central.serve import ENV_RATE_LIMIT
     from central.store import CentralStore
 
@@ -151,6 +180,15 @@ def _serve(args: argparse.Namespace, store: object) -> int:
     if not 1 <= args.workers <= 64 or not 1 <= args.port <= 65535 or args.rate_limit < 1:
         _err(_("Workers must be 1 to 64, the port 1 to 65535, the rate limit at least 1."))
         return EXIT_USAGE
+    rules_dir = args.rules or os.environ.get(ENV_RULES_DIR)
+    try:
+        rules = load_rule_set(Path(rules_dir).resolve() if rules_dir else None)
+    except RulesError as exc:
+        _err(_("The routing rules cannot be served: {error}").format(error=exc))
+        return EXIT_FAILURE
+    if rules_dir:
+        os.environ[ENV_RULES_DIR] = str(Path(rules_dir).resolve())
+    print(_("Routing rules version {version}").format(version=rules.version), flush=True)
     # Workers are separate processes: they get the resolved settings through the environment.
     os.environ[ENV_DATABASE_URL] = store.engine.url.render_as_string(hide_password=False)
     os.environ[ENV_RATE_LIMIT] = str(args.rate_limit)
@@ -227,6 +265,117 @@ def _import_bundle(args: argparse.Namespace, store: object) -> int:
         )
         for problem in report.problems:
             print(f"  {problem.uuid}: {problem.result.value}: {problem.reason}")
+    return EXIT_OK
+
+
+def _due(args: argparse.Namespace, store: object) -> int:
+    import json
+
+    from central.i18n import _
+    from central.store import MAX_DUE_LIMIT, CentralStore, DueCursor
+    from desktop import tracking
+    from desktop.workdays import WIB
+
+    assert isinstance(store, CentralStore)
+    if not 1 <= args.limit <= MAX_DUE_LIMIT:
+        _err(_("--limit must be 1 to {max}.").format(max=MAX_DUE_LIMIT))
+        return EXIT_USAGE
+    if len(args.agency or "") > 100 or len(args.post or "") > 16 or len(args.category or "") > 32:
+        _err(_("--agency takes at most 100 characters, --post 16, --category 32."))
+        return EXIT_USAGE
+    try:
+        after = DueCursor.decode(args.after) if args.after is not None else None
+    except ValueError:
+        _err(_("--after takes the cursor a previous listing printed."))
+        return EXIT_USAGE
+    page = store.due(
+        args.state,
+        agency=args.agency,
+        post_code=args.post.strip().upper() if args.post else None,
+        category=args.category.strip().upper() if args.category else None,
+        limit=args.limit,
+        after=after,
+    )
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "state": page.state,
+                    "now": page.now.isoformat(),
+                    "today": page.today.isoformat(),
+                    "next_working_day": page.next_working_day.isoformat(),
+                    "items": [
+                        {
+                            "tracking_id": item.tracking_id,
+                            "type": item.type,
+                            "category": item.category,
+                            "agency": item.agency,
+                            "post_code": item.post_code,
+                            "status": item.status.value,
+                            "created_at": item.created_at.isoformat(),
+                            "expected_at": item.expected_at.isoformat(),
+                            "due": item.state,
+                            "working_days_late": item.working_days_late,
+                        }
+                        for item in page.items
+                    ],
+                    "next": page.next,
+                    "counts": {"overdue": page.overdue, "soon": page.soon},
+                },
+                indent=2,
+            )
+        )
+        return EXIT_OK
+    print(
+        _(
+            "Overdue: {overdue}. Due soon: {soon} (today {today} or the next working day, "
+            "{next_day})."
+        ).format(
+            overdue=page.overdue,
+            soon=page.soon,
+            today=page.today.strftime("%d-%m-%Y"),
+            next_day=page.next_working_day.strftime("%d-%m-%Y"),
+        )
+    )
+    if not page.items:
+        empty = {
+            "overdue": _("No open report is overdue."),
+            "soon": _("No open report is due soon."),
+            "open": _("No open reports."),
+        }
+        print(empty[page.state])
+        return EXIT_OK
+    states = {"overdue": _("overdue"), "soon": _("due soon"), "ok": ""}
+    header = [
+        _("Tracking number"),
+        _("Category"),
+        _("Post"),
+        _("Agency"),
+        _("Status"),
+        _("Answer due"),
+        _("Due"),
+        _("Working days late"),
+    ]
+    rows = [
+        [
+            tracking.display(item.tracking_id),
+            item.category,
+            item.post_code,
+            item.agency or "-",
+            item.status.value,
+            item.expected_at.astimezone(WIB).strftime("%d-%m-%Y"),
+            states[item.state],
+            "" if item.working_days_late is None else str(item.working_days_late),
+        ]
+        for item in page.items
+    ]
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        print(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        )
+    if page.next:
+        print(_("More follow: add --after {cursor}").format(cursor=page.next))
     return EXIT_OK
 
 
@@ -324,6 +473,8 @@ def _run(args: argparse.Namespace, store: object) -> int:
         return EXIT_OK
     if args.command == "import-bundle":
         return _import_bundle(args, store)
+    if args.command == "due":
+        return _due(args, store)
     if args.command == "client":
         name = args.name.strip()
         if not 2 <= len(name) <= 100:

@@ -15,9 +15,11 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from desktop import wire
 from desktop.store.models import NAMING, UTCDateTime, utcnow
 
 # SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit identity.
@@ -106,6 +108,22 @@ class Complaint(Base):
     agency: Mapped[str] = mapped_column(String(100), default="")
     expected_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+# Resolved and archived reports are closed: never late, never on a due list.
+CLOSED_STATUSES = tuple(status.value for status in wire.CentralStatus if status.closed)
+# The due lists (``CentralStore.due``) read open reports in deadline order. The index is
+# partial, so the closed reports (most of a season's) take no room in it and are never
+# scanned past. Queries repeat this predicate word for word, the values inline rather than
+# bound, so that SQLite and PostgreSQL both see it implies the index's (migration 0002).
+OPEN_COMPLAINT_SQL = "status NOT IN ({})".format(", ".join(f"'{s}'" for s in CLOSED_STATUSES))
+Index(
+    "ix_complaints_open_expected_at",
+    Complaint.expected_at,
+    Complaint.id,
+    sqlite_where=text(OPEN_COMPLAINT_SQL),
+    postgresql_where=text(OPEN_COMPLAINT_SQL),
+)
 
 
 class StatusChange(Base):

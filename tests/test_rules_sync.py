@@ -144,3 +144,18 @@ def test_a_damaged_or_foreign_rules_file_is_never_used(tmp_path: Path) -> None:
     finally:
         router_for.cache_clear()
 
+
+def test_serve_refuses_to_start_with_rules_a_desk_would_refuse(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    broken = newer_rules(tmp_path / "rules", NEWCAT={"x": 1})
+    database = f"sqlite:///{tmp_path / 'central.sqlite3'}"
+    result = subprocess.run(
+        [sys.executable, "-m", "central.cli", "--database-url", database, "serve",
+         "--port", "9", "--rules", str(broken)],
+        capture_output=True, text=True, timeout=60,
+        env={k: v for k, v in os.environ.items() if k != "POSKO_LANG"},
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert "Aturan rute tidak dapat dilayani" in result.stderr and "NEWCAT" in result.stderr
