@@ -278,3 +278,18 @@ def complaint_record(prefix: str, sequence: int, **overrides: Any) -> dict[str, 
     }
     record.update(overrides)
     return record
+
+
+def run_central(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """``posko-central ARGS`` as a real process, in the default language, with no database
+    or data directory inherited from the environment."""
+    environment = dict(os.environ) | (env or {})
+    for name in ("POSKO_CENTRAL_DATABASE_URL", "POSKO_CENTRAL_DATA_DIR", "POSKO_LANG"):
+        environment.pop(name, None)
+    return subprocess.run(
+        [sys.executable, "-m", "central.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=environment,
+    )

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -13,21 +11,9 @@ import pytest
 from central.db import open_database
 from central.store import CentralStore
 from desktop import tracking, wire
-from tests.central_support import complaint_record, enroll
+from tests.central_support import complaint_record, enroll, run_central
 
-
-def central(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    environment = dict(os.environ) | (env or {})
-    environment.pop("POSKO_CENTRAL_DATABASE_URL", None)
-    environment.pop("POSKO_CENTRAL_DATA_DIR", None)
-    environment.pop("POSKO_LANG", None)
-    return subprocess.run(
-        [sys.executable, "-m", "central.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=environment,
-    )
+central = run_central
 
 
 def test_enroll_code_device_list_and_revoke(central_db_url: str) -> None:

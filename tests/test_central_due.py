@@ -9,9 +9,6 @@ Tuesday 8 April is the first working day after it. "Now" is a fixed clock, never
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -28,7 +25,7 @@ from central.db import open_database
 from central.store import CentralStore, DueCursor, DueList, DuePage, DueReport
 from desktop import tracking, wire
 from desktop.workdays import WIB, deadlines, default_calendar
-from tests.central_support import complaint_record, enroll
+from tests.central_support import complaint_record, enroll, run_central
 
 
 def wib(day: date, hour: int = 10, minute: int = 0, second: int = 0) -> datetime:
@@ -449,17 +446,7 @@ def test_the_due_endpoint_is_documented(api: tuple[TestClient, CentralStore]) ->
 # -- the command line -----------------------------------------------------------------------
 
 
-def central(*args: str) -> subprocess.CompletedProcess[str]:
-    environment = dict(os.environ)
-    for name in ("POSKO_CENTRAL_DATABASE_URL", "POSKO_CENTRAL_DATA_DIR", "POSKO_LANG"):
-        environment.pop(name, None)
-    return subprocess.run(
-        [sys.executable, "-m", "central.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=environment,
-    )
+central = run_central
 
 
 def test_the_due_command(central_db_url: str) -> None:
