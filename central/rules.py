@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from desktop import wire
 from desktop.paths import assets_dir
 from desktop.routing import RoutingError, accept_rule_set
 
@@ -30,16 +31,22 @@ class RuleSet:
 
 
 def load_rule_set(directory: Path | None = None) -> RuleSet:
-    """The rule set in ``directory`` (``routing.json`` and ``agencies.json``), checked with the
-    desks' own rule engine, so a set that a desk would refuse is never served."""
+    """The rule set in ``directory`` (``routing.json`` and ``agencies.json``), checked as a
+    desk will check it: sent through the sync protocol's model and back, then built by the
+    desks' own rule engine. A set a desk would refuse is never served."""
     folder = directory or assets_dir()
     try:
         routing = json.loads((folder / "routing.json").read_text(encoding="utf-8"))
         agencies = json.loads((folder / "agencies.json").read_text(encoding="utf-8"))
-        router = accept_rule_set(routing, agencies)
-    except (OSError, ValueError, RoutingError) as exc:
+        version = routing.get("version") if isinstance(routing, dict) else None
+        sent = wire.RulesResponse.model_validate(
+            {"version": version, "routing": routing, "agencies": agencies}
+        )
+        arrived = wire.RulesResponse.model_validate_json(sent.model_dump_json())
+        router = accept_rule_set(arrived.routing, arrived.agencies)
+    except (OSError, ValueError, RoutingError) as exc:  # pydantic's errors are ValueErrors
         raise RulesError(f"routing rules in {folder}: {exc}") from exc
-    return RuleSet(router.version, routing, agencies)
+    return RuleSet(router.version, arrived.routing, arrived.agencies)
 
 
 def rules_from_environment() -> RuleSet:

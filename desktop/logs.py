@@ -13,14 +13,18 @@ BACKUPS = 5
 
 
 class RotatingLog(logging.FileHandler):
-    """Appends to ``posko.log``; once it passes ``max_bytes`` it becomes ``posko.log.1`` (the
-    older ones move up, the oldest past ``backups`` is dropped) and a new file starts.
+    """Appends to ``posko.log``; once a record takes it to ``max_bytes`` or more it becomes
+    ``posko.log.1`` (the older ones move up, the one past ``backups`` is dropped) and a new
+    file starts, so a file exceeds ``max_bytes`` by at most one record.
 
-    The same policy as ``logging.handlers.RotatingFileHandler``, in a few lines: that module
+    The policy of ``logging.handlers.RotatingFileHandler``, in a few lines: that module
     pulls in ``socket``, ``pickle`` and ``queue``, 7 ms of the desk's start-up for nothing it
-    uses."""
+    uses. As with any handler, a failure to write or rotate is reported through
+    ``handleError`` (a line on stderr), never raised at the code that logs."""
 
     def __init__(self, path: Path, *, max_bytes: int = MAX_BYTES, backups: int = BACKUPS):
+        if max_bytes < 1 or backups < 1:
+            raise ValueError("a rotating log needs max_bytes and backups of at least 1")
         super().__init__(path, encoding="utf-8")
         self.path = path
         self.max_bytes = max_bytes
@@ -28,17 +32,14 @@ class RotatingLog(logging.FileHandler):
 
     def emit(self, record: logging.LogRecord) -> None:
         super().emit(record)
-        stream = self.stream
+        self.acquire()
         try:
-            full = stream is not None and stream.tell() >= self.max_bytes
-        except (OSError, ValueError):
-            return
-        if full:
-            self.acquire()
-            try:
+            if self.stream is not None and self.stream.tell() >= self.max_bytes:
                 self.rotate()
-            finally:
-                self.release()
+        except Exception:  # as logging's own handlers: report, never raise
+            self.handleError(record)
+        finally:
+            self.release()
 
     def rotate(self) -> None:
         if self.stream is not None:
@@ -49,13 +50,10 @@ class RotatingLog(logging.FileHandler):
                 older = self.path.with_name(f"{self.path.name}.{index}")
                 if older.exists():
                     os.replace(older, self.path.with_name(f"{self.path.name}.{index + 1}"))
-            if self.backups > 0:
-                os.replace(self.path, self.path.with_name(f"{self.path.name}.1"))
-            else:
-                self.path.unlink(missing_ok=True)
-        except OSError:
-            pass  # a locked or vanished file: keep appending to the current one
-        self.stream = self._open()
+            os.replace(self.path, self.path.with_name(f"{self.path.name}.1"))
+        finally:
+            # Reopened even when a rename failed (a locked file): the log goes on.
+            self.stream = self._open()
 
 
 def configure(log_dir: Path, *, verbose: bool = False) -> Path:

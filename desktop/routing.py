@@ -13,8 +13,9 @@ short of, or one letter over, a word of the rules still matches it (pelabuan, st
 
 Scoring: each category sums the weights of its terms found, the title's (the first
 sentence's) counting more. Terms that only say where (``places``: stasiun, rest area) count
-in full only while no category has terms of its own; otherwise only a category's strongest
-place counts, at half weight, so a pickpocket at a station is a police matter.
+in full only while no category's own terms reach ``PROBLEM_EVIDENCE`` (2, one typical
+term); beyond that only a category's strongest place counts, at half weight, so a
+pickpocket at a station is a police matter.
 """
 
 from __future__ import annotations
@@ -34,22 +35,31 @@ from desktop.paths import assets_dir
 log = logging.getLogger("posko.routing")
 
 FALLBACK_CATEGORY = "LAINNYA"
+MAX_VERSION = 1_000_000_000  # as the sync protocol's RulesResponse allows
+MAX_WEIGHT = 100.0
 MIN_TYPO_LENGTH = 6
 # The title (the text's first sentence; the form joins title and description so) names the
 # problem more often than the description's details do: its terms weigh more.
 LEAD_WEIGHT = 1.5
 # Where a report happened is not what it is about: a pickpocket at a station is a police
-# matter. Place terms (``places`` in the rules) count in full only while no category has
-# problem terms of its own; then only a category's strongest place term counts, this much.
+# matter. Place terms (``places`` in the rules) count in full only while no category's own
+# terms weigh PROBLEM_EVIDENCE (title weighting included); then only a category's strongest
+# place term counts, PLACE_WEIGHT times.
 PLACE_WEIGHT = 0.5
 PROBLEM_EVIDENCE = 2.0
-_SENTENCE_END = re.compile(r"[.!?\n]\s|\n")
+# The end of the first sentence: ". ", "!", "?" or a new line; not the dot of an address
+# abbreviation (Jl. Pantura, Km. 57, Kec. Cilacap).
+_SENTENCE_END = re.compile(r"[.!?]\s|\n")
+_DOTTED = frozenset(
+    {"jl", "jln", "km", "no", "kec", "kab", "kel", "ds", "gg", "rt", "rw", "kp", "dk", "dsn",
+     "prov", "dr", "st", "pt", "cv", "sdr", "bpk"}
+)  # fmt: skip
+_LAST_WORD = re.compile(r"(\w+)\.$")
 _WORD = re.compile(r"[a-z0-9][a-z0-9\-]*")
 _REPEATS = re.compile(r"([a-z])\1{2,}")
 _PREFIXES = ("mempe", "memper", "menge", "peng", "meng", "meny", "mem", "men", "pem", "pen",
              "per", "ter", "ber", "me", "di", "ke", "se", "pe")  # fmt: skip
 _SUFFIXES = ("nya", "kan", "an", "lah", "kah", "pun", "i")
-_CLITICS = ("nya", "lah", "kah", "pun")
 
 
 class RoutingError(ValueError):
@@ -71,11 +81,27 @@ def _stem(word: str) -> str:
     return word
 
 
+def _text(value: object) -> str:
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"expected a text, found {value!r}")
+    return value
+
+
+def _split_title(text: str) -> tuple[str, str]:
+    """The first sentence of ``text`` (taken as the title) and the rest."""
+    for end in _SENTENCE_END.finditer(text):
+        word = _LAST_WORD.search(text, 0, end.start() + 1)
+        if text[end.start()] == "." and word and word.group(1).lower() in _DOTTED:
+            continue
+        return text[: end.start() + 1], text[end.end() :]
+    return text, ""
+
+
 def _unclitic(word: str) -> str:
-    """``keretanya`` → ``kereta``: possessive and emphatic clitics change no meaning."""
-    for clitic in _CLITICS:
-        if word.endswith(clitic) and len(word) - len(clitic) >= 3:
-            return word[: -len(clitic)]
+    """``keretanya`` → ``kereta``: the possessive -nya changes no meaning. (-lah, -kah and
+    -pun are left alone: taking them off turns sekolah into seko, benarkah into benar.)"""
+    if word.endswith("nya") and len(word) - 3 >= 2:
+        return word[:-3]
     return word
 
 
@@ -124,16 +150,17 @@ class Router:
         """The router for parsed rule files (``routing.json``, ``agencies.json``); raises
         RoutingError, naming what is wrong, for anything malformed."""
         try:
-            if int(raw["version"]) < 1:
-                raise ValueError("the version must be a positive number")
-            abbreviations = {str(k): str(v) for k, v in raw["abbreviations"].items()}
-            names = {a["code"]: dict(a["name"]) for a in raw_agencies["agencies"]}
-            defaults = {str(k): str(v) for k, v in raw_agencies["category_agency"].items()}
-            router = cls(int(raw["version"]), abbreviations, {}, defaults, [], names)
+            version = raw["version"]
+            if not isinstance(version, int) or not 1 <= version <= MAX_VERSION:
+                raise ValueError(f"the version must be a whole number from 1 to {MAX_VERSION}")
+            abbreviations = {_text(k): _text(v) for k, v in raw["abbreviations"].items()}
+            names = {_text(a["code"]): dict(a["name"]) for a in raw_agencies["agencies"]}
+            defaults = {_text(k): _text(v) for k, v in raw_agencies["category_agency"].items()}
+            router = cls(version, abbreviations, {}, defaults, [], names)
             router._build_typo_index(
-                [t for words in raw["categories"].values() for t in words]
-                + [t for words in raw.get("places", {}).values() for t in words]
-                + [t for rule in raw["agency_rules"] for t in rule["terms"]]
+                [_text(t) for words in raw["categories"].values() for t in words]
+                + [_text(t) for words in raw.get("places", {}).values() for t in words]
+                + [_text(t) for rule in raw["agency_rules"] for t in rule["terms"]]
             )
             sections = [(raw["categories"], False), (raw.get("places", {}), True)]
             for section, is_place in sections:
@@ -141,25 +168,33 @@ class Router:
                     if category not in raw["categories"]:
                         raise ValueError(f"places name an unknown category {category!r}")
                     for term, weight in words.items():
+                        if isinstance(weight, bool) or not isinstance(weight, int | float):
+                            raise ValueError(f"the weight of {term!r} is not a number")
+                        if not 0 < weight <= MAX_WEIGHT:  # NaN fails this too
+                            raise ValueError(f"the weight of {term!r} is not in (0, {MAX_WEIGHT}]")
                         key = router.normalise_term(term)
                         by_category = router.terms.setdefault(key, {})
                         # Two spellings of one word (tertinggal, ketinggalan) count once.
                         if by_category.get(category, (0.0, "", False))[0] < float(weight):
                             by_category[category] = (float(weight), term.lstrip("="), is_place)
             for rule in raw["agency_rules"]:
+                if rule["category"] not in raw["categories"]:
+                    raise ValueError(
+                        f"an agency rule names an unknown category {rule['category']!r}"
+                    )
                 router.agency_rules.append(
                     (
-                        rule["category"],
-                        rule["agency"],
-                        frozenset(router.normalise_term(t) for t in rule["terms"]),
+                        _text(rule["category"]),
+                        _text(rule["agency"]),
+                        frozenset(router.normalise_term(_text(t)) for t in rule["terms"]),
                     )
                 )
+            unknown = [a for a in (*defaults.values(), *(r[1] for r in router.agency_rules))
+                       if a not in names]  # fmt: skip
+            if unknown:
+                raise ValueError(f"unknown agencies in the rules: {sorted(set(unknown))}")
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            raise RoutingError(f"routing rules: {exc!r}") from exc
-        unknown = [a for a in (*defaults.values(), *(r[1] for r in router.agency_rules))
-                   if a not in names]  # fmt: skip
-        if unknown:
-            raise RoutingError(f"unknown agencies in the rules: {sorted(set(unknown))}")
+            raise RoutingError(f"routing rules: {exc}") from exc
         router._stems = {word[2:] for key in router.terms for word in key} | {
             word[2:] for _c, _a, terms in router.agency_rules for key in terms for word in key
         }
@@ -172,38 +207,51 @@ class Router:
         out: list[str] = []
         for raw in _WORD.findall(lowered):
             raw = raw.strip("-")
-            out.extend(self.abbreviations.get(raw, raw).split())
+            expanded = self.abbreviations.get(raw)
+            if expanded is None and raw != _unclitic(raw):
+                expanded = self.abbreviations.get(_unclitic(raw))  # bbmnya, hpnya
+            out.extend((expanded or raw).split())
         return out
 
     def words(self, text: str) -> list[str]:
         """Normalised words: abbreviations expanded, affixes stripped, and a word that is
         unknown but one typo away from a word of the rules taken as that word."""
-        return [stem for _surface, stem in self._words(text)]
+        return [_stem(word) for word in self._corrected(text)]
 
-    def _words(self, text: str) -> list[tuple[str, str]]:
-        """Each word as written (clitics such as -nya dropped) and as its stem."""
-        out: list[tuple[str, str]] = []
+    def _corrected(self, text: str) -> list[str]:
+        out: list[str] = []
         for word in self._raw_words(text):
-            stem = _stem(word)
-            if stem not in self._stems and _unclitic(word) not in self._stems and len(word) >= 5:
-                known = self._correct(word)
-                if known is not None:
-                    word, stem = known, _stem(known)
-            out.append((_unclitic(word), stem))
+            bare = _unclitic(word)
+            known_word = {_stem(word), word, bare, _stem(bare)} & self._stems
+            if not known_word and len(word) >= 5:
+                word = self._correct(word) or word
+            out.append(word)
+        return out
+
+    def _forms(self, text: str) -> list[tuple[str, ...]]:
+        """The keys each word of ``text`` can match: its stem (for base words in the rules)
+        and the word as written (for affixed ones), each with and without -nya."""
+        out: list[tuple[str, ...]] = []
+        for word in self._corrected(text):
+            bare = _unclitic(word)
+            forms = dict.fromkeys(
+                ("s:" + _stem(word), "s:" + _stem(bare), "w:" + word, "w:" + bare)
+            )
+            out.append(tuple(forms))
         return out
 
     def normalise_term(self, term: str) -> tuple[str, ...]:
         """A term's match key. A base word (``antre``) matches every affixed form of it
         (mengantre, antrean); a word the rules write with its affixes (``pertigaan``,
         ``dirumahkan``) matches only itself, because its stem is often another everyday
-        word (tiga: three; rumah: house). Clitics (-nya, -lah) never matter."""
+        word (tiga: three; rumah: house). Either also matches with -nya after it."""
         key = []
         for word in self._raw_words(term.lstrip("=")):
             stem = _stem(word)
             if stem == word and not term.startswith("="):
                 key.append("s:" + stem)
             else:
-                key.append("w:" + _unclitic(word))
+                key.append("w:" + word)
         return tuple(key)
 
     def _build_typo_index(self, terms: list[str]) -> None:
@@ -230,17 +278,18 @@ class Router:
 
     # -- routing -------------------------------------------------------------------------
 
-    def route(self, text: str) -> Suggestion:
-        """The suggestion for ``text``: its first sentence is taken as the title."""
-        boundary = _SENTENCE_END.search(text)
-        lead, rest = (
-            (text[: boundary.start() + 1], text[boundary.end() :]) if boundary else (text, "")
-        )
+    def route(self, text: str, *, title: str | None = None) -> Suggestion:
+        """The suggestion for a report: ``title`` and ``text`` (its description), or without
+        a title, ``text`` whose first sentence is taken as the title."""
+        if title is not None:
+            lead, rest = title, text
+        else:
+            lead, rest = _split_title(text)
         # term -> its weight factor (title or not) and the words it covers
         found: dict[tuple[str, ...], tuple[float, tuple[int, int]]] = {}
         offset = 0
         for part, factor in ((lead, LEAD_WEIGHT), (rest, 1.0)):
-            forms = [("s:" + stem, "w:" + surface) for surface, stem in self._words(part)]
+            forms = self._forms(part)
             for size in (1, 2, 3):
                 for i in range(len(forms) - size + 1):
                     for key in itertools.product(*forms[i : i + size]):
@@ -347,12 +396,23 @@ def default_router() -> Router:
     return router_for(_Profile.rules)
 
 
-@lru_cache(maxsize=4)
 def router_for(profile_rules: Path | None) -> Router:
     """The installed rules, or those in ``profile_rules`` if that file holds a newer set
-    (a damaged file is logged and ignored). ``router_for.cache_clear()`` after writing it."""
+    (a damaged file is logged and ignored). Re-read whenever the file changes, whichever
+    process wrote it."""
+    if profile_rules is None:
+        return _router_for(None, None)
+    try:
+        found = profile_rules.stat()
+    except OSError:
+        return _router_for(None, None)
+    return _router_for(profile_rules, (found.st_mtime_ns, found.st_size, found.st_ino))
+
+
+@lru_cache(maxsize=4)
+def _router_for(profile_rules: Path | None, _stamp: tuple[int, int, int] | None) -> Router:
     installed = Router.from_files(assets_dir() / "routing.json", assets_dir() / "agencies.json")
-    if profile_rules is None or not profile_rules.exists():
+    if profile_rules is None:
         return installed
     try:
         sent = load_rule_set(profile_rules)

@@ -47,6 +47,16 @@ def indonesian() -> Iterator[None]:
     set_language("id")
 
 
+@pytest.fixture(autouse=True)
+def installed_routing_rules() -> Iterator[None]:
+    """A desk started in a test points the router at its profile's rules: undo it, so the
+    next test routes with the installed rules."""
+    yield
+    from desktop.routing import use_profile_rules
+
+    use_profile_rules(None)
+
+
 @pytest.fixture
 def profile(tmp_path: Path) -> Profile:
     return Profile(tmp_path / "profile")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+import pytest
+
 from desktop.logs import RotatingLog, configure
 
 
@@ -36,7 +38,32 @@ def test_rotates_past_the_size_and_keeps_the_newest_backups(tmp_path: Path) -> N
 def test_configure_writes_the_desk_log_once(tmp_path: Path) -> None:
     path = configure(tmp_path)
     configure(tmp_path)  # reconfiguring replaces, never doubles, the handler
-    logging.getLogger("posko.test").info("halo")
-    for handler in logging.getLogger("posko").handlers:
-        handler.flush()
-    assert path.read_text(encoding="utf-8").count("posko.test: halo") == 1
+    desk = logging.getLogger("posko")
+    try:
+        logging.getLogger("posko.test").info("halo")
+        assert path.read_text(encoding="utf-8").count("posko.test: halo") == 1
+    finally:
+        for handler in list(desk.handlers):
+            desk.removeHandler(handler)
+            handler.close()
+
+
+def test_a_log_that_cannot_rotate_never_breaks_the_caller(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    handler = RotatingLog(folder / "posko.log", max_bytes=10, backups=1)
+    logger = logging.getLogger("posko.test.broken")
+    logger.propagate = False
+    logger.addHandler(handler)
+    try:
+        (folder / "posko.log").unlink()
+        folder.rmdir()  # the profile's log folder is gone: rotating fails
+        logger.warning("a line long enough to rotate")  # must not raise
+    finally:
+        logger.removeHandler(handler)
+        handler.close()
+    assert "posko.log" in capsys.readouterr().err  # reported as logging does
+    with pytest.raises(ValueError):
+        RotatingLog(tmp_path / "x.log", max_bytes=0)

@@ -15,12 +15,19 @@ from fastapi.testclient import TestClient
 from central.app import create_app
 from central.rules import RulesError, load_rule_set
 from central.store import CentralStore
+from desktop.domain import ComplaintInput, ComplaintType
 from desktop.paths import Profile, assets_dir
-from desktop.routing import RoutingError, accept_rule_set, router_for
+from desktop.routing import (
+    RoutingError,
+    accept_rule_set,
+    default_router,
+    router_for,
+    use_profile_rules,
+)
 from desktop.store.repo import Store
 from desktop.sync.engine import SyncEngine
 from desktop.sync.enroll import enroll
-from desktop.sync.transport import RequestsTransport
+from desktop.sync.transport import Answer, RequestsTransport
 from tests.central_support import enroll as enroll_device
 from tests.central_support import start_server, stop_process
 
@@ -95,6 +102,27 @@ def test_a_desk_takes_newer_rules_on_its_next_sync(
         enroll(store, profile, url, code, transport)
         assert router_for(profile.rules).route(SKIMMING).category != "KEAMANAN"
 
+        # A rules answer that fails, or a set the desk must refuse, never fails the pass
+        # (the records went through) and leaves the rules in use as they were.
+        store.save_complaint(complaint())
+        faulty = RulesFault(transport)
+        faulty.answer = Answer(500, b'{"error":"internal","message":"boom"}')
+        failed = SyncEngine(store, profile, faulty).run_once()
+        assert failed.ok and failed.sent == 1 and failed.rules_version is None
+        foreign = json.loads((newer_rules(tmp_path / "foreign", NEWCAT={"x": 1}) / "routing.json")
+                             .read_text("utf-8"))  # fmt: skip
+        foreign["version"] = installed_version() + 5
+        agencies = json.loads((assets_dir() / "agencies.json").read_text("utf-8"))
+        body = {"version": foreign["version"], "routing": foreign, "agencies": agencies}
+        faulty.answer = Answer(200, json.dumps(body).encode())
+        refusing = SyncEngine(store, profile, faulty)
+        refused = refusing.run_once()
+        assert refused.ok and refused.rules_version is None and not profile.rules.exists()
+        faulty.answer = None
+        assert refusing.run_once().ok  # not asked for again: have= the refused version
+        assert faulty.asked[-1].endswith(f"have={installed_version() + 5}")
+        assert not profile.rules.exists()
+
         engine = SyncEngine(store, profile, transport)
         report = engine.run_once()
         assert report.ok, report
@@ -112,37 +140,91 @@ def test_a_desk_takes_newer_rules_on_its_next_sync(
         stop_process(process)
         if central is not None:
             central.close()
-        router_for.cache_clear()
     assert "Traceback" not in (tmp_path / "server.log").read_text(encoding="utf-8")
 
 
-def test_a_damaged_or_foreign_rules_file_is_never_used(tmp_path: Path) -> None:
+class RulesFault:
+    """The real transport, except that the rules request gets ``answer`` when one is set;
+    records the rules requests made."""
+
+    def __init__(self, inner: RequestsTransport) -> None:
+        self.inner = inner
+        self.answer: Answer | None = None
+        self.asked: list[str] = []
+
+    def request(
+        self, method: str, url: str, *, body: bytes | None = None, headers: dict[str, str]
+    ) -> Answer:
+        if "/sync/rules" in url:
+            self.asked.append(url)
+            if self.answer is not None:
+                return self.answer
+        return self.inner.request(method, url, body=body, headers=headers)
+
+
+def complaint() -> ComplaintInput:
+    return ComplaintInput(
+        type=ComplaintType.PENGADUAN,
+        category="TOL",
+        title="Antrean gerbang tol",
+        description="Antrean kendaraan di gerbang tol lebih dari 5 km.",
+    )
+
+
+def saved_rules(path: Path, routing: dict[str, object]) -> Path:
+    agencies = json.loads((assets_dir() / "agencies.json").read_text("utf-8"))
+    data = {"version": routing["version"], "routing": routing, "agencies": agencies}
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+def test_the_profile_rules_are_used_when_newer_and_never_when_broken(tmp_path: Path) -> None:
     path = tmp_path / "routing-rules.json"
-    try:
-        path.write_text("{not json", encoding="utf-8")
-        router_for.cache_clear()
-        assert router_for(path).version == installed_version()  # installed rules, logged
-        routing = json.loads((newer_rules(tmp_path / "r") / "routing.json").read_text("utf-8"))
-        agencies = json.loads((assets_dir() / "agencies.json").read_text("utf-8"))
-        routing["agency_rules"].append({"category": "TOL", "agency": "NOPE", "terms": ["x"]})
-        with pytest.raises(RoutingError, match="NOPE"):
-            accept_rule_set(routing, agencies)
-        path.write_text(
-            json.dumps({"version": routing["version"], "routing": routing, "agencies": agencies}),
-            encoding="utf-8",
-        )
-        router_for.cache_clear()
-        assert router_for(path).version == installed_version()
-        older = json.loads((assets_dir() / "routing.json").read_text("utf-8"))
-        older["version"] = installed_version() - 1 if installed_version() > 1 else 1
-        path.write_text(
-            json.dumps({"version": older["version"], "routing": older, "agencies": agencies}),
-            encoding="utf-8",
-        )
-        router_for.cache_clear()
-        assert router_for(path).version == installed_version()  # never goes back
+    newer = json.loads((newer_rules(tmp_path / "r") / "routing.json").read_text("utf-8"))
+    saved_rules(path, newer)
+    router = router_for(path)
+    assert router.version == installed_version() + 1
+    assert router.route(SKIMMING).category == "KEAMANAN"
+    try:  # what the desk does once it knows its profile
+        use_profile_rules(path)
+        assert default_router() is router
     finally:
-        router_for.cache_clear()
+        use_profile_rules(None)
+    assert default_router().version == installed_version()
+
+    path.write_text("{not json", encoding="utf-8")  # damaged: the installed rules, logged
+    assert router_for(path).version == installed_version()
+    foreign = json.loads(json.dumps(newer))
+    foreign["agency_rules"].append({"category": "TOL", "agency": "NOPE", "terms": ["x"]})
+    saved_rules(path, foreign)
+    assert router_for(path).version == installed_version()
+    older = json.loads((assets_dir() / "routing.json").read_text("utf-8"))
+    older["version"] = max(installed_version() - 1, 1)
+    saved_rules(path, older)
+    assert router_for(path).version == installed_version()  # never goes back
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"version": 2026112301}, "version"),  # more than the protocol carries
+        ({"version": "3"}, "version"),
+        ({"agency_rules": [{"category": "TOL", "agency": ["X"], "terms": ["y"]}]}, "text"),
+        ({"agency_rules": [{"category": "TOL", "agency": "NOPE", "terms": ["y"]}]}, "NOPE"),
+        ({"agency_rules": [{"category": "NEWCAT", "agency": "BPJT", "terms": ["y"]}]}, "NEWCAT"),
+        ({"categories": {"TOL": {"tol": float("nan")}}}, "weight"),
+        ({"categories": {"TOL": {"tol": True}}}, "weight"),
+        ({"categories": {"TOL": {"tol": 0}}}, "weight"),
+    ],
+)
+def test_malformed_rules_are_refused_with_the_reason(
+    change: dict[str, object], message: str
+) -> None:
+    routing = json.loads((assets_dir() / "routing.json").read_text("utf-8"))
+    agencies = json.loads((assets_dir() / "agencies.json").read_text("utf-8"))
+    routing.update(change)
+    with pytest.raises(RoutingError, match=message):
+        accept_rule_set(routing, agencies)
 
 
 def test_serve_refuses_to_start_with_rules_a_desk_would_refuse(tmp_path: Path) -> None:

@@ -103,6 +103,7 @@ class SyncEngine:
         self.batch_size = max(1, min(batch_size, wire.MAX_BATCH))
         self.pull_limit = pull_limit
         self.stop = stop or threading.Event()
+        self._refused_rules = 0  # the newest rule set the central sent that did not check out
 
     # -- the pass ------------------------------------------------------------------------
 
@@ -237,30 +238,45 @@ class SyncEngine:
                 return
 
     def _fetch_rules(self, server: str, headers: dict[str, str], report: SyncReport) -> None:
+        """Take newer routing rules if the central system has them. Whatever goes wrong
+        here is logged, never a failed pass: the records went through already."""
         from desktop.routing import RoutingError, accept_rule_set, router_for
         from desktop.sync.files import write_atomic
 
         self._check_stop()
-        have = router_for(self.profile.rules).version
-        answer = self._call("GET", f"{server}/api/v1/sync/rules?have={have}", headers=headers)
+        have = max(router_for(self.profile.rules).version, self._refused_rules)
+        try:
+            answer = self._call("GET", f"{server}/api/v1/sync/rules?have={have}", headers=headers)
+        except _NoAnswer as exc:
+            log.warning("routing rules not fetched: %s %s", exc.problem, exc.detail)
+            return
         if answer.status in (204, 404):  # up to date, or a central system without rules
             return
         if answer.status != 200:
-            raise _NoAnswer(Problem.SERVER_ERROR, _message(answer), answer.status)
+            log.warning("routing rules not fetched: HTTP %d %s", answer.status, _message(answer))
+            return
         try:
             sent = wire.RulesResponse.model_validate_json(answer.body)
+        except ValidationError as exc:
+            log.warning("routing rules from the central system unreadable: %s", exc)
+            return
+        try:
             router = accept_rule_set(sent.routing, sent.agencies)
             if router.version != sent.version:
                 raise RoutingError(f"version {sent.version} but the rules say {router.version}")
-        except (ValidationError, RoutingError) as exc:
-            # The records went through; only these rules are not taken.
-            log.warning("routing rules from the central system refused: %s", exc)
+        except RoutingError as exc:
+            # Not asked for again until the central system has a newer set.
+            self._refused_rules = max(self._refused_rules, sent.version)
+            log.warning("routing rules version %d refused: %s", sent.version, exc)
             return
         if router.version <= have:
             return
         data = {"version": router.version, "routing": sent.routing, "agencies": sent.agencies}
-        write_atomic(self.profile.rules, json.dumps(data, ensure_ascii=False).encode("utf-8"))
-        router_for.cache_clear()
+        try:
+            write_atomic(self.profile.rules, json.dumps(data, ensure_ascii=False).encode("utf-8"))
+        except OSError as exc:
+            log.warning("routing rules version %d not saved: %s", router.version, exc)
+            return
         report.rules_version = router.version
         log.info("routing rules updated to version %d", router.version)
 

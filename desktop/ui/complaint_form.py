@@ -419,9 +419,9 @@ class ComplaintForm(QWidget):
         from desktop.catalog import default_catalog
         from desktop.routing import default_router
 
-        text = f"{self.title.text()}. {self.description.toPlainText()}".strip(" .")
+        title, description = self.title.text().strip(), self.description.toPlainText().strip()
         router = default_router()
-        found = router.route(text) if text else None
+        found = router.route(description, title=title) if title or description else None
         if found is None or not found.why:
             self.suggested = None
             self.suggestion.clear()
