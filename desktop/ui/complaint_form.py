@@ -41,6 +41,12 @@ log = logging.getLogger("posko.ui")
 DRAFT_FORM = "complaint"
 DRAFT_DELAY_MS = 300
 ROUTE_DELAY_MS = 250
+# Style sheets are set when their widget first shows something: each costs the window's
+# first appearance, and these two are empty or hidden then.
+BANNER_STYLE = (
+    "#draft_banner { background: #fff4ce; border: 1px solid #e0c060; border-radius: 4px; }"
+)
+SUGGESTION_STYLE = "color: palette(placeholder-text);"
 _TEXT_FIELDS = ("title", "location", "reporter_name", "phone", "email")
 
 
@@ -87,9 +93,6 @@ class ComplaintForm(QWidget):
     def _build(self) -> None:
         self.banner = QFrame()
         self.banner.setObjectName("draft_banner")
-        self.banner.setStyleSheet(
-            "#draft_banner { background: #fff4ce; border: 1px solid #e0c060; border-radius: 4px; }"
-        )
         self.banner_text = QLabel()
         self.banner_text.setWordWrap(True)
         self.restore_button = QPushButton(_("&Restore draft"))
@@ -205,7 +208,6 @@ class ComplaintForm(QWidget):
         self.suggestion = QLabel()
         self.suggestion.setObjectName("route_suggestion")
         self.suggestion.setWordWrap(True)
-        self.suggestion.setStyleSheet("color: palette(placeholder-text);")
         # No mnemonic: every letter of it is taken in this window. Ctrl+Shift+S instead.
         self.use_suggestion = QPushButton(_("Use suggestion"))
         self.use_suggestion.setObjectName("use_suggestion")
@@ -429,6 +431,8 @@ class ComplaintForm(QWidget):
             return
         category = default_catalog().get(found.category)
         self.suggested = found.category
+        if not self.suggestion.styleSheet():
+            self.suggestion.setStyleSheet(SUGGESTION_STYLE)
         self.suggestion.setText(
             _("Suggested: {category} → {agency} (matched: {terms})").format(
                 category=category.name() if category else found.category,
@@ -469,6 +473,8 @@ class ComplaintForm(QWidget):
                 title=title[:60] or _("(no title)")
             )
         )
+        if not self.banner.styleSheet():
+            self.banner.setStyleSheet(BANNER_STYLE)
         self.banner.show()
 
     def restore_draft(self) -> None:
