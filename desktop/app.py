@@ -23,9 +23,9 @@ from desktop.i18n import _, current_language, set_language
 from desktop.logs import configure as configure_logs
 from desktop.paths import Profile
 from desktop.settings import LANGUAGE
+from desktop.store.context import DeskContext
 from desktop.store.lazy import DeskStore, LazyStore
 from desktop.store.peek import peek_context
-from desktop.store.records import DeskContext
 
 if TYPE_CHECKING:
     from PySide6.QtCore import QtMsgType

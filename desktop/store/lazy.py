@@ -10,9 +10,10 @@ from desktop.catalog import Catalog, default_catalog
 from desktop.domain import ComplaintInput, PaperSize
 from desktop.paths import Profile
 from desktop.settings import Option
-from desktop.store.records import ComplaintQuery, ComplaintRecord, DeskContext
 
 if TYPE_CHECKING:
+    from desktop.store.context import DeskContext
+    from desktop.store.records import ComplaintQuery, ComplaintRecord
     from desktop.store.repo import Store
 
 T = TypeVar("T")

@@ -6,24 +6,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from desktop import tracking
-from desktop.domain import ComplaintType, PaperSize
-
-
-@dataclass(frozen=True)
-class DeskContext:
-    """Who and where this desk is: the answers of the first-run setup."""
-
-    post_id: int
-    post_code: str
-    post_name: str
-    operator_id: int
-    operator_name: str
-    device_id: int
-    tracking_prefix: str
-    enrolled: bool
-    central_url: str
-    language: str
-    paper: PaperSize
+from desktop.domain import ComplaintType
+from desktop.store.context import DeskContext
 
 
 @dataclass(frozen=True)
@@ -67,3 +51,6 @@ class ComplaintQuery:
     category: str = ""
     date_from: date | None = None
     date_to: date | None = None  # inclusive, in the desk's local time
+
+
+__all__ = ["ComplaintQuery", "ComplaintRecord", "DeskContext"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 from itertools import pairwise
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6 import QtCore
 from PySide6.QtCore import QDateTime, QSignalBlocker, QTimer, Signal
@@ -33,8 +33,10 @@ from PySide6.QtWidgets import (
 from desktop.domain import ComplaintInput, ComplaintType, ValidationError
 from desktop.i18n import _, current_language
 from desktop.store.lazy import DeskStore, is_ready
-from desktop.store.records import ComplaintRecord
 from desktop.ui.widgets import ERROR_COLOUR, FieldMessage, hint_label, set_enum_property
+
+if TYPE_CHECKING:
+    from desktop.store.records import ComplaintRecord
 
 log = logging.getLogger("posko.ui")
 

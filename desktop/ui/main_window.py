@@ -22,7 +22,6 @@ from desktop import __version__
 from desktop.i18n import LANGUAGES, _, current_language
 from desktop.paths import Profile
 from desktop.store.lazy import DeskStore, is_ready
-from desktop.store.records import ComplaintRecord, DeskContext
 from desktop.ui.complaint_form import ComplaintForm
 from desktop.ui.sections import UpcomingSection
 from desktop.ui.widgets import set_shortcut
@@ -30,6 +29,8 @@ from desktop.ui.widgets import set_shortcut
 if TYPE_CHECKING:
     from PySide6.QtGui import QCloseEvent
 
+    from desktop.store.context import DeskContext
+    from desktop.store.records import ComplaintRecord
     from desktop.ui.complaint_list import ComplaintList
     from desktop.ui.sync_panel import SyncPanel
     from desktop.ui.sync_service import SyncService

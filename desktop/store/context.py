@@ -1,0 +1,25 @@
+"""Who and where this desk is: the answers of the first-run setup. Its own module because
+the window needs it before anything else of the store (see ``desktop.store.peek``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from desktop.domain import PaperSize
+
+
+@dataclass(frozen=True)
+class DeskContext:
+    """Who and where this desk is: the answers of the first-run setup."""
+
+    post_id: int
+    post_code: str
+    post_name: str
+    operator_id: int
+    operator_name: str
+    device_id: int
+    tracking_prefix: str
+    enrolled: bool
+    central_url: str
+    language: str
+    paper: PaperSize
