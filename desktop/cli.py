@@ -92,22 +92,36 @@ def _early_language(argv: Sequence[str]) -> str:
     return env if env in LANGUAGES else DEFAULT_LANGUAGE
 
 
-def _gui_only(args_list: list[str]) -> argparse.Namespace | None:
-    """The global options when they are all there is (the everyday start of the desk);
-    None when a command, ``--help``, ``--version`` or anything else needs the full parser.
+_GLOBAL_VALUES = {"--data-dir": "data_dir", "--lang": "lang"}
 
-    Building the full parser imports every command's module, which the window does not
-    need; start-up is measured (``benchmarks``) through this path."""
-    parser = argparse.ArgumentParser(prog="posko", add_help=False, exit_on_error=False)
-    _add_global_options(parser)
-    try:
-        known, rest = parser.parse_known_args(args_list)
-    except argparse.ArgumentError:
-        return None  # the full parser says what is wrong
-    if rest:
+
+def _gui_only(args_list: list[str]) -> argparse.Namespace | None:
+    """The global options, spelled out in full, when they are all there is (the everyday
+    start of the desk); None for anything else (a command, ``--help``, an abbreviation, a
+    mistake), which the full parser then handles and explains.
+
+    Building the full parser imports every command's module, and even a small argparse
+    parser looks up its translations on disk: neither is needed to show the window, and
+    start-up is measured (``benchmarks``) through this path."""
+    values: dict[str, str | bool | None] = {"data_dir": None, "lang": None}
+    values["no_crash_dialog"] = False
+    rest = list(args_list)
+    while rest:
+        arg = rest.pop(0)
+        if arg == "--no-crash-dialog":
+            values["no_crash_dialog"] = True
+            continue
+        name, equals, value = arg.partition("=")
+        if name not in _GLOBAL_VALUES:
+            return None
+        if not equals:
+            if not rest or rest[0].startswith("-"):
+                return None  # a missing value
+            value = rest.pop(0)
+        values[_GLOBAL_VALUES[name]] = value
+    if values["lang"] is not None and values["lang"] not in LANGUAGES:
         return None
-    known.command = None
-    return known
+    return argparse.Namespace(command=None, **values)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

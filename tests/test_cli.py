@@ -183,3 +183,43 @@ def test_selftest() -> None:
         "OK   sinkronisasi",
         "Uji mandiri berhasil.",
     ]
+
+
+QUICK = [
+    [],
+    ["--data-dir", "/tmp/p"],
+    ["--data-dir=/tmp/p", "--lang", "en"],
+    ["--lang=id", "--no-crash-dialog", "--data-dir", "/tmp/p"],
+    ["--data-dir="],
+]
+FULL = [
+    ["--data"],  # an abbreviation
+    ["--data", "/tmp/p"],
+    ["--lang", "fr"],
+    ["--lang="],
+    ["--data-dir"],
+    ["--data-dir", "--lang", "en"],
+    ["--no-crash-dialog=1"],
+    ["--", "--data-dir", "x"],
+    ["gui"],
+    ["--version"],
+    ["-h"],
+    ["route", "tol"],
+]
+
+
+@pytest.mark.parametrize("argv", QUICK + FULL)
+def test_the_quick_start_reads_the_options_as_the_full_parser_does(argv: list[str]) -> None:
+    """``posko`` with global options only skips the full parser (it imports every command):
+    what it takes, it reads exactly as the full parser does; the rest (abbreviations,
+    commands, mistakes) it leaves to the full parser, which explains them."""
+    from desktop.cli import _gui_only, build_parser
+
+    quick = _gui_only(argv)
+    if argv not in QUICK:
+        assert quick is None
+        return
+    assert quick is not None
+    full = build_parser().parse_args(argv)
+    assert vars(quick) == {key: getattr(full, key) for key in vars(quick)}
+    assert full.command is None
