@@ -26,6 +26,7 @@ from desktop.settings import LANGUAGE
 from desktop.store.context import DeskContext
 from desktop.store.lazy import DeskStore, LazyStore
 from desktop.store.peek import peek_context
+from desktop.ui import crash  # Qt-free until a crash: imported before PySide6, see above
 
 if TYPE_CHECKING:
     from PySide6.QtCore import QtMsgType
@@ -167,8 +168,6 @@ def _report_shown_and_quit() -> None:
 def run_gui(profile: Profile, *, language: str | None, crash_dialog: bool) -> int:
     from PySide6.QtCore import QTimer, qInstallMessageHandler
     from PySide6.QtWidgets import QApplication
-
-    from desktop.ui import crash
 
     profile.ensure()
     configure_logs(profile.logs)
