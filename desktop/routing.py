@@ -24,7 +24,6 @@ import itertools
 import json
 import logging
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -126,9 +125,8 @@ class Suggestion:
 class Router:
     version: int
     abbreviations: dict[str, str]
-    # term (tuple of normalised words) -> {category: (weight, the term as the rules write
-    # it, whether it only says where)}. A term the rules write as ``=word`` matches that
-    # word as written, unstemmed (``=ketinggalan`` is not ``tinggal``, to live).
+    # term (its key, see normalise_term) -> {category: (weight, the term as the rules
+    # write it, whether it only says where)}
     terms: dict[tuple[str, ...], dict[str, tuple[float, str, bool]]]
     default_agency: dict[str, str]
     agency_rules: list[tuple[str, str, frozenset[tuple[str, ...]]]]
@@ -176,7 +174,7 @@ class Router:
                         by_category = router.terms.setdefault(key, {})
                         # Two spellings of one word (tertinggal, ketinggalan) count once.
                         if by_category.get(category, (0.0, "", False))[0] < float(weight):
-                            by_category[category] = (float(weight), term.lstrip("="), is_place)
+                            by_category[category] = (float(weight), term, is_place)
             for rule in raw["agency_rules"]:
                 if rule["category"] not in raw["categories"]:
                     raise ValueError(
@@ -213,11 +211,6 @@ class Router:
             out.extend((expanded or raw).split())
         return out
 
-    def words(self, text: str) -> list[str]:
-        """Normalised words: abbreviations expanded, affixes stripped, and a word that is
-        unknown but one typo away from a word of the rules taken as that word."""
-        return [_stem(word) for word in self._corrected(text)]
-
     def _corrected(self, text: str) -> list[str]:
         out: list[str] = []
         for word in self._raw_words(text):
@@ -228,7 +221,7 @@ class Router:
             out.append(word)
         return out
 
-    def _forms(self, text: str) -> list[tuple[str, ...]]:
+    def forms(self, text: str) -> list[tuple[str, ...]]:
         """The keys each word of ``text`` can match: its stem (for base words in the rules)
         and the word as written (for affixed ones), each with and without -nya."""
         out: list[tuple[str, ...]] = []
@@ -246,9 +239,9 @@ class Router:
         ``dirumahkan``) matches only itself, because its stem is often another everyday
         word (tiga: three; rumah: house). Either also matches with -nya after it."""
         key = []
-        for word in self._raw_words(term.lstrip("=")):
+        for word in self._raw_words(term):
             stem = _stem(word)
-            if stem == word and not term.startswith("="):
+            if stem == word:
                 key.append("s:" + stem)
             else:
                 key.append("w:" + word)
@@ -289,7 +282,7 @@ class Router:
         found: dict[tuple[str, ...], tuple[float, tuple[int, int]]] = {}
         offset = 0
         for part, factor in ((lead, LEAD_WEIGHT), (rest, 1.0)):
-            forms = self._forms(part)
+            forms = self.forms(part)
             for size in (1, 2, 3):
                 for i in range(len(forms) - size + 1):
                     for key in itertools.product(*forms[i : i + size]):
@@ -380,7 +373,7 @@ def accept_rule_set(routing: Any, agencies: Any) -> Router:
     return router
 
 
-def load_rule_set(path: Path) -> Router:
+def read_saved_rules(path: Path) -> Router:
     """The rules saved by the sync: ``{"version", "routing", "agencies"}`` in one file (one
     rename replaces both halves at once)."""
     try:
@@ -415,13 +408,8 @@ def _router_for(profile_rules: Path | None, _stamp: tuple[int, int, int] | None)
     if profile_rules is None:
         return installed
     try:
-        sent = load_rule_set(profile_rules)
+        sent = read_saved_rules(profile_rules)
     except RoutingError as exc:
         log.warning("ignoring the profile's routing rules: %s", exc)
         return installed
     return sent if sent.version > installed.version else installed
-
-
-def route_many(texts: Iterable[str]) -> list[Suggestion]:
-    router = default_router()
-    return [router.route(text) for text in texts]
