@@ -17,7 +17,7 @@ from desktop.domain import ComplaintInput, ComplaintType, PaperSize
 from desktop.i18n import current_language
 from desktop.paths import Profile
 from desktop.receipt import build_receipt
-from desktop.store.records import ComplaintQuery
+from desktop.store.records import ComplaintQuery, ComplaintRecord
 from desktop.store.repo import Store
 from desktop.ui import crash
 from desktop.ui.complaint_form import DRAFT_FORM
@@ -309,36 +309,23 @@ def test_the_list_shows_what_is_due_soon_and_overdue(
     from desktop.ui.complaint_list import due_state
 
     now = datetime.now(UTC)
-    old = store.save_complaint(
-        ComplaintInput(
+
+    def report(title: str, *, days_ago: int = 0) -> ComplaintRecord:
+        queue = ComplaintInput(
             type=ComplaintType.PENGADUAN,
             category="TOL",
-            title="Antrean lama di gerbang tol",
+            title=title,
             description="Antrean panjang sekali di gerbang tol Cikampek.",
-        ),
-        now=now - timedelta(days=30),
-    )
-    done = store.save_complaint(
-        ComplaintInput(
-            type=ComplaintType.PENGADUAN,
-            category="TOL",
-            title="Antrean yang sudah selesai",
-            description="Antrean panjang sekali di gerbang tol Cikampek.",
-        ),
-        now=now - timedelta(days=30),
-    )
+        )
+        return store.save_complaint(queue, now=now - timedelta(days=days_ago))
+
+    old = report("Antrean lama di gerbang tol", days_ago=30)
+    done = report("Antrean yang sudah selesai", days_ago=30)
     with store.session() as s:
         s.execute(
             update(Complaint).where(Complaint.uuid == done.uuid).values(central_status="resolved")
         )
-    fresh = store.save_complaint(
-        ComplaintInput(
-            type=ComplaintType.PENGADUAN,
-            category="TOL",
-            title="Antrean baru saja",
-            description="Antrean panjang sekali di gerbang tol Cikampek.",
-        )
-    )
+    fresh = report("Antrean baru saja")
     catalog = store.catalog
 
     def state_of(tracking_id: str, today: date | None = None) -> tuple[date, str]:
