@@ -133,3 +133,20 @@ def test_a_failed_write_never_replaces_a_good_receipt(
     assert target.read_bytes() == good
     assert sorted(p.name for p in tmp_path.glob("*.pdf")) == ["r.pdf"]
     assert not list(tmp_path.glob(".receipt-*"))  # no temporary files left
+
+
+@pytest.mark.parametrize(("prefix", "sequence"), [("SVYAN7Y", 1), ("WMWMWMW", 8000)])
+def test_a_wide_tracking_id_stays_whole_on_the_58mm_roll(
+    qapp: QGuiApplication, store: Store, tmp_path: Path, prefix: str, sequence: int
+) -> None:
+    """Provisional IDs are random; wide letters (W, M) once made the 58 mm layout break the
+    ID at a hyphen (SVY-AN7- / Y22-23K, found by CI). It is shrunk to one line instead."""
+    import dataclasses
+
+    from desktop import tracking
+
+    wide = tracking.TrackingId.make(prefix, sequence).compact
+    record = dataclasses.replace(saved(store), tracking_id=wide)
+    content = build_receipt(record, store.require_context(), store.catalog)
+    pdf = render_pdf(content, PaperSize.THERMAL_58, tmp_path / "wide.pdf")
+    assert record.tracking_display in pdf_words_on_page(pdf)

@@ -109,13 +109,17 @@ class _Painter:
         broken or cut at the roll's edge."""
         font = self.font(points, bold)
         metrics = QFontMetricsF(font, self.device)
-        while one_line and metrics.horizontalAdvance(text) > self.width and points > 6:
+        # A little room to spare: laid out for the PDF, a line can come out a hair wider
+        # than measured, and a wrapping layout would then break the ID at a hyphen.
+        fits = self.width * 0.97
+        while one_line and metrics.horizontalAdvance(text) > fits and points > 6:
             points -= 0.5
             font = self.font(points, bold)
             metrics = QFontMetricsF(font, self.device)
         indent = indent_mm * self.px_per_mm
         box = QRectF(self.left + indent, self.y, self.width - indent, 1e6)
-        flags = int(align | Qt.TextFlag.TextWordWrap)
+        wrapping = Qt.TextFlag.TextSingleLine if one_line else Qt.TextFlag.TextWordWrap
+        flags = int(align | wrapping)
         height = metrics.boundingRect(box, flags, text).height()
         if self.painter is not None:
             self.painter.setFont(font)
