@@ -27,8 +27,8 @@ router = APIRouter(prefix="/api/v1/staff", tags=["staff"])
 class StatusRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     status: wire.CentralStatus
-    note: str = Field(default="", max_length=2000)
-    agency: str | None = Field(default=None, max_length=100)
+    note: Annotated[str, wire.text(2000)] = ""
+    agency: Annotated[str, wire.line(100, 1)] | None = None
 
 
 class TimelineItem(BaseModel):

@@ -22,6 +22,7 @@ from starlette.requests import ClientDisconnect
 
 from central import api_staff, api_sync, open311, tracking_page
 from central.deps import ApiError, api_error_handler
+from central.errors import ErrorShield
 from central.ratelimit import RateLimiter
 from central.rules import RuleSet, rules_from_environment
 from central.store import CentralStore
@@ -270,6 +271,6 @@ def asgi_app(
     rate_limit_per_minute: int = 60,
     rules: RuleSet | None = None,
 ) -> ASGIApp:
-    """The app behind the request-size limit, as served."""
+    """The app behind the request-size limit and the error shield, as served."""
     app = create_app(store, rate_limit_per_minute=rate_limit_per_minute, rules=rules)
-    return BodyLimit(app, max_body)
+    return ErrorShield(BodyLimit(app, max_body))

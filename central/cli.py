@@ -121,6 +121,16 @@ def _err(message: str) -> None:
     print(message, file=sys.stderr)
 
 
+def _control_message(option: str) -> str:
+    from central.i18n import _
+
+    text: str = _(
+        "{option} contains a control character (an invisible character such as NUL or an "
+        "escape code); type it again."
+    )
+    return text.format(option=option)
+
+
 def open_store(args: argparse.Namespace) -> object:
     from central.db import ENV_DATA_DIR, ENV_DATABASE_URL, database_url, open_database
     from central.store import CentralStore
@@ -385,7 +395,7 @@ def _run(args: argparse.Namespace, store: object) -> int:
     from central.i18n import _
     from central.store import CentralStore, NotFound
     from desktop import tracking
-    from desktop.wire import CentralStatus
+    from desktop.wire import CentralStatus, has_control
 
     assert isinstance(store, CentralStore)
     if args.command == "serve":
@@ -458,6 +468,14 @@ def _run(args: argparse.Namespace, store: object) -> int:
         if len(args.by.strip()) > 100 or len(args.agency or "") > 100 or len(args.note) > 2000:
             _err(_("--by and --agency take at most 100 characters, --note at most 2000."))
             return EXIT_USAGE
+        for option, value, lines in (
+            ("--note", args.note, True),
+            ("--agency", args.agency or "", False),
+            ("--by", args.by, False),
+        ):
+            if has_control(value, lines=lines):
+                _err(_control_message(option))
+                return EXIT_USAGE
         try:
             store.set_status(
                 compact,
@@ -479,6 +497,9 @@ def _run(args: argparse.Namespace, store: object) -> int:
         name = args.name.strip()
         if not 2 <= len(name) <= 100:
             _err(_("The name must be 2 to 100 characters."))
+            return EXIT_USAGE
+        if has_control(name):
+            _err(_control_message("NAME"))
             return EXIT_USAGE
         print(store.create_client(name, args.role))
         print(_("Shown once: keep it safe. The server keeps only its hash."), file=sys.stderr)

@@ -847,6 +847,12 @@ class CentralStore:
         agency: str | None = None,
     ) -> TimelineEntry:
         """Move a report on; every change is kept with its note, time and who made it."""
+        if (
+            wire.has_control(note, lines=True)
+            or wire.has_control(actor)
+            or (agency is not None and wire.has_control(agency))
+        ):
+            raise ValueError("control characters in a note, an agency or a name")
         now = _now()
         with self.session() as session, session.begin():
             row = session.scalar(

@@ -15,6 +15,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import json
+import re
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -43,25 +44,41 @@ _CODE = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9][A-Z0-9_-]{0,31}$")]
 _POST_CODE = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9][A-Z0-9-]{1,15}$")]
 
 
-# Control characters other than tab and newline (NUL above all, which PostgreSQL refuses in
-# text) are never typed on purpose: refused per record, like the desk's form refuses them,
-# so one such record cannot fail a whole batch on the server. A pattern, not code, so the
-# OpenAPI schema says it too.
-_NO_CONTROL = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+# Control characters are never typed on purpose: NUL above all, which PostgreSQL refuses in
+# text, and escape sequences that would reach a terminal or a log. Every text field of every
+# API refuses them; text that may run over several lines (a description, a staff note) keeps
+# tab and line breaks, a one-line field (a name, a title, an agency) refuses those too. The
+# same sets as the desk's form (``desktop.domain``). Patterns, not code, so the OpenAPI
+# schema says it too; a record is refused on its own, so one such record cannot fail a whole
+# batch on the server.
+NO_CONTROL_TEXT = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+NO_CONTROL_LINE = r"^[^\x00-\x1f\x7f]*$"
 
 
-def _text(max_length: int, min_length: int = 0) -> Any:
-    return StringConstraints(min_length=min_length, max_length=max_length, pattern=_NO_CONTROL)
+def text(max_length: int, min_length: int = 0) -> Any:
+    """Constraints of free text that may hold tab and line breaks, no other control."""
+    return StringConstraints(min_length=min_length, max_length=max_length, pattern=NO_CONTROL_TEXT)
 
 
-_Title = Annotated[str, _text(150, 1)]
-_Description = Annotated[str, _text(4000, 1)]
-_Line = Annotated[str, _text(100)]
-_Name = Annotated[str, _text(100, 1)]
-_Place = Annotated[str, _text(200)]
-_Email = Annotated[str, _text(254)]
-_Suggestion = Annotated[str, _text(2000)]
-_Version = Annotated[str, _text(32)]
+def line(max_length: int, min_length: int = 0) -> Any:
+    """Constraints of one line of text: no control character at all."""
+    return StringConstraints(min_length=min_length, max_length=max_length, pattern=NO_CONTROL_LINE)
+
+
+def has_control(value: str, *, lines: bool = False) -> bool:
+    """Whether ``value`` holds a character that ``text()`` (``lines``) or ``line()`` refuses:
+    the same check for values that do not arrive through a model (command-line options)."""
+    return re.fullmatch(NO_CONTROL_TEXT if lines else NO_CONTROL_LINE, value) is None
+
+
+_Title = Annotated[str, line(150, 1)]
+_Description = Annotated[str, text(4000, 1)]
+_Line = Annotated[str, line(100)]
+_Name = Annotated[str, line(100, 1)]
+_Place = Annotated[str, line(200)]
+_Email = Annotated[str, line(254)]
+_Suggestion = Annotated[str, text(2000)]
+_Version = Annotated[str, line(32)]
 
 
 class Strict(BaseModel):
@@ -128,7 +145,7 @@ class SurveyResponsePayload(Strict):
     post_code: _POST_CODE
     service: _Name
     answers: dict[Literal["U1", "U2", "U3", "U4", "U5", "U6", "U7", "U8", "U9"], Score]
-    respondent: dict[Annotated[str, _text(32)], _Line] = Field(default_factory=dict, max_length=16)
+    respondent: dict[Annotated[str, line(32)], _Line] = Field(default_factory=dict, max_length=16)
     suggestion: _Suggestion = ""
     created_at: AwareDatetime
 
@@ -207,7 +224,7 @@ class RulesResponse(Strict):
 
 
 class EnrollRequest(Strict):
-    code: Annotated[str, StringConstraints(min_length=6, max_length=64)]
+    code: Annotated[str, line(64, 6)]
     label: _Line = ""
     # The desk's Ed25519 public key (raw 32 bytes, base64): verifies its USB bundles.
     public_key: Annotated[str, StringConstraints(pattern=r"^([A-Za-z0-9+/]{43}=)?$")] = ""

@@ -6,12 +6,12 @@ from __future__ import annotations
 import logging
 import sys
 import threading
-import traceback
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 
 from desktop import __version__
+from desktop.errors import describe, report
 from desktop.i18n import _
 
 log = logging.getLogger("posko.crash")
@@ -25,7 +25,8 @@ def write_report(
     directory.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
     path = directory / f"crash-{stamp}.txt"
-    text = "".join(traceback.format_exception(kind, value, tb))
+    # Messages withheld (desktop.errors): they may hold report text or reporter data.
+    text = report(value.with_traceback(tb))
     path.write_text(
         f"Posko {__version__}\nPython {sys.version}\n{platform.platform()}\n"
         f"time {datetime.now().isoformat()}\n\n{text}",
@@ -40,7 +41,7 @@ def install(directory: Path, *, show_dialog: bool) -> None:
             sys.__excepthook__(kind, value, tb)
             return
         path = write_report(directory, kind, value, tb)
-        log.error("unexpected error, report %s", path, exc_info=(kind, value, tb))
+        log.error("unexpected error, report %s: %s", path, describe(value.with_traceback(tb)))
         if show_dialog and threading.current_thread() is threading.main_thread():
             from PySide6.QtWidgets import QApplication, QMessageBox
 
