@@ -45,6 +45,7 @@ from desktop import tracking, wire  # noqa: E402
 from tests.central_support import (  # noqa: E402
     PgCluster,
     complaint_record,
+    enroll_with,
     free_port,
     start_server,
     stop_process,
@@ -61,7 +62,7 @@ HUGE_RATE_LIMIT = "1000000000"
 
 def _enroll(store: CentralStore, post: str) -> tuple[str, DeviceInfo]:
     code, _expires = store.create_enroll_code(post, 1)
-    answer = store.enroll(code, "benchmark")
+    answer = enroll_with(store, code, label="benchmark")
     device = store.authenticate_device(answer.token)
     assert device is not None
     return answer.token, device

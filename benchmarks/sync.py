@@ -28,6 +28,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey  # noqa: E402
+
 from central.db import open_database  # noqa: E402
 from central.store import CentralStore  # noqa: E402
 from desktop import wire  # noqa: E402
@@ -35,7 +37,7 @@ from desktop.paths import Profile  # noqa: E402
 from desktop.store.outbox import Outbox  # noqa: E402
 from desktop.store.repo import Store  # noqa: E402
 from desktop.sync.engine import SyncEngine  # noqa: E402
-from desktop.sync.enroll import enroll, read_token  # noqa: E402
+from desktop.sync.enroll import enroll, enrollment_body, read_token  # noqa: E402
 from desktop.sync.transport import RequestsTransport  # noqa: E402
 from tests.central_support import start_server, stop_process  # noqa: E402
 
@@ -121,7 +123,8 @@ def run(quick: bool = False) -> dict[str, Any]:
             central = CentralStore(open_database(f"sqlite:///{tmp / 'storage.sqlite3'}"))
             try:
                 code, _ = central.create_enroll_code("BENCH", 1)
-                granted = central.enroll(code, "bench")
+                body = enrollment_body(code, Ed25519PrivateKey.generate())
+                granted = central.enroll(code, public_key=body["public_key"], proof=body["proof"])
                 device = central.authenticate_device(granted.token)
                 assert device is not None
                 desk = Store.open(Profile(copies["storage"]))

@@ -19,25 +19,52 @@ from desktop import wire
 
 router = APIRouter(prefix="/api/v1", tags=["sync"])
 
-ENROLL_MESSAGES = {
-    EnrollError.UNKNOWN: "this enrollment code is not known; check it with the coordinator",
-    EnrollError.USED: "this enrollment code has already been used",
-    EnrollError.EXPIRED: "this enrollment code has expired; ask the coordinator for a new one",
+# Why an enrollment was refused: the HTTP status, the stable code desks act on, the text.
+ENROLL_ERRORS: dict[str, tuple[int, str, str]] = {
+    EnrollError.UNKNOWN: (
+        400,
+        "code_unknown",
+        "this enrollment code is not known; check it with the coordinator",
+    ),
+    EnrollError.USED: (409, "code_used", "this enrollment code has already been used"),
+    EnrollError.EXPIRED: (
+        409,
+        "code_expired",
+        "this enrollment code has expired; ask the coordinator for a new one",
+    ),
+    EnrollError.BAD_PROOF: (400, "bad_proof", "the proof does not match the public key"),
+    EnrollError.BAD_PREFIX: (
+        400,
+        "bad_prefix",
+        "the provisional prefix does not belong to this public key",
+    ),
+    EnrollError.REVOKED: (
+        403,
+        "device_revoked",
+        "this desk was revoked; a coordinator must reinstate it before it can enroll again",
+    ),
 }
 
 
 @router.post("/enroll", response_model=wire.EnrollResponse, status_code=201)
 def enroll(body: wire.EnrollRequest, request: Request) -> wire.EnrollResponse:
     """Exchange a coordinator's single-use code for a device ID, a tracking-ID prefix and a
-    device token. The token is shown only in this answer; the server keeps its hash."""
+    device token. The desk proves it holds the private key of ``public_key`` (``proof``:
+    the Ed25519 signature of ``posko-enroll/1``, the code without dashes in capitals, the
+    key and the provisional prefix, joined by line feeds). A key already enrolled gets its
+    own device back with a new token; ``next_sequence`` says where its tracking numbers
+    stand. The token is shown only in this answer; the server keeps its hash."""
     try:
-        return get_store(request).enroll(body.code, body.label, public_key=body.public_key)
+        return get_store(request).enroll(
+            body.code,
+            body.label,
+            public_key=body.public_key,
+            proof=body.proof,
+            provisional_prefix=body.provisional_prefix,
+        )
     except EnrollError as exc:
-        raise ApiError(
-            400 if exc.reason == EnrollError.UNKNOWN else 409,
-            f"code_{exc.reason}",
-            ENROLL_MESSAGES[exc.reason],
-        ) from None
+        status, code, message = ENROLL_ERRORS[exc.reason]
+        raise ApiError(status, code, message) from None
 
 
 def _inflate(data: bytes, limit: int) -> bytes:

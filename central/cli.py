@@ -67,12 +67,18 @@ def build_parser() -> argparse.ArgumentParser:
     code.add_argument("--post", required=True, metavar="CODE")
     code.add_argument("--expires", type=float, default=72, metavar="HOURS")
 
-    device = commands.add_parser("device", help=_("list or revoke enrolled devices"))
+    device = commands.add_parser("device", help=_("list, revoke or reinstate enrolled devices"))
     device_commands = device.add_subparsers(dest="device_command", required=True)
     device_list = device_commands.add_parser("list", help=_("list enrolled devices"))
     device_list.add_argument("--json", action="store_true")
-    revoke = device_commands.add_parser("revoke", help=_("revoke a device's token"))
+    revoke = device_commands.add_parser(
+        "revoke", help=_("revoke a device: its token stops working, and it cannot enroll again")
+    )
     revoke.add_argument("device_id", metavar="ID", type=int)
+    reinstate = device_commands.add_parser(
+        "reinstate", help=_("let a revoked device enroll again (with a new code)")
+    )
+    reinstate.add_argument("device_id", metavar="ID", type=int)
 
     status = commands.add_parser("status", help=_("change a report's status"))
     status_commands = status.add_subparsers(dest="status_command", required=True)
@@ -453,11 +459,22 @@ def _run(args: argparse.Namespace, store: object) -> int:
         try:
             if not 0 < args.device_id < 2**62:
                 raise NotFound(str(args.device_id))
-            info = store.revoke_device(args.device_id)
+            if args.device_command == "reinstate":
+                info = store.reinstate_device(args.device_id)
+            else:
+                info = store.revoke_device(args.device_id)
         except NotFound:
             _err(_("No device with ID {id}.").format(id=args.device_id))
             return EXIT_FAILURE
-        print(_("Device {id} ({post}) is revoked.").format(id=info.id, post=info.post_code))
+        if args.device_command == "reinstate":
+            print(
+                _(
+                    "Device {id} ({post}) is reinstated: it can enroll again with a new code "
+                    "(its old token stays void)."
+                ).format(id=info.id, post=info.post_code)
+            )
+        else:
+            print(_("Device {id} ({post}) is revoked.").format(id=info.id, post=info.post_code))
         return EXIT_OK
     if args.command == "status":
         try:

@@ -41,13 +41,27 @@ class Device(Base):
     post_code: Mapped[str] = mapped_column(String(16), index=True)
     label: Mapped[str] = mapped_column(String(100), default="")
     token_hash: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
-    # Ed25519 public key (base64) registered at enrollment: verifies the desk's USB bundles.
+    # Ed25519 public key (base64), proved at enrollment: the desk's identity (one device per
+    # key: a partial unique index below), and it verifies the desk's USB bundles.
     public_key: Mapped[str] = mapped_column(String(64), default="")
+    # The prefix of the IDs the desk made before enrollment, derived from its key
+    # (``tracking.provisional_prefix_for``): only this device may send IDs under it.
+    provisional_prefix: Mapped[str | None] = mapped_column(String(8), unique=True, nullable=True)
     next_sequence: Mapped[int] = mapped_column(Integer, default=1)
     app_version: Mapped[str] = mapped_column(String(32), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+# Desks enrolled before keys were required have none; every key belongs to one device.
+Index(
+    "uq_devices_public_key",
+    Device.public_key,
+    unique=True,
+    sqlite_where=text("public_key <> ''"),
+    postgresql_where=text("public_key <> ''"),
+)
 
 
 class EnrollCode(Base):

@@ -35,3 +35,20 @@ def new_enroll_code() -> str:
 
 def normalize_code(code: str) -> str:
     return tracking.normalize(code)
+
+
+def signature_valid(public_key: str, signature: str, message: bytes) -> bool:
+    """Whether ``signature`` (base64) is the Ed25519 signature of ``message`` by the key
+    ``public_key`` (raw 32 bytes, base64)."""
+    import base64
+    import binascii
+
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    try:
+        key = Ed25519PublicKey.from_public_bytes(base64.b64decode(public_key, validate=True))
+        key.verify(base64.b64decode(signature, validate=True), message)
+    except (InvalidSignature, ValueError, binascii.Error):
+        return False
+    return True

@@ -11,6 +11,7 @@ before the insert, so two concurrent pushes of the same UUID cannot both insert 
 
 from __future__ import annotations
 
+import base64
 import logging
 import re
 from bisect import bisect_right
@@ -38,7 +39,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from central import models
-from central.security import digest, matches, new_enroll_code, new_token, normalize_code
+from central.security import (
+    digest,
+    matches,
+    new_enroll_code,
+    new_token,
+    normalize_code,
+    signature_valid,
+)
 from desktop import tracking, wire
 from desktop.catalog import Catalog, default_catalog
 from desktop.workdays import WIB, deadlines, default_calendar
@@ -56,6 +64,9 @@ class EnrollError(ValueError):
     UNKNOWN = "unknown"
     USED = "used"
     EXPIRED = "expired"
+    BAD_PROOF = "bad_proof"  # the signature does not prove the key
+    BAD_PREFIX = "bad_prefix"  # the provisional prefix is not the key's
+    REVOKED = "revoked"  # this key's device was revoked
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
@@ -77,6 +88,7 @@ class DeviceInfo:
     last_seen_at: datetime | None
     revoked_at: datetime | None
     app_version: str
+    provisional_prefix: str | None = None
 
     @property
     def active(self) -> bool:
@@ -223,6 +235,7 @@ def _device_info(row: models.Device) -> DeviceInfo:
         last_seen_at=row.last_seen_at,
         revoked_at=row.revoked_at,
         app_version=row.app_version,
+        provisional_prefix=row.provisional_prefix,
     )
 
 
@@ -326,90 +339,148 @@ class CentralStore:
         return code, expires
 
     def enroll(
-        self, code: str, label: str = "", app_version: str = "", public_key: str = ""
+        self,
+        code: str,
+        label: str = "",
+        app_version: str = "",
+        *,
+        public_key: str,
+        proof: str,
+        provisional_prefix: str = "",
     ) -> wire.EnrollResponse:
-        """Exchange a single-use code for a device, its tracking prefix and its token."""
+        """Exchange a single-use code for a device, its tracking prefix and its token.
+
+        The desk proves it holds the private key of ``public_key`` (``proof`` signs
+        ``wire.enrollment_message``). A key already enrolled is the same desk coming back
+        (say, after losing its token): it keeps its device, prefix and sequence and gets a
+        new token; no other device is touched. A revoked device stays revoked until a
+        coordinator reinstates it (``reinstate_device``)."""
+        message = wire.enrollment_message(code, public_key, provisional_prefix)
+        if not public_key or not signature_valid(public_key, proof, message):
+            raise EnrollError(EnrollError.BAD_PROOF)
+        with self.session() as session:
+            reason = self._why_code_unusable(session, code, _now())
+        if reason is not None:
+            raise EnrollError(reason)
+        # Checked once the code is known good: scrypt is slow on purpose.
+        if provisional_prefix and provisional_prefix != tracking.provisional_prefix_for(
+            base64.b64decode(public_key)
+        ):
+            raise EnrollError(EnrollError.BAD_PREFIX)
         token = new_token()
         for _attempt in range(5):
             try:
                 with self.session() as session, session.begin():
-                    now = _now()
-                    # Claim the code atomically: the UPDATE matches only an unused one.
-                    claimed = session.execute(
-                        update(models.EnrollCode)
-                        .where(
-                            models.EnrollCode.code_hash == digest(normalize_code(code)),
-                            models.EnrollCode.used_at.is_(None),
-                            models.EnrollCode.expires_at > now,
-                        )
-                        .values(used_at=now)
-                        .returning(models.EnrollCode.id, models.EnrollCode.post_code)
-                    ).one_or_none()
-                    if claimed is None:
-                        raise EnrollError(self._why_code_unusable(session, code, now))
-                    known = (
-                        session.scalar(
-                            select(models.Device).where(
-                                models.Device.public_key == public_key,
-                                models.Device.number != CENTRAL_DEVICE_NUMBER,
-                            )
-                        )
-                        if public_key
-                        else None
-                    )
-                    if known is not None:
-                        # The same desk (its key) enrolling again with a fresh code, e.g.
-                        # after its token was revoked: it keeps its device and prefix, so
-                        # its queued reports and earlier IDs stay its own.
-                        known.token_hash = digest(token)
-                        known.revoked_at = None
-                        known.post_code = claimed.post_code
-                        known.label = label or known.label
-                        session.execute(
-                            update(models.EnrollCode)
-                            .where(models.EnrollCode.id == claimed.id)
-                            .values(device_id=known.id)
-                        )
-                        log.info("re-enrolled device %s for post %s", known.id, claimed.post_code)
-                        return wire.EnrollResponse(
-                            device_id=str(known.id),
-                            tracking_prefix=known.tracking_prefix,
-                            token=token,
-                            post_code=claimed.post_code,
-                        )
-                    number = (
-                        session.scalar(select(func.coalesce(func.max(models.Device.number), 0)))
-                        or 0
-                    ) + 1
-                    device = models.Device(
-                        number=number,
-                        tracking_prefix=tracking.enrolled_prefix(number),
-                        post_code=claimed.post_code,
-                        label=label,
-                        token_hash=digest(token),
-                        app_version=app_version,
-                        public_key=public_key,
-                    )
-                    session.add(device)
-                    session.flush()
-                    session.execute(
-                        update(models.EnrollCode)
-                        .where(models.EnrollCode.id == claimed.id)
-                        .values(device_id=device.id)
-                    )
-                    log.info("enrolled device %s for post %s", device.id, claimed.post_code)
-                    return wire.EnrollResponse(
-                        device_id=str(device.id),
-                        tracking_prefix=device.tracking_prefix,
-                        token=token,
-                        post_code=claimed.post_code,
+                    return self._enroll(
+                        session, code, label, app_version, public_key, provisional_prefix, token
                     )
             except IntegrityError:
                 continue  # two enrollments took the same device number: try again
         raise RuntimeError("could not allocate a device number")
 
+    def _enroll(
+        self,
+        session: Session,
+        code: str,
+        label: str,
+        app_version: str,
+        public_key: str,
+        provisional_prefix: str,
+        token: str,
+    ) -> wire.EnrollResponse:
+        now = _now()
+        # Claim the code atomically: the UPDATE matches only an unused one.
+        claimed = session.execute(
+            update(models.EnrollCode)
+            .where(
+                models.EnrollCode.code_hash == digest(normalize_code(code)),
+                models.EnrollCode.used_at.is_(None),
+                models.EnrollCode.expires_at > now,
+            )
+            .values(used_at=now)
+            .returning(models.EnrollCode.id, models.EnrollCode.post_code)
+        ).one_or_none()
+        if claimed is None:
+            raise EnrollError(self._why_code_unusable(session, code, now) or EnrollError.USED)
+        device = session.scalar(
+            select(models.Device)
+            .where(
+                models.Device.public_key == public_key,
+                models.Device.number != CENTRAL_DEVICE_NUMBER,
+            )
+            .with_for_update()
+        )
+        if device is not None and device.revoked_at is not None:
+            # Raising rolls the transaction back: the code stays unused.
+            raise EnrollError(EnrollError.REVOKED)
+        if provisional_prefix:
+            holder = session.scalar(
+                select(models.Device.id).where(
+                    models.Device.provisional_prefix == provisional_prefix
+                )
+            )
+            if holder is not None and (device is None or holder != device.id):
+                # Two keys with one prefix: as likely as two random prefixes meeting (about
+                # 4·10⁻⁵ among 1,000 desks). The first keeps it; the IDs this desk made
+                # before enrolling will be refused with the reason, never taken as the
+                # other desk's.
+                log.warning("provisional prefix already held by device %s", holder)
+                provisional_prefix = ""
+        if device is None:
+            number = (
+                session.scalar(select(func.coalesce(func.max(models.Device.number), 0))) or 0
+            ) + 1
+            device = models.Device(
+                number=number,
+                tracking_prefix=tracking.enrolled_prefix(number),
+                post_code=claimed.post_code,
+                label=label,
+                token_hash=digest(token),
+                app_version=app_version,
+                public_key=public_key,
+                provisional_prefix=provisional_prefix or None,
+            )
+            session.add(device)
+            session.flush()
+            log.info("enrolled device %s for post %s", device.id, claimed.post_code)
+        else:
+            # The same desk (it proved the key) with a fresh code: a new token for it alone.
+            device.token_hash = digest(token)
+            device.post_code = claimed.post_code
+            device.label = label or device.label
+            if provisional_prefix and device.provisional_prefix is None:
+                device.provisional_prefix = provisional_prefix
+            log.info("re-enrolled device %s for post %s", device.id, claimed.post_code)
+        session.execute(
+            update(models.EnrollCode)
+            .where(models.EnrollCode.id == claimed.id)
+            .values(device_id=device.id)
+        )
+        return wire.EnrollResponse(
+            device_id=str(device.id),
+            tracking_prefix=device.tracking_prefix,
+            token=token,
+            post_code=claimed.post_code,
+            next_sequence=self._next_sequence(session, device.id, device.tracking_prefix),
+        )
+
     @staticmethod
-    def _why_code_unusable(session: Session, code: str, now: datetime) -> str:
+    def _next_sequence(session: Session, device_id: int, prefix: str) -> int:
+        """One past the highest sequence the central system holds under ``prefix``."""
+        highest = 0
+        for (tracking_id,) in session.execute(
+            select(models.Complaint.tracking_id).where(
+                models.Complaint.device_id == device_id,
+                models.Complaint.tracking_id.startswith(prefix),
+            )
+        ):
+            own, sequence = tracking.split(tracking_id)
+            if own == prefix:
+                highest = max(highest, sequence)
+        return highest + 1
+
+    @staticmethod
+    def _why_code_unusable(session: Session, code: str, now: datetime) -> str | None:
         row = session.scalar(
             select(models.EnrollCode).where(
                 models.EnrollCode.code_hash == digest(normalize_code(code))
@@ -419,7 +490,9 @@ class CentralStore:
             return EnrollError.UNKNOWN
         if row.used_at is not None:
             return EnrollError.USED
-        return EnrollError.EXPIRED
+        if row.expires_at <= now:
+            return EnrollError.EXPIRED
+        return None
 
     def devices(self) -> list[DeviceInfo]:
         with self.session() as session:
@@ -439,12 +512,24 @@ class CentralStore:
             return _device_info(row), row.public_key
 
     def revoke_device(self, device_id: int) -> DeviceInfo:
+        """The device's token stops working at once and for good; enrolling again (even
+        with a fresh code and the device's own key) is refused until it is reinstated."""
         with self.session() as session, session.begin():
             row = session.get(models.Device, device_id)
             if row is None or row.number == CENTRAL_DEVICE_NUMBER:
                 raise NotFound(f"device {device_id}")
             if row.revoked_at is None:
                 row.revoked_at = _now()
+            row.token_hash = None
+            return _device_info(row)
+
+    def reinstate_device(self, device_id: int) -> DeviceInfo:
+        """A coordinator lets a revoked device enroll again (its old token stays dead)."""
+        with self.session() as session, session.begin():
+            row = session.get(models.Device, device_id)
+            if row is None or row.number == CENTRAL_DEVICE_NUMBER:
+                raise NotFound(f"device {device_id}")
+            row.revoked_at = None
             return _device_info(row)
 
     def authenticate_device(self, token: str) -> DeviceInfo | None:

@@ -8,11 +8,15 @@ three for reading aloud or typing from an SMS: ``2K7-MQA-42X``.
 * **Uniqueness without coordination**: the prefix names the device, the sequence counts that
   device's reports, so no two devices need to talk. Prefixes handed out once by the central
   system at enrollment are four characters beginning with a digit (8 × 29³ = 195,112 devices,
-  unique by construction): IDs of 9 characters. A desk that was never enrolled draws a
-  provisional prefix of seven characters at random, beginning with a letter, so it never
-  meets an enrolled one; among provisional prefixes (22 × 29⁶ ≈ 1.3·10¹⁰) the chance that
-  any two of 1,000 never-enrolled desks collide is about n²/2N ≈ 4·10⁻⁵. Four sequence
-  characters give 707,281 reports per device before the sequence grows a character.
+  unique by construction): IDs of 9 characters. A desk that was never enrolled has a
+  provisional prefix of seven characters beginning with a letter, so it never meets an
+  enrolled one; among provisional prefixes (21 × 29⁶ ≈ 1.25·10¹⁰) the chance that any two of
+  1,000 never-enrolled desks collide is about n²/2N ≈ 4·10⁻⁵. Four sequence characters give
+  707,281 reports per device before the sequence grows a character.
+* **A provisional prefix belongs to one key**: it is derived from the desk's public key
+  (``provisional_prefix_for``) through scrypt, a deliberately slow, memory-hard hash, so the
+  central system accepts a provisional ID only from the device whose key it comes from, and
+  finding another key with a given prefix costs on the order of 10¹⁰ scrypt evaluations.
 * **Check character**: weighted sum ``Σ i·vᵢ ≡ 0 (mod 29)`` over all characters, weights
   ``1…n``. Any single wrong character changes the sum by ``i·δ`` with ``0 < i, |δ| < 29``,
   and swapping neighbours changes it by ``±(vᵢ − vᵢ₊₁)``: both non-zero modulo the prime 29,
@@ -112,12 +116,49 @@ def encode_number(number: int, width: int) -> str:
 
 
 def provisional_prefix() -> str:
-    """A random prefix for a desk that has not been enrolled (first character a letter)."""
+    """A random provisional prefix (first character a letter). Desks derive theirs from
+    their key (``provisional_prefix_for``); this is for tests and throwaway profiles."""
     import secrets  # here: its import (hashlib, random) is not needed to show the window
 
     first = secrets.choice(PROVISIONAL_FIRST)
     rest = "".join(secrets.choice(ALPHABET) for _ in range(PROVISIONAL_PREFIX_LENGTH - 1))
     return first + rest
+
+
+# scrypt's cost: about 0.1 s and 16 MiB once per desk (at setup) and once per enrollment on
+# the central system; about 10¹⁰ times that to find a key for someone else's prefix.
+_SCRYPT = {"n": 2**14, "r": 8, "p": 1, "maxmem": 64 * 1024 * 1024, "dklen": 16}
+_SCRYPT_SALT = b"posko provisional tracking prefix, v1"
+
+
+def provisional_prefix_for(public_key: bytes) -> str:
+    """The provisional prefix that belongs to the raw Ed25519 ``public_key``."""
+    import hashlib
+
+    if len(public_key) != 32:
+        raise ValueError("an Ed25519 public key has 32 bytes")
+    digest = hashlib.scrypt(public_key, salt=_SCRYPT_SALT, **_SCRYPT)
+    rest_length = PROVISIONAL_PREFIX_LENGTH - 1
+    number = int.from_bytes(digest, "big") % (len(PROVISIONAL_FIRST) * BASE**rest_length)
+    head, tail = divmod(number, BASE**rest_length)
+    return PROVISIONAL_FIRST[head] + encode_number(tail, rest_length)
+
+
+def decode_number(text: str) -> int:
+    number = 0
+    for ch in text:
+        number = number * BASE + _VALUE[ch]
+    return number
+
+
+def split(compact: str) -> tuple[str, int]:
+    """A valid compact ID's prefix and sequence number: ``2K7MQA42X`` → ``("2K7M", …)``.
+    The prefix's length follows from its first character (a digit: enrolled, 4; a letter:
+    provisional, 7)."""
+    length = PREFIX_LENGTH if compact[:1] in ENROLLED_FIRST else PROVISIONAL_PREFIX_LENGTH
+    if len(compact) < length + SEQUENCE_LENGTH + 1:
+        raise TrackingIdError(TrackingIdError.BAD_LENGTH, compact)
+    return compact[:length], decode_number(compact[length:-1])
 
 
 def enrolled_prefix(device_number: int) -> str:

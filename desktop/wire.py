@@ -223,11 +223,25 @@ class RulesResponse(Strict):
     agencies: dict[str, Any]
 
 
+_PUBLIC_KEY = r"^[A-Za-z0-9+/]{43}=$"  # 32 bytes, base64
+_SIGNATURE = r"^[A-Za-z0-9+/]{86}==$"  # 64 bytes, base64
+_PROVISIONAL_PREFIX = r"^([A-HJKMNP-TV-Y][2-9A-HJKMNP-TV-Y]{6})?$"
+
+
 class EnrollRequest(Strict):
+    """A desk asks for its token. It proves it holds the private key of ``public_key`` by
+    signing ``enrollment_message`` (the code, the key and its provisional prefix): nobody
+    can enroll as a desk, or take its prefix, with its public key alone."""
+
     code: Annotated[str, line(64, 6)]
     label: _Line = ""
-    # The desk's Ed25519 public key (raw 32 bytes, base64): verifies its USB bundles.
-    public_key: Annotated[str, StringConstraints(pattern=r"^([A-Za-z0-9+/]{43}=)?$")] = ""
+    # The desk's Ed25519 public key (raw 32 bytes, base64), made when the desk was set up.
+    public_key: Annotated[str, StringConstraints(pattern=_PUBLIC_KEY)]
+    # Ed25519 signature (base64) of ``enrollment_message(code, public_key, provisional)``.
+    proof: Annotated[str, StringConstraints(pattern=_SIGNATURE)]
+    # The provisional prefix of the IDs the desk made before enrollment, if any: it must be
+    # ``tracking.provisional_prefix_for(public_key)``.
+    provisional_prefix: Annotated[str, StringConstraints(pattern=_PROVISIONAL_PREFIX)] = ""
 
 
 class EnrollResponse(Strict):
@@ -235,6 +249,18 @@ class EnrollResponse(Strict):
     tracking_prefix: str
     token: str
     post_code: str
+    # Where the device's sequence stands on the central system: the desk never issues a
+    # number below it (a desk enrolling again after losing its database would otherwise
+    # start over and give a new citizen an earlier citizen's tracking ID).
+    next_sequence: Annotated[int, Field(ge=1)] = 1
+
+
+def enrollment_message(code: str, public_key: str, provisional_prefix: str) -> bytes:
+    """What a desk signs to enroll: bound to the single-use code (normalised as the
+    central system stores it), so a signature cannot be replayed with another code."""
+    return "\n".join(
+        ("posko-enroll/1", tracking.normalize(code), public_key, provisional_prefix)
+    ).encode("ascii", "replace")
 
 
 class RecordError(ValueError):
@@ -292,5 +318,6 @@ __all__ = [
     "SurveyResponsePayload",
     "TallyPayload",
     "content_hash",
+    "enrollment_message",
     "parse_record",
 ]

@@ -30,10 +30,12 @@ from typing import Any
 
 import httpx
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from central.db import open_database
 from central.store import CentralStore, DeviceInfo
-from desktop import tracking
+from desktop import keys, tracking, wire
+from desktop.sync.enroll import enrollment_body
 
 PG_BIN = Path(os.environ.get("POSKO_PG_BIN", "/usr/lib/postgresql/15/bin"))
 BACKENDS = ("sqlite", "postgresql")
@@ -246,10 +248,38 @@ def central_server(central_db_url: str, tmp_path: Path) -> Iterator[CentralServe
         assert "Traceback" not in text, text
 
 
+def enroll_body(
+    code: str,
+    key: Ed25519PrivateKey | None = None,
+    *,
+    label: str = "test laptop",
+    provisional: bool = False,
+) -> dict[str, str]:
+    """What a desk sends to ``POST /api/v1/enroll``: its public key, signed proof, and (if
+    ``provisional``) the provisional prefix derived from the key."""
+    key = key or Ed25519PrivateKey.generate()
+    prefix = tracking.provisional_prefix_for(keys.public_bytes(key)) if provisional else ""
+    return enrollment_body(code, key, prefix, label=label)
+
+
+def enroll_with(
+    store: CentralStore, code: str, key: Ed25519PrivateKey | None = None, **options: Any
+) -> wire.EnrollResponse:
+    """``store.enroll`` as a desk holding ``key`` (a fresh one by default) would call it."""
+    body = enroll_body(code, key, **options)
+    return store.enroll(
+        code,
+        body["label"],
+        public_key=body["public_key"],
+        proof=body["proof"],
+        provisional_prefix=body["provisional_prefix"],
+    )
+
+
 def enroll(store: CentralStore, post: str = "MRK") -> tuple[str, DeviceInfo]:
     """A freshly enrolled device: its token and its info."""
     code, _expires = store.create_enroll_code(post, 1)
-    answer = store.enroll(code, "test laptop")
+    answer = enroll_with(store, code)
     device = store.authenticate_device(answer.token)
     assert device is not None
     return answer.token, device

@@ -15,7 +15,7 @@ from central import models
 from central.app import asgi_app, create_app
 from central.store import CentralStore
 from desktop import tracking, wire
-from tests.central_support import complaint_record, enroll
+from tests.central_support import complaint_record, enroll, enroll_body
 
 
 @pytest.fixture
@@ -32,7 +32,7 @@ def test_enrollment_gives_a_prefix_and_a_token_once(
     client: TestClient, central_store: CentralStore
 ) -> None:
     code, _expires = central_store.create_enroll_code("CRB", 2)
-    answer = client.post("/api/v1/enroll", json={"code": code.lower(), "label": "Laptop 1"})
+    answer = client.post("/api/v1/enroll", json=enroll_body(code.lower(), label="Laptop 1"))
     assert answer.status_code == 201, answer.text
     body = wire.EnrollResponse.model_validate(answer.json())
     assert body.post_code == "CRB"
@@ -43,7 +43,7 @@ def test_enrollment_gives_a_prefix_and_a_token_once(
         "tracking_prefix": body.tracking_prefix,
         "post_code": "CRB",
     }
-    again = client.post("/api/v1/enroll", json={"code": code})
+    again = client.post("/api/v1/enroll", json=enroll_body(code))
     assert again.status_code == 409 and again.json()["error"] == "code_used"
     # Only a hash of the token is stored.
     with central_store.session() as session:
@@ -56,18 +56,26 @@ def test_enrollment_gives_a_prefix_and_a_token_once(
 def test_enrollment_refuses_unknown_expired_and_malformed_codes(
     client: TestClient, central_store: CentralStore
 ) -> None:
-    assert client.post("/api/v1/enroll", json={"code": "XXXX-XXXX-XX"}).json()["error"] == (
-        "code_unknown"
-    )
+    unknown = client.post("/api/v1/enroll", json=enroll_body("XXXX-XXXX-XX"))
+    assert unknown.json()["error"] == "code_unknown"
     code, _ = central_store.create_enroll_code("CRB", 1)
     with central_store.session() as session, session.begin():
         session.execute(
             update(models.EnrollCode).values(expires_at=datetime.now(UTC) - timedelta(minutes=1))
         )
-    expired = client.post("/api/v1/enroll", json={"code": code})
+    expired = client.post("/api/v1/enroll", json=enroll_body(code))
     assert expired.status_code == 409 and expired.json()["error"] == "code_expired"
     bad: object
-    for bad in ({}, {"code": ""}, {"code": "x" * 65}, {"code": "ABCDEFG", "extra": 1}, []):
+    good = enroll_body("ABCDEFG")
+    for bad in (
+        {},
+        good | {"code": ""},
+        good | {"code": "x" * 65},
+        good | {"extra": 1},
+        {"code": "ABCDEFG"},  # no key, no proof
+        good | {"public_key": ""},
+        [],
+    ):
         answer = client.post("/api/v1/enroll", json=bad)
         assert answer.status_code == 422, bad
         assert answer.json()["error"] == "invalid"

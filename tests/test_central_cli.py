@@ -11,7 +11,7 @@ import pytest
 from central.db import open_database
 from central.store import CentralStore
 from desktop import tracking, wire
-from tests.central_support import complaint_record, enroll, run_central
+from tests.central_support import complaint_record, enroll, enroll_with, run_central
 
 central = run_central
 
@@ -23,7 +23,7 @@ def test_enroll_code_device_list_and_revoke(central_db_url: str) -> None:
     assert len(tracking.normalize(code)) == 10
     store = CentralStore(open_database(central_db_url))
     try:
-        answer = store.enroll(code, "Laptop Merak 1")
+        answer = enroll_with(store, code, label="Laptop Merak 1")
         assert answer.post_code == "MRK"
         listed = central("--database-url", central_db_url, "device", "list", "--json")
         devices = json.loads(listed.stdout)

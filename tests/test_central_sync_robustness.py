@@ -37,6 +37,7 @@ from tests.central_support import (
     CentralServer,
     complaint_record,
     enroll,
+    enroll_body,
     start_server,
     stop_process,
 )
@@ -560,10 +561,10 @@ def test_the_log_never_holds_a_secret_or_a_token(central_server: CentralServer) 
         client.post(PUSH, content=b"{", headers=auth(token) | {"Content-Type": "application/json"})
         client.post(PUSH, json={"records": records}, headers=auth(token + "x"))
         client.get("/api/v1/sync/pull", headers=auth(token))
-        enrolled = client.post("/api/v1/enroll", json={"code": code, "label": "laptop 2"})
+        enrolled = client.post("/api/v1/enroll", json=enroll_body(code, label="laptop 2"))
         assert enrolled.status_code == 201, enrolled.text
         second_token = enrolled.json()["token"]
-        client.post("/api/v1/enroll", json={"code": code})  # used: refused
+        client.post("/api/v1/enroll", json=enroll_body(code))  # used: refused
         for record in records[:6]:
             if record["kind"] != "complaint":
                 continue

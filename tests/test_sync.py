@@ -27,7 +27,7 @@ from desktop.sync.backoff import Backoff
 from desktop.sync.engine import Problem, SyncEngine
 from desktop.sync.enroll import EnrollmentError, enroll, read_token, token_path
 from desktop.sync.transport import Answer, RequestsTransport, TransportError
-from tests.central_support import CentralServer, start_server, stop_process
+from tests.central_support import CentralServer, enroll_with, start_server, stop_process
 
 
 def complaint(n: int, **overrides: object) -> ComplaintInput:
@@ -283,7 +283,7 @@ def test_enrolling_before_setup_keeps_the_code(
             enroll(bare, profile, "http://central.test", code, AppTransport(client))
     finally:
         bare.close()
-    assert central_store.enroll(code).post_code == "MRK"  # still unused
+    assert enroll_with(central_store, code).post_code == "MRK"  # still unused
 
 
 def test_revoked_or_missing_enrollment_is_a_clear_problem(
@@ -313,11 +313,18 @@ def test_revoked_token(
     assert report.problem == Problem.AUTH and report.http_status == 401
     assert Outbox(store).counts()["pending"] == 1
 
-    # The coordinator gives a new code: the central system recognises the desk's key, so it
-    # keeps its device and prefix; the queued report goes, and numbering carries on.
+    # A fresh code is not enough: a revoked desk stays revoked (a stolen laptop must not
+    # come back by itself), and the code stays unused.
+    code, _ = central_server.store.create_enroll_code("MRK", 1)
+    with pytest.raises(EnrollmentError) as refused:
+        enroll(store, profile, central_server.url, code, transport)
+    assert refused.value.code == EnrollmentError.DEVICE_REVOKED
+    # Once the coordinator reinstates it by name, the central system recognises the desk's
+    # key: it keeps its device and prefix; the queued report goes, numbering carries on.
+    central_server.store.reinstate_device(device.id)
     prefix = store.require_context().tracking_prefix
     before = store.save_complaint(complaint(2))
-    enrolled(store, profile, central_server, transport)
+    enroll(store, profile, central_server.url, code, transport)
     assert store.require_context().tracking_prefix == prefix
     [again] = central_server.store.devices()
     assert again.id == device.id and again.revoked_at is None

@@ -40,6 +40,16 @@ class NotSetUp(RuntimeError):
     """The desk has no post, operator and device yet: run the first-run setup."""
 
 
+class EnrolledForAnotherPost(ValueError):
+    """The desk is enrolled for ``enrolled_post``: its reports cannot be made under another
+    post code (the central system would refuse them). Enroll again with a code for the new
+    post instead."""
+
+    def __init__(self, enrolled_post: str) -> None:
+        super().__init__(enrolled_post)
+        self.enrolled_post = enrolled_post
+
+
 def local_day_bounds(day: date) -> tuple[datetime, datetime]:
     """The UTC instants where ``day`` (the desk's local calendar day) starts and ends."""
     start = datetime.combine(day, time.min).astimezone()
@@ -47,15 +57,19 @@ def local_day_bounds(day: date) -> tuple[datetime, datetime]:
 
 
 class Store:
-    def __init__(self, engine: Engine, catalog: Catalog | None = None) -> None:
+    def __init__(
+        self, engine: Engine, catalog: Catalog | None = None, profile: Profile | None = None
+    ) -> None:
         self.engine = engine
         self.catalog = catalog or default_catalog()
+        # The profile holds the device key the setup derives the provisional prefix from.
+        self.profile = profile
         self._sessions = sessionmaker(engine, expire_on_commit=False)
 
     @classmethod
     def open(cls, profile: Profile, catalog: Catalog | None = None) -> Store:
         profile.ensure()
-        return cls(open_database(profile.database, profile.backups), catalog)
+        return cls(open_database(profile.database, profile.backups), catalog, profile)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -117,7 +131,12 @@ class Store:
         language: str | None = None,
         paper: PaperSize | None = None,
     ) -> DeskContext:
-        """Record (or change) this desk's post and operator; the device is made once."""
+        """Record (or change) this desk's post and operator; the device is made once, with
+        its key (in the profile) and the provisional prefix derived from that key. An
+        enrolled desk keeps the post it was enrolled for (``EnrolledForAnotherPost``)."""
+        current = self.context()
+        if current is not None and current.enrolled and post_code != current.post_code:
+            raise EnrolledForAnotherPost(current.post_code)
         with self.session() as s:
             post = s.scalar(select(Post).where(Post.code == post_code))
             if post is None:
@@ -139,7 +158,7 @@ class Store:
             if device is None:
                 device = Device(
                     uuid=str(uuid.uuid4()),
-                    tracking_prefix=tracking.provisional_prefix(),
+                    tracking_prefix=self._provisional_prefix(),
                     enrolled=False,
                     next_sequence=1,
                 )
@@ -158,6 +177,56 @@ class Store:
             for option, value in updates:
                 s.merge(Setting(key=option.key, value=option.dump(value)))
         return self.require_context()
+
+    def _provisional_prefix(self) -> str:
+        """The prefix of the IDs made before enrollment: derived from the device key, so the
+        central system takes them from this desk alone (``tracking.provisional_prefix_for``)."""
+        from desktop import keys
+
+        if self.profile is None:
+            raise NotSetUp("a desk is set up in a profile, where its key is kept")
+        key = keys.load_or_create(self.profile)
+        return tracking.provisional_prefix_for(keys.public_bytes(key))
+
+    def adopt_enrollment(
+        self, *, tracking_prefix: str, next_sequence: int, post_code: str
+    ) -> DeskContext:
+        """The central system enrolled this desk: its prefix, where that prefix's sequence
+        stands (never lowered, never at a number the central system has seen) and the post
+        the coordinator's code was made for."""
+        context = self.require_context()
+        with self.session() as s:
+            device = s.get(Device, context.device_id)
+            assert device is not None
+            sequence = next_sequence
+            if device.tracking_prefix == tracking_prefix:
+                sequence = max(sequence, device.next_sequence)
+            device.tracking_prefix = tracking_prefix
+            device.next_sequence = sequence
+            device.enrolled = True
+            if post_code != context.post_code:
+                self._move_to_post(s, context, post_code)
+        return self.require_context()
+
+    def _move_to_post(self, s: Session, context: DeskContext, post_code: str) -> None:
+        """Reports from now on, and those not sent yet, carry ``post_code``."""
+        taken = s.scalar(select(Post).where(Post.code == post_code))
+        if taken is None:
+            post = s.get(Post, context.post_id)
+            assert post is not None
+            post.code = post_code
+            return
+        operator = s.scalar(
+            select(Operator).where(
+                Operator.post_id == taken.id, Operator.name == context.operator_name
+            )
+        )
+        if operator is None:
+            operator = Operator(name=context.operator_name, post_id=taken.id)
+            s.add(operator)
+            s.flush()
+        s.merge(Setting(key=POST_ID.key, value=POST_ID.dump(taken.id)))
+        s.merge(Setting(key=OPERATOR_ID.key, value=OPERATOR_ID.dump(operator.id)))
 
     # -- complaints ---------------------------------------------------------------------------
     def save_complaint(

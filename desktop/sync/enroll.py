@@ -13,13 +13,12 @@ import platform
 from dataclasses import dataclass
 from pathlib import Path
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pydantic import ValidationError
-from sqlalchemy import update
 
-from desktop import __version__, wire
+from desktop import __version__, keys, tracking, wire
 from desktop.paths import Profile
 from desktop.settings import CENTRAL_URL, ENROLLED_DEVICE_ID, SYNC_CURSOR
-from desktop.store.models import Device
 from desktop.store.repo import Store
 from desktop.sync.files import write_atomic
 from desktop.sync.transport import Transport, TransportError
@@ -37,6 +36,7 @@ class EnrollmentError(Exception):
     CODE_UNKNOWN = "code_unknown"
     CODE_USED = "code_used"
     CODE_EXPIRED = "code_expired"
+    DEVICE_REVOKED = "device_revoked"
     REFUSED = "refused"
 
     def __init__(self, code: str, detail: str = "") -> None:
@@ -77,22 +77,50 @@ class Enrollment:
     server: str
 
 
+def enrollment_body(
+    code: str, key: Ed25519PrivateKey, provisional_prefix: str = "", *, label: str = ""
+) -> dict[str, str]:
+    """The body of ``POST /api/v1/enroll`` (``wire.EnrollRequest``) for the desk holding
+    ``key``: the code, the public key and the signature that proves the key."""
+    public_key = keys.public_text(key)
+    message = wire.enrollment_message(code, public_key, provisional_prefix)
+    return {
+        "code": code,
+        "label": label,
+        "public_key": public_key,
+        "proof": keys.sign(key, message),
+        "provisional_prefix": provisional_prefix,
+    }
+
+
 def enroll(
     store: Store, profile: Profile, server: str, code: str, transport: Transport
 ) -> Enrollment:
     """Exchange the coordinator's code for this desk's token and tracking-ID prefix.
 
-    Reports made before enrollment keep their provisional IDs (the central system accepts
-    them); new ones use the enrolled prefix from sequence 1.
+    The desk signs the code with its key (made at setup) to prove it is itself. Reports
+    made before enrollment keep their provisional IDs, which the central system accepts
+    from this desk alone (their prefix is derived from its key). New ones use the enrolled
+    prefix, from where the central system says its sequence stands: re-enrolling, even
+    after the database was lost, never issues a number twice. The desk takes the post code
+    the coordinator's code was made for.
     """
-    from desktop.sync.bundle import public_key_text, signing_key
-
     base = normalize_server(server)
     context = store.require_context()  # before the single-use code is spent
-    key = signing_key(profile, create=True)
-    assert key is not None
+    key = keys.load_or_create(profile)
+    provisional = ""
+    if not context.enrolled and context.tracking_prefix[:1] in tracking.PROVISIONAL_FIRST:
+        if tracking.provisional_prefix_for(keys.public_bytes(key)) == context.tracking_prefix:
+            provisional = context.tracking_prefix
+        else:
+            # A profile from before prefixes came from the key: its provisional IDs cannot
+            # be proved to be this desk's, and the central system will refuse them.
+            log.warning(
+                "provisional prefix %s is not derived from the device key",
+                context.tracking_prefix,
+            )
     body = json.dumps(
-        {"code": code.strip(), "label": platform.node()[:100], "public_key": public_key_text(key)}
+        enrollment_body(code.strip(), key, provisional, label=platform.node()[:100])
     ).encode()
     try:
         answer = transport.request(
@@ -112,6 +140,7 @@ def enroll(
             EnrollmentError.CODE_UNKNOWN,
             EnrollmentError.CODE_USED,
             EnrollmentError.CODE_EXPIRED,
+            EnrollmentError.DEVICE_REVOKED,
         }
         if error in known:
             raise EnrollmentError(error)
@@ -121,18 +150,11 @@ def enroll(
     except ValidationError as exc:
         raise EnrollmentError(EnrollmentError.REFUSED, "unexpected answer") from exc
     write_token(profile, granted.token)
-    with store.session() as s:
-        if granted.tracking_prefix != context.tracking_prefix:
-            # A new prefix starts its own sequence; re-enrolling under the same prefix (the
-            # central system recognised this desk's key) keeps counting, so no tracking ID
-            # is ever made twice.
-            s.execute(
-                update(Device)
-                .where(Device.id == context.device_id)
-                .values(tracking_prefix=granted.tracking_prefix, enrolled=True, next_sequence=1)
-            )
-        else:
-            s.execute(update(Device).where(Device.id == context.device_id).values(enrolled=True))
+    store.adopt_enrollment(
+        tracking_prefix=granted.tracking_prefix,
+        next_sequence=granted.next_sequence,
+        post_code=granted.post_code,
+    )
     store.set(CENTRAL_URL, base)
     store.set(ENROLLED_DEVICE_ID, granted.device_id)
     store.set(SYNC_CURSOR, "0")
