@@ -612,17 +612,21 @@ class CentralStore:
         device: DeviceInfo,
         record: wire.ComplaintPayload | wire.SurveyResponsePayload | wire.TallyPayload,
     ) -> str | None:
-        """Why a well-formed record is still unacceptable from this device, if it is."""
+        """Why a well-formed record is still unacceptable from this device, if it is.
+
+        A record is taken only from the device that could have made it: under the post the
+        device is enrolled for, and (complaints) with a tracking ID of the device's own
+        prefix, or of the provisional prefix it proved at enrollment (derived from its key),
+        so no device can plant a report under another desk's ID before that desk syncs."""
+        if record.post_code != device.post_code:
+            return f"post_code: this desk is enrolled for post {device.post_code}"
         if isinstance(record, wire.ComplaintPayload):
             if self.catalog.get(record.category) is None:
                 return f"category: unknown category {record.category}"
-            prefix_is_own = (
-                record.tracking_id.startswith(device.tracking_prefix)
-                and len(record.tracking_id)
-                == len(device.tracking_prefix) + tracking.SEQUENCE_LENGTH + 1
-            )
-            provisional = record.tracking_id[0] in tracking.PROVISIONAL_FIRST
-            if not (prefix_is_own or provisional):
+            prefix, _sequence = tracking.split(record.tracking_id)
+            if prefix != device.tracking_prefix and prefix != device.provisional_prefix:
+                if prefix[0] in tracking.PROVISIONAL_FIRST:
+                    return "tracking_id: the provisional prefix is not this desk's"
                 return "tracking_id: the prefix belongs to another device"
             if record.created_at > _now() + timedelta(days=1):
                 return "created_at: in the future"

@@ -276,10 +276,13 @@ def enroll_with(
     )
 
 
-def enroll(store: CentralStore, post: str = "MRK") -> tuple[str, DeviceInfo]:
-    """A freshly enrolled device: its token and its info."""
+def enroll(
+    store: CentralStore, post: str = "MRK", *, provisional: bool = False
+) -> tuple[str, DeviceInfo]:
+    """A freshly enrolled device: its token and its info (with ``provisional``, the device
+    also proved a provisional prefix: ``device.provisional_prefix``)."""
     code, _expires = store.create_enroll_code(post, 1)
-    answer = enroll_with(store, code)
+    answer = enroll_with(store, code, provisional=provisional)
     device = store.authenticate_device(answer.token)
     assert device is not None
     return answer.token, device

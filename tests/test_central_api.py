@@ -173,10 +173,11 @@ def test_pull_pages_with_the_cursor(client: TestClient, central_store: CentralSt
 def test_gzip_push_and_per_record_rejections(
     client: TestClient, central_store: CentralStore
 ) -> None:
-    token, device = enroll(central_store)
-    _other_token, other = enroll(central_store, "SMG")
+    token, device = enroll(central_store, provisional=True)
+    _other_token, other = enroll(central_store, "SMG", provisional=True)
     good = complaint_record(device.tracking_prefix, 1)
-    provisional = complaint_record("KQ7MXA3", 1)  # made before the desk was enrolled
+    assert device.provisional_prefix is not None and other.provisional_prefix is not None
+    provisional = complaint_record(device.provisional_prefix, 1)  # made before enrollment
     records = [
         good,
         complaint_record(other.tracking_prefix, 5),  # another device's prefix

@@ -43,10 +43,11 @@ class Desk:
     sequence: int = 0
 
     def report(self, *, provisional: bool = False, **overrides: Any) -> Report:
-        _token, device = enroll(self.store)
+        _token, device = enroll(self.store, provisional=provisional)
         self.sequence += 1
         overrides.setdefault("email", "budi@example.com")
-        prefix = tracking.provisional_prefix() if provisional else device.tracking_prefix
+        prefix = device.provisional_prefix if provisional else device.tracking_prefix
+        assert prefix is not None
         record = complaint_record(prefix, self.sequence, **overrides)
         [result] = self.store.push(device, [record])
         assert result.result == wire.RecordOutcome.ACCEPTED, result.reason
