@@ -243,7 +243,9 @@ def test_several_drafts_are_counted_and_picked_with_the_keyboard(
     assert form.draft_choice.isVisibleTo(form)
     choices = [form.draft_choice.itemText(i) for i in range(form.draft_choice.count())]
     assert [c.split(" · ")[0] for c in choices] == ["Draf tiga", "Draf dua", "Draf satu"]
-    form.draft_choice.setFocus()
+    form.title.setFocus()
+    qtbot.keyClick(form.title, Qt.Key.Key_F, Qt.KeyboardModifier.AltModifier)  # "Dra&f laporan"
+    assert QApplication.focusWidget() is form.draft_choice
     qtbot.keyClick(form.draft_choice, Qt.Key.Key_Down)
     qtbot.keyClick(form.draft_choice, Qt.Key.Key_Tab)
     assert QApplication.focusWidget() is form.restore_button
