@@ -116,13 +116,15 @@ class DeskApp:
 
         old = self.window
         assert isinstance(old, MainWindow)
-        if not old.form.is_blank():
-            old.form.save_draft()
+        old.form.flush_draft()
         self.store.set(LANGUAGE, language)
         set_language(language)
         new = self.show_main_window()
         assert isinstance(new, MainWindow)
-        new.form.restore_draft()  # the operator's typing carries over, no question asked
+        if old.form.draft_id is not None:
+            # The operator's typing carries over, no question asked: the new form goes on
+            # with the same draft, and the other drafts stay offered.
+            new.form.restore_draft(old.form.draft_id)
         new.setGeometry(old.geometry())
         old.close()
         old.deleteLater()

@@ -1,5 +1,7 @@
 """Run the real desk (same wiring as ``posko``) and type into its form, for the tests that
-kill the process mid-typing. Prints ``DRAFT-SAVED <n>`` each time the draft is written."""
+kill the process mid-typing. Prints ``BANNER shown|hidden <n>`` before typing (whether the
+desk offers drafts left by earlier runs, and how many), ``TYPED`` after the last key and
+``DRAFT-SAVED <n>`` each time the draft is written. Report text is never printed."""
 
 from __future__ import annotations
 
@@ -37,6 +39,8 @@ def main() -> None:
     window.form.draftSaved.connect(saved)
 
     def type_text() -> None:
+        shown = "hidden" if window.form.banner.isHidden() else "shown"
+        print("BANNER", shown, len(window.form.offered), flush=True)
         window.form.title.setFocus()
         for chunk in range(0, len(text), 4):
             QTest.keyClicks(window.form.title, text[chunk : chunk + 4])

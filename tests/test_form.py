@@ -6,14 +6,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
+from sqlalchemy import text
 
+from desktop.app import DeskApp
 from desktop.paths import Profile
 from desktop.store.records import ComplaintQuery
 from desktop.store.repo import Store
-from desktop.ui.complaint_form import DRAFT_FORM, ComplaintForm
+from desktop.ui.complaint_form import DRAFT_DELAY_MS, DRAFT_FORM, ComplaintForm
 from desktop.ui.main_window import MainWindow
+from tests.drafts_support import answer_question, drafts_on_disk, titles_on_disk
 from tests.helpers import pdf_qr_codes, pdf_text
 
 
@@ -70,7 +73,7 @@ def test_fill_save_and_print_with_the_keyboard(
     assert record.tracking_display in pdf_text(pdf)
 
     # The form is ready for the next traveller, the draft is gone, the queue counts it.
-    assert form.is_blank() and store.load_draft(DRAFT_FORM) is None
+    assert form.is_blank() and titles_on_disk(profile.database) == []
     assert window.queue_label.text() == "Menunggu dikirim: 1"
     qtbot.waitUntil(lambda: window.list.model.rowCount() == 1)
 
@@ -159,6 +162,15 @@ def test_category_by_keyboard_fragment(qtbot: QtBot, store: Store, profile: Prof
     assert line.text() == "tidak ada kategori ini"
 
 
+def leave_draft(qtbot: QtBot, store: Store, title: str) -> None:
+    """A form where ``title`` is typed and drafted, then dropped as a crash would leave it."""
+    form = ComplaintForm(store)
+    qtbot.addWidget(form)
+    with qtbot.waitSignal(form.draftSaved, timeout=3000):
+        type_into(qtbot, form.title, title)
+    form.hide()
+
+
 def test_draft_is_saved_while_typing_and_offered_back(
     qtbot: QtBot, store: Store, profile: Profile
 ) -> None:
@@ -166,7 +178,7 @@ def test_draft_is_saved_while_typing_and_offered_back(
     qtbot.addWidget(form)
     with qtbot.waitSignal(form.draftSaved, timeout=3000):
         type_into(qtbot, form.title, "Tiket kapal habis")
-    assert store.load_draft(DRAFT_FORM)["title"] == "Tiket kapal habis"
+    assert titles_on_disk(profile.database) == ["Tiket kapal habis"]
 
     again = ComplaintForm(store)
     qtbot.addWidget(again)
@@ -176,15 +188,217 @@ def test_draft_is_saved_while_typing_and_offered_back(
     qtbot.mouseClick(again.restore_button, Qt.MouseButton.LeftButton)
     assert again.title.text() == "Tiket kapal habis"
     assert again.banner.isHidden()
+    # The restored draft is the form's own now: typing on updates it, makes no copy.
+    with qtbot.waitSignal(again.draftSaved, timeout=3000):
+        type_into(qtbot, again.title, " lagi")
+    assert titles_on_disk(profile.database) == ["Tiket kapal habis lagi"]
 
 
-def test_discarding_the_draft(qtbot: QtBot, store: Store) -> None:
-    store.save_draft(DRAFT_FORM, {"title": "Lupakan"})
+def test_typing_while_the_banner_shows_starts_a_new_draft(
+    qtbot: QtBot, store: Store, profile: Profile
+) -> None:
+    leave_draft(qtbot, store, "Laporan pelapor pertama")
+    before = drafts_on_disk(profile.database)["Laporan pelapor pertama"]
+
     form = ComplaintForm(store)
     qtbot.addWidget(form)
+    assert not form.banner.isHidden()
+    with qtbot.waitSignal(form.draftSaved, timeout=3000):
+        type_into(qtbot, form.title, "Laporan pelapor kedua")
+    on_disk = drafts_on_disk(profile.database)
+    assert on_disk["Laporan pelapor pertama"] == before  # untouched, to the byte
+    assert sorted(on_disk) == ["Laporan pelapor kedua", "Laporan pelapor pertama"]
+    assert not form.banner.isHidden()  # still offered
+
+
+def test_restoring_keeps_what_the_form_holds_as_its_own_draft(
+    qtbot: QtBot, store: Store, profile: Profile
+) -> None:
+    leave_draft(qtbot, store, "Laporan pelapor pertama")
+    form = ComplaintForm(store)
+    qtbot.addWidget(form)
+    type_into(qtbot, form.title, "Laporan pelapor kedua")  # restored before its autosave
+    qtbot.mouseClick(form.restore_button, Qt.MouseButton.LeftButton)
+    assert form.title.text() == "Laporan pelapor pertama"
+    assert titles_on_disk(profile.database) == ["Laporan pelapor kedua", "Laporan pelapor pertama"]
+    # The typing kept aside is offered in its turn, and comes back whole.
+    assert not form.banner.isHidden()
+    assert [draft.title for draft in form.offered] == ["Laporan pelapor kedua"]
+    assert "Laporan pelapor kedua" in form.banner_text.text()
+    qtbot.mouseClick(form.restore_button, Qt.MouseButton.LeftButton)
+    assert form.title.text() == "Laporan pelapor kedua"
+    assert [draft.title for draft in form.offered] == ["Laporan pelapor pertama"]
+    assert titles_on_disk(profile.database) == ["Laporan pelapor kedua", "Laporan pelapor pertama"]
+
+
+def test_several_drafts_are_counted_and_picked_with_the_keyboard(
+    qtbot: QtBot, store: Store, profile: Profile
+) -> None:
+    for title in ("Draf satu", "Draf dua", "Draf tiga"):
+        leave_draft(qtbot, store, title)
+    window = make_window(qtbot, store, profile)
+    form = window.form
+    assert not form.banner.isHidden()
+    assert "3" in form.banner_text.text()
+    assert form.draft_choice.isVisibleTo(form)
+    choices = [form.draft_choice.itemText(i) for i in range(form.draft_choice.count())]
+    assert [c.split(" · ")[0] for c in choices] == ["Draf tiga", "Draf dua", "Draf satu"]
+    form.title.setFocus()
+    qtbot.keyClick(form.title, Qt.Key.Key_F, Qt.KeyboardModifier.AltModifier)  # "Dra&f laporan"
+    assert QApplication.focusWidget() is form.draft_choice
+    qtbot.keyClick(form.draft_choice, Qt.Key.Key_Down)
+    qtbot.keyClick(form.draft_choice, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is form.restore_button
+    qtbot.keyClick(form.restore_button, Qt.Key.Key_Space)
+    assert form.title.text() == "Draf dua"
+    assert [draft.title for draft in form.offered] == ["Draf tiga", "Draf satu"]
+    assert "2" in form.banner_text.text()
+
+
+def test_discard_asks_and_removes_only_the_named_draft(
+    qtbot: QtBot, store: Store, profile: Profile
+) -> None:
+    leave_draft(qtbot, store, "Simpan yang ini")
+    leave_draft(qtbot, store, "Lupakan yang ini")
+    form = ComplaintForm(store)
+    qtbot.addWidget(form)
+    with qtbot.waitSignal(form.draftSaved, timeout=3000):
+        type_into(qtbot, form.title, "Sedang diketik")
+    assert form.offered[0].title == "Lupakan yang ini"  # newest first
+    form.draft_choice.setCurrentIndex(0)
+
+    # A stray Enter, or Escape, or Cancel: nothing is lost.
+    for answer in (Qt.Key.Key_Return, Qt.Key.Key_Escape, QMessageBox.StandardButton.Cancel):
+        asked = answer_question(answer)
+        qtbot.mouseClick(form.discard_button, Qt.MouseButton.LeftButton)
+        assert asked and "Lupakan yang ini" in asked[0]
+        assert len(form.offered) == 2
+        assert titles_on_disk(profile.database) == [
+            "Lupakan yang ini",
+            "Sedang diketik",
+            "Simpan yang ini",
+        ]
+
+    asked = answer_question(QMessageBox.StandardButton.Discard)
     qtbot.mouseClick(form.discard_button, Qt.MouseButton.LeftButton)
-    assert store.load_draft(DRAFT_FORM) is None
-    assert form.title.text() == ""
+    assert asked
+    assert [draft.title for draft in form.offered] == ["Simpan yang ini"]
+    assert form.title.text() == "Sedang diketik"  # the form's own typing is not touched
+    assert titles_on_disk(profile.database) == ["Sedang diketik", "Simpan yang ini"]
+    assert not form.draft_choice.isVisibleTo(form)  # one left: named in the text
+    assert "Simpan yang ini" in form.banner_text.text()
+
+    asked = answer_question(QMessageBox.StandardButton.Discard)
+    qtbot.mouseClick(form.discard_button, Qt.MouseButton.LeftButton)
+    assert form.banner.isHidden() and form.offered == []
+    assert titles_on_disk(profile.database) == ["Sedang diketik"]
+
+
+def test_saving_a_report_removes_only_its_own_draft(
+    qtbot: QtBot, store: Store, profile: Profile
+) -> None:
+    leave_draft(qtbot, store, "Laporan yang belum selesai")
+    window = make_window(qtbot, store, profile)
+    form = window.form
+    choose_category(qtbot, form, "Jalan tol dan rest area")
+    type_into(qtbot, form.title, "Antrean gerbang tol")
+    with qtbot.waitSignal(form.draftSaved, timeout=3000):
+        type_into(qtbot, form.description, "Antrean lima kilometer di Cikampek.")
+    assert titles_on_disk(profile.database) == ["Antrean gerbang tol", "Laporan yang belum selesai"]
+    assert form.submit() is not None
+    assert titles_on_disk(profile.database) == ["Laporan yang belum selesai"]
+    assert not form.banner.isHidden()  # still offered for the next traveller's turn
+    # The next report typed is a new draft, not the saved one's.
+    with qtbot.waitSignal(form.draftSaved, timeout=3000):
+        type_into(qtbot, form.title, "Laporan berikutnya")
+    assert titles_on_disk(profile.database) == ["Laporan berikutnya", "Laporan yang belum selesai"]
+
+
+def test_clearing_the_form_discards_only_its_own_draft(
+    qtbot: QtBot, store: Store, profile: Profile
+) -> None:
+    leave_draft(qtbot, store, "Laporan yang belum selesai")
+    form = ComplaintForm(store)
+    qtbot.addWidget(form)
+    with qtbot.waitSignal(form.draftSaved, timeout=3000):
+        type_into(qtbot, form.title, "Salah ketik")
+    answer_question(QMessageBox.StandardButton.Cancel)
+    form.clear_after_confirm()
+    assert form.title.text() == "Salah ketik"
+    assert titles_on_disk(profile.database) == ["Laporan yang belum selesai", "Salah ketik"]
+    answer_question(QMessageBox.StandardButton.Discard)
+    form.clear_after_confirm()
+    assert form.is_blank()
+    assert titles_on_disk(profile.database) == ["Laporan yang belum selesai"]
+
+
+def test_an_unreadable_draft_is_offered_to_discard_and_never_dropped(
+    qtbot: QtBot, store: Store, profile: Profile
+) -> None:
+    with store.engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO drafts (id, form, content, created_at, updated_at) VALUES "
+                "('rusak', :form, '{\"title\": \"Terpot', '2026-03-01 01:00:00', "
+                "'2026-03-01 01:00:00')"
+            ),
+            {"form": DRAFT_FORM},
+        )
+    form = ComplaintForm(store)
+    qtbot.addWidget(form)
+    assert not form.banner.isHidden()
+    assert not form.restore_button.isEnabled()
+    with qtbot.waitSignal(form.draftSaved, timeout=3000):
+        type_into(qtbot, form.title, "Laporan baru")
+    form.clear()
+    assert [draft.id for draft in store.drafts(DRAFT_FORM)] == ["rusak"]
+    assert form.discard_button.isEnabled()
+
+
+def test_a_language_switch_carries_the_typing_over_without_copies(
+    qtbot: QtBot, store: Store, profile: Profile
+) -> None:
+    leave_draft(qtbot, store, "Draf lama")
+    desk = DeskApp(store, profile)
+    window = desk.show_main_window()
+    assert isinstance(window, MainWindow)
+    qtbot.addWidget(window)
+    type_into(qtbot, window.form.title, "Setengah jalan")
+    window.languageRequested.emit("en")
+    new = desk.window
+    assert isinstance(new, MainWindow) and new is not window
+    qtbot.addWidget(new)
+    assert new.form.title.text() == "Setengah jalan"
+    assert [draft.title for draft in new.form.offered] == ["Draf lama"]
+    assert titles_on_disk(profile.database) == ["Draf lama", "Setengah jalan"]
+    with qtbot.waitSignal(new.form.draftSaved, timeout=3000):
+        type_into(qtbot, new.form.title, " saja")
+    assert titles_on_disk(profile.database) == ["Draf lama", "Setengah jalan saja"]
+
+
+def test_editing_a_saved_report_keeps_no_draft(
+    qtbot: QtBot, store: Store, profile: Profile
+) -> None:
+    leave_draft(qtbot, store, "Draf lama")
+    values = {
+        "type": "pengaduan",
+        "category": "TOL",
+        "title": "Antrean gerbang tol",
+        "description": "Antrean lima kilometer di Cikampek.",
+    }
+    form = ComplaintForm(store)
+    qtbot.addWidget(form)
+    form.set_values(values)
+    record = form.submit()
+    assert record is not None
+    editor = ComplaintForm(store, editing=record.tracking_id)
+    qtbot.addWidget(editor)
+    assert editor.banner.isHidden()
+    editor.set_values(values)
+    type_into(qtbot, editor.title, " parah")
+    qtbot.wait(DRAFT_DELAY_MS * 2)
+    assert editor.submit() is not None
+    assert titles_on_disk(profile.database) == ["Draf lama"]
 
 
 def test_values_round_trip(qtbot: QtBot, store: Store) -> None:

@@ -73,7 +73,7 @@ def test_draft_survives_sigkill(qtbot: QtBot, store: Store, profile: Profile) ->
     assert desk.returncode == -signal.SIGKILL
 
     store = Store.open(profile)
-    assert store.load_draft(DRAFT_FORM)["title"] == text
+    assert [draft.title for draft in store.drafts(DRAFT_FORM)] == [text]
     window = MainWindow(store, profile, show_receipt_dialog=False)
     qtbot.addWidget(window)
     assert not window.form.banner.isHidden()
@@ -97,7 +97,8 @@ def test_kill_mid_typing_keeps_a_prefix(qtbot: QtBot, store: Store, profile: Pro
     finally:
         kill(desk)
     store = Store.open(profile)
-    draft = store.load_draft(DRAFT_FORM)
-    assert draft is not None and text.startswith(draft["title"]) and draft["title"]
+    (draft,) = store.drafts(DRAFT_FORM)
+    content = store.load_draft(draft.id)
+    assert content is not None and text.startswith(content["title"]) and content["title"]
     assert store.integrity_check() == "ok"
     store.close()

@@ -7,6 +7,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -163,11 +164,55 @@ def test_save_many_is_all_or_nothing(store: Store) -> None:
 
 
 def test_drafts(store: Store) -> None:
-    assert store.load_draft("complaint") is None
-    store.save_draft("complaint", {"title": "Setengah diketik 😊"})
-    assert store.load_draft("complaint") == {"title": "Setengah diketik 😊"}
-    store.clear_draft("complaint")
-    assert store.load_draft("complaint") is None
+    assert store.drafts("complaint") == [] and store.load_draft("nope") is None
+    store.save_draft("a", "complaint", {"title": "Setengah diketik 😊"})
+    store.save_draft("b", "complaint", {"title": "", "description": "Tanpa   judul\nsama sekali"})
+    store.save_draft("c", "survey", {"title": "Lain formulir"})
+    listed = store.drafts("complaint")
+    assert [(d.id, d.title, d.readable) for d in listed] == [
+        ("b", "Tanpa judul sama sekali", True),  # the newest first; untitled: its text
+        ("a", "Setengah diketik 😊", True),
+    ]
+    assert all(d.created_at.tzinfo is not None and d.form == "complaint" for d in listed)
+    assert store.load_draft("a") == {"title": "Setengah diketik 😊"}
+
+    # Saving a draft again updates it alone, keeping when it was started.
+    store.save_draft("a", "complaint", {"title": "Sudah hampir selesai"})
+    a, b = store.drafts("complaint")
+    assert (a.id, a.title, b.id) == ("a", "Sudah hampir selesai", "b")
+    assert a.created_at == listed[1].created_at and a.updated_at > listed[1].updated_at
+    assert b == listed[0] and store.load_draft("b") == {
+        "title": "",
+        "description": "Tanpa   judul\nsama sekali",
+    }
+
+    assert store.delete_draft("a") is True
+    assert store.delete_draft("a") is False
+    assert [d.id for d in store.drafts("complaint")] == ["b"]
+    assert [d.id for d in store.drafts("survey")] == ["c"]
+
+
+@pytest.mark.parametrize("content", ['{"title": "Terpot', "[1, 2]", "null"])
+def test_an_unreadable_draft_is_listed_and_kept(store: Store, content: str) -> None:
+    with store.engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO drafts (id, form, content, created_at, updated_at) "
+                "VALUES ('rusak', 'complaint', :content, '2026-03-01 01:00:00', "
+                "'2026-03-01 01:00:00')"
+            ),
+            {"content": content},
+        )
+    store.save_draft("baru", "complaint", {"title": "Laporan baru"})
+    assert store.load_draft("rusak") is None
+    assert [(d.id, d.title, d.readable) for d in store.drafts("complaint")] == [
+        ("baru", "Laporan baru", True),
+        ("rusak", "", False),
+    ]
+    store.delete_draft("baru")
+    with store.engine.connect() as conn:  # still there, byte for byte
+        kept = conn.execute(text("SELECT content FROM drafts WHERE id = 'rusak'")).scalar()
+    assert kept == content
 
 
 def test_setup_is_idempotent_and_keeps_the_device(store: Store) -> None:
@@ -213,6 +258,65 @@ def test_upgrade_from_the_first_release_keeps_every_row(tmp_path: Path) -> None:
     assert record is not None and record.description.endswith("😡")
     store.setup(post_code="SMG", post_name="Posko Terminal Terboyo", operator="Agus Salim")
     store.close()
+
+
+def test_upgrade_keeps_the_single_draft_of_revision_0003(tmp_path: Path) -> None:
+    """A profile the last release left with a draft (one row per form, key ``complaint``)
+    upgrades to a draft per report: the draft is kept, whole, as one of the new rows."""
+    profile = Profile(tmp_path / "old")
+    profile.ensure()
+    shutil.copy(DATA / "schema-0001.sqlite3", profile.database)
+    engine = db.make_engine(profile.database)
+    db.upgrade(engine, "0003")  # the last release's own migration scripts
+    engine.dispose()
+    content = '{"type": "pengaduan", "title": "Bus ngetem 😡", "description": "Dua jam."}'
+    with closing(sqlite3.connect(profile.database)) as conn, conn:
+        # As release 0003's ``save_draft`` wrote it (UTC, naive, SQLAlchemy's format).
+        conn.execute(
+            "INSERT INTO drafts (form, content, updated_at) VALUES "
+            "('complaint', ?, '2026-03-26 02:00:00.123456')",
+            (content,),
+        )
+
+    store = Store.open(profile)
+    (draft,) = store.drafts("complaint")
+    assert draft.title == "Bus ngetem 😡" and draft.readable
+    assert draft.updated_at == datetime(2026, 3, 26, 2, 0, 0, 123456, tzinfo=UTC)
+    assert draft.created_at == draft.updated_at  # the best known start: its last change
+    assert len(draft.id) == 36
+    assert store.load_draft(draft.id) == {
+        "type": "pengaduan",
+        "title": "Bus ngetem 😡",
+        "description": "Dua jam.",
+    }
+    store.save_draft("another", "complaint", {"title": "Laporan kedua"})
+    assert [d.id for d in store.drafts("complaint")] == ["another", draft.id]
+    store.close()
+    backups = list(profile.backups.glob("*rev0003*.sqlite3"))
+    assert len(backups) == 1
+    with closing(sqlite3.connect(backups[0])) as conn:
+        assert conn.execute("SELECT form, content FROM drafts").fetchall() == [
+            ("complaint", content)
+        ]
+
+
+def test_downgrade_keeps_the_newest_draft_of_each_form(store: Store, profile: Profile) -> None:
+    store.save_draft("a", "complaint", {"title": "Lebih lama"})
+    store.save_draft("b", "complaint", {"title": "Paling baru"})
+    store.close()
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(db.MIGRATIONS))
+    engine = db.make_engine(profile.database)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0003")
+    engine.dispose()
+    with closing(sqlite3.connect(profile.database)) as conn:
+        rows = conn.execute("SELECT form, content FROM drafts").fetchall()
+    assert rows == [("complaint", '{"title": "Paling baru"}')]
 
 
 def test_second_open_does_not_back_up_again(store: Store, profile: Profile) -> None:

@@ -147,7 +147,8 @@ def test_closing_keeps_the_draft(qtbot: QtBot, store: Store, profile: Profile) -
     qtbot.addWidget(window)
     window.form.description.setPlainText("Belum selesai diketik")
     window.close()
-    assert store.load_draft(DRAFT_FORM)["description"] == "Belum selesai diketik"
+    (draft,) = store.drafts(DRAFT_FORM)
+    assert store.load_draft(draft.id)["description"] == "Belum selesai diketik"
 
 
 def test_setup_dialog_validates_and_saves(qtbot: QtBot, profile: Profile) -> None:
@@ -231,7 +232,7 @@ def test_progressive_start_fills_in_after_the_window_shows(
     from desktop.store.peek import peek_context
 
     fill(store, 4)
-    store.save_draft(DRAFT_FORM, {"title": "Draf dari sesi lalu"})
+    store.save_draft("draf-lama", DRAFT_FORM, {"title": "Draf dari sesi lalu"})
     store.close()
     context = peek_context(profile.database)
     assert context is not None

@@ -13,7 +13,7 @@ from desktop.settings import Option
 
 if TYPE_CHECKING:
     from desktop.store.context import DeskContext
-    from desktop.store.records import ComplaintQuery, ComplaintRecord
+    from desktop.store.records import ComplaintQuery, ComplaintRecord, DraftRecord
     from desktop.store.repo import Store
 
 T = TypeVar("T")
@@ -100,14 +100,17 @@ class LazyStore:
     def attention_count(self) -> int:
         return self.open().attention_count()
 
-    def save_draft(self, form: str, content: dict[str, Any]) -> None:
-        self.open().save_draft(form, content)
+    def save_draft(self, draft_id: str, form: str, content: dict[str, Any]) -> None:
+        self.open().save_draft(draft_id, form, content)
 
-    def load_draft(self, form: str) -> dict[str, Any] | None:
-        return self.open().load_draft(form)
+    def drafts(self, form: str) -> list[DraftRecord]:
+        return self.open().drafts(form)
 
-    def clear_draft(self, form: str) -> None:
-        self.open().clear_draft(form)
+    def load_draft(self, draft_id: str) -> dict[str, Any] | None:
+        return self.open().load_draft(draft_id)
+
+    def delete_draft(self, draft_id: str) -> bool:
+        return self.open().delete_draft(draft_id)
 
 
 if TYPE_CHECKING:

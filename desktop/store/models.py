@@ -137,9 +137,13 @@ class Setting(Base):
 
 
 class Draft(Base):
-    """The intake form as it is being typed, so a crash or power loss loses nothing."""
+    """A report as it is being typed, so a crash or power loss loses nothing. Each report
+    the form starts is its own draft (``id``, a UUID the form makes), so several may wait
+    for their turn; ``form`` says which form they belong to. Revision 0004."""
 
     __tablename__ = "drafts"
-    form: Mapped[str] = mapped_column(String(32), primary_key=True)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    form: Mapped[str] = mapped_column(String(32), index=True)
     content: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

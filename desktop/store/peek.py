@@ -16,7 +16,7 @@ from desktop.domain import PaperSize
 from desktop.settings import CENTRAL_URL, DEVICE_ID, LANGUAGE, OPERATOR_ID, PAPER, POST_ID
 from desktop.store.context import DeskContext
 
-HEAD_REVISION = "0003"  # tests/test_store.py checks it against the migration scripts
+HEAD_REVISION = "0004"  # tests/test_store.py checks it against the migration scripts
 
 
 class PeekError(RuntimeError):

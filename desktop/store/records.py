@@ -53,4 +53,19 @@ class ComplaintQuery:
     date_to: date | None = None  # inclusive, in the desk's local time
 
 
-__all__ = ["ComplaintQuery", "ComplaintRecord", "DeskContext"]
+@dataclass(frozen=True)
+class DraftRecord:
+    """An unsaved report kept in the database. ``title`` is its title as typed or, when it
+    has none yet, the start of its description (empty when neither is typed; whitespace
+    runs collapsed). ``readable`` is False for a row whose content cannot be read back:
+    it is kept until the operator discards it."""
+
+    id: str
+    form: str
+    title: str
+    created_at: datetime
+    updated_at: datetime
+    readable: bool = True
+
+
+__all__ = ["ComplaintQuery", "ComplaintRecord", "DeskContext", "DraftRecord"]

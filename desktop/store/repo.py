@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine, Select, func, insert, or_, select, text, update
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -30,7 +31,7 @@ from desktop.settings import (
 )
 from desktop.store.db import open_database
 from desktop.store.models import Complaint, Device, Draft, Operator, Post, Setting
-from desktop.store.records import ComplaintQuery, ComplaintRecord, DeskContext
+from desktop.store.records import ComplaintQuery, ComplaintRecord, DeskContext, DraftRecord
 
 log = logging.getLogger("posko.db")
 T = TypeVar("T")
@@ -484,33 +485,77 @@ class Store:
             )
 
     # -- drafts -------------------------------------------------------------------------------
-    def save_draft(self, form: str, content: dict[str, Any]) -> None:
+    # Each report being typed is its own draft, under the id the form made for it: saving
+    # one never touches another, and a draft stays until it is deleted by its id.
+    def save_draft(self, draft_id: str, form: str, content: dict[str, Any]) -> None:
+        """Write draft ``draft_id`` of ``form``: made on its first save, updated after."""
+        now = datetime.now(UTC)
+        payload = json.dumps(content, ensure_ascii=False)
+        statement = sqlite_insert(Draft).values(
+            id=draft_id, form=form, content=payload, created_at=now, updated_at=now
+        )
         with self.session() as s:
-            s.merge(
-                Draft(
-                    form=form,
-                    content=json.dumps(content, ensure_ascii=False),
-                    updated_at=datetime.now(UTC),
+            s.execute(
+                statement.on_conflict_do_update(
+                    index_elements=[Draft.id], set_={"content": payload, "updated_at": now}
                 )
             )
 
-    def load_draft(self, form: str) -> dict[str, Any] | None:
+    def drafts(self, form: str) -> list[DraftRecord]:
+        """The drafts of ``form`` waiting to be saved or discarded, last typed first. A row
+        that cannot be read is listed too (``readable=False``): it is kept, never dropped."""
+        statement = (
+            select(Draft)
+            .where(Draft.form == form)
+            .order_by(Draft.updated_at.desc(), Draft.created_at.desc(), Draft.id)
+        )
         with self.session() as s:
-            draft = s.get(Draft, form)
-            if draft is None:
-                return None
-            try:
-                content = json.loads(draft.content)
-            except ValueError:
-                log.warning("draft %s is unreadable; keeping it in the database", form)
-                return None
-            return content if isinstance(content, dict) else None
+            return [self._draft_record(row) for row in s.scalars(statement)]
 
-    def clear_draft(self, form: str) -> None:
+    def load_draft(self, draft_id: str) -> dict[str, Any] | None:
+        """The content of draft ``draft_id``; None when there is no such draft, or when it
+        cannot be read (it stays in the database then)."""
         with self.session() as s:
-            draft = s.get(Draft, form)
-            if draft is not None:
-                s.delete(draft)
+            row = s.get(Draft, draft_id)
+            return None if row is None else self._draft_content(row)
+
+    def delete_draft(self, draft_id: str) -> bool:
+        """Delete draft ``draft_id`` (saved, or discarded by the operator); False when it
+        was not there."""
+        with self.session() as s:
+            row = s.get(Draft, draft_id)
+            if row is None:
+                return False
+            s.delete(row)
+            return True
+
+    @staticmethod
+    def _draft_content(row: Draft) -> dict[str, Any] | None:
+        try:
+            content = json.loads(row.content)
+        except ValueError:
+            content = None
+        if not isinstance(content, dict):
+            log.warning("draft %s is unreadable; keeping it in the database", row.id)
+            return None
+        return content
+
+    @classmethod
+    def _draft_record(cls, row: Draft) -> DraftRecord:
+        content = cls._draft_content(row)
+        title = ""
+        if content is not None:
+            title = " ".join(str(content.get("title") or "").split())
+            if not title:  # the start of the description tells drafts apart
+                title = " ".join(str(content.get("description") or "").split())[:60]
+        return DraftRecord(
+            id=row.id,
+            form=row.form,
+            title=title,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            readable=content is not None,
+        )
 
     def integrity_check(self) -> str:
         with self.engine.connect() as conn:

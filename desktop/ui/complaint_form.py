@@ -36,7 +36,7 @@ from desktop.store.lazy import DeskStore, is_ready
 from desktop.ui.widgets import ERROR_COLOUR, FieldMessage, hint_label, set_enum_property
 
 if TYPE_CHECKING:
-    from desktop.store.records import ComplaintRecord
+    from desktop.store.records import ComplaintRecord, DraftRecord
 
 log = logging.getLogger("posko.ui")
 
@@ -85,7 +85,11 @@ class ComplaintForm(QWidget):
             )
         )
         self.description.textChanged.connect(self._route_timer.start)
-        self._pending_draft: dict[str, Any] | None = None
+        # The draft this form's typing goes to: made on the first save of a new report,
+        # taken over when a draft is restored, gone once the report is saved or cleared.
+        self.draft_id: str | None = None
+        self._dirty = False  # typed since the last save of the draft
+        self.offered: list[DraftRecord] = []  # the other drafts waiting, newest first
         if editing is None:
             self._connect_draft_triggers()
             if is_ready(store):
@@ -96,17 +100,33 @@ class ComplaintForm(QWidget):
         self.banner = QFrame()
         self.banner.setObjectName("draft_banner")
         self.banner_text = QLabel()
+        self.banner_text.setObjectName("draft_banner_text")
         self.banner_text.setWordWrap(True)
+        # With several drafts waiting, the operator picks one here (the text names a lone one).
+        self.draft_choice = QComboBox()
+        self.draft_choice.setObjectName("draft_choice")
+        self.draft_choice.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.draft_choice.setMinimumContentsLength(24)
+        self.draft_choice_label = QLabel(_("&Unsaved report"))
+        self.draft_choice_label.setBuddy(self.draft_choice)
         self.restore_button = QPushButton(_("&Restore draft"))
         self.restore_button.setObjectName("restore_draft")
         self.discard_button = QPushButton(_("Discard"))
         self.discard_button.setObjectName("discard_draft")
-        banner_layout = QHBoxLayout(self.banner)
-        banner_layout.addWidget(self.banner_text, 1)
-        banner_layout.addWidget(self.restore_button)
-        banner_layout.addWidget(self.discard_button)
-        self.restore_button.clicked.connect(self.restore_draft)
-        self.discard_button.clicked.connect(self.discard_draft)
+        choice_row = QHBoxLayout()
+        choice_row.addWidget(self.draft_choice_label)
+        choice_row.addWidget(self.draft_choice, 1)
+        choice_row.addStretch(0)
+        choice_row.addWidget(self.restore_button)
+        choice_row.addWidget(self.discard_button)
+        banner_layout = QVBoxLayout(self.banner)
+        banner_layout.addWidget(self.banner_text)
+        banner_layout.addLayout(choice_row)
+        self.restore_button.clicked.connect(lambda _checked=False: self.restore_draft())
+        self.discard_button.clicked.connect(lambda _checked=False: self.discard_draft())
+        self.draft_choice.currentIndexChanged.connect(self._update_draft_buttons)
         self.banner.hide()
 
         self.type_group = QButtonGroup(self)
@@ -386,7 +406,7 @@ class ComplaintForm(QWidget):
             self.description.setPlainText(str(values.get("description") or ""))
             occurred = values.get("occurred_at")
             self.occurred_known.setChecked(bool(occurred))
-            if occurred:
+            if isinstance(occurred, str) and occurred:
                 self.occurred_at.setDateTime(
                     QDateTime.fromString(occurred, QtCore.Qt.DateFormat.ISODate)
                 )
@@ -452,44 +472,123 @@ class ComplaintForm(QWidget):
                 self.use_suggestion.hide()
 
     # -- drafts ------------------------------------------------------------------------------
+    # The form edits one draft at a time (``draft_id``). Every other draft waiting is offered
+    # in the banner and is only ever touched by the operator's restore or discard of it.
     def _schedule_draft(self, *_args: object) -> None:
         if not self._loading:
+            self._dirty = True
             self._draft_timer.start()
 
     def save_draft(self) -> None:
+        """Write the typing to the form's own draft; a blank form keeps none."""
+        from uuid import uuid4
+
         self._draft_timer.stop()
+        self._dirty = False
+        if self.editing is not None:
+            return
         if self.is_blank():
-            self.store.clear_draft(DRAFT_FORM)
+            if self.draft_id is not None:
+                self.store.delete_draft(self.draft_id)
+                self.draft_id = None
         else:
-            self.store.save_draft(DRAFT_FORM, self.values())
+            if self.draft_id is None:
+                self.draft_id = str(uuid4())
+            self.store.save_draft(self.draft_id, DRAFT_FORM, self.values())
         self.draftSaved.emit()
 
+    def flush_draft(self) -> None:
+        """Save the typing now if its draft does not hold it yet (before the window closes,
+        or before another draft takes the form)."""
+        if self._dirty or (self.draft_id is None and not self.is_blank()):
+            self.save_draft()
+
     def offer_draft(self) -> None:
-        """Show the banner if the last session left a draft."""
-        self._pending_draft = self.store.load_draft(DRAFT_FORM)
-        if not self._pending_draft:
+        """Show the banner when other drafts wait: left by an earlier session, or set
+        aside by a restore."""
+        if self.editing is not None:
             return
-        title = str(self._pending_draft.get("title") or "").strip()
-        self.banner_text.setText(
-            _("An unsaved report was found from the last session: “{title}”. Restore it?").format(
-                title=title[:60] or _("(no title)")
+        self.offered = [d for d in self.store.drafts(DRAFT_FORM) if d.id != self.draft_id]
+        chosen = self._chosen_id()
+        blocker = QSignalBlocker(self.draft_choice)
+        self.draft_choice.clear()
+        for draft in self.offered:
+            self.draft_choice.addItem(f"{_draft_name(draft)} · {_when(draft.updated_at)}", draft.id)
+        index = self.draft_choice.findData(chosen) if chosen else -1
+        self.draft_choice.setCurrentIndex(max(index, 0))
+        del blocker
+        if not self.offered:
+            self.banner.hide()
+            return
+        several = len(self.offered) > 1
+        self.draft_choice.setVisible(several)
+        self.draft_choice_label.setVisible(several)
+        if several:
+            text = _("{n} unsaved reports are waiting. Choose one to restore or discard:").format(
+                n=len(self.offered)
             )
-        )
+        elif self.offered[0].readable:
+            text = _(
+                "An unsaved report is waiting: “{title}”, last typed {time}. Restore it?"
+            ).format(title=_draft_name(self.offered[0]), time=_when(self.offered[0].updated_at))
+        else:
+            text = _(
+                "An unsaved report from {time} cannot be read. It is kept until you discard it."
+            ).format(time=_when(self.offered[0].updated_at))
+        self.banner_text.setText(text)
+        self._update_draft_buttons()
         if not self.banner.styleSheet():
             self.banner.setStyleSheet(BANNER_STYLE)
         self.banner.show()
 
-    def restore_draft(self) -> None:
-        if self._pending_draft:
-            self.set_values(self._pending_draft)
-        self._pending_draft = None
-        self.banner.hide()
+    def _chosen(self) -> DraftRecord | None:
+        index = self.draft_choice.currentIndex()
+        return self.offered[index] if 0 <= index < len(self.offered) else None
+
+    def _chosen_id(self) -> str | None:
+        chosen = self._chosen()
+        return chosen.id if chosen else None
+
+    def _update_draft_buttons(self, *_args: object) -> None:
+        chosen = self._chosen()
+        self.restore_button.setEnabled(chosen is not None and chosen.readable)
+        self.discard_button.setEnabled(chosen is not None)
+
+    def restore_draft(self, draft_id: str | None = None) -> None:
+        """Put a draft in the form (the one chosen in the banner unless ``draft_id`` is
+        given). What the form held is kept first as its own draft, offered in its turn."""
+        chosen = draft_id or self._chosen_id()
+        if chosen is None:
+            return
+        if chosen != self.draft_id:
+            self.flush_draft()
+        content = self.store.load_draft(chosen)
+        if content is None:  # unreadable (kept), or gone: show what is there now
+            self.offer_draft()
+            return
+        self.set_values(content)
+        self.draft_id = chosen
+        self._dirty = False
+        self.offer_draft()
         self.title.setFocus()
 
-    def discard_draft(self) -> None:
-        self._pending_draft = None
-        self.store.clear_draft(DRAFT_FORM)
-        self.banner.hide()
+    def discard_draft(self, draft_id: str | None = None) -> None:
+        """Delete an offered draft (the chosen one unless ``draft_id`` is given), once the
+        operator confirms: it cannot be brought back."""
+        chosen = draft_id or self._chosen_id()
+        draft = next((d for d in self.offered if d.id == chosen), None)
+        if draft is None:
+            return
+        question = _("Discard the unsaved report “{title}”? It cannot be brought back.")
+        if not _confirm_discard(
+            self, _("Discard draft"), question.format(title=_draft_name(draft))
+        ):
+            return
+        self.store.delete_draft(draft.id)
+        log.info("a draft was discarded by the operator")
+        self.offer_draft()
+        if not self.banner.isHidden():
+            self.draft_choice.setFocus()
 
     # -- saving ------------------------------------------------------------------------------
     def _field_widget(self, name: str) -> QWidget | None:
@@ -540,27 +639,59 @@ class ComplaintForm(QWidget):
         return record
 
     def clear(self) -> None:
-        self._draft_timer.stop()
         blocker = QSignalBlocker(self)
         self.set_values({"type": ComplaintType.PENGADUAN.value})
-        self.occurred_at.setDateTime(QDateTime.currentDateTime())
+        self._loading = True
+        try:
+            self.occurred_at.setDateTime(QDateTime.currentDateTime())
+        finally:
+            self._loading = False
         del blocker
+        self._draft_timer.stop()
         self.clear_errors()
-        self.store.clear_draft(DRAFT_FORM)
+        # The report is saved, or the operator threw the typing away: its draft goes too.
+        if self.draft_id is not None:
+            self.store.delete_draft(self.draft_id)
+        self.draft_id = None
+        self._dirty = False
         self.type_buttons[ComplaintType.PENGADUAN].setFocus()
 
     def clear_after_confirm(self) -> None:
-        from PySide6.QtWidgets import QMessageBox
+        """Empty the form, once the operator confirms: an explicit discard of its draft."""
+        if self.is_blank() or _confirm_discard(
+            self, _("Clear form"), _("Throw away what is typed in the form?")
+        ):
+            self.clear()
 
-        if self.is_blank():
-            self.clear()
-            return
-        answer = QMessageBox.question(
-            self,
-            _("Clear form"),
-            _("Throw away what is typed in the form?"),
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            QMessageBox.StandardButton.No,
-        )
-        if answer == QMessageBox.StandardButton.Yes:
-            self.clear()
+
+def _confirm_discard(parent: QWidget, title: str, question: str) -> bool:
+    """Ask before throwing typing away; the buttons say what they do, and a stray Enter or
+    Escape keeps everything."""
+    from PySide6.QtWidgets import QMessageBox
+
+    box = QMessageBox(QMessageBox.Icon.Question, title, question, parent=parent)
+    box.setStandardButtons(QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel)
+    for button, text in (
+        (QMessageBox.StandardButton.Discard, _("Discard")),
+        (QMessageBox.StandardButton.Cancel, _("Cancel")),
+    ):
+        widget = box.button(button)
+        assert widget is not None
+        widget.setText(text)
+    box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+    box.setEscapeButton(QMessageBox.StandardButton.Cancel)
+    return box.exec() == QMessageBox.StandardButton.Discard
+
+
+def _draft_name(draft: DraftRecord) -> str:
+    if not draft.readable:
+        return _("(unreadable draft)")
+    return draft.title[:60] or _("(no title)")
+
+
+def _when(moment: datetime) -> str:
+    """The desk's local time of ``moment``: the hour for today, else with the date."""
+    local = moment.astimezone()
+    if local.date() == datetime.now().astimezone().date():
+        return local.strftime("%H:%M")
+    return local.strftime("%d-%m-%Y %H:%M")

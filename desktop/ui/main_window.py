@@ -351,6 +351,5 @@ class MainWindow(QMainWindow):
             ReceiptDialog(content, self.context.paper, self).exec()
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        if not self.form.is_blank():
-            self.form.save_draft()
+        self.form.flush_draft()
         super().closeEvent(event)
