@@ -147,7 +147,7 @@ def _sync_selftest(store: Store, scratch: Profile) -> bool:
     verifies (pydantic and cryptography are present and work in this build)."""
     from desktop import wire
     from desktop.store.outbox import Outbox
-    from desktop.sync.bundle import public_key_text, read_unverified, signing_key, verify
+    from desktop.sync.bundle import open_bundle, public_key_text, signing_key
     from desktop.sync.bundle import write_bundle as write
 
     items = Outbox(store).claim(10)
@@ -158,8 +158,9 @@ def _sync_selftest(store: Store, scratch: Profile) -> bool:
     assert key is not None
     target = scratch.root / "selftest.posko"
     write(target, key, device_id="1", tracking_prefix="2223", records=[items[0].payload])
-    bundle = verify(read_unverified(target.read_bytes()), public_key_text(key))
-    return bundle.records == [items[0].payload]
+    with open_bundle(target) as sealed:
+        bundle = sealed.verify(public_key_text(key))
+    return list(bundle.records()) == [items[0].payload]
 
 
 def selftest(profile: Profile, args: argparse.Namespace) -> int:

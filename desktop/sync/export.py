@@ -9,7 +9,7 @@ from desktop.paths import Profile
 from desktop.settings import ENROLLED_DEVICE_ID
 from desktop.store.outbox import Outbox
 from desktop.store.repo import Store
-from desktop.sync.bundle import signing_key, write_bundle
+from desktop.sync.bundle import BundleError, signing_key, write_bundle
 
 
 class ExportError(Exception):
@@ -17,6 +17,7 @@ class ExportError(Exception):
 
     NOT_ENROLLED = "not_enrolled"
     NOTHING = "nothing"
+    TOO_LARGE = "too_large"  # more than the central system takes in one bundle
     WRITE_FAILED = "write_failed"
 
     def __init__(self, code: str, detail: str = "") -> None:
@@ -52,6 +53,10 @@ def export_outbox(store: Store, profile: Profile, target: Path) -> Exported:
             tracking_prefix=context.tracking_prefix,
             records=records,
         )
+    except BundleError as exc:
+        if exc.code != BundleError.CONTENT_TOO_LARGE:
+            raise
+        raise ExportError(ExportError.TOO_LARGE, exc.detail) from exc
     except OSError as exc:
         raise ExportError(ExportError.WRITE_FAILED, exc.strerror or str(exc)) from exc
     return Exported(target, len(records), size)
