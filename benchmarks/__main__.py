@@ -1,6 +1,7 @@
 """Run every benchmark and print the figures (also saved to benchmarks/results/).
 
-    python -m benchmarks [--quick] [--desk] [--central] [--sync] [--routing]   (none: all)
+    python -m benchmarks [--quick] [--desk] [--central] [--sync] [--routing] [--bundle]
+                                                                        (none: all)
 
 The desk's (``--desk`` alone):
 
@@ -18,6 +19,9 @@ look-ups with 1.4 million complaints in PostgreSQL vs ``/health``).
 
 The desk's sync (``--sync``): see ``benchmarks/sync.py`` (10,000 queued records through the
 engine vs one request per record, and vs the central storage layer).
+
+USB bundles (``--bundle``): see ``benchmarks/bundle.py`` (peak memory of importing hostile
+files and genuine bundles of 10,000 and 100,000 records vs the central CLI at rest).
 """
 
 from __future__ import annotations
@@ -134,7 +138,7 @@ def save_and_receipt(root: Path, rounds: int) -> list[float]:
 def main() -> int:
     quick = "--quick" in sys.argv
     results: dict[str, object] = {"when": datetime.now(UTC).isoformat(), "quick": quick}
-    sections = ("desk", "central", "sync", "routing")
+    sections = ("desk", "central", "sync", "routing", "bundle")
     chosen = {s for s in sections if f"--{s}" in sys.argv} or set(sections)
     if "desk" in chosen:
         results["desk"] = desk(quick)
@@ -150,6 +154,10 @@ def main() -> int:
         from benchmarks import routing
 
         results["routing"] = routing.run(quick)
+    if "bundle" in chosen:
+        from benchmarks import bundle
+
+        results["bundle"] = bundle.run(quick)
     print(json.dumps(results, indent=2))
     out = HERE / "results"
     out.mkdir(exist_ok=True)

@@ -1,15 +1,24 @@
-"""Importing a desk's USB bundle (``desktop.sync.bundle``): verify the signature with the
-public key the desk registered at enrollment, then ingest the records through the same
-deduplication as an online push."""
+"""Importing a desk's USB bundle (``desktop.sync.bundle``): find the desk by the header's
+device ID, verify the signature with the public key it registered at enrollment, read every
+record once to refuse a malformed bundle whole, then ingest the records through the same
+deduplication as an online push.
+
+Memory stays bounded whatever the bundle holds: the compressed payload (capped), one
+record line, and one batch of records at a time.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+from typing import Any
 
 from central.store import CentralStore, DeviceInfo
 from desktop import wire
-from desktop.sync.bundle import Bundle, BundleError, read_unverified, verify
+from desktop.sync.bundle import Bundle, BundleError, SealedBundle, open_bundle, parse_bundle
 
 BATCH = 500
 
@@ -31,33 +40,38 @@ class ImportReport:
         return sum(self.counts.values())
 
 
-def check(store: CentralStore, data: bytes) -> tuple[DeviceInfo, Bundle]:
-    document = read_unverified(data)
-    try:
-        device_id = int(document["device_id"])
-    except ValueError:
-        raise BundleError(BundleError.NOT_A_BUNDLE, "device_id") from None
-    if not 0 < device_id < 2**62:
-        raise BundleError(BundleError.UNKNOWN_DEVICE, str(device_id)[:20])
+def check(store: CentralStore, sealed: SealedBundle) -> tuple[DeviceInfo, Bundle]:
+    """The desk and its verified bundle, every record read once; nothing is stored."""
+    device_id = int(sealed.header.device_id)  # at most 18 digits, checked with the header
     found = store.device(device_id)
     if found is None or not found[1]:
         raise BundleError(BundleError.UNKNOWN_DEVICE, str(device_id))
     device, public_key = found
-    bundle = verify(document, public_key)
+    bundle = sealed.verify(public_key)
     if device.revoked_at is not None:
         raise BundleRefused(BundleRefused.REVOKED, str(device_id))
     if bundle.tracking_prefix != device.tracking_prefix:
         raise BundleRefused(BundleRefused.WRONG_PREFIX, bundle.tracking_prefix)
+    bundle.check()
     return device, bundle
 
 
-def import_bundle(store: CentralStore, data: bytes) -> ImportReport:
-    """Verify, then ingest; every record gets the same answer an online push would."""
-    device, bundle = check(store, data)
+def _batches(records: Iterator[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+    while batch := list(islice(records, BATCH)):
+        yield batch
+
+
+def import_bundle(store: CentralStore, source: Path | bytes) -> ImportReport:
+    """Verify, then ingest; every record gets the same answer an online push would.
+    ``BundleError`` (the file refused whole, nothing stored) or ``OSError`` (unreadable)."""
+    with open_bundle(source) if isinstance(source, Path) else parse_bundle(source) as sealed:
+        device, bundle = check(store, sealed)
     report = ImportReport(device=device, created_at=bundle.created_at)
-    for start in range(0, len(bundle.records), BATCH):
-        for result in store.push(device, bundle.records[start : start + BATCH]):
+    start = 0
+    for batch in _batches(bundle.records()):
+        for result in store.push(device, batch):
             report.counts[result.result.value] += 1
             if result.result in (wire.RecordOutcome.CONFLICT, wire.RecordOutcome.REJECTED):
                 report.problems.append(result.model_copy(update={"index": start + result.index}))
+        start += len(batch)
     return report

@@ -145,21 +145,22 @@ def demo_data(profile: Profile, args: argparse.Namespace) -> int:
 def _sync_selftest(store: Store, scratch: Profile) -> bool:
     """The outbox yields a valid protocol record and a bundle signed with a fresh key
     verifies (pydantic and cryptography are present and work in this build)."""
-    from desktop import wire
+    from desktop import keys, wire
     from desktop.store.outbox import Outbox
-    from desktop.sync.bundle import public_key_text, read_unverified, signing_key, verify
+    from desktop.sync.bundle import open_bundle
     from desktop.sync.bundle import write_bundle as write
 
     items = Outbox(store).claim(10)
     if len(items) != 1:
         return False
     wire.parse_record(items[0].payload)
-    key = signing_key(scratch, create=True)
+    key = keys.load_or_create(scratch)
     assert key is not None
     target = scratch.root / "selftest.posko"
     write(target, key, device_id="1", tracking_prefix="2223", records=[items[0].payload])
-    bundle = verify(read_unverified(target.read_bytes()), public_key_text(key))
-    return bundle.records == [items[0].payload]
+    with open_bundle(target) as sealed:
+        bundle = sealed.verify(keys.public_text(key))
+    return list(bundle.records()) == [items[0].payload]
 
 
 def selftest(profile: Profile, args: argparse.Namespace) -> int:

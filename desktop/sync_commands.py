@@ -188,6 +188,7 @@ def outbox(profile: Profile, args: argparse.Namespace) -> int:
 
 
 def export_message(code: str, detail: str = "") -> str:
+    from desktop.sync.bundle import MAX_INFLATED_BYTES, MAX_RECORDS
     from desktop.sync.export import ExportError
 
     messages = {
@@ -195,6 +196,10 @@ def export_message(code: str, detail: str = "") -> str:
             "Enroll this desk first: the central system must know its key to trust a bundle."
         ),
         ExportError.NOTHING: _("Nothing is waiting to be sent: no bundle was written."),
+        ExportError.TOO_LARGE: _(
+            "More is waiting than one bundle may hold (at most {records} records, {size} MB "
+            "unpacked): no bundle was written; sync online instead."
+        ).format(records=MAX_RECORDS, size=MAX_INFLATED_BYTES // (1024 * 1024)),
         ExportError.WRITE_FAILED: _("The bundle could not be written: {error}").format(
             error=detail
         ),

@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from desktop import keys
 from desktop.paths import Profile
 from desktop.settings import ENROLLED_DEVICE_ID
 from desktop.store.outbox import Outbox
 from desktop.store.repo import Store
-from desktop.sync.bundle import signing_key, write_bundle
+from desktop.sync.bundle import BundleError, write_bundle
 
 
 class ExportError(Exception):
@@ -17,6 +18,7 @@ class ExportError(Exception):
 
     NOT_ENROLLED = "not_enrolled"
     NOTHING = "nothing"
+    TOO_LARGE = "too_large"  # more than the central system takes in one bundle
     WRITE_FAILED = "write_failed"
 
     def __init__(self, code: str, detail: str = "") -> None:
@@ -37,7 +39,7 @@ def export_outbox(store: Store, profile: Profile, target: Path) -> Exported:
     stay queued until the central system confirms them (an online sync after the import
     answers "duplicate" and marks them sent)."""
     device_id = store.get(ENROLLED_DEVICE_ID)
-    key = signing_key(profile)
+    key = keys.load(profile)
     if not device_id or key is None:
         raise ExportError(ExportError.NOT_ENROLLED)
     records = Outbox(store).queued_payloads()
@@ -52,6 +54,10 @@ def export_outbox(store: Store, profile: Profile, target: Path) -> Exported:
             tracking_prefix=context.tracking_prefix,
             records=records,
         )
+    except BundleError as exc:
+        if exc.code != BundleError.CONTENT_TOO_LARGE:
+            raise
+        raise ExportError(ExportError.TOO_LARGE, exc.detail) from exc
     except OSError as exc:
         raise ExportError(ExportError.WRITE_FAILED, exc.strerror or str(exc)) from exc
     return Exported(target, len(records), size)
