@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema
 
 from central.deps import ApiError, current_staff, get_store
+from central.disclosure import Audience, disclose
 from central.store import (
     DUE_CURSOR_PATTERN,
     MAX_DUE_LIMIT,
@@ -27,13 +28,21 @@ router = APIRouter(prefix="/api/v1/staff", tags=["staff"])
 class StatusRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     status: wire.CentralStatus
-    note: Annotated[str, wire.text(2000)] = ""
+    public_note: Annotated[str, wire.text(2000)] = Field(
+        default="",
+        description="For the citizen: shown on the tracking page (on an anonymous or "
+        "confidential report only with the receipt secret), in Open311 and at the desk.",
+    )
+    internal_note: Annotated[str, wire.text(2000)] = Field(
+        default="", description="For the staff only: never shown to the citizen or the public."
+    )
     agency: Annotated[str, wire.line(100, 1)] | None = None
 
 
 class TimelineItem(BaseModel):
     status: wire.CentralStatus
-    note: str
+    public_note: str
+    internal_note: str
     agency: str
     actor: str
     changed_at: datetime
@@ -83,7 +92,8 @@ def set_status(
             _tracking_id(tracking_id),
             body.status,
             actor=staff.name,
-            note=body.note,
+            public_note=body.public_note,
+            internal_note=body.internal_note,
             agency=body.agency,
         )
     except NotFound:
@@ -101,10 +111,38 @@ def complaint(
     view = store.complaint(_tracking_id(tracking_id))
     if view is None:
         raise ApiError(404, "not_found", "no report with this tracking ID")
-    fields = {k: v for k, v in view.__dict__.items() if k in StaffComplaint.model_fields}
+    shown = disclose(view, store.timeline(view.id), Audience.STAFF)
     return StaffComplaint(
-        **fields,
-        timeline=[TimelineItem(**entry.__dict__) for entry in store.timeline(view.id)],
+        tracking_id=shown.tracking_id,
+        uuid=view.uuid,
+        type=shown.type or "",
+        category=shown.category or "",
+        title=shown.title or "",
+        description=shown.description or "",
+        location=shown.location or "",
+        reporter_name=shown.reporter_name or "",
+        phone=shown.phone or "",
+        email=shown.email or "",
+        anonymous=bool(shown.anonymous),
+        confidential=shown.confidential,
+        post_code=shown.post_code or "",
+        channel=shown.channel or "",
+        created_at=shown.created_at,
+        received_at=shown.received_at,
+        status=shown.status,
+        agency=shown.agency or "",
+        expected_at=shown.expected_at,
+        timeline=[
+            TimelineItem(
+                status=step.status,
+                public_note=step.public_note or "",
+                internal_note=step.internal_note or "",
+                agency=step.agency or "",
+                actor=step.actor or "",
+                changed_at=step.changed_at,
+            )
+            for step in shown.timeline
+        ],
     )
 
 

@@ -171,9 +171,18 @@ def _document_validation_errors(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8311"
+
+
 def create_app(
-    store: CentralStore, *, rate_limit_per_minute: int = 60, rules: RuleSet | None = None
+    store: CentralStore,
+    *,
+    rate_limit_per_minute: int = 60,
+    rules: RuleSet | None = None,
+    public_url: str = DEFAULT_PUBLIC_URL,
 ) -> FastAPI:
+    """``public_url``: where citizens and Open311 clients reach this server (the address
+    announced in Open311 discovery; never taken from a request's Host header)."""
     app = FastAPI(
         title="Posko central system",
         version=__version__,
@@ -187,6 +196,7 @@ def create_app(
         openapi_url="/api/openapi.json",
     )
     app.state.store = store
+    app.state.public_url = public_url.rstrip("/")
     app.state.rules = rules if rules is not None else rules_from_environment()
     app.add_exception_handler(ApiError, api_error_handler)
 
@@ -270,7 +280,10 @@ def asgi_app(
     max_body: int = wire.MAX_BODY_BYTES,
     rate_limit_per_minute: int = 60,
     rules: RuleSet | None = None,
+    public_url: str = DEFAULT_PUBLIC_URL,
 ) -> ASGIApp:
     """The app behind the request-size limit and the error shield, as served."""
-    app = create_app(store, rate_limit_per_minute=rate_limit_per_minute, rules=rules)
+    app = create_app(
+        store, rate_limit_per_minute=rate_limit_per_minute, rules=rules, public_url=public_url
+    )
     return ErrorShield(BodyLimit(app, max_body))

@@ -55,6 +55,15 @@ def build_parser() -> argparse.ArgumentParser:
         help=_("tracking look-ups per minute per client address"),
     )
     serve.add_argument(
+        "--public-url",
+        metavar="URL",
+        help=_(
+            "where citizens and Open311 clients reach this server, e.g. "
+            "https://lapor.example.go.id (default: POSKO_CENTRAL_PUBLIC_URL, else "
+            "http://HOST:PORT)"
+        ),
+    )
+    serve.add_argument(
         "--rules",
         metavar="DIR",
         help=_(
@@ -85,7 +94,18 @@ def build_parser() -> argparse.ArgumentParser:
     status_set = status_commands.add_parser("set", help=_("set a report's status"))
     status_set.add_argument("tracking_id", metavar="TRACKING_ID")
     status_set.add_argument("status", choices=[s.value for s in CentralStatus])
-    status_set.add_argument("--note", default="")
+    status_set.add_argument(
+        "--public-note",
+        default="",
+        metavar="TEXT",
+        help=_("a note for the citizen (tracking page, Open311, the desk)"),
+    )
+    status_set.add_argument(
+        "--internal-note",
+        default="",
+        metavar="TEXT",
+        help=_("a note for the staff only, never shown to the citizen"),
+    )
     status_set.add_argument("--agency")
     status_set.add_argument("--by", default=os.environ.get("USER", "admin"), metavar="NAME")
 
@@ -189,8 +209,9 @@ def _serve(args: argparse.Namespace, store: object) -> int:
     from central.db import ENV_DATABASE_URL
     from central.i18n import _
     from central.rules import ENV_RULES_DIR, RulesError, load_rule_set
-    from central.serve import ENV_RATE_LIMIT
+    from central.serve import ENV_PUBLIC_URL, ENV_RATE_LIMIT
     from central.store import CentralStore
+    from desktop.wire import has_control
 
     assert isinstance(store, CentralStore)
     if not 1 <= args.workers <= 64 or not 1 <= args.port <= 65535 or args.rate_limit < 1:
@@ -208,6 +229,13 @@ def _serve(args: argparse.Namespace, store: object) -> int:
     # Workers are separate processes: they get the resolved settings through the environment.
     os.environ[ENV_DATABASE_URL] = store.engine.url.render_as_string(hide_password=False)
     os.environ[ENV_RATE_LIMIT] = str(args.rate_limit)
+    public_url = (
+        args.public_url or os.environ.get(ENV_PUBLIC_URL) or f"http://{args.host}:{args.port}"
+    ).rstrip("/")
+    if not public_url.startswith(("http://", "https://")) or has_control(public_url):
+        _err(_("--public-url must be an http:// or https:// address."))
+        return EXIT_USAGE
+    os.environ[ENV_PUBLIC_URL] = public_url
     store.close()
     print(_("Serving on http://{host}:{port}").format(host=args.host, port=args.port), flush=True)
     # access_log off: uvicorn's would print query strings, which carry receipt secrets;
@@ -535,11 +563,21 @@ def _run(args: argparse.Namespace, store: object) -> int:
         except tracking.TrackingIdError:
             _err(_("{id} is not a valid tracking ID; check it again.").format(id=args.tracking_id))
             return EXIT_USAGE
-        if len(args.by.strip()) > 100 or len(args.agency or "") > 100 or len(args.note) > 2000:
-            _err(_("--by and --agency take at most 100 characters, --note at most 2000."))
+        if (
+            len(args.by.strip()) > 100
+            or len(args.agency or "") > 100
+            or max(len(args.public_note), len(args.internal_note)) > 2000
+        ):
+            _err(
+                _(
+                    "--by and --agency take at most 100 characters, --public-note and "
+                    "--internal-note at most 2000."
+                )
+            )
             return EXIT_USAGE
         for option, value, lines in (
-            ("--note", args.note, True),
+            ("--public-note", args.public_note, True),
+            ("--internal-note", args.internal_note, True),
             ("--agency", args.agency or "", False),
             ("--by", args.by, False),
         ):
@@ -551,7 +589,8 @@ def _run(args: argparse.Namespace, store: object) -> int:
                 compact,
                 CentralStatus(args.status),
                 actor=args.by.strip() or "admin",
-                note=args.note,
+                public_note=args.public_note,
+                internal_note=args.internal_note,
                 agency=args.agency,
             )
         except NotFound:

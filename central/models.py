@@ -148,7 +148,10 @@ class StatusChange(Base):
     complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"))
     device_id: Mapped[int] = mapped_column(ForeignKey("devices.id"))
     status: Mapped[str] = mapped_column(String(20))
+    # The public note: written for the citizen (central.disclosure says who sees it).
     note: Mapped[str] = mapped_column(Text, default="")
+    # Never shown outside the staff.
+    internal_note: Mapped[str] = mapped_column(Text, default="", server_default="")
     agency: Mapped[str] = mapped_column(String(100), default="")
     actor: Mapped[str] = mapped_column(String(100))
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -29,17 +29,17 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Annotated, Any, Literal
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
-from sqlalchemy import func, select, update
 from starlette.concurrency import run_in_threadpool
 
-from central import models
 from central.deps import get_store
-from central.store import CentralStore
+from central.disclosure import Audience, Disclosed, disclose
+from central.ratelimit import client_address, public_limiter
+from central.store import CentralStore, ComplaintView
 from desktop import tracking, wire
 from desktop.catalog import Category
 
@@ -48,8 +48,7 @@ SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-03-01T00:00:00+07:00"  # when this document last changed
 WIB = timezone(timedelta(hours=7), "WIB")  # Indonesia keeps no daylight saving time
 WINDOW = timedelta(days=90)
-MAX_REQUESTS = 1000
-MAX_IDS = 1000
+MAX_IDS = 50
 MAX_FORM_FIELDS = 100
 MAX_DESCRIPTION = 4000
 MAX_TITLE = 80
@@ -122,18 +121,22 @@ _DATE_TIME: dict[str, Any] = {"format": "date-time"}
 
 
 class ServiceRequest(BaseModel):
+    """A report as the public may see it (``central.disclosure``): null where a field is
+    not shown; a confidential report shows only its number, status and dates, with an
+    empty ``service_code``."""
+
     service_request_id: str
     status: Literal["open", "closed"]
-    status_notes: str
-    service_name: str
+    status_notes: str | None
+    service_name: str | None
     service_code: str
-    description: str = Field(max_length=MAX_DESCRIPTION)
-    agency_responsible: str
+    description: str | None = Field(max_length=MAX_DESCRIPTION)
+    agency_responsible: str | None
     service_notice: str
     requested_datetime: str = Field(json_schema_extra=_DATE_TIME)
     updated_datetime: str = Field(json_schema_extra=_DATE_TIME)
     expected_datetime: str | None = Field(json_schema_extra=_DATE_TIME)
-    address: str
+    address: str | None
     address_id: str
     zipcode: str
     lat: float | None
@@ -177,10 +180,13 @@ LIST_ITEMS = {
 
 
 class Open311Error(Exception):
-    def __init__(self, status: int, *descriptions: str) -> None:
+    def __init__(
+        self, status: int, *descriptions: str, headers: Mapping[str, str] | None = None
+    ) -> None:
         super().__init__("; ".join(descriptions))
         self.status = status
         self.descriptions = descriptions or ("error",)
+        self.headers = dict(headers or {})
 
 
 def _not_found(what: str) -> Open311Error:
@@ -239,18 +245,97 @@ def _render(fmt: str, root: str, content: object, status: int = 200) -> Response
 
 def _error_response(fmt: str, error: Open311Error) -> Response:
     items = [{"code": error.status, "description": d} for d in error.descriptions]
-    return _render(fmt, "errors", items, error.status)
+    response = _render(fmt, "errors", items, error.status)
+    response.headers.update(error.headers)
+    return response
 
 
-def _answer(fmt: str, root: str, produce: Callable[[], object]) -> Response:
-    """Run ``produce`` and answer its content, or the errors it raised, in ``fmt``."""
+def _answer(
+    fmt: str,
+    root: str,
+    produce: Callable[[], object],
+    headers: Callable[[object], Mapping[str, str]] | None = None,
+) -> Response:
+    """Run ``produce`` and answer its content, or the errors it raised, in ``fmt``;
+    ``headers`` adds headers computed from the content (a page's ``Link``)."""
     if fmt not in FORMATS:
         return _error_response("json", _format_error(fmt))
     try:
         content = produce()
     except Open311Error as error:
         return _error_response(fmt, error)
-    return _render(fmt, root, content)
+    response = _render(fmt, root, content)
+    if headers is not None:
+        response.headers.update(headers(content))
+    return response
+
+
+# -- the limits of public look-ups -----------------------------------------------------------
+
+MAX_PAGE_SIZE = 100
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE = 200  # a deeper page: narrow the dates instead
+
+
+@dataclass(frozen=True)
+class Page:
+    number: int
+    size: int
+
+    @property
+    def offset(self) -> int:
+        return (self.number - 1) * self.size
+
+
+def _page(page: str, page_size: str, problems: list[str]) -> Page:
+    """``page`` (from 1) and ``page_size`` (at most 100); sent empty = the defaults."""
+    values = []
+    for name, raw, default, high in (
+        ("page", page, 1, MAX_PAGE),
+        ("page_size", page_size, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE),
+    ):
+        text = _given(raw)
+        if text is None:
+            values.append(default)
+        elif not text.isdigit() or not 1 <= int(text) <= high:
+            problems.append(f"{name}: a whole number from 1 to {high}")
+            values.append(default)
+        else:
+            values.append(int(text))
+    return Page(values[0], values[1])
+
+
+def _next_link(request: Request, page: Page) -> Callable[[object], Mapping[str, str]]:
+    """A ``Link: rel="next"`` header when the page was full. Relative: the address comes
+    from nothing the client sent but the path and query it asked for."""
+
+    def headers(content: object) -> Mapping[str, str]:
+        if not isinstance(content, list) or len(content) < page.size:
+            return {}
+        query = dict(request.query_params) | {"page": str(page.number + 1)}
+        target = f"{request.url.path}?{urlencode(query)}"
+        return {"link": f'<{target}>; rel="next"'}
+
+    return headers
+
+
+def take_tokens(request: Request, cost: int = 1) -> None:
+    """Every public look-up shares the tracking page's per-address limit; a look-up costs
+    a token per report it names. ``Open311Error`` 429 when the address has used them up."""
+    limiter = public_limiter(request)
+    if not limiter.allow(client_address(request), cost=cost):
+        seconds = limiter.retry_after(cost)
+        raise Open311Error(
+            429,
+            f"too many look-ups from this address; try again in {seconds} seconds",
+            headers={"retry-after": str(seconds)},
+        )
+
+
+def max_ids(request: Request) -> int:
+    """How many IDs one ``requests`` call may name: never more than one address may look
+    up at once."""
+    return max(1, min(MAX_IDS, int(public_limiter(request).burst)))
 
 
 def _format_error(fmt: str) -> Open311Error:
@@ -432,31 +517,13 @@ def _definition(category: Category, language: str) -> ServiceDefinition:
 
 # -- reading requests ------------------------------------------------------------------------
 
-_REQUEST_COLUMNS = (
-    models.Complaint.id,
-    models.Complaint.tracking_id,
-    models.Complaint.category,
-    models.Complaint.description,
-    models.Complaint.location,
-    models.Complaint.lat,
-    models.Complaint.long,
-    models.Complaint.confidential,
-    models.Complaint.status,
-    models.Complaint.agency,
-    models.Complaint.created_at,
-    models.Complaint.updated_at,
-    models.Complaint.expected_at,
-)
-
 
 @dataclass(frozen=True)
 class RequestFilter:
-    ids: Sequence[str] = ()  # overrides the rest when given
     service_codes: Sequence[str] = ()
     start: datetime | None = None
     end: datetime | None = None
     statuses: Sequence[str] | None = None
-    limit: int = MAX_REQUESTS
 
 
 def _service_notice(tracking_id: str, language: str) -> str:
@@ -466,106 +533,87 @@ def _service_notice(tracking_id: str, language: str) -> str:
     return f"Pantau laporan ini dengan nomor pelacakan {shown}."
 
 
-def query_requests(
-    store: CentralStore, wanted: RequestFilter, language: str = "id"
-) -> list[ServiceRequest]:
-    """Service requests, newest first, in two queries: the reports (by indexed columns) and
-    the note of each one's latest status change."""
-    statement = select(*_REQUEST_COLUMNS)
-    if wanted.ids:
-        statement = statement.where(models.Complaint.tracking_id.in_(list(wanted.ids)))
-    else:
-        if wanted.service_codes:
-            statement = statement.where(models.Complaint.category.in_(list(wanted.service_codes)))
-        if wanted.start is not None:
-            statement = statement.where(models.Complaint.created_at >= wanted.start)
-        if wanted.end is not None:
-            statement = statement.where(models.Complaint.created_at <= wanted.end)
-        if wanted.statuses is not None:
-            statement = statement.where(models.Complaint.status.in_(list(wanted.statuses)))
-    statement = statement.order_by(
-        models.Complaint.created_at.desc(), models.Complaint.id.desc()
-    ).limit(wanted.limit)
-    with store.session() as session:
-        rows = session.execute(statement).all()
-        public = [row.id for row in rows if not row.confidential]
-        notes: dict[int, str] = {}
-        if public:
-            latest = (
-                select(func.max(models.StatusChange.id))
-                .where(models.StatusChange.complaint_id.in_(public))
-                .group_by(models.StatusChange.complaint_id)
-            )
-            notes = {
-                complaint_id: note
-                for complaint_id, note in session.execute(
-                    select(models.StatusChange.complaint_id, models.StatusChange.note).where(
-                        models.StatusChange.id.in_(latest)
-                    )
-                )
-            }
-    answers = []
-    for row in rows:
-        category = store.catalog.get(row.category)
-        hidden = bool(row.confidential)
-        answers.append(
-            ServiceRequest(
-                service_request_id=row.tracking_id,
-                status="closed" if wire.CentralStatus(row.status).closed else "open",
-                status_notes="" if hidden else notes.get(row.id, ""),
-                service_name=category.name(language) if category else row.category,
-                service_code=row.category,
-                description="" if hidden else row.description[:MAX_DESCRIPTION],
-                agency_responsible=row.agency,
-                service_notice=_service_notice(row.tracking_id, language),
-                requested_datetime=iso(row.created_at),
-                updated_datetime=iso(row.updated_at),
-                expected_datetime=iso(row.expected_at) if row.expected_at else None,
-                address="" if hidden else row.location,
-                address_id="",
-                zipcode="",
-                lat=None if hidden else row.lat,
-                long=None if hidden else row.long,
-                media_url=None,
-            )
-        )
-    return answers
-
-
-def query_updates(
-    store: CentralStore, start: datetime, end: datetime | None, limit: int = MAX_REQUESTS
-) -> list[RequestUpdate]:
-    """Status changes in the window, oldest first (a client polls on from the last one)."""
-    change = models.StatusChange
-    statement = (
-        select(
-            change.id,
-            change.status,
-            change.note,
-            change.changed_at,
-            models.Complaint.tracking_id,
-            models.Complaint.confidential,
-        )
-        .join(models.Complaint, models.Complaint.id == change.complaint_id)
-        .where(change.changed_at >= start)
+def service_request(store: CentralStore, report: Disclosed, language: str) -> ServiceRequest:
+    """A report the public may see (``report`` is already reduced) as Open311 shows it."""
+    category = store.catalog.get(report.category) if report.category else None
+    service_name = None
+    if report.category is not None:
+        service_name = category.name(language) if category else report.category
+    description = report.description[:MAX_DESCRIPTION] if report.description else None
+    return ServiceRequest(
+        service_request_id=report.tracking_id,
+        status="closed" if report.status.closed else "open",
+        status_notes=report.public_note,
+        service_name=service_name,
+        service_code=report.category or "",
+        description=description,
+        agency_responsible=report.agency,
+        service_notice=_service_notice(report.tracking_id, language),
+        requested_datetime=iso(report.created_at),
+        updated_datetime=iso(report.updated_at),
+        expected_datetime=iso(report.expected_at) if report.expected_at else None,
+        address=report.location,
+        address_id="",
+        zipcode="",
+        lat=report.lat,
+        long=report.long,
+        media_url=None,
     )
-    if end is not None:
-        statement = statement.where(change.changed_at <= end)
-    statement = statement.order_by(change.changed_at, change.id).limit(limit)
-    with store.session() as session:
-        rows = session.execute(statement).all()
+
+
+def _public(store: CentralStore, views: Sequence[ComplaintView], language: str) -> list[Any]:
+    timelines = store.timelines([view.id for view in views])
     return [
-        RequestUpdate(
-            update_id=str(row.id),
-            service_request_id=row.tracking_id,
-            status="closed" if wire.CentralStatus(row.status).closed else "open",
-            updated_datetime=iso(row.changed_at),
-            description="" if row.confidential else row.note,
-            media_url="",
-            external_status_code=wire.CentralStatus(row.status),
+        service_request(
+            store, disclose(view, timelines.get(view.id, []), Audience.PUBLIC), language
         )
-        for row in rows
+        for view in views
     ]
+
+
+def requests_by_id(store: CentralStore, ids: Sequence[str], language: str) -> list[Any]:
+    """Reports named by number, newest first: every one is shown as the public may see it
+    (a confidential one by its status and dates only)."""
+    return _public(store, store.complaints_by_tracking_ids(ids), language)
+
+
+def listed_requests(
+    store: CentralStore, wanted: RequestFilter, page: Page, language: str
+) -> list[Any]:
+    """A page of the public list, newest first; confidential reports are never listed."""
+    views = store.listed_complaints(
+        categories=wanted.service_codes,
+        start=wanted.start,
+        end=wanted.end,
+        statuses=wanted.statuses,
+        offset=page.offset,
+        limit=page.size,
+    )
+    return _public(store, views, language)
+
+
+def listed_updates(
+    store: CentralStore, start: datetime, end: datetime | None, page: Page
+) -> list[RequestUpdate]:
+    """A page of status changes of listed reports, oldest first (a client polls on from
+    the last one); ``description`` is the public note where the public may read it."""
+    updates = []
+    for change_id, entry, view in store.listed_updates(
+        start, end, offset=page.offset, limit=page.size
+    ):
+        [step] = disclose(view, [entry], Audience.PUBLIC).timeline
+        updates.append(
+            RequestUpdate(
+                update_id=str(change_id),
+                service_request_id=view.tracking_id,
+                status="closed" if step.status.closed else "open",
+                updated_datetime=iso(step.changed_at),
+                description=step.public_note or "",
+                media_url="",
+                external_status_code=step.status,
+            )
+        )
+    return updates
 
 
 # -- filing a request ------------------------------------------------------------------------
@@ -785,14 +833,8 @@ def file_request(
         phone=new.phone,
         email=new.email,
         channel="open311",
+        complaint_type=new.complaint_type,
     )
-    if new.complaint_type != view.type:
-        with store.session() as session, session.begin():
-            session.execute(
-                update(models.Complaint)
-                .where(models.Complaint.id == view.id)
-                .values(type=new.complaint_type)
-            )
     created = RequestCreated(
         service_request_id=view.tracking_id,
         token=view.uuid,
@@ -847,6 +889,7 @@ def _responses(model: Any, *statuses: int) -> dict[int | str, dict[str, Any]]:
         400: "Bad request",
         403: "Missing or invalid api_key",
         404: "No such resource or format",
+        429: "Too many look-ups from this address; see Retry-After",
     }
     for status in (*statuses, 404):
         answers[status] = {
@@ -862,7 +905,8 @@ def discovery(fmt: Fmt, request: Request) -> Response:
     """Where this endpoint is and what it speaks."""
 
     def produce() -> object:
-        url = str(request.base_url).rstrip("/") + PREFIX
+        # The configured public address, never the Host header a client sent.
+        url = str(request.app.state.public_url).rstrip("/") + PREFIX
         return Discovery(
             changeset=CHANGESET,
             contact="Koordinator sistem pusat Posko (posko-central)",
@@ -1006,13 +1050,9 @@ def token(
     store = get_store(request)
 
     def produce() -> object:
+        take_tokens(request)
         wanted = token.strip().lower()
-        found = None
-        if _UUID.match(wanted):
-            with store.session() as session:
-                found = session.scalar(
-                    select(models.Complaint.tracking_id).where(models.Complaint.uuid == wanted)
-                )
+        found = store.tracking_id_for_uuid(wanted) if _UUID.match(wanted) else None
         if found is None:
             raise _not_found("token")
         return _dump([TokenAnswer(service_request_id=found, token=wanted)])
@@ -1020,15 +1060,27 @@ def token(
     return _answer(fmt, "service_requests", produce)
 
 
-@router.get("/requests.{fmt}", responses=_responses(list[ServiceRequest], 400))
+PageNumber = Annotated[
+    str, Query(description=f"Page of the list, from 1 (at most {MAX_PAGE}); 1 when left out")
+]
+PageSize = Annotated[
+    str,
+    Query(
+        description=f"Reports per page, 1 to {MAX_PAGE_SIZE} ({DEFAULT_PAGE_SIZE} when left "
+        "out); a full page carries a Link header to the next"
+    ),
+]
+
+
+@router.get("/requests.{fmt}", responses=_responses(list[ServiceRequest], 400, 429))
 def requests(
     fmt: Fmt,
     request: Request,
     service_request_id: Annotated[
         str,
         Query(
-            description="Comma-separated tracking IDs (at most 1,000); when given, the other "
-            "filters are off"
+            description=f"Comma-separated tracking IDs (at most {MAX_IDS}; each costs one "
+            "look-up of the address's limit); when given, the other filters are off"
         ),
     ] = "",
     service_code: Annotated[
@@ -1043,18 +1095,23 @@ def requests(
             json_schema_extra={"pattern": STATUS_PATTERN},
         ),
     ] = "",
+    page: PageNumber = "",
+    page_size: PageSize = "",
     locale: Locale = "",
 ) -> Response:
-    """Reports, newest first: at most 1,000, of the last 90 days unless dates are given."""
+    """Reports, newest first, a page at a time, of the last 90 days unless dates are given.
+    Confidential reports are never listed; by number, one shows only its status."""
     store = get_store(request)
+    problems: list[str] = []
+    wanted_page = _page(page, page_size, problems)
 
     def produce() -> object:
         language = _language(locale)
         # Every parameter is checked, even those a list of IDs then overrides.
-        problems: list[str] = []
         raw_ids = _comma_list(service_request_id)
-        if len(raw_ids) > MAX_IDS:
-            problems.append(f"service_request_id: at most {MAX_IDS} IDs")
+        limit = max_ids(request)
+        if len(raw_ids) > limit:
+            problems.append(f"service_request_id: at most {limit} IDs")
         window = _window(start_date, end_date, problems)
         statuses: tuple[str, ...] | None = None
         try:
@@ -1063,11 +1120,10 @@ def requests(
             problems.extend(error.descriptions)
         if problems or window is None:
             raise Open311Error(400, *problems)
+        take_tokens(request, max(1, len(raw_ids)))
         if raw_ids:
             ids = sorted({i for i in map(_tracking_id, raw_ids) if i is not None})
-            if not ids:
-                return []
-            return _dump(query_requests(store, RequestFilter(ids=ids), language))
+            return _dump(requests_by_id(store, ids, language))
         codes = _comma_list(service_code)
         known = [c for c in codes if store.catalog.get(c) is not None]
         if codes and not known:
@@ -1075,12 +1131,13 @@ def requests(
         wanted = RequestFilter(
             service_codes=known, start=window[0], end=window[1], statuses=statuses
         )
-        return _dump(query_requests(store, wanted, language))
+        return _dump(listed_requests(store, wanted, wanted_page, language))
 
-    return _answer(fmt, "service_requests", produce)
+    link = None if _comma_list(service_request_id) else _next_link(request, wanted_page)
+    return _answer(fmt, "service_requests", produce, link)
 
 
-@router.get("/requests/{service_request_id}.{fmt}", responses=_responses(list[ServiceRequest]))
+@router.get("/requests/{service_request_id}.{fmt}", responses=_responses(list[ServiceRequest], 429))
 def one_request(
     service_request_id: Annotated[
         str,
@@ -1097,12 +1154,9 @@ def one_request(
     store = get_store(request)
 
     def produce() -> object:
+        take_tokens(request)
         compact = _tracking_id(service_request_id)
-        found = (
-            query_requests(store, RequestFilter(ids=[compact]), _language(locale))
-            if compact
-            else []
-        )
+        found = requests_by_id(store, [compact], _language(locale)) if compact else []
         if not found:
             raise _not_found("service_request_id")
         return _dump(found)
@@ -1110,23 +1164,28 @@ def one_request(
     return _answer(fmt, "service_requests", produce)
 
 
-@router.get("/servicerequestupdates.{fmt}", responses=_responses(list[RequestUpdate], 400))
+@router.get("/servicerequestupdates.{fmt}", responses=_responses(list[RequestUpdate], 400, 429))
 def request_updates(
     fmt: Fmt,
     request: Request,
     start_date: StartDate = "",
     end_date: EndDate = "",
+    page: PageNumber = "",
+    page_size: PageSize = "",
 ) -> Response:
     """FixMyStreet's extension: status changes in a window (the last 90 days unless dates
-    are given), oldest first, at most 1,000; ``external_status_code`` is the detailed
-    status and ``description`` the staff's note (empty for a confidential report)."""
+    are given), oldest first, a page at a time; ``external_status_code`` is the detailed
+    status and ``description`` the staff's note to the citizen where the public may read
+    it (empty for an anonymous report). Confidential reports are never listed."""
     store = get_store(request)
+    problems: list[str] = []
+    wanted_page = _page(page, page_size, problems)
 
     def produce() -> object:
-        problems: list[str] = []
         window = _window(start_date, end_date, problems)
-        if window is None:
+        if problems or window is None:
             raise Open311Error(400, *problems)
-        return _dump(query_updates(store, *window))
+        take_tokens(request)
+        return _dump(listed_updates(store, *window, wanted_page))
 
-    return _answer(fmt, "service_requests_updates", produce)
+    return _answer(fmt, "service_requests_updates", produce, _next_link(request, wanted_page))

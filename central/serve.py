@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import os
 
-from central.app import ASGIApp, asgi_app
+from central.app import DEFAULT_PUBLIC_URL, ASGIApp, asgi_app
 from central.db import ENV_DATABASE_URL, open_database
 from central.store import CentralStore
 
 ENV_RATE_LIMIT = "POSKO_CENTRAL_RATE_LIMIT"
+ENV_PUBLIC_URL = "POSKO_CENTRAL_PUBLIC_URL"
 
 
 def factory() -> ASGIApp:
     url = os.environ[ENV_DATABASE_URL]
     rate = int(os.environ.get(ENV_RATE_LIMIT, "60"))
-    return asgi_app(CentralStore(open_database(url)), rate_limit_per_minute=rate)
+    public_url = os.environ.get(ENV_PUBLIC_URL) or DEFAULT_PUBLIC_URL
+    return asgi_app(
+        CentralStore(open_database(url)), rate_limit_per_minute=rate, public_url=public_url
+    )

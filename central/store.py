@@ -104,8 +104,12 @@ class ClientInfo:
 
 @dataclass(frozen=True)
 class TimelineEntry:
+    """One status change. ``public_note`` is written for the citizen (who sees it is
+    ``central.disclosure``'s to decide); ``internal_note`` never leaves the staff."""
+
     status: wire.CentralStatus
-    note: str
+    public_note: str
+    internal_note: str
     agency: str
     actor: str
     changed_at: datetime
@@ -676,6 +680,7 @@ class CentralStore:
                                 "device_id": device.id,
                                 "status": wire.CentralStatus.RECEIVED.value,
                                 "note": "",
+                                "internal_note": "",
                                 "agency": "",
                                 "actor": SYSTEM_ACTOR,
                                 "changed_at": now,
@@ -866,6 +871,7 @@ class CentralStore:
         email: str = "",
         channel: str = "open311",
         uuid: str | None = None,
+        complaint_type: str = "pengaduan",
     ) -> tuple[ComplaintView, str]:
         """A report that did not come from a desk: it gets a tracking ID of the central
         system's own prefix. Returns the report and its receipt secret (shown once)."""
@@ -888,7 +894,7 @@ class CentralStore:
                 content_hash="",
                 tracking_id=tracking_id,
                 secret_hash=digest(secret),
-                type="pengaduan",
+                type=complaint_type,
                 category=category,
                 title=title,
                 description=description,
@@ -907,7 +913,7 @@ class CentralStore:
                 created_at=now,
                 received_at=now,
                 status=wire.CentralStatus.RECEIVED.value,
-                expected_at=self._expected("pengaduan", category, now),
+                expected_at=self._expected(complaint_type, category, now),
                 updated_at=now,
             )
             session.add(row)
@@ -932,12 +938,15 @@ class CentralStore:
         status: wire.CentralStatus,
         *,
         actor: str,
-        note: str = "",
+        public_note: str = "",
+        internal_note: str = "",
         agency: str | None = None,
     ) -> TimelineEntry:
-        """Move a report on; every change is kept with its note, time and who made it."""
+        """Move a report on; every change is kept with its notes, time and who made it. The
+        public note is meant for the citizen; the internal note stays with the staff."""
         if (
-            wire.has_control(note, lines=True)
+            wire.has_control(public_note, lines=True)
+            or wire.has_control(internal_note, lines=True)
             or wire.has_control(actor)
             or (agency is not None and wire.has_control(agency))
         ):
@@ -966,18 +975,26 @@ class CentralStore:
                     complaint_id=row.id,
                     device_id=row.device_id,
                     status=status.value,
-                    note=note,
+                    note=public_note,
+                    internal_note=internal_note,
                     agency=row.agency,
                     actor=actor,
                     changed_at=now,
                 )
             )
             return TimelineEntry(
-                status=status, note=note, agency=row.agency, actor=actor, changed_at=now
+                status=status,
+                public_note=public_note,
+                internal_note=internal_note,
+                agency=row.agency,
+                actor=actor,
+                changed_at=now,
             )
 
     def pull(self, device: DeviceInfo, cursor: int, limit: int = 500) -> wire.PullResponse:
-        """Status changes of this device's reports after ``cursor``, oldest first.
+        """Status changes of this device's reports after ``cursor``, oldest first, as the
+        holder of the receipt secret sees them (the desk keeps it): the public note and the
+        agency, never the internal note (``central.disclosure``).
 
         The automatic "received" step of a pushed record is left out: the push answer
         (accepted or duplicate) already told the desk, and a desk syncing 10,000 records
@@ -1033,22 +1050,115 @@ class CentralStore:
             return complaint_view(row) if row is not None else None
 
     def timeline(self, complaint_id: int) -> list[TimelineEntry]:
+        return self.timelines([complaint_id]).get(complaint_id, [])
+
+    def timelines(self, complaint_ids: Sequence[int]) -> dict[int, list[TimelineEntry]]:
+        """The status changes of several reports in one query, each list oldest first."""
+        found: dict[int, list[TimelineEntry]] = {}
+        if not complaint_ids:
+            return found
         with self.session() as session:
             rows = session.scalars(
                 select(models.StatusChange)
-                .where(models.StatusChange.complaint_id == complaint_id)
+                .where(models.StatusChange.complaint_id.in_(list(complaint_ids)))
                 .order_by(models.StatusChange.id)
             )
-            return [
-                TimelineEntry(
-                    status=wire.CentralStatus(row.status),
-                    note=row.note,
-                    agency=row.agency,
-                    actor=row.actor,
-                    changed_at=row.changed_at,
+            for row in rows:
+                found.setdefault(row.complaint_id, []).append(
+                    TimelineEntry(
+                        status=wire.CentralStatus(row.status),
+                        public_note=row.note,
+                        internal_note=row.internal_note,
+                        agency=row.agency,
+                        actor=row.actor,
+                        changed_at=row.changed_at,
+                    )
                 )
-                for row in rows
+        return found
+
+    # -- public lists (Open311) -----------------------------------------------------------
+
+    def complaints_by_tracking_ids(self, tracking_ids: Sequence[str]) -> list[ComplaintView]:
+        """The reports with these IDs, newest first (rahasia ones included: a public look-up
+        by number shows them as ``central.disclosure`` says)."""
+        if not tracking_ids:
+            return []
+        with self.session() as session:
+            rows = session.scalars(
+                select(models.Complaint)
+                .where(models.Complaint.tracking_id.in_(list(tracking_ids)))
+                .order_by(models.Complaint.created_at.desc(), models.Complaint.id.desc())
+            )
+            return [complaint_view(row) for row in rows]
+
+    def listed_complaints(
+        self,
+        *,
+        categories: Sequence[str] = (),
+        start: datetime | None = None,
+        end: datetime | None = None,
+        statuses: Sequence[str] | None = None,
+        offset: int = 0,
+        limit: int = 100,
+    ) -> list[ComplaintView]:
+        """A page of the reports a public list may name (``disclosure.LISTED``: never a
+        rahasia one), newest first."""
+        from central.disclosure import LISTED
+
+        table = models.Complaint
+        statement = select(table).where(LISTED)
+        if categories:
+            statement = statement.where(table.category.in_(list(categories)))
+        if start is not None:
+            statement = statement.where(table.created_at >= start)
+        if end is not None:
+            statement = statement.where(table.created_at <= end)
+        if statuses is not None:
+            statement = statement.where(table.status.in_(list(statuses)))
+        statement = (
+            statement.order_by(table.created_at.desc(), table.id.desc()).offset(offset).limit(limit)
+        )
+        with self.session() as session:
+            return [complaint_view(row) for row in session.scalars(statement)]
+
+    def listed_updates(
+        self, start: datetime, end: datetime | None, *, offset: int = 0, limit: int = 100
+    ) -> list[tuple[int, TimelineEntry, ComplaintView]]:
+        """A page of the status changes of publicly listed reports in a window, oldest
+        first: ``(change id, change, report)``."""
+        from central.disclosure import LISTED
+
+        change = models.StatusChange
+        statement = (
+            select(change, models.Complaint)
+            .join(models.Complaint, models.Complaint.id == change.complaint_id)
+            .where(LISTED, change.changed_at >= start)
+        )
+        if end is not None:
+            statement = statement.where(change.changed_at <= end)
+        statement = statement.order_by(change.changed_at, change.id).offset(offset).limit(limit)
+        with self.session() as session:
+            return [
+                (
+                    row.id,
+                    TimelineEntry(
+                        status=wire.CentralStatus(row.status),
+                        public_note=row.note,
+                        internal_note=row.internal_note,
+                        agency=row.agency,
+                        actor=row.actor,
+                        changed_at=row.changed_at,
+                    ),
+                    complaint_view(report),
+                )
+                for row, report in session.execute(statement).all()
             ]
+
+    def tracking_id_for_uuid(self, uuid: str) -> str | None:
+        with self.session() as session:
+            return session.scalar(
+                select(models.Complaint.tracking_id).where(models.Complaint.uuid == uuid)
+            )
 
     def count(self, table: Iterable[str] = ("complaints",)) -> dict[str, int]:
         names = {

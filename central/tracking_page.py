@@ -1,14 +1,11 @@
 """The citizen's tracking page (``/t/{id}``), the same as JSON, and as an SMS reply.
 
 A citizen scans the receipt's QR code (``/t/{ID}?k={SECRET}``) or types the ID from an SMS.
-One function, ``look_up``, decides what the public may see and every format renders only
-that, so no format can leak what another hides:
-
-* reporter name, phone and e-mail are never shown, whatever the flags (staff only);
-* a confidential (*rahasia*) report shows its status, timeline and dates only, unless ``k``
-  matches the report's secret: category, type, agency, title, description and location stay
-  hidden, since any of them can point at the reporter;
-* staff notes on the timeline are addressed to the reporter, so they need the secret too.
+What the page may show is decided by ``central.disclosure`` (the public, or the holder of
+the receipt's secret ``k``), and every format renders only that, so no format can leak what
+another hides. In short: no reporter data ever; a confidential (*rahasia*) report shows
+only its status and their dates without the secret; the staff's notes to the citizen need
+the secret on an anonymous or confidential report; internal notes never appear.
 
 Every look-up, in every format, takes a token from the app's rate limiter first: the check
 character already turns away 28 of 29 guessed IDs, the limiter makes guessing slow.
@@ -37,9 +34,10 @@ from fastapi.responses import (
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from pydantic import BaseModel, Field
 
+from central.disclosure import Audience, Disclosed, audience, disclose
 from central.i18n import LANGUAGES, N_, pick_language, translator
-from central.ratelimit import RateLimiter
-from central.store import CentralStore, ComplaintView
+from central.ratelimit import RateLimiter, client_address, public_limiter
+from central.store import CentralStore
 from desktop import tracking, wire
 
 Translate = Callable[[str], str]  # what ``translator(lang)`` returns
@@ -204,51 +202,53 @@ def look_up(
     view = store.complaint(compact)
     if view is None:
         return Unknown(compact, tracking.display(compact))
-    return public_report(store, view, secret, lang)
+    shown_report = disclose(view, store.timeline(view.id), audience(view, secret))
+    return public_report(store, shown_report, secret_given=bool(secret), lang=lang)
 
 
 def public_report(
-    store: CentralStore, view: ComplaintView, secret: str | None, lang: str
+    store: CentralStore, report: Disclosed, *, secret_given: bool, lang: str
 ) -> PublicReport:
+    """``report`` (already reduced by ``central.disclosure``) in the citizen's language."""
     _ = translator(lang)
-    accepted = view.secret_matches(secret)
-    details = accepted or not view.confidential
-    category = store.catalog.get(view.category)
-    steps = []
-    for entry in store.timeline(view.id):
-        steps.append(
-            PublicStep(
-                status=entry.status,
-                label=_(STATUS_LABELS[entry.status]),
-                changed_at=entry.changed_at,
-                when=local_time(entry.changed_at, lang),
-                agency=(entry.agency or None) if details else None,
-                note=(entry.note or None) if accepted else None,
-            )
+    category = store.catalog.get(report.category) if report.category else None
+    steps = tuple(
+        PublicStep(
+            status=step.status,
+            label=_(STATUS_LABELS[step.status]),
+            changed_at=step.changed_at,
+            when=local_time(step.changed_at, lang),
+            agency=step.agency,
+            note=step.public_note,
         )
+        for step in report.timeline
+    )
+    category_name = None
+    if report.category is not None:
+        category_name = category.name(lang) if category else report.category
     return PublicReport(
-        compact=view.tracking_id,
-        display=tracking.display(view.tracking_id),
-        status=view.status,
-        status_label=_(STATUS_LABELS[view.status]),
-        status_help=_(STATUS_HELP[view.status]),
-        open=not view.status.closed,
-        confidential=view.confidential,
-        details_visible=details,
-        secret_given=bool(secret),
-        secret_accepted=accepted,
-        category=view.category if details else None,
-        category_name=(category.name(lang) if category else view.category) if details else None,
-        type=view.type if details else None,
-        type_label=_(TYPE_LABELS[view.type]) if details and view.type in TYPE_LABELS else None,
-        agency=(view.agency or None) if details else None,
-        expected_at=view.expected_at,
-        received_at=view.received_at,
-        updated_at=view.updated_at,
-        title=view.title if details else None,
-        description=view.description if details else None,
-        location=(view.location or None) if details else None,
-        timeline=tuple(steps),
+        compact=report.tracking_id,
+        display=tracking.display(report.tracking_id),
+        status=report.status,
+        status_label=_(STATUS_LABELS[report.status]),
+        status_help=_(STATUS_HELP[report.status]),
+        open=not report.status.closed,
+        confidential=report.confidential,
+        details_visible=report.content_visible,
+        secret_given=secret_given,
+        secret_accepted=report.audience is Audience.HOLDER,
+        category=report.category,
+        category_name=category_name,
+        type=report.type,
+        type_label=_(TYPE_LABELS[report.type]) if report.type in TYPE_LABELS else None,
+        agency=report.agency,
+        expected_at=report.expected_at,
+        received_at=report.received_at,
+        updated_at=report.updated_at,
+        title=report.title,
+        description=report.description,
+        location=report.location,
+        timeline=steps,
     )
 
 
@@ -280,7 +280,7 @@ def sms_for_report(report: PublicReport, lang: str) -> str:
     _ = translator(lang)
     last = report.timeline[-1].changed_at if report.timeline else report.updated_at
     tail = ""
-    if report.open:
+    if report.open and report.details_visible:  # a confidential report's deadline is hidden
         if report.expected_at is not None:
             tail = _("Response due {date}.").format(date=short_date(report.expected_at))
         else:
@@ -339,7 +339,9 @@ class TimelineStep(BaseModel):
         default=None, description="The agency then in charge, when the details are visible."
     )
     note: str | None = Field(
-        default=None, description="Staff's note to the reporter: only with the receipt secret."
+        default=None,
+        description="The staff's note to the citizen; on an anonymous or confidential report "
+        "only with the receipt secret.",
     )
 
 
@@ -362,7 +364,9 @@ class TrackedReport(BaseModel):
     type_label: str | None = None
     agency: str | None = None
     expected_at: datetime | None = Field(
-        default=None, description="When a response is due; set once the report is verified."
+        default=None,
+        description="When a response is due; null on a confidential report without the "
+        "receipt secret.",
     )
     received_at: datetime
     timeline: list[TimelineStep]
@@ -465,16 +469,6 @@ LangParam = Annotated[
 ]
 
 
-def _client(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
-def _limiter(request: Request) -> RateLimiter:
-    limiter = request.app.state.track_limiter
-    assert isinstance(limiter, RateLimiter)
-    return limiter
-
-
 def _store(request: Request) -> CentralStore:
     store = request.app.state.store
     assert isinstance(store, CentralStore)
@@ -539,8 +533,8 @@ def tracking_page(
     language = pick_language(lang)
     other = "en" if language == "id" else "id"
     _ = translator(language)
-    limiter = _limiter(request)
-    if not limiter.allow(_client(request)):
+    limiter = public_limiter(request)
+    if not limiter.allow(client_address(request)):
         seconds = limiter.retry_after()
         return _render(
             "limited.html",
@@ -627,8 +621,8 @@ def track_json(
 ) -> TrackedReport | JSONResponse:
     language = pick_language(lang)
     _ = translator(language)
-    limiter = _limiter(request)
-    if not limiter.allow(_client(request)):
+    limiter = public_limiter(request)
+    if not limiter.allow(client_address(request)):
         return _json_limited(_, limiter)
     found = look_up(_store(request), tracking_id, k, language)
     if isinstance(found, Malformed):
@@ -673,8 +667,8 @@ def track_sms(request: Request, tracking_id: str, lang: LangParam = None) -> Pla
     """Never carries confidential details, names or notes: an SMS has no receipt secret."""
     language = pick_language(lang)
     _ = translator(language)
-    limiter = _limiter(request)
-    if not limiter.allow(_client(request)):
+    limiter = public_limiter(request)
+    if not limiter.allow(client_address(request)):
         seconds = limiter.retry_after()
         return PlainTextResponse(
             _fit(_gsm(_too_many(_, seconds))),

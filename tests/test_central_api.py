@@ -121,7 +121,7 @@ def test_push_pull_and_status_round_trip(client: TestClient, central_store: Cent
     staff = central_store.create_client("Dewi (admin)", "staff")
     moved = client.post(
         f"/api/v1/staff/complaints/{tracking.display(records[0]['tracking_id'])}/status",
-        json={"status": "forwarded", "note": "Diteruskan ke BPJT", "agency": "BPJT"},
+        json={"status": "forwarded", "public_note": "Diteruskan ke BPJT", "agency": "BPJT"},
         headers=bearer(staff),
     )
     assert moved.status_code == 200, moved.text
@@ -268,7 +268,9 @@ def test_staff_api_needs_a_staff_token(client: TestClient, central_store: Centra
     staff = bearer(central_store.create_client("Admin", "staff"))
     assert client.post(url, json={"status": "done"}, headers=staff).status_code == 422
     assert (
-        client.post(url, json={"status": "verified", "note": "x" * 2001}, headers=staff).status_code
+        client.post(
+            url, json={"status": "verified", "public_note": "x" * 2001}, headers=staff
+        ).status_code
         == 422
     )
     missing = tracking.TrackingId.make(device.tracking_prefix, 99).compact

@@ -55,8 +55,8 @@ def test_status_set_from_the_shell(tmp_path: Path) -> None:
         shown = tracking.display(record["tracking_id"]).lower()
         done = central(
             "--lang", "en", "--data-dir", data, "status", "set", shown, "forwarded",
-            "--note", "Diteruskan ke Dinas Perhubungan", "--agency", "Dishub Jateng",
-            "--by", "Dewi",
+            "--public-note", "Diteruskan ke Dinas Perhubungan", "--agency", "Dishub Jateng",
+            "--internal-note", "Pelapor minta ditelepon sore", "--by", "Dewi",
         )  # fmt: skip
         assert done.returncode == 0, done.stderr
         assert "forwarded" in done.stdout
@@ -64,7 +64,8 @@ def test_status_set_from_the_shell(tmp_path: Path) -> None:
         assert view is not None and view.status == wire.CentralStatus.FORWARDED
         assert view.agency == "Dishub Jateng"
         last = store.timeline(view.id)[-1]
-        assert (last.actor, last.note) == ("Dewi", "Diteruskan ke Dinas Perhubungan")
+        assert (last.actor, last.public_note) == ("Dewi", "Diteruskan ke Dinas Perhubungan")
+        assert last.internal_note == "Pelapor minta ditelepon sore"
 
         typo = record["tracking_id"][:-1] + ("2" if record["tracking_id"][-1] != "2" else "3")
         bad = central("--data-dir", data, "status", "set", typo, "resolved")

@@ -122,7 +122,8 @@ def errors_of(response: Answer, fmt: str = "json") -> list[str]:
 
 @pytest.fixture
 def client(central_store: CentralStore) -> Iterator[TestClient]:
-    with TestClient(create_app(central_store)) as test_client:
+    # A limit no test here reaches; the limit itself is tested in test_hostile_lookups.
+    with TestClient(create_app(central_store, rate_limit_per_minute=100_000)) as test_client:
         yield test_client
 
 
@@ -463,10 +464,10 @@ def reports(central_store: CentralStore, device: DeviceInfo) -> dict[str, str]:
         "new": push(central_store, device, 5, category="HARGA", created_at=ago(1)),
     }
     central_store.set_status(
-        ids["fixed"], wire.CentralStatus.RESOLVED, actor="staff", note="Sudah ditambal."
+        ids["fixed"], wire.CentralStatus.RESOLVED, actor="staff", public_note="Sudah ditambal."
     )
     central_store.set_status(
-        ids["old"], wire.CentralStatus.ARCHIVED, actor="staff", note="Diarsipkan."
+        ids["old"], wire.CentralStatus.ARCHIVED, actor="staff", public_note="Diarsipkan."
     )
     return ids
 
@@ -554,10 +555,10 @@ def test_request_fields_and_latest_note(
 ) -> None:
     tid = reports["toll"]
     central_store.set_status(
-        tid, wire.CentralStatus.FORWARDED, actor="staff", note="Diteruskan.", agency="BPJT"
+        tid, wire.CentralStatus.FORWARDED, actor="staff", public_note="Diteruskan.", agency="BPJT"
     )
     central_store.set_status(
-        tid, wire.CentralStatus.IN_PROGRESS, actor="staff", note="Petugas menuju lokasi."
+        tid, wire.CentralStatus.IN_PROGRESS, actor="staff", public_note="Petugas menuju lokasi."
     )
     [request] = client.get(f"{BASE}/requests/{tid}.json").json()
     assert request["status"] == "open"
@@ -579,7 +580,9 @@ def test_requests_list_reads_notes_in_one_query(
 ) -> None:
     for sequence in range(1, 31):
         tid = push(central_store, device, sequence, created_at=ago(sequence / 10))
-        central_store.set_status(tid, wire.CentralStatus.VERIFIED, actor="s", note=f"n{sequence}")
+        central_store.set_status(
+            tid, wire.CentralStatus.VERIFIED, actor="s", public_note=f"n{sequence}"
+        )
     statements: list[str] = []
 
     def count(*args: Any) -> None:
@@ -618,7 +621,7 @@ def test_confidential_reports_and_personal_data_never_leave(
     plain = push(central_store, device, 3)
     for tid in (secret, anonymous, plain):
         central_store.set_status(
-            tid, wire.CentralStatus.IN_PROGRESS, actor="staff", note=f"Catatan staf {tid}"
+            tid, wire.CentralStatus.IN_PROGRESS, actor="staff", public_note=f"Catatan staf {tid}"
         )
 
     texts = []
@@ -634,18 +637,33 @@ def test_confidential_reports_and_personal_data_never_leave(
             assert answer.status_code == 200, path
             texts.append(answer.text)
     everything = "\n".join(texts)
-    for hidden in (secret_text, "Oknum minta uang loket", "Loket 3", f"Catatan staf {secret}"):
-        assert hidden not in everything
+    hidden = (
+        secret_text,
+        "Oknum minta uang loket",
+        "Loket 3",
+        "PUNGLI",  # a rahasia report's category and service name are content too
+        "Pungutan liar",
+        f"Catatan staf {secret}",
+        f"Catatan staf {anonymous}",  # a note to an anonymous reporter can name them
+    )
+    for text in hidden:
+        assert text not in everything, text
     for personal in PERSONAL:
         assert personal not in everything
     assert f"Catatan staf {plain}" in everything  # notes of ordinary reports do show
 
     [shown] = client.get(f"{BASE}/requests/{secret}.json").json()
     conforms("request.json", shown)
-    assert shown["description"] == "" and shown["status_notes"] == "" and shown["address"] == ""
-    assert shown["service_code"] == "PUNGLI" and shown["status"] == "open"
+    for key in ("description", "status_notes", "address", "service_name", "agency_responsible"):
+        assert shown[key] is None, key
+    assert shown["expected_datetime"] is None  # the deadline gives the type away
+    assert shown["service_code"] == "" and shown["status"] == "open"
+    # Rahasia reports are in no public list; anonymous ones are, without the note.
+    listed = {r["service_request_id"] for r in client.get(f"{BASE}/requests.json").json()}
+    assert secret not in listed and {anonymous, plain} <= listed
     updates = client.get(f"{BASE}/servicerequestupdates.json").json()
-    assert {u["description"] for u in updates if u["service_request_id"] == secret} == {""}
+    assert secret not in {u["service_request_id"] for u in updates}
+    assert {u["description"] for u in updates if u["service_request_id"] == anonymous} == {""}
 
 
 # -- servicerequestupdates -------------------------------------------------------------------
@@ -655,7 +673,10 @@ def test_service_request_updates(
     client: TestClient, central_store: CentralStore, reports: dict[str, str]
 ) -> None:
     central_store.set_status(
-        reports["new"], wire.CentralStatus.NOT_AUTHORITY, actor="staff", note="Bukan wewenang."
+        reports["new"],
+        wire.CentralStatus.NOT_AUTHORITY,
+        actor="staff",
+        public_note="Bukan wewenang.",
     )
     answer = client.get(f"{BASE}/servicerequestupdates.json")
     assert answer.status_code == 200
@@ -746,7 +767,7 @@ def test_real_server_with_an_independent_open311_client(central_server: CentralS
     key = store.create_client("Kanal uji", "open311")
     _token, device = enroll(store)
     desk = push(store, device, 1, created_at=ago(3))
-    store.set_status(desk, wire.CentralStatus.VERIFIED, actor="staff", note="Terverifikasi.")
+    store.set_status(desk, wire.CentralStatus.VERIFIED, actor="staff", public_note="Terverifikasi.")
     with central_server.client() as http:
         posted = http.post(
             f"{BASE}/requests.xml",

@@ -60,7 +60,7 @@ class Desk:
             report.tracking_id,
             wire.CentralStatus.VERIFIED,
             actor="petugas",
-            note="Laporan lengkap, diteruskan ke Kemenhub.",
+            public_note="Laporan lengkap, diteruskan ke Kemenhub.",
         )
         self.store.set_status(
             report.tracking_id,
@@ -131,8 +131,8 @@ def test_page_shows_status_timeline_agency_date_and_the_report(desk: Desk) -> No
     assert "Pengaduan" in html
     assert "Antrean panjang di gerbang tol" in html
     assert "Gerbang Tol Cikampek Utama" in html
-    # Staff notes are for the reporter: only with the receipt's secret.
-    assert "Laporan lengkap" not in html
+    # A public note on a report that is neither anonim nor rahasia is public.
+    assert "Laporan lengkap, diteruskan ke Kemenhub." in html
     assert_nothing_private(html)
     # Nothing inline: the CSP allows neither inline styles nor scripts.
     assert "<script" not in html and "style=" not in html and "<style" not in html
@@ -161,7 +161,9 @@ def test_page_shows_the_response_date_in_working_days(desk: Desk) -> None:
 
 
 def test_the_secret_shows_staff_notes_to_the_reporter(desk: Desk) -> None:
-    report = desk.forwarded()
+    report = desk.forwarded(anonymous=True)
+    # A note to an anonymous reporter can name them: without the secret it stays hidden.
+    assert "Laporan lengkap" not in desk.client.get(f"/t/{report.tracking_id}").text
     html = desk.client.get(f"/t/{report.tracking_id}?k={report.secret}").text
     assert "Laporan lengkap, diteruskan ke Kemenhub." in html
     assert_nothing_private(html)
@@ -184,7 +186,8 @@ def test_confidential_report_shows_status_and_dates_only_without_the_secret(desk
     for url in (f"/t/{report.tracking_id}", f"/t/{report.tracking_id}?k=ABCDEFGHJKMN"):
         html = desk.client.get(url).text
         assert "Diteruskan ke instansi" in html
-        assert "Senin, 30 November 2026" in html
+        # The answer deadline gives the type away: hidden too (central.disclosure).
+        assert "30 November 2026" not in html
         assert "Laporan rahasia" in html
         for text in hidden:
             assert text not in html, text
@@ -203,15 +206,16 @@ def test_confidential_report_shows_status_and_dates_only_without_the_secret(desk
     for key in ("title", "description", "location", "category", "type", "agency"):
         assert data[key] is None, key
     assert all(step["agency"] is None and step["note"] is None for step in data["timeline"])
-    assert data["expected_at"].startswith("2026-11-30T03:00:00")
+    assert data["expected_at"] is None
     assert "Pungli" not in str(data) and "Perhubungan" not in str(data)
     unlocked = desk.client.get(f"/api/v1/track/{report.tracking_id}?k={report.secret}").json()
     assert unlocked["title"] == "Pungli di loket tiket kapal"
+    assert unlocked["expected_at"].startswith("2026-11-30T03:00:00")
     assert unlocked["agency"] == "Kementerian Perhubungan"
 
     sms = desk.client.get(f"/api/v1/track/{report.tracking_id}/sms").text
     assert "Diteruskan ke instansi" in sms
-    assert "Perhubungan" not in sms and "Pungli" not in sms
+    assert "Perhubungan" not in sms and "Pungli" not in sms and "30/11/2026" not in sms
 
 
 def test_no_public_format_ever_shows_the_reporter(desk: Desk) -> None:

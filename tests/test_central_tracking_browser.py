@@ -261,7 +261,7 @@ def test_screenshot_of_a_report_mid_way(
         compact,
         wire.CentralStatus.VERIFIED,
         actor="petugas",
-        note="Laporan lengkap; diteruskan ke instansi terkait.",
+        public_note="Laporan lengkap; diteruskan ke instansi terkait.",
     )
     store.set_status(
         compact, wire.CentralStatus.FORWARDED, actor="petugas", agency="Kementerian Perhubungan"
@@ -270,7 +270,7 @@ def test_screenshot_of_a_report_mid_way(
         compact,
         wire.CentralStatus.IN_PROGRESS,
         actor="kemenhub",
-        note="ASDP menambah dua kapal pada jadwal malam ini.",
+        public_note="ASDP menambah dua kapal pada jadwal malam ini.",
     )
     set_expected(store, compact, datetime(2026, 11, 30, 3, 0, tzinfo=UTC))
     spread_over_days(store, compact)

@@ -102,9 +102,9 @@ def test_the_server_log_holds_no_report_text(central_db_url: str, tmp_path: Path
             )
             # Staff: a good note, a refused one.
             for body in (
-                {"status": "verified", "note": NOTE},
-                {"status": "verified", "note": NOTE + "\x00", "agency": REPORTER},
-                {"status": "nonsense", "note": NOTE},
+                {"status": "verified", "public_note": NOTE, "internal_note": NOTE},
+                {"status": "verified", "public_note": NOTE + "\x00", "agency": REPORTER},
+                {"status": "nonsense", "internal_note": NOTE},
             ):
                 client.post(
                     f"/api/v1/staff/complaints/{good['tracking_id']}/status",

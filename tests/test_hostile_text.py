@@ -70,11 +70,12 @@ def test_every_json_body_text_field_refuses_control_characters(
 
         valid_status: dict[str, Any] = {
             "status": "verified",
-            "note": "Sudah kami teruskan.",
+            "public_note": "Sudah kami teruskan.",
+            "internal_note": "Cek ulang ke BPJT.",
             "agency": "BPJT",
         }
         fields = _string_fields(bodies[("POST", status_path)], components)
-        assert {"note", "agency"} <= set(fields)
+        assert {"public_note", "internal_note", "agency"} <= set(fields)
         for field in fields:
             for bad in (NUL, ESCAPE):
                 body = valid_status | {field: bad}
@@ -89,7 +90,7 @@ def test_every_json_body_text_field_refuses_control_characters(
         # A line break is text in a note, never in an agency's name.
         multi = client.post(
             status_path.format(tracking_id=tracking_id),
-            json=valid_status | {"note": "Baris satu\nbaris dua\ttab", "agency": "BPJT"},
+            json=valid_status | {"public_note": "Baris satu\nbaris dua\ttab", "agency": "BPJT"},
             headers={"authorization": f"Bearer {staff}"},
         )
         assert multi.status_code == 200, multi.text
@@ -181,7 +182,7 @@ def test_a_nul_in_a_note_never_reaches_the_sms(central_server: CentralServer) ->
         )
         answer = client.post(
             f"/api/v1/staff/complaints/{record['tracking_id']}/status",
-            json={"status": "forwarded", "note": "ok", "agency": "Jasa\x00Marga"},
+            json={"status": "forwarded", "public_note": "ok", "agency": "Jasa\x00Marga"},
             headers={"authorization": f"Bearer {staff}"},
         )
         assert answer.status_code == 422
@@ -203,7 +204,7 @@ def test_the_cli_refuses_control_characters_in_notes(
         json={"records": [record]},
         headers={"authorization": f"Bearer {token}"},
     )
-    for option in ("--note", "--agency", "--by"):
+    for option in ("--public-note", "--internal-note", "--agency", "--by"):
         done = run_central(
             "--database-url",
             central_server.database_url,

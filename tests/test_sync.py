@@ -83,7 +83,7 @@ def test_enroll_sync_and_statuses_come_back(
         assert store.complaint(record.tracking_id).central_status == "received"
 
     central_server.store.set_status(
-        after.tracking_id, wire.CentralStatus.FORWARDED, actor="Dewi", note="Ke BPJT",
+        after.tracking_id, wire.CentralStatus.FORWARDED, actor="Dewi", public_note="Ke BPJT",
         agency="BPJT",
     )  # fmt: skip
     again = engine.run_once()

@@ -1,0 +1,170 @@
+"""What each audience may see of a report: decided here, once, for every surface.
+
+Every route that shows a report — the citizen's tracking page (HTML, JSON, SMS), Open311
+(JSON and XML; one request, a list, a list of IDs, the updates), the desks' pull, the staff
+API — builds what it shows from ``disclose(report, timeline, audience)`` and from
+``LISTED`` for lists, and from nothing else. The table in ``docs/disclosure.md`` is this
+module in words; ``tests/test_disclosure.py`` walks every public route for every audience
+and kind of report and compares what it shows with that table.
+
+Audiences:
+
+* ``PUBLIC``: anyone — the tracking page without the receipt's secret, the SMS reply,
+  every Open311 ``GET``.
+* ``HOLDER``: whoever holds the receipt's secret (the QR code's ``k``) — the reporter, and
+  the desk that made the report (it keeps the secret; its pull is this view).
+* ``STAFF``: a staff token — everything.
+
+Kinds of report, by the two independent flags of SP4N-LAPOR!:
+
+* *anonim* hides the reporter: their name and contact, and the staff's notes to them (a
+  note to an anonymous reporter can name them), from the public.
+* *rahasia* (confidential) hides the content: type, category, agency, answer deadline (it
+  gives away the type), title, description and place, and keeps the report out of every
+  public list. The public still learns that a number exists and where it stands.
+
+Never public, whatever the flags: the reporter's name, phone and e-mail, the post and the
+operator. Never outside staff: the internal note.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import ColumnElement
+
+from central import models
+from desktop import wire
+
+if TYPE_CHECKING:  # the store applies LISTED, so it imports this module
+    from central.store import ComplaintView, TimelineEntry
+
+
+class Audience(enum.Enum):
+    PUBLIC = "public"
+    HOLDER = "holder"
+    STAFF = "staff"
+
+
+# The reports a public list (Open311 ``requests``, ``servicerequestupdates``) may name.
+LISTED: ColumnElement[bool] = models.Complaint.confidential.is_(False)
+
+
+def audience(report: ComplaintView, secret: str | None) -> Audience:
+    """PUBLIC, or HOLDER when ``secret`` is this report's receipt secret."""
+    return Audience.HOLDER if report.secret_matches(secret) else Audience.PUBLIC
+
+
+@dataclass(frozen=True)
+class Step:
+    """One status change, as the audience may see it (None: not shown)."""
+
+    status: wire.CentralStatus
+    changed_at: datetime
+    agency: str | None
+    public_note: str | None
+    internal_note: str | None
+    actor: str | None  # who made the change: staff only
+
+
+@dataclass(frozen=True)
+class Disclosed:
+    """A report reduced to what one audience may see; None means "not shown", and every
+    surface renders only this."""
+
+    audience: Audience
+    tracking_id: str
+    status: wire.CentralStatus
+    confidential: bool
+    created_at: datetime  # when the citizen reported it
+    received_at: datetime
+    updated_at: datetime
+    timeline: tuple[Step, ...]
+    content_visible: bool  # type, category, agency, deadline, title, description, place
+    type: str | None
+    category: str | None
+    agency: str | None
+    expected_at: datetime | None
+    title: str | None
+    description: str | None
+    location: str | None
+    lat: float | None
+    long: float | None
+    reporter_name: str | None
+    phone: str | None
+    email: str | None
+    anonymous: bool | None
+    post_code: str | None
+    channel: str | None
+    listed: bool  # may appear in a public list
+
+    @property
+    def public_note(self) -> str | None:
+        """The newest note to the citizen the audience may read (Open311 status_notes)."""
+        for step in reversed(self.timeline):
+            if step.public_note:
+                return step.public_note
+        return None
+
+
+def content_visible(report: ComplaintView, who: Audience) -> bool:
+    return who is not Audience.PUBLIC or not report.confidential
+
+
+def notes_visible(report: ComplaintView, who: Audience) -> bool:
+    """The staff's notes to the citizen (public notes)."""
+    if who is not Audience.PUBLIC:
+        return True
+    return not report.confidential and not report.anonymous
+
+
+def disclose(report: ComplaintView, timeline: Sequence[TimelineEntry], who: Audience) -> Disclosed:
+    content = content_visible(report, who)
+    notes = notes_visible(report, who)
+    staff = who is Audience.STAFF
+
+    def shown(value: str) -> str | None:
+        return (value or None) if content else None
+
+    steps = tuple(
+        Step(
+            status=entry.status,
+            changed_at=entry.changed_at,
+            agency=(entry.agency or None) if content else None,
+            public_note=(entry.public_note or None) if notes else None,
+            internal_note=(entry.internal_note or None) if staff else None,
+            actor=entry.actor if staff else None,
+        )
+        for entry in timeline
+    )
+    return Disclosed(
+        audience=who,
+        tracking_id=report.tracking_id,
+        status=report.status,
+        confidential=report.confidential,
+        created_at=report.created_at,
+        received_at=report.received_at,
+        updated_at=report.updated_at,
+        timeline=steps,
+        content_visible=content,
+        type=report.type if content else None,
+        category=report.category if content else None,
+        agency=shown(report.agency),
+        expected_at=report.expected_at if content else None,
+        title=report.title if content else None,
+        description=report.description if content else None,
+        location=shown(report.location),
+        lat=report.lat if content else None,
+        long=report.long if content else None,
+        reporter_name=report.reporter_name if staff else None,
+        phone=report.phone if staff else None,
+        email=report.email if staff else None,
+        anonymous=report.anonymous if staff else None,
+        post_code=report.post_code if staff else None,
+        channel=report.channel if staff else None,
+        listed=not report.confidential,
+    )
