@@ -77,6 +77,9 @@ def _inflate(data: bytes, limit: int) -> bytes:
         raise ApiError(413, "too_large", "request body too large once decompressed")
     if not inflater.eof:
         raise ApiError(400, "bad_gzip", "the gzip body is cut off")
+    if inflater.unused_data:
+        # A second gzip member or bytes after the first: one body, one batch, nothing else.
+        raise ApiError(400, "bad_gzip", "the body holds more than one gzip member")
     return out
 
 

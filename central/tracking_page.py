@@ -573,12 +573,17 @@ def tracking_page(
 
 
 @router.get("/t", response_class=HTMLResponse, include_in_schema=False)
-def lookup_form(number: str | None = None, lang: LangParam = None) -> Response:
-    """Type a number from an SMS or a receipt: the form sends it here, the page opens."""
+def lookup_form(
+    number: str | None = None, code: str | None = None, lang: LangParam = None
+) -> Response:
+    """Type a number (and the access code) from an SMS or a receipt: the form sends them
+    here, the page opens as the QR code would open it."""
     language = pick_language(lang)
     if number and number.strip():
         target = quote(tracking.normalize(number)[:64], safe="") or "-"
-        return RedirectResponse(f"/t/{target}?{urlencode({'lang': language})}", status_code=303)
+        secret = tracking.normalize(code or "")[: tracking.SECRET_LENGTH + 8]
+        query = {"lang": language, **({"k": secret} if secret else {})}
+        return RedirectResponse(f"/t/{target}?{urlencode(query)}", status_code=303)
     other = "en" if language == "id" else "id"
     return _render("lookup.html", language, 200, switch_url=f"/t?{urlencode({'lang': other})}")
 

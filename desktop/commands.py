@@ -199,7 +199,7 @@ def selftest(profile: Profile, args: argparse.Namespace) -> int:
             checks.append((_("receipt PDF"), pdf.read_bytes().startswith(b"%PDF")))
             image = render_image(content, context.paper)
             found = zxingcpp.read_barcodes(image)
-            checks.append((_("QR code"), [b.text for b in found] == [record.qr_payload]))
+            checks.append((_("QR code"), [b.text for b in found] == [content.qr_payload]))
             checks.append((_("sync"), _sync_selftest(store, scratch)))
         finally:
             store.close()

@@ -35,6 +35,21 @@ def format_date_local(day: date, language: str | None = None) -> str:
     return format_date(day, "EEEE, d MMMM y", locale=language or current_language())
 
 
+def access_code(secret: str) -> str:
+    """``K7QM-XA42-PT9B``: the receipt secret in groups of four, to read and type."""
+    return "-".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+
+
+def qr_payload(record: ComplaintRecord, context: DeskContext) -> str:
+    """The tracking page with the ID and the receipt secret, at the central system's
+    address as the desk knows it now: a receipt printed before the desk had an address and
+    reprinted after carries it. With no address yet, the tracking ID; the access code is
+    printed beside it either way, so every receipt carries its secret."""
+    if context.central_url:
+        return tracking.tracking_url(context.central_url, record.tracking_id, record.secret)
+    return record.tracking_id
+
+
 @dataclass(frozen=True)
 class ReceiptContent:
     program: str
@@ -42,6 +57,8 @@ class ReceiptContent:
     created: str
     tracking_label: str
     tracking_id: str
+    access_label: str
+    access_code: str  # the receipt secret, for typing where the QR cannot be scanned
     qr_payload: str
     facts: tuple[tuple[str, str], ...]
     next_steps_title: str
@@ -87,7 +104,7 @@ def build_receipt(
     follow_up = [_("Scan the QR code with your phone's camera.")]
     if context.central_url:
         follow_up.append(
-            _("Or open {url}").format(url=f"{context.central_url}/t/{record.tracking_id}")
+            _("Or open {url} and type the access code.").format(url=f"{context.central_url}/t")
         )
     follow_up.append(
         _("Or send an SMS to {number} quoting {tracking_id}.").format(
@@ -101,7 +118,9 @@ def build_receipt(
         created=format_datetime_local(record.created_at),
         tracking_label=_("Tracking number"),
         tracking_id=display,
-        qr_payload=record.qr_payload,
+        access_label=_("Access code (keep it to yourself)"),
+        access_code=access_code(record.secret),
+        qr_payload=qr_payload(record, context),
         facts=facts,
         next_steps_title=_("What happens next"),
         next_steps=next_steps,

@@ -150,3 +150,38 @@ def test_a_wide_tracking_id_stays_whole_on_the_58mm_roll(
     content = build_receipt(record, store.require_context(), store.catalog)
     pdf = render_pdf(content, PaperSize.THERMAL_58, tmp_path / "wide.pdf")
     assert record.tracking_display in pdf_words_on_page(pdf)
+
+
+def test_a_receipt_printed_before_enrollment_carries_its_secret(
+    qapp: QGuiApplication, tmp_path: Path
+) -> None:
+    """A desk set up with no central address yet: its receipt still carries the report's
+    secret (printed as the access code), and a reprint once the desk knows the address
+    has the QR with the secret, like every other receipt. Before: the QR held the bare
+    tracking ID and the secret was nowhere on the receipt, so a rahasia report could never
+    be opened by its reporter."""
+    from desktop.paths import Profile
+    from desktop.receipt import access_code
+    from desktop.settings import CENTRAL_URL
+
+    offline = Store.open(Profile(tmp_path / "offline"))
+    try:
+        offline.setup(post_code="MRK", post_name="Posko Merak", operator="Siti")
+        record = saved(offline, confidential=True)
+        content = build_receipt(record, offline.require_context(), offline.catalog)
+        pdf = render_pdf(content, PaperSize.THERMAL_58, tmp_path / "before.pdf")
+        words = pdf_text(pdf)
+        code = access_code(record.secret)
+        assert len(code) == 14 and code.replace("-", "") == record.secret
+        assert code in words and "Kode akses" in words
+        assert pdf_qr_codes(pdf) == [record.tracking_id]
+
+        offline.set(CENTRAL_URL, "https://lacak.posko.test")  # as enrollment does
+        again = build_receipt(record, offline.require_context(), offline.catalog)
+        reprint = render_pdf(again, PaperSize.THERMAL_58, tmp_path / "after.pdf")
+        assert pdf_qr_codes(reprint) == [
+            f"https://lacak.posko.test/t/{record.tracking_id}?k={record.secret}"
+        ]
+        assert code in pdf_text(reprint)
+    finally:
+        offline.close()

@@ -201,6 +201,8 @@ def _paint(walker: _Painter, content: ReceiptContent) -> float:
     walker.text(content.tracking_id, 15, bold=True, align=center, one_line=True)
     walker.gap(1)
     walker.qr(content.qr_payload)
+    walker.text(content.access_label, 6.5, align=center)
+    walker.text(content.access_code, 9, bold=True, align=center, one_line=True)
     walker.rule()
     for label, value in content.facts:
         walker.pair(label, value, 7)
