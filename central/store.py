@@ -627,7 +627,10 @@ class CentralStore:
         if isinstance(record, wire.ComplaintPayload):
             if self.catalog.get(record.category) is None:
                 return f"category: unknown category {record.category}"
-            prefix, _sequence = tracking.split(record.tracking_id)
+            try:
+                prefix, _sequence = tracking.split(record.tracking_id)
+            except tracking.TrackingIdError:
+                return "tracking_id: too short for a tracking ID of its kind"
             if prefix != device.tracking_prefix and prefix != device.provisional_prefix:
                 if prefix[0] in tracking.PROVISIONAL_FIRST:
                     return "tracking_id: the provisional prefix is not this desk's"
