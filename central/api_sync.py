@@ -38,6 +38,12 @@ ENROLL_ERRORS: dict[str, tuple[int, str, str]] = {
         "bad_prefix",
         "the provisional prefix does not belong to this public key",
     ),
+    EnrollError.OTHER_POST: (
+        409,
+        "device_other_post",
+        "this desk is enrolled at another post; a coordinator moves it by revoking and "
+        "reinstating it first",
+    ),
     EnrollError.REVOKED: (
         403,
         "device_revoked",

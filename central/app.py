@@ -22,7 +22,7 @@ from starlette.requests import ClientDisconnect
 
 from central import api_docs, api_staff, api_sync, open311, tracking_page
 from central.deps import ApiError, api_error_handler
-from central.errors import ErrorShield
+from central.errors import SECURITY_HEADERS, ErrorShield, internal_error_body
 from central.ratelimit import RateLimiter
 from central.rules import RuleSet, rules_from_environment
 from central.store import CentralStore
@@ -35,18 +35,6 @@ Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
-
-# Pages never load anything from elsewhere; the receipt secret travels in the URL, so the
-# referrer is never sent on.
-SECURITY_HEADERS = {
-    "content-security-policy": (
-        "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; "
-        "form-action 'self'; frame-ancestors 'none'"
-    ),
-    "x-content-type-options": "nosniff",
-    "referrer-policy": "no-referrer",
-    "x-frame-options": "DENY",
-}
 
 
 class BodyLimit:
@@ -112,7 +100,11 @@ async def _too_large(send: Send) -> None:
         {
             "type": "http.response.start",
             "status": 413,
-            "headers": [(b"content-type", b"application/json"), (b"connection", b"close")],
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"connection", b"close"),
+                *((k.encode(), v.encode()) for k, v in SECURITY_HEADERS.items()),
+            ],
         }
     )
     await send({"type": "http.response.body", "body": body})
@@ -193,6 +185,9 @@ def create_app(
         ),
         docs_url=None,  # central.api_docs serves it, without a CDN
         redoc_url=None,
+        # A slash redirect would be built from the Host header and carry the query (a
+        # receipt secret) to wherever it names: /t/X/ is simply not a page.
+        redirect_slashes=False,
         openapi_url="/api/openapi.json",
     )
     app.state.store = store
@@ -214,6 +209,12 @@ def create_app(
             status_code=exc.status_code,
             headers=exc.headers,
         )
+
+    @app.exception_handler(Exception)
+    async def internal_error(_request: Request, _exc: Exception) -> JSONResponse:
+        # Starlette answers with this, then lets the exception go on to the error shield,
+        # which logs it without its message (central/errors.py).
+        return JSONResponse(internal_error_body(), status_code=500, headers=SECURITY_HEADERS)
 
     @app.exception_handler(ClientDisconnect)
     async def client_gone(_request: Request, _exc: Exception) -> JSONResponse:

@@ -55,6 +55,15 @@ def build_parser() -> argparse.ArgumentParser:
         help=_("tracking look-ups per minute per client address"),
     )
     serve.add_argument(
+        "--forwarded-allow-ips",
+        metavar="IPS",
+        help=_(
+            "behind a reverse proxy: the proxy's addresses (comma separated), whose "
+            "X-Forwarded-For is believed for the client's address; by default none is, so "
+            "no client can pick its own address to dodge the look-up limit"
+        ),
+    )
+    serve.add_argument(
         "--public-url",
         metavar="URL",
         help=_(
@@ -140,6 +149,12 @@ def build_parser() -> argparse.ArgumentParser:
     client_add = client_commands.add_parser("add", help=_("create a token and print it once"))
     client_add.add_argument("name", metavar="NAME")
     client_add.add_argument("--role", choices=["staff", "open311"], required=True)
+    client_list = client_commands.add_parser("list", help=_("list staff tokens and Open311 keys"))
+    client_list.add_argument("--json", action="store_true")
+    client_revoke = client_commands.add_parser(
+        "revoke", help=_("revoke a staff token or an Open311 key: it stops working at once")
+    )
+    client_revoke.add_argument("client_id", metavar="ID", type=int)
     return parser
 
 
@@ -249,6 +264,10 @@ def _serve(args: argparse.Namespace, store: object) -> int:
         access_log=False,
         log_level="warning",
         server_header=False,
+        # uvicorn believes X-Forwarded-For from 127.0.0.1 by default: a same-host tunnel or
+        # TLS terminator passing it through would let each request name its own address.
+        proxy_headers=bool(args.forwarded_allow_ips),
+        forwarded_allow_ips=args.forwarded_allow_ips or None,
     )
     return EXIT_OK
 
@@ -370,6 +389,7 @@ def _due(args: argparse.Namespace, store: object) -> int:
 
     from central.i18n import _
     from central.store import MAX_DUE_LIMIT, CentralStore, DueCursor
+    from central.terminal import shown
     from desktop import tracking
     from desktop.workdays import WIB
 
@@ -458,7 +478,7 @@ def _due(args: argparse.Namespace, store: object) -> int:
             tracking.display(item.tracking_id),
             item.category,
             item.post_code,
-            item.agency or "-",
+            shown(item.agency) or "-",
             item.status.value,
             item.expected_at.astimezone(WIB).strftime("%d-%m-%Y"),
             states[item.state],
@@ -481,6 +501,7 @@ def _run(args: argparse.Namespace, store: object) -> int:
 
     from central.i18n import _
     from central.store import CentralStore, NotFound
+    from central.terminal import shown
     from desktop import tracking
     from desktop.wire import CentralStatus, has_control
 
@@ -535,7 +556,7 @@ def _run(args: argparse.Namespace, store: object) -> int:
                 state = _("revoked") if d.revoked_at else _("active")
                 seen = d.last_seen_at.strftime("%Y-%m-%d %H:%M") if d.last_seen_at else "-"
                 line = f"{d.id:>5}  {d.post_code:<16} {d.tracking_prefix}  {state:<8} {seen}"
-                print(f"{line}  {d.label}".rstrip())
+                print(f"{line}  {shown(d.label)}".rstrip())
             return EXIT_OK
         try:
             if not 0 < args.device_id < 2**62:
@@ -602,6 +623,45 @@ def _run(args: argparse.Namespace, store: object) -> int:
         return _import_bundle(args, store)
     if args.command == "due":
         return _due(args, store)
+    if args.command == "client" and args.client_command == "list":
+        clients = store.clients()
+        if args.json:
+            print(
+                json.dumps(
+                    [
+                        {
+                            "id": c.id,
+                            "name": shown(c.name),
+                            "role": c.role,
+                            "created_at": c.created_at.isoformat() if c.created_at else None,
+                            "revoked": c.revoked_at is not None,
+                        }
+                        for c in clients
+                    ],
+                    indent=2,
+                )
+            )
+            return EXIT_OK
+        if not clients:
+            print(_("No staff tokens or Open311 keys yet."))
+        for c in clients:
+            state = _("revoked") if c.revoked_at else _("active")
+            print(f"{c.id:>5}  {c.role:<8} {state:<8} {shown(c.name)}")
+        return EXIT_OK
+    if args.command == "client" and args.client_command == "revoke":
+        try:
+            if not 0 < args.client_id < 2**62:
+                raise NotFound(str(args.client_id))
+            revoked = store.revoke_client(args.client_id)
+        except NotFound:
+            _err(_("No staff token or Open311 key with ID {id}.").format(id=args.client_id))
+            return EXIT_FAILURE
+        print(
+            _("{name} ({role}, ID {id}) is revoked: its token stops working now.").format(
+                name=shown(revoked.name), role=revoked.role, id=revoked.id
+            )
+        )
+        return EXIT_OK
     if args.command == "client":
         name = args.name.strip()
         if not 2 <= len(name) <= 100:

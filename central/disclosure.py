@@ -19,9 +19,10 @@ Kinds of report, by the two independent flags of SP4N-LAPOR!:
 
 * *anonim* hides the reporter: their name and contact, and the staff's notes to them (a
   note to an anonymous reporter can name them), from the public.
-* *rahasia* (confidential) hides the content: type, category, agency, answer deadline (it
-  gives away the type), title, description and place, and keeps the report out of every
-  public list. The public still learns that a number exists and where it stands.
+* *rahasia* (confidential) hides the report itself from the public: to anyone without the
+  receipt's secret its number answers as one that has not reached the central system
+  (``known_to``), and it is in no public list. The tracking IDs are sequential, so a
+  report that showed even its status would be found from the gaps between listed ones.
 
 Never public, whatever the flags: the reporter's name, phone and e-mail, the post and the
 operator. Never outside staff: the internal note.
@@ -38,7 +39,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import ColumnElement
 
 from central import models
-from desktop import wire
+from desktop import tracking, wire
 
 if TYPE_CHECKING:  # the store applies LISTED, so it imports this module
     from central.store import ComplaintView, TimelineEntry
@@ -55,8 +56,10 @@ LISTED: ColumnElement[bool] = models.Complaint.confidential.is_(False)
 
 
 def audience(report: ComplaintView, secret: str | None) -> Audience:
-    """PUBLIC, or HOLDER when ``secret`` is this report's receipt secret."""
-    return Audience.HOLDER if report.secret_matches(secret) else Audience.PUBLIC
+    """PUBLIC, or HOLDER when ``secret`` is this report's receipt secret (as the QR carries
+    it, or typed from the receipt: any case, with dashes or spaces)."""
+    typed = tracking.normalize(secret)[:64] if secret else None
+    return Audience.HOLDER if report.secret_matches(typed) else Audience.PUBLIC
 
 
 @dataclass(frozen=True)
@@ -109,6 +112,13 @@ class Disclosed:
             if step.public_note:
                 return step.public_note
         return None
+
+
+def known_to(report: ComplaintView, who: Audience) -> bool:
+    """Whether the audience may learn that the report exists at all. A rahasia report is,
+    to the public, exactly a valid number that has not arrived: otherwise the gaps in the
+    public lists' sequence numbers would point at every rahasia report."""
+    return who is not Audience.PUBLIC or not report.confidential
 
 
 def content_visible(report: ComplaintView, who: Audience) -> bool:

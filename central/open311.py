@@ -21,6 +21,7 @@ adapters work against the central system unchanged.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 import unicodedata
@@ -37,7 +38,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from central.deps import get_store
-from central.disclosure import Audience, Disclosed, disclose
+from central.disclosure import Audience, Disclosed, disclose, known_to
 from central.ratelimit import client_address, public_limiter
 from central.store import CentralStore, ComplaintView
 from desktop import tracking, wire
@@ -297,7 +298,7 @@ def _page(page: str, page_size: str, problems: list[str]) -> Page:
         text = _given(raw)
         if text is None:
             values.append(default)
-        elif not text.isdigit() or not 1 <= int(text) <= high:
+        elif not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= high:
             problems.append(f"{name}: a whole number from 1 to {high}")
             values.append(default)
         else:
@@ -444,14 +445,18 @@ def _comma_list(raw: str | None) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()]
 
 
-STATUS_PATTERN = "^ *(open|closed)?( *, *(open|closed)?)* *$"
+# Every space belongs to exactly one " *", so matching is linear: the earlier
+# "^ *(open|closed)?( *, *(open|closed)?)* *$" let runs of spaces split between two of
+# them, and 47 characters took seconds (a hostile test froze the server with one request).
+STATUS_PATTERN = "^ *((open|closed) *)?(, *((open|closed) *)?)*$"
+MAX_PARAMETER = 2000  # characters of any one query parameter: the ID list is the longest
 
 
 def _statuses(raw: str | None) -> tuple[str, ...] | None:
     """Internal statuses matching an Open311 ``status`` filter; None for all."""
     if not raw:
         return None
-    if not re.fullmatch(STATUS_PATTERN, raw):
+    if len(raw) > 100 or not re.fullmatch(STATUS_PATTERN, raw):
         raise Open311Error(400, "status: use open, closed or both (comma separated)")
     wanted = {part.strip(" ") for part in raw.split(",")} - {""}
     if wanted == {"open"}:
@@ -572,9 +577,10 @@ def _public(store: CentralStore, views: Sequence[ComplaintView], language: str) 
 
 
 def requests_by_id(store: CentralStore, ids: Sequence[str], language: str) -> list[Any]:
-    """Reports named by number, newest first: every one is shown as the public may see it
-    (a confidential one by its status and dates only)."""
-    return _public(store, store.complaints_by_tracking_ids(ids), language)
+    """Reports named by number, newest first, as the public may see them; a confidential
+    one is left out, as a number that has not arrived would be."""
+    views = store.complaints_by_tracking_ids(ids)
+    return _public(store, [v for v in views if known_to(v, Audience.PUBLIC)], language)
 
 
 def listed_requests(
@@ -592,6 +598,12 @@ def listed_requests(
     return _public(store, views, language)
 
 
+def update_id(report_uuid: str, change_id: int) -> str:
+    """A stable, unique, opaque ``update_id``: the change's own number is a sequence over
+    every report, and its gaps would count and time the changes of rahasia reports."""
+    return hashlib.sha256(f"{report_uuid}/{change_id}".encode()).hexdigest()[:20]
+
+
 def listed_updates(
     store: CentralStore, start: datetime, end: datetime | None, page: Page
 ) -> list[RequestUpdate]:
@@ -604,7 +616,7 @@ def listed_updates(
         [step] = disclose(view, [entry], Audience.PUBLIC).timeline
         updates.append(
             RequestUpdate(
-                update_id=str(change_id),
+                update_id=update_id(view.uuid, change_id),
                 service_request_id=view.tracking_id,
                 status="closed" if step.status.closed else "open",
                 updated_datetime=iso(step.changed_at),
@@ -620,7 +632,7 @@ def listed_updates(
 
 _HTML_TAG = re.compile(r"<\s*[/!?]?\s*[A-Za-z][^<>]*>")
 _EMAIL = re.compile(r"^[^@\s<>\"(),;:]+@[^@\s<>\"(),;:]+\.[^@\s<>\"(),;:]+$")
-_PHONE = re.compile(r"^\+62[2-9]\d{7,11}$")
+_PHONE = re.compile(r"^\+62[2-9][0-9]{7,11}$")
 _ATTRIBUTE = re.compile(r"^attribute\[([^\[\]]*)\](\[\])?$")
 _URL = re.compile(r"^https?://[^\s<>\"]+$")
 FIELDS = (
@@ -1052,10 +1064,10 @@ def token(
     def produce() -> object:
         take_tokens(request)
         wanted = token.strip().lower()
-        found = store.tracking_id_for_uuid(wanted) if _UUID.match(wanted) else None
-        if found is None:
+        found = store.complaint_by_uuid(wanted) if _UUID.match(wanted) else None
+        if found is None or not known_to(found, Audience.PUBLIC):
             raise _not_found("token")
-        return _dump([TokenAnswer(service_request_id=found, token=wanted)])
+        return _dump([TokenAnswer(service_request_id=found.tracking_id, token=wanted)])
 
     return _answer(fmt, "service_requests", produce)
 

@@ -1,7 +1,8 @@
 """A small in-process token bucket per client address: enough to make enumerating tracking
 IDs impractical (the ID's check character already rejects 28 of 29 guesses before any
-look-up). Each API worker keeps its own buckets; a deployment behind a proxy passes the
-client address through ``--forwarded-allow-ips``.
+look-up). Each API worker keeps its own buckets. The address is the connection's peer;
+behind a reverse proxy, ``posko-central serve --forwarded-allow-ips PROXY`` makes that
+proxy's ``X-Forwarded-For`` count instead (no other's, ever).
 
 Every public look-up shares one bucket per address (``public_limiter``): the tracking page
 in each format and Open311's reads. A look-up costs a token per report it names, so a list

@@ -67,6 +67,7 @@ class EnrollError(ValueError):
     BAD_PROOF = "bad_proof"  # the signature does not prove the key
     BAD_PREFIX = "bad_prefix"  # the provisional prefix is not the key's
     REVOKED = "revoked"  # this key's device was revoked
+    OTHER_POST = "other_post"  # this key's device is enrolled, with a live token, elsewhere
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
@@ -100,6 +101,8 @@ class ClientInfo:
     id: int
     name: str
     role: str
+    created_at: datetime | None = None
+    revoked_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -417,6 +420,15 @@ class CentralStore:
         if device is not None and device.revoked_at is not None:
             # Raising rolls the transaction back: the code stays unused.
             raise EnrollError(EnrollError.REVOKED)
+        if (
+            device is not None
+            and device.token_hash is not None
+            and device.post_code != claimed.post_code
+        ):
+            # The key is enrolled and its token alive at another post: a copied profile on a
+            # second laptop, most likely. Moving a desk is a coordinator's decision: revoke,
+            # reinstate, then enroll with the new post's code.
+            raise EnrollError(EnrollError.OTHER_POST)
         if provisional_prefix:
             holder = session.scalar(
                 select(models.Device.id).where(
@@ -449,12 +461,17 @@ class CentralStore:
             log.info("enrolled device %s for post %s", device.id, claimed.post_code)
         else:
             # The same desk (it proved the key) with a fresh code: a new token for it alone.
+            if device.token_hash is not None:
+                log.warning(
+                    "device %s enrolled again: its previous token no longer works", device.id
+                )
+            else:
+                log.info("re-enrolled device %s for post %s", device.id, claimed.post_code)
             device.token_hash = digest(token)
             device.post_code = claimed.post_code
             device.label = label or device.label
             if provisional_prefix and device.provisional_prefix is None:
                 device.provisional_prefix = provisional_prefix
-            log.info("re-enrolled device %s for post %s", device.id, claimed.post_code)
         session.execute(
             update(models.EnrollCode)
             .where(models.EnrollCode.id == claimed.id)
@@ -560,6 +577,23 @@ class CentralStore:
             session.add(models.ApiClient(name=name, role=role, token_hash=digest(token)))
         return token
 
+    def clients(self) -> list[ClientInfo]:
+        with self.session() as session:
+            return [
+                ClientInfo(row.id, row.name, row.role, row.created_at, row.revoked_at)
+                for row in session.scalars(select(models.ApiClient).order_by(models.ApiClient.id))
+            ]
+
+    def revoke_client(self, client_id: int) -> ClientInfo:
+        """The staff token or Open311 key stops working at once, for good."""
+        with self.session() as session, session.begin():
+            row = session.get(models.ApiClient, client_id)
+            if row is None:
+                raise NotFound(f"client {client_id}")
+            if row.revoked_at is None:
+                row.revoked_at = _now()
+            return ClientInfo(row.id, row.name, row.role, row.created_at, row.revoked_at)
+
     def authenticate_client(self, token: str, role: str) -> ClientInfo | None:
         if not token:
             return None
@@ -664,6 +698,12 @@ class CentralStore:
                 fresh.append(i)
         now = _now()
         with self.session() as session, session.begin():
+            # Every writer locks the device row first, then reports (set_status too): one
+            # order, so a push and a status change, or two pushes, never deadlock on
+            # PostgreSQL (a hostile test made both happen). SQLite writes one at a time.
+            session.execute(
+                select(models.Device.id).where(models.Device.id == device.id).with_for_update()
+            )
             for kind, table in (
                 ("complaint", models.Complaint),
                 ("survey_response", models.SurveyResponse),
@@ -704,7 +744,8 @@ class CentralStore:
                             )
                         )
                     }
-                    for i in missing:
+                    # In UUID order, as the inserts: two pushes take the rows' locks alike.
+                    for i in sorted(missing, key=lambda i: records[i].uuid):
                         outcome[i] = self._classify(
                             session,
                             device,
@@ -956,6 +997,20 @@ class CentralStore:
             raise ValueError("control characters in a note, an agency or a name")
         now = _now()
         with self.session() as session, session.begin():
+            device_id = session.scalar(
+                select(models.Complaint.device_id).where(
+                    models.Complaint.tracking_id == tracking_id
+                )
+            )
+            if device_id is None:
+                raise NotFound(tracking_id)
+            # The device row first, then the report: the order every writer keeps (see
+            # ingest). It also orders the changes of one device: desks pull by an id
+            # cursor, and a change whose id was taken first but committed last would be
+            # skipped.
+            session.execute(
+                select(models.Device.id).where(models.Device.id == device_id).with_for_update()
+            )
             row = session.scalar(
                 select(models.Complaint)
                 .where(models.Complaint.tracking_id == tracking_id)
@@ -963,12 +1018,6 @@ class CentralStore:
             )
             if row is None:
                 raise NotFound(tracking_id)
-            # Desks pull by an id cursor: changes of one device must commit in id order, or
-            # a change whose id was taken first but committed last would be skipped. Locking
-            # the device row (PostgreSQL; SQLite writes one at a time anyway) orders them.
-            session.execute(
-                select(models.Device.id).where(models.Device.id == row.device_id).with_for_update()
-            )
             row.status = status.value
             if agency is not None:
                 row.agency = agency
@@ -1157,11 +1206,10 @@ class CentralStore:
                 for row, report in session.execute(statement).all()
             ]
 
-    def tracking_id_for_uuid(self, uuid: str) -> str | None:
+    def complaint_by_uuid(self, uuid: str) -> ComplaintView | None:
         with self.session() as session:
-            return session.scalar(
-                select(models.Complaint.tracking_id).where(models.Complaint.uuid == uuid)
-            )
+            row = session.scalar(select(models.Complaint).where(models.Complaint.uuid == uuid))
+            return complaint_view(row) if row is not None else None
 
     def count(self, table: Iterable[str] = ("complaints",)) -> dict[str, int]:
         names = {

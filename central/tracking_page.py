@@ -34,7 +34,7 @@ from fastapi.responses import (
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from pydantic import BaseModel, Field
 
-from central.disclosure import Audience, Disclosed, audience, disclose
+from central.disclosure import Audience, Disclosed, audience, disclose, known_to
 from central.i18n import LANGUAGES, N_, pick_language, translator
 from central.ratelimit import RateLimiter, client_address, public_limiter
 from central.store import CentralStore
@@ -200,9 +200,10 @@ def look_up(
             shown = shown[: SHOWN_INPUT_LIMIT - 1] + "…"
         return Malformed(exc, shown)
     view = store.complaint(compact)
-    if view is None:
+    who = audience(view, secret) if view is not None else Audience.PUBLIC
+    if view is None or not known_to(view, who):
         return Unknown(compact, tracking.display(compact))
-    shown_report = disclose(view, store.timeline(view.id), audience(view, secret))
+    shown_report = disclose(view, store.timeline(view.id), who)
     return public_report(store, shown_report, secret_given=bool(secret), lang=lang)
 
 
@@ -311,8 +312,8 @@ def sms_for_unknown(found: Unknown, lang: str) -> str:
     return _fit(
         _gsm(
             _(
-                "{id} is a valid number but has not reached the central system yet. Posts "
-                "send reports when online; check again later."
+                "{id} is valid but not received yet; check again later. A confidential "
+                "report needs its access code after the number."
             ).format(id=found.display)
         )
     )
@@ -644,7 +645,8 @@ def track_json(
             valid=True,
             message=_(
                 "This number is valid, but the report has not reached the central system yet. "
-                "Posts send their reports when they are online; check again later."
+                "Posts send their reports when they are online; check again later. A "
+                "confidential report opens only with its receipt's access code (k)."
             ),
         )
         return JSONResponse(unknown.model_dump(), status_code=404, headers=PRIVATE_HEADERS)
@@ -668,8 +670,11 @@ def _text(description: str) -> dict[str, Any]:
         429: _text("Too many look-ups; see Retry-After."),
     },
 )
-def track_sms(request: Request, tracking_id: str, lang: LangParam = None) -> PlainTextResponse:
-    """Never carries confidential details, names or notes: an SMS has no receipt secret."""
+def track_sms(
+    request: Request, tracking_id: str, k: SecretParam = None, lang: LangParam = None
+) -> PlainTextResponse:
+    """Never names the reporter or carries a note. A confidential report answers only with
+    its access code (``k``, which the SMS gateway passes on from "NUMBER CODE")."""
     language = pick_language(lang)
     _ = translator(language)
     limiter = public_limiter(request)
@@ -680,7 +685,7 @@ def track_sms(request: Request, tracking_id: str, lang: LangParam = None) -> Pla
             status_code=429,
             headers={**PRIVATE_HEADERS, "retry-after": str(seconds)},
         )
-    found = look_up(_store(request), tracking_id, None, language)
+    found = look_up(_store(request), tracking_id, k, language)
     if isinstance(found, Malformed):
         return PlainTextResponse(
             sms_for_malformed(found, language), status_code=400, headers=PRIVATE_HEADERS

@@ -87,10 +87,10 @@ LIMITS = {
 # Control characters other than tab and newline are never typed on purpose; they break
 # printers, SMS and CSV exports, so they are refused with a message instead of stored.
 # The patterns are compiled on first use (``re`` caches them): start-up does not validate.
-_CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]"
-_SINGLE_LINE_CONTROL = r"[\x00-\x1f\x7f\ud800-\udfff]"
+_CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]"
+_SINGLE_LINE_CONTROL = r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]"
 _PHONE_SEPARATORS = r"[\s\-.()/]"
-_PHONE = r"^(?:\+62|62|0)([2-9]\d{7,11})$"
+_PHONE = r"^(?:\+62|62|0)([2-9][0-9]{7,11})$"  # ASCII digits only: [0-9], not \d
 _EMAIL = (
     r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"

@@ -48,6 +48,14 @@ def enroll_message(code: str) -> str:
         EnrollmentError.CODE_UNKNOWN: _("This enrollment code is not known; check it."),
         EnrollmentError.CODE_USED: _("This enrollment code has already been used."),
         EnrollmentError.CODE_EXPIRED: _("This enrollment code has expired; ask for a new one."),
+        EnrollmentError.DEVICE_REVOKED: _(
+            "This desk was revoked by the coordinator; ask them to reinstate it, then enroll "
+            "again with a new code."
+        ),
+        EnrollmentError.DEVICE_OTHER_POST: _(
+            "This desk is enrolled at another post. To move it, the coordinator revokes and "
+            "reinstates it; then enroll with the new post's code."
+        ),
         EnrollmentError.REFUSED: _("The central system refused the enrollment."),
     }
     return messages.get(code, code)

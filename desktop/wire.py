@@ -16,10 +16,11 @@ import enum
 import hashlib
 import json
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     ConfigDict,
@@ -44,15 +45,15 @@ _CODE = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9][A-Z0-9_-]{0,31}$")]
 _POST_CODE = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9][A-Z0-9-]{1,15}$")]
 
 
-# Control characters are never typed on purpose: NUL above all, which PostgreSQL refuses in
-# text, and escape sequences that would reach a terminal or a log. Every text field of every
-# API refuses them; text that may run over several lines (a description, a staff note) keeps
-# tab and line breaks, a one-line field (a name, a title, an agency) refuses those too. The
-# same sets as the desk's form (``desktop.domain``). Patterns, not code, so the OpenAPI
-# schema says it too; a record is refused on its own, so one such record cannot fail a whole
-# batch on the server.
-NO_CONTROL_TEXT = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
-NO_CONTROL_LINE = r"^[^\x00-\x1f\x7f]*$"
+# Control characters (C0, DEL and C1) are never typed on purpose: NUL above all, which
+# PostgreSQL refuses in text, and escape sequences that would reach a terminal or a log.
+# Every text field of every API refuses them; text that may run over several lines (a
+# description, a staff note) keeps tab and line breaks, a one-line field (a name, a title,
+# an agency) refuses those too. The same sets as the desk's form (``desktop.domain``).
+# Patterns, not code, so the OpenAPI schema says it too; a record is refused on its own,
+# so one such record cannot fail a whole batch on the server.
+NO_CONTROL_TEXT = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
+NO_CONTROL_LINE = r"^[^\x00-\x1f\x7f-\x9f]*$"
 
 
 def text(max_length: int, min_length: int = 0) -> Any:
@@ -79,6 +80,26 @@ _Place = Annotated[str, line(200)]
 _Email = Annotated[str, line(254)]
 _Suggestion = Annotated[str, text(2000)]
 _Version = Annotated[str, line(32)]
+
+
+# A moment a desk could have recorded: anything else is a broken clock or an attack, and
+# at the calendar's ends converting it to UTC overflows (a hostile test made the whole
+# batch fail with one such record).
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+
+
+def _plausible(value: datetime) -> datetime:
+    try:
+        moment = value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("not a moment between 2000 and 2100") from None
+    if not EARLIEST <= moment < LATEST:
+        raise ValueError("not a moment between 2000 and 2100")
+    return value
+
+
+Moment = Annotated[AwareDatetime, AfterValidator(_plausible)]
 
 
 class Strict(BaseModel):
@@ -115,15 +136,15 @@ class ComplaintPayload(Strict):
     title: _Title
     description: _Description
     location: _Place = ""
-    occurred_at: AwareDatetime | None = None
+    occurred_at: Moment | None = None
     reporter_name: _Line = ""
-    phone: Annotated[str, StringConstraints(pattern=r"^(\+62[2-9]\d{7,11})?$")] = ""
+    phone: Annotated[str, StringConstraints(pattern=r"^(\+62[2-9][0-9]{7,11})?$")] = ""
     email: _Email = ""
     anonymous: bool = False
     confidential: bool = False
     post_code: _POST_CODE
     operator_name: _Line = ""
-    created_at: AwareDatetime
+    created_at: Moment
 
     @field_validator("tracking_id")
     @classmethod
@@ -147,7 +168,7 @@ class SurveyResponsePayload(Strict):
     answers: dict[Literal["U1", "U2", "U3", "U4", "U5", "U6", "U7", "U8", "U9"], Score]
     respondent: dict[Annotated[str, line(32)], _Line] = Field(default_factory=dict, max_length=16)
     suggestion: _Suggestion = ""
-    created_at: AwareDatetime
+    created_at: Moment
 
 
 class TallyPayload(Strict):
@@ -160,7 +181,7 @@ class TallyPayload(Strict):
     counter: Literal["people_reached", "merchandise"]
     item: Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]{0,32}$")] = ""
     count: Annotated[int, Field(ge=-10_000, le=10_000)]
-    created_at: AwareDatetime
+    created_at: Moment
 
 
 SyncRecord = Annotated[

@@ -130,6 +130,9 @@ def test_the_server_log_holds_no_report_text(central_db_url: str, tmp_path: Path
             )
             failed = client.post("/api/v1/sync/push", json={"records": [boom]}, headers=auth)
             assert failed.status_code == 500
+            assert failed.json()["error"] == "internal_error"
+            assert failed.headers["x-content-type-options"] == "nosniff"
+            assert "default-src 'none'" in failed.headers["content-security-policy"]
             assert TITLE not in failed.text and REPORTER not in failed.text
     finally:
         stop_process(process)

@@ -37,6 +37,7 @@ class EnrollmentError(Exception):
     CODE_USED = "code_used"
     CODE_EXPIRED = "code_expired"
     DEVICE_REVOKED = "device_revoked"
+    DEVICE_OTHER_POST = "device_other_post"
     REFUSED = "refused"
 
     def __init__(self, code: str, detail: str = "") -> None:
@@ -141,6 +142,7 @@ def enroll(
             EnrollmentError.CODE_USED,
             EnrollmentError.CODE_EXPIRED,
             EnrollmentError.DEVICE_REVOKED,
+            EnrollmentError.DEVICE_OTHER_POST,
         }
         if error in known:
             raise EnrollmentError(error)
