@@ -282,6 +282,9 @@ def recover(profile: Profile, args: argparse.Namespace) -> int:
         )
         return EXIT_OK
     assert isinstance(problem, DatabaseDamaged)
+    from desktop.store.health import describe
+
+    print(describe(problem)[1])
     report = rescue.recover(profile)
     print(_("The database was recovered into a new file."))
     for line in rescue.report_lines(report):

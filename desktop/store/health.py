@@ -213,8 +213,8 @@ def damaged(path: Path) -> DatabaseDamaged | None:
     key = path.resolve()
     with _lock:
         known = _damaged.get(key)
-    if known is not None:
-        return known
+    if known is not None:  # a fresh exception each time: each is raised on its own
+        return DatabaseDamaged(known.path, known.reason, known.detail, known.copy)
     marker = marker_path(path)
     try:
         if not marker.exists():
@@ -293,8 +293,8 @@ def mark_damaged(path: Path, folder: Path, found: DatabaseDamaged) -> DatabaseDa
     if first:
         log.error("database %s is damaged (%s): %s", path, result.reason, result.detail)
         for listener in list(_listeners):
-            listener(result)
-    return result
+            listener(DatabaseDamaged(path, result.reason, result.detail, result.copy))
+    return DatabaseDamaged(path, result.reason, result.detail, result.copy)
 
 
 def forget_damage(path: Path) -> None:

@@ -299,17 +299,21 @@ class _Reader:
         self, table: str, columns: Sequence[str], bounds: tuple[int, int]
     ) -> tuple[list[tuple[Any, ...]], list[tuple[int, int]]]:
         """The readable rows (rowid first) and the row ranges that could not be read."""
-        select = (
-            f"SELECT rowid, {', '.join(_quote(c) for c in columns)} FROM {_quote(table)} "
-            "WHERE rowid BETWEEN ? AND ? ORDER BY rowid"
-        )
+        select = f"SELECT rowid, {', '.join(_quote(c) for c in columns)} FROM {_quote(table)} "
+        between = select + "WHERE rowid BETWEEN ? AND ? ORDER BY rowid"
+        # One row by itself: a range would step on to the next row to see where it ends,
+        # and the last row before an unreadable page would be lost with it.
+        single = select + "WHERE rowid = ?"
         found: list[tuple[Any, ...]] = []
         lost: list[tuple[int, int]] = []
         pending = [bounds]
         while pending:
             low, high = pending.pop()
             try:
-                found.extend(self.conn.execute(select, (low, high)).fetchall())
+                if low == high:
+                    found.extend(self.conn.execute(single, (low,)).fetchall())
+                else:
+                    found.extend(self.conn.execute(between, (low, high)).fetchall())
             except sqlite3.DatabaseError as exc:
                 if not health.is_damage(exc) and not isinstance(exc, sqlite3.OperationalError):
                     raise
@@ -350,6 +354,26 @@ def _sequence(tracking_id: str, prefix: str) -> int | None:
     return number
 
 
+def _fit_header(path: Path) -> None:
+    """A file cut short still says in its header how many pages it had, and SQLite then
+    refuses even its schema: make the header (and the file) say what is really there."""
+    with open(path, "r+b") as handle:
+        header = handle.read(health.HEADER_SIZE)
+        if len(header) < health.HEADER_SIZE or header[:16] != health.MAGIC:
+            return
+        page_size = int.from_bytes(header[16:18], "big")
+        page_size = 65536 if page_size == 1 else page_size
+        if page_size < 512 or page_size & (page_size - 1):
+            return
+        size = os.fstat(handle.fileno()).st_size
+        pages = size // page_size
+        if size % page_size:
+            handle.truncate(pages * page_size)
+        if int.from_bytes(header[28:32], "big") > pages:
+            handle.seek(28)
+            handle.write(pages.to_bytes(4, "big"))
+
+
 def _open_source(profile: Profile, work: Path) -> sqlite3.Connection | None:
     """A scratch copy of the damaged file (and its WAL) to read from: SQLite may apply
     the WAL and write its index; the kept copy stays as it was found."""
@@ -365,6 +389,7 @@ def _open_source(profile: Profile, work: Path) -> sqlite3.Connection | None:
     scratch = work / "source.sqlite3"
     if not scratch.exists():
         return None
+    _fit_header(scratch)
     try:
         conn = sqlite3.connect(scratch)
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
