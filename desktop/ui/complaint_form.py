@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from desktop.domain import ComplaintInput, ComplaintType, ValidationError
 from desktop.i18n import _, current_language
+from desktop.store.health import DatabaseDamaged
 from desktop.store.lazy import DeskStore, is_ready
 from desktop.ui.widgets import ERROR_COLOUR, FieldMessage, hint_label, set_enum_property
 
@@ -458,11 +459,27 @@ class ComplaintForm(QWidget):
 
     def save_draft(self) -> None:
         self._draft_timer.stop()
-        if self.is_blank():
-            self.store.clear_draft(DRAFT_FORM)
-        else:
-            self.store.save_draft(DRAFT_FORM, self.values())
+        try:
+            if self.is_blank():
+                self.store.clear_draft(DRAFT_FORM)
+            else:
+                self.store.save_draft(DRAFT_FORM, self.values())
+        except DatabaseDamaged:
+            self._rescue_draft()
         self.draftSaved.emit()
+
+    def _rescue_draft(self) -> None:
+        """The database refuses writes (it is damaged): the typing goes to a private file
+        beside it, which the recovery puts back as the form's draft."""
+        profile = getattr(self.store, "profile", None)
+        if profile is None or self.is_blank():
+            return
+        from desktop.store.recover import rescue_draft
+
+        try:
+            rescue_draft(profile, DRAFT_FORM, self.values())
+        except OSError as exc:
+            log.error("the draft could not be kept outside the damaged database: %s", exc)
 
     def offer_draft(self) -> None:
         """Show the banner if the last session left a draft."""
@@ -526,6 +543,15 @@ class ComplaintForm(QWidget):
                 widget.setFocus()
             self.status.setText(
                 _("Please correct the marked fields ({n}).").format(n=len(error.errors))
+            )
+            return None
+        except DatabaseDamaged:
+            self._rescue_draft()
+            self.status.setText(
+                _(
+                    "Not saved: the database is damaged. What you typed stays in the form; "
+                    "recover the database, then save again."
+                )
             )
             return None
         if self.editing is not None:
