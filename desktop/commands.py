@@ -50,11 +50,12 @@ def _explain(profile: Profile, error: Exception) -> None:
     own text goes to the log only)."""
     import logging
 
-    from desktop.store.health import describe
+    from desktop.store.health import DatabaseError, describe
+    from desktop.store.repo import newest_backups
 
     logging.getLogger("posko.db").error("cannot open the database: %s", error)
-    assert isinstance(error, RuntimeError)
-    _title, what, todo = describe(error)  # type: ignore[arg-type]
+    assert isinstance(error, DatabaseError)
+    _title, what, todo = describe(error, backups=newest_backups(profile))
     _err(what)
     _err(todo)
 

@@ -161,10 +161,10 @@ def test_a_vanished_database_resumes_the_desk(qtbot: QtBot, desk: Profile) -> No
 
 def test_an_old_backup_is_told_at_start_up(qtbot: QtBot, desk: Profile) -> None:
     old = backup(desk.database, desk.backups, "manual")
-    store = Store.open(desk)
+    first = Store.open(desk)
     for i in range(3):
-        save(store, f"Laporan baru {i}")
-    store.close()
+        save(first, f"Laporan baru {i}")
+    first.close()
     for suffix in ("", "-wal", "-shm"):
         Path(f"{desk.database}{suffix}").unlink(missing_ok=True)
     shutil.copy(old, desk.database)

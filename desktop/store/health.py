@@ -22,7 +22,7 @@ import os
 import shutil
 import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -350,22 +350,32 @@ def _what_vanished(error: DatabaseVanished) -> str:
     ).format(gone=gone, desk=desk)
 
 
-def describe(error: DatabaseError, *, gui: bool = False) -> tuple[str, str, str]:
+def describe(
+    error: DatabaseError, *, gui: bool = False, backups: Sequence[Path] = ()
+) -> tuple[str, str, str]:
     """Title, what happened and what to do, in the operator's language. ``gui``: the advice
-    names the dialog's buttons instead of the commands."""
+    names the dialog's buttons instead of the commands; ``backups``: the profile's (a
+    damaged file's advice mentions restoring one only when there is one)."""
     if isinstance(error, DatabaseDamaged):
         if gui:
             todo = _(
                 "Choose “Recover”: Posko reads everything that can still be read into a new "
                 "database, reports not yet sent first, and keeps this desk's tracking "
-                "numbers. Or restore the newest backup."
+                "numbers."
             )
         else:
             todo = _(
                 "Run posko recover: it reads everything that can still be read into a new "
                 "database, reports not yet sent first, and keeps this desk's tracking "
-                "numbers. posko recover --backup restores the newest backup instead."
+                "numbers."
             )
+        if backups:
+            todo += " " + (
+                _("Or restore the newest backup ({name}).")
+                if gui
+                else _("Or restore the newest backup ({name}) with posko recover --backup.")
+            ).format(name=backups[0].name)
+            todo += " " + _("Reports saved after a backup was made are not in it.")
         return _("The database is damaged"), _what_damaged(error), todo
     if isinstance(error, DatabaseVanished):
         newest = error.backups[0].name if error.backups else ""

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMessageBox,
     QPushButton,
+    QStyle,
     QVBoxLayout,
     QWidget,
 )
@@ -63,9 +64,11 @@ class ProblemDialog(QDialog):
         running: bool = False,
         parent: QWidget | None = None,
     ) -> None:
+        from PySide6.QtCore import Qt  # here: the namespace is not needed to start the desk
+
         super().__init__(parent)
         self.choice = QUIT
-        title, what, todo = health.describe(error, gui=True)
+        title, what, todo = health.describe(error, gui=True, backups=backups)
         self.setWindowTitle(title)
         self.setMinimumWidth(560)
         heading = QLabel(f"<b>{title}</b>")
@@ -76,10 +79,19 @@ class ProblemDialog(QDialog):
         self.todo.setObjectName("problem_todo")
         for label in (self.what, self.todo):
             label.setWordWrap(True)
+        icon = QLabel()
+        icon.setPixmap(
+            self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning).pixmap(48, 48)
+        )
+        column = QVBoxLayout()
+        column.addWidget(heading)
+        column.addWidget(self.what)
+        column.addWidget(self.todo)
+        top = QHBoxLayout()
+        top.addWidget(icon, 0, Qt.AlignmentFlag.AlignTop)
+        top.addLayout(column, 1)
         layout = QVBoxLayout(self)
-        layout.addWidget(heading)
-        layout.addWidget(self.what)
-        layout.addWidget(self.todo)
+        layout.addLayout(top)
         row = QHBoxLayout()
         row.addStretch(1)
         self.buttons: dict[str, QPushButton] = {}
