@@ -353,6 +353,11 @@ def run_gui(profile: Profile, *, language: str | None, crash_dialog: bool) -> in
         QTimer.singleShot(0, _report_shown_and_quit)  # queued ahead of the store's opening
     desk.show_main_window(context)
     code = app.exec()
+    if desk.watch is not None:
+        from desktop.ui.desk_files import HealthWatch
+
+        assert isinstance(desk.watch, HealthWatch)
+        desk.watch.close()
     if desk.sync is not None:
         from desktop.ui.sync_service import SyncService
 

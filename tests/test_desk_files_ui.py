@@ -23,7 +23,7 @@ from desktop.store.db import backup
 from desktop.store.lazy import LazyStore
 from desktop.store.peek import peek_context
 from desktop.store.repo import Store
-from desktop.ui.desk_files import ProblemDialog
+from desktop.ui.desk_files import HealthWatch, ProblemDialog
 from desktop.ui.main_window import MainWindow
 from tests.test_recover import all_rows, build, damage_page, sequence, table_leaf_pages
 
@@ -239,6 +239,8 @@ def test_damage_found_after_the_window_shows(qtbot: QtBot, desk: Profile) -> Non
     with closing(sqlite3.connect(desk.database)) as conn:
         assert conn.execute("PRAGMA quick_check").fetchone() == ("ok",)
     app.store.close()
+    if isinstance(app.watch, HealthWatch):
+        app.watch.close()
     if app.sync is not None:
         from desktop.ui.sync_service import SyncService
 

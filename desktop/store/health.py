@@ -293,7 +293,10 @@ def mark_damaged(path: Path, folder: Path, found: DatabaseDamaged) -> DatabaseDa
     if first:
         log.error("database %s is damaged (%s): %s", path, result.reason, result.detail)
         for listener in list(_listeners):
-            listener(DatabaseDamaged(path, result.reason, result.detail, result.copy))
+            try:
+                listener(DatabaseDamaged(path, result.reason, result.detail, result.copy))
+            except Exception:  # a listener's failure must not stop the marking
+                log.exception("a damage listener failed")
     return DatabaseDamaged(path, result.reason, result.detail, result.copy)
 
 

@@ -237,6 +237,8 @@ class HealthWatch(QObject):
         super().__init__(parent)
         self._found.connect(self.damaged.emit)  # queued: emitted from other threads
         self._remove = health.on_damage(self._found.emit)
+        remove = self._remove
+        self.destroyed.connect(lambda *_args: remove())  # never called once it is gone
         self.worker: threading.Thread | None = None
 
     def check(self, path: Path) -> None:
