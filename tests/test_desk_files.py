@@ -20,7 +20,12 @@ from desktop.paths import Profile
 from desktop.store import identity
 from desktop.store.health import DatabaseVanished, describe
 from desktop.store.records import ComplaintQuery
+from desktop.store.recover import resume_identity
 from desktop.store.repo import Store
+from desktop.sync.engine import SyncEngine
+from desktop.sync.enroll import enroll
+from desktop.sync.transport import RequestsTransport
+from tests.central_support import CentralServer
 from tests.test_cli import posko
 
 
@@ -140,8 +145,6 @@ def test_resume_keeps_uuid_prefix_enrollment_and_post(profile: Profile, store: S
     with pytest.raises(DatabaseVanished) as raised:
         Store.open(profile)
     assert raised.value.identity is not None and raised.value.backups == []
-    from desktop.store.recover import resume_identity
-
     context = resume_identity(profile)
     assert context.tracking_prefix == "3KQ7" and context.enrolled
     assert (context.post_code, context.post_name, context.operator_name) == (
@@ -272,3 +275,44 @@ def test_the_identity_file_is_made_from_an_older_profile(profile: Profile, store
     content = json.loads(profile.identity.read_text(encoding="utf-8"))
     assert content["prefix"] == prefix and content["post_code"] == "MRK"
     assert identity.highest_issued(profile, "XXXXXXX") is None
+
+
+# -- with the real central system -----------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_an_enrolled_desk_resumed_after_its_database_vanished_keeps_syncing(
+    store: Store, profile: Profile, central_server: CentralServer
+) -> None:
+    """Enrollment changes the prefix: the identity file follows, and a desk resumed from it
+    after its database vanished numbers on and syncs with the token it already has."""
+    offline = store.save_complaint(make("Sebelum pendaftaran"))
+    provisional = store.require_context().tracking_prefix
+    transport = RequestsTransport(timeout=(5, 30))
+    try:
+        code, _expires = central_server.store.create_enroll_code("MRK", 1)
+        enroll(store, profile, central_server.url, code, transport)
+        context = store.require_context()
+        known = identity.read(profile)
+        assert known is not None and known.prefix == context.tracking_prefix != provisional
+        assert known.enrolled and known.enrolled_device_id and known.issued[provisional] == 1
+        assert known.central_url == central_server.url
+        sent = [store.save_complaint(make(f"Laporan {i}")) for i in range(2)]
+        assert SyncEngine(store, profile, transport).run_once().ok
+        store.close()
+        drop_database(profile)
+
+        resumed = resume_identity(profile)
+        assert resumed.tracking_prefix == context.tracking_prefix and resumed.enrolled
+        again = Store.open(profile)
+        try:
+            record = again.save_complaint(make("Sesudah basis data hilang"))
+            assert sequence_of(record.tracking_id, context.tracking_prefix) == 3
+            assert record.tracking_id not in {r.tracking_id for r in (offline, *sent)}
+            report = SyncEngine(again, profile, transport).run_once()
+            assert report.ok and report.sent == 1, report
+        finally:
+            again.close()
+        assert central_server.store.complaint(record.tracking_id) is not None
+    finally:
+        transport.close()

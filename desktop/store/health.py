@@ -19,12 +19,10 @@ from __future__ import annotations
 import json
 import logging
 import os
-import shutil
 import sqlite3
 import threading
 from collections.abc import Callable, Sequence
 from contextlib import closing
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -32,7 +30,7 @@ from typing import TYPE_CHECKING
 from desktop.i18n import _
 
 if TYPE_CHECKING:
-    from desktop.store.identity import Identity
+    from desktop.store.identity import Identity, Notice
 
 log = logging.getLogger("posko.db")
 
@@ -85,17 +83,6 @@ class DatabaseVanished(DatabaseError):
         self.reason = reason
         self.identity = identity
         self.backups = backups
-
-
-@dataclass(frozen=True)
-class Notice:
-    """Something the desk fixed by itself on opening and the operator must hear about."""
-
-    ROLLED_BACK = "rolled_back"  # an older copy of the database: the sequence was raised
-
-    code: str
-    last_issued: str  # the highest tracking ID this desk ever issued (its identity file)
-    last_in_file: str  # the highest one the database knew ("" when none)
 
 
 # -- the cheap check --------------------------------------------------------------------
@@ -243,6 +230,8 @@ def on_damage(listener: Callable[[DatabaseDamaged], None]) -> Callable[[], None]
 
 def keep_copy(path: Path, folder: Path) -> Path:
     """Copy the database file and its ``-wal`` into ``folder/<time>/``, owner-only."""
+    import shutil  # here: with its compression modules, milliseconds of every start-up
+
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     target = folder / stamp
     target.mkdir(mode=0o700, parents=True, exist_ok=True)

@@ -42,6 +42,17 @@ VERSION = 1
 LOCK_FILE = ".device-identity.lock"
 
 
+@dataclass(frozen=True)
+class Notice:
+    """Something the desk fixed by itself on opening and the operator must hear about."""
+
+    ROLLED_BACK = "rolled_back"  # an older copy of the database: the sequence was raised
+
+    code: str
+    last_issued: str  # the highest tracking ID this desk ever issued (its identity file)
+    last_in_file: str  # the highest one the database knew ("" when none)
+
+
 class IdentityError(ValueError):
     """The identity file exists but cannot be read (not JSON, not this format)."""
 

@@ -38,7 +38,8 @@ from desktop.settings import (
 )
 from desktop.store import health, identity
 from desktop.store.db import open_database
-from desktop.store.health import DatabaseDamaged, DatabaseVanished, Notice
+from desktop.store.health import DatabaseDamaged, DatabaseVanished
+from desktop.store.identity import Notice
 from desktop.store.models import Complaint, Device, Draft, Operator, Post, Setting
 from desktop.store.records import ComplaintQuery, ComplaintRecord, DeskContext
 

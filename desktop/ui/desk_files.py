@@ -32,7 +32,8 @@ from PySide6.QtWidgets import (
 from desktop.i18n import _
 from desktop.paths import Profile
 from desktop.store import health
-from desktop.store.health import DatabaseDamaged, DatabaseError, DatabaseVanished, Notice
+from desktop.store.health import DatabaseDamaged, DatabaseError, DatabaseVanished
+from desktop.store.identity import Notice
 
 log = logging.getLogger("posko.ui")
 
