@@ -289,3 +289,30 @@ def test_a_damaged_file_is_remembered_and_never_written(desk: Profile) -> None:
     assert desk.database.read_bytes() == before
     assert len(list(desk.damaged.glob("*/posko.sqlite3"))) == 1  # no second copy
     assert identity.highest_issued(desk, first[:7]) == REPORTS  # the refused save issued none
+
+
+def test_recover_on_a_sound_file_and_from_a_backup(desk: Profile) -> None:
+    result = posko("--data-dir", str(desk.root), "recover")
+    assert result.returncode == 0
+    assert "Basis data dalam keadaan baik; tidak ada yang perlu dipulihkan." in result.stdout
+    assert posko("--data-dir", str(desk.root), "recover", "--backup").returncode == 1  # none
+
+    from desktop.store.db import backup
+
+    older = backup(desk.database, desk.backups, "manual")
+    store = Store.open(desk)
+    try:
+        prefix = store.require_context().tracking_prefix
+        newer = saves_a_new_report(desk, set())
+    finally:
+        store.close()
+    desk.database.write_bytes(random.Random(5).randbytes(desk.database.stat().st_size))
+    broken = posko("--data-dir", str(desk.root), "outbox")
+    assert "posko recover --backup" in broken.stderr and older.name in broken.stderr
+
+    result = posko("--lang", "en", "--data-dir", str(desk.root), "recover", "--backup")
+    assert result.returncode == 0, result.stderr
+    assert f"The backup is restored: {older}" in result.stdout
+    assert "This database is older than the desk's own record" in result.stderr  # English
+    assert newer not in {tid for tid, _state in all_rows(desk).values()}  # after the backup
+    assert sequence(saves_a_new_report(desk, {newer}), prefix) == REPORTS + 2
