@@ -316,3 +316,28 @@ def test_an_enrolled_desk_resumed_after_its_database_vanished_keeps_syncing(
         assert central_server.store.complaint(record.tracking_id) is not None
     finally:
         transport.close()
+
+
+def test_a_desk_set_up_again_never_numbers_a_used_prefix_from_one(
+    profile: Profile, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Started over as a new desk (nothing to resume it from), the setup that follows may
+    draw a prefix this profile used before (the provisional prefix is the lead's to derive,
+    from the device key): it numbers on after what the identity file recorded."""
+    for i in range(5):
+        store.save_complaint(make(f"Laporan {i}"))
+    used = store.require_context().tracking_prefix
+    store.close()
+    from desktop.store.recover import start_over
+
+    drop_database(profile)
+    start_over(profile)
+    monkeypatch.setattr(tracking, "provisional_prefix", lambda: used)  # the same prefix again
+    again = Store.open(profile)  # a first run now
+    try:
+        assert again.context() is None
+        again.setup(post_code="MRK", post_name="Posko Pelabuhan Merak", operator="Siti")
+        record = again.save_complaint(make("Meja baru"))
+        assert sequence_of(record.tracking_id, used) == 6
+    finally:
+        again.close()

@@ -244,11 +244,11 @@ class Store:
                 if identity.had_desk(profile):
                     raise vanished(profile, DatabaseVanished.NOT_SET_UP)
                 return notices
-            if known is None or not known.is_desk:
+            if known is None:
                 s.info["device_changed"] = True
                 return notices
             prefix, stored = device.tracking_prefix, device.next_sequence - 1
-            if known.device_uuid != device.uuid:
+            if known.is_desk and known.device_uuid != device.uuid:
                 log.warning("the database's device is not the one the identity file names")
             newer_prefix = (
                 known.device_uuid == device.uuid
@@ -384,7 +384,8 @@ class Store:
                 updates.append((PAPER, paper.value))
             for option, value in updates:
                 s.merge(Setting(key=option.key, value=option.dump(value)))
-        self.record_identity()
+        if self.profile is not None:  # a prefix this profile used before numbers on
+            self.notices += self._reconcile_identity()
         return self.require_context()
 
     # -- complaints ---------------------------------------------------------------------------
