@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from desktop import __version__
@@ -30,6 +31,9 @@ from desktop.ui import crash  # Qt-free until a crash: imported before PySide6, 
 
 if TYPE_CHECKING:
     from PySide6.QtCore import QtMsgType
+    from PySide6.QtWidgets import QDialog, QWidget
+
+    from desktop.store.health import DatabaseDamaged
 
 log = logging.getLogger("posko.ui")
 qt_log = logging.getLogger("posko.qt")
@@ -53,14 +57,22 @@ def _cannot_open(exc: Exception) -> None:
     QMessageBox.critical(None, _("Cannot open the database"), str(exc))
 
 
+def _exec(dialog: QDialog) -> object:
+    return dialog.exec()
+
+
 class DeskApp:
-    """Owns the store and the main window; rebuilds the window when the language changes."""
+    """Owns the store and the main window; rebuilds the window when the language changes
+    or the database file was replaced (recovered, restored)."""
 
     def __init__(self, store: DeskStore, profile: Profile) -> None:
         self.store = store
         self.profile = profile
         self.window: object | None = None
         self.sync: object | None = None  # SyncService, made once the store is open
+        self.watch: object | None = None  # HealthWatch, made once the store is open
+        self.exec_dialog = _exec  # a test drives the dialogs through this
+        self._handling = False
 
     def show_main_window(self, context: DeskContext | None = None) -> object:
         from PySide6.QtCore import QTimer
@@ -83,6 +95,7 @@ class DeskApp:
         from desktop.ui.main_window import MainWindow
         from desktop.ui.sync_service import SyncService
 
+        self.watch_health()
         if self.sync is None:
             use_profile_rules(self.profile.rules)  # rules the central system sent, if newer
             service = SyncService(self.profile)
@@ -97,11 +110,23 @@ class DeskApp:
         from PySide6.QtWidgets import QApplication
 
         from desktop.store.db import DatabaseError
+        from desktop.store.health import DatabaseDamaged, DatabaseVanished
+        from desktop.ui.desk_files import QUIT, handle_problem, show_notices
         from desktop.ui.main_window import MainWindow
 
         assert isinstance(self.store, LazyStore)
         try:
-            self.store.open()
+            opened = self.store.open()
+        except (DatabaseDamaged, DatabaseVanished) as exc:
+            log.error("cannot open database: %s", exc)
+            choice = handle_problem(
+                self.profile, exc, parent=self._parent(), exec_dialog=self.exec_dialog
+            )
+            if choice == QUIT:
+                QApplication.exit(1)
+            else:
+                self.reopen()
+            return
         except DatabaseError as exc:
             log.error("cannot open database: %s", exc)
             _cannot_open(exc)
@@ -109,7 +134,127 @@ class DeskApp:
             return
         if isinstance(self.window, MainWindow):
             self.window.load()
+        show_notices(self._parent(), opened.notices, self.exec_dialog)
         self.start_sync()
+
+    # -- the database file ---------------------------------------------------------------
+    def _parent(self) -> QWidget | None:
+        from PySide6.QtWidgets import QWidget
+
+        return self.window if isinstance(self.window, QWidget) else None
+
+    def watch_health(self) -> None:
+        """Once: SQLite's full check of the file, on a thread; damage found by it or by any
+        store in the process (a save, the sync) is handled on the GUI thread."""
+        from desktop.ui.desk_files import HealthWatch
+
+        if self.watch is not None:
+            return
+        watch = HealthWatch()
+        watch.checked.connect(self._on_checked)
+        watch.damaged.connect(self.on_damaged)
+        self.watch = watch
+        watch.check(self.profile.database)
+
+    def _on_checked(self, problems: list[str]) -> None:
+        from desktop.store.health import DatabaseDamaged
+        from desktop.store.lazy import LazyStore
+
+        if not problems:
+            return
+        found = DatabaseDamaged(
+            self.profile.database, DatabaseDamaged.CHECK_FAILED, "; ".join(problems)
+        )
+        store = self.store.open() if isinstance(self.store, LazyStore) else self.store
+        store.mark_damaged(found)  # no more writes; ``on_damaged`` follows from the watch
+
+    def on_damaged(self, error: DatabaseDamaged) -> None:
+        """The file is damaged (and no longer written): explain, offer recovery."""
+        from desktop.ui.desk_files import LATER, QUIT, handle_problem
+        from desktop.ui.main_window import MainWindow
+
+        if self._handling:
+            return
+        self._handling = True
+        try:
+            choice = handle_problem(
+                self.profile,
+                error,
+                parent=self._parent(),
+                running=True,
+                before_change=self._release,
+                exec_dialog=self.exec_dialog,
+            )
+        finally:
+            self._handling = False
+        if choice == LATER:
+            if isinstance(self.window, MainWindow):
+                self.window.statusBar().showMessage(
+                    _("The database is damaged: nothing is saved until it is recovered.")
+                )
+            return
+        if choice == QUIT:
+            return
+        self.reopen()
+
+    def _release(self) -> None:
+        """Let go of the database file before it is replaced."""
+        from desktop.ui.sync_service import SyncService
+
+        if isinstance(self.sync, SyncService):
+            self.sync.shutdown()
+        self.sync = None
+        self.store.close()
+
+    def reopen(self) -> None:
+        """The database file was replaced: a new store and window, the typing carried over."""
+        from PySide6.QtWidgets import QApplication
+
+        from desktop.store.health import DatabaseDamaged, DatabaseError, DatabaseVanished
+        from desktop.store.repo import Store
+        from desktop.ui.desk_files import QUIT, handle_problem, show_notices
+        from desktop.ui.main_window import MainWindow
+
+        old = self.window
+        typed = old.form.values() if isinstance(old, MainWindow) else None
+        self._release()
+        while True:
+            try:
+                store = Store.open(self.profile)
+                break
+            except (DatabaseDamaged, DatabaseVanished) as exc:
+                choice = handle_problem(
+                    self.profile, exc, parent=self._parent(), exec_dialog=self.exec_dialog
+                )
+                if choice == QUIT:
+                    QApplication.exit(1)
+                    return
+            except DatabaseError as exc:
+                _cannot_open(exc)
+                QApplication.exit(1)
+                return
+        context = store.context()
+        if context is None:
+            from desktop.ui.setup_dialog import SetupDialog
+
+            dialog = SetupDialog(store, self._parent())
+            if not self.exec_dialog(dialog):
+                store.close()
+                QApplication.exit(1)
+                return
+            context = store.require_context()
+        self.store = store
+        new = self.show_main_window(context)
+        assert isinstance(new, MainWindow)
+        if isinstance(old, MainWindow):
+            if typed and not old.form.is_blank():
+                new.form.set_values(typed)  # the operator's typing carries over
+            new.setGeometry(old.geometry())
+            old.form.store = store  # its closing draft goes to the new file, not the old
+            old.close()
+            old.deleteLater()
+        new.load()
+        show_notices(new, store.notices, self.exec_dialog)
 
     def switch_language(self, language: str) -> None:
         from desktop.ui.main_window import MainWindow
@@ -130,25 +275,38 @@ class DeskApp:
         old.deleteLater()
 
 
-def _open_slow_path(profile: Profile) -> tuple[DeskStore, DeskContext] | int:
-    """First run, upgrade or damaged file: open (and migrate) the store, ask for setup.
+def _open_slow_path(
+    profile: Profile, exec_dialog: Callable[[QDialog], object] = _exec
+) -> tuple[DeskStore, DeskContext] | int:
+    """First run, upgrade, damaged or vanished file: open (and migrate) the store, ask for
+    setup; a damaged or vanished database is explained and, if the operator chooses,
+    recovered, restored or resumed first.
 
     Returns the store and context, or the exit code when the desk cannot start."""
     from desktop.store.db import DatabaseError
+    from desktop.store.health import DatabaseDamaged, DatabaseVanished
     from desktop.store.repo import Store
+    from desktop.ui.desk_files import QUIT, handle_problem, show_notices
 
-    try:
-        store = Store.open(profile)
-    except DatabaseError as exc:
-        log.error("cannot open database: %s", exc)
-        _cannot_open(exc)
-        return 1
+    while True:
+        try:
+            store = Store.open(profile)
+            break
+        except (DatabaseDamaged, DatabaseVanished) as exc:
+            log.error("cannot open database: %s", exc)
+            if handle_problem(profile, exc, exec_dialog=exec_dialog) == QUIT:
+                return 1
+        except DatabaseError as exc:
+            log.error("cannot open database: %s", exc)
+            _cannot_open(exc)
+            return 1
+    show_notices(None, store.notices, exec_dialog)
     context = store.context()
     if context is None:
         from desktop.ui.setup_dialog import SetupDialog
 
         dialog = SetupDialog(store)
-        if not dialog.exec():
+        if not exec_dialog(dialog):
             store.close()
             return 0  # the operator chose not to set up now
         context = store.require_context()
@@ -197,6 +355,11 @@ def run_gui(profile: Profile, *, language: str | None, crash_dialog: bool) -> in
         QTimer.singleShot(0, _report_shown_and_quit)  # queued ahead of the store's opening
     desk.show_main_window(context)
     code = app.exec()
+    if desk.watch is not None:
+        from desktop.ui.desk_files import HealthWatch
+
+        assert isinstance(desk.watch, HealthWatch)
+        desk.watch.close()
     if desk.sync is not None:
         from desktop.ui.sync_service import SyncService
 

@@ -75,6 +75,18 @@ def build_parser() -> argparse.ArgumentParser:
     route.add_argument("text", nargs="+", metavar="TEXT")
     route.add_argument("--json", action="store_true")
 
+    recover = commands.add_parser(
+        "recover",
+        help=_("recover a damaged or missing database (the desk keeps its tracking numbers)"),
+    )
+    recover.add_argument(
+        "--backup",
+        nargs="?",
+        const="",
+        metavar="FILE",
+        help=_("restore the newest backup (or FILE) instead"),
+    )
+
     from desktop.sync_commands import add_parsers
 
     add_parsers(commands)
@@ -144,6 +156,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "demo-data": commands.demo_data,
         "receipt": commands.receipt,
         "route": commands.route,
+        "recover": commands.recover,
         **sync_commands.HANDLERS,
     }[command]
     return handler(profile, args)

@@ -28,15 +28,36 @@ def _err(message: str) -> None:
 
 def _open(profile: Profile) -> Store | None:
     from desktop.store.db import DatabaseError
+    from desktop.store.health import DatabaseDamaged, DatabaseVanished, notice_text
     from desktop.store.repo import Store
 
     try:
+        configure_logs(profile.logs)  # first: what the opening finds goes to the log
         store = Store.open(profile)
+    except (DatabaseDamaged, DatabaseVanished) as exc:
+        _explain(profile, exc)
+        return None
     except (DatabaseError, OSError) as exc:
         _err(_("Cannot open the database: {error}").format(error=exc))
         return None
-    configure_logs(profile.logs)
+    for notice in store.notices:
+        _err(notice_text(notice))
     return store
+
+
+def _explain(profile: Profile, error: Exception) -> None:
+    """What happened to the database and what to do, in the operator's words (SQLite's
+    own text goes to the log only)."""
+    import logging
+
+    from desktop.store.health import DatabaseError, describe
+    from desktop.store.repo import newest_backups
+
+    logging.getLogger("posko.db").error("cannot open the database: %s", error)
+    assert isinstance(error, DatabaseError)
+    _title, what, todo = describe(error, backups=newest_backups(profile))
+    _err(what)
+    _err(todo)
 
 
 def _print_errors(error: ValidationError) -> None:
@@ -212,7 +233,81 @@ def selftest(profile: Profile, args: argparse.Namespace) -> int:
     return EXIT_FAILURE
 
 
-__all__ = ["demo_data", "receipt", "selftest", "setup"]
+def recover(profile: Profile, args: argparse.Namespace) -> int:
+    """``posko recover``: a damaged database read into a fresh one, a vanished one resumed
+    (or started over), or with ``--backup`` the newest (or a given) backup restored."""
+    from desktop.store import recover as rescue
+    from desktop.store.health import DatabaseDamaged, DatabaseVanished, notice_text
+
+    profile.ensure()
+    configure_logs(profile.logs)
+    if args.backup is not None:
+        from desktop.store.repo import newest_backups
+
+        chosen = Path(args.backup) if args.backup else next(iter(newest_backups(profile)), None)
+        try:
+            if chosen is None:
+                raise rescue.RecoveryError(rescue.RecoveryError.NO_BACKUP)
+            store = rescue.restore_backup(profile, chosen)
+        except rescue.RecoveryError as exc:
+            _err(_recovery_message(exc))
+            return EXIT_FAILURE
+        try:
+            for notice in store.notices:
+                _err(notice_text(notice))
+        finally:
+            store.close()
+        print(_("The backup is restored: {path}").format(path=chosen))
+        return EXIT_OK
+    problem = rescue.diagnose(profile)
+    if problem is None:
+        print(_("The database is sound; there is nothing to recover."))
+        return EXIT_OK
+    if isinstance(problem, DatabaseVanished):
+        try:
+            context = rescue.resume_identity(profile)
+        except rescue.RecoveryError:
+            rescue.start_over(profile)
+            print(
+                _(
+                    "There is nothing to resume this desk from: set it up again with posko "
+                    "setup, and ask the coordinator to enroll it again."
+                )
+            )
+            return EXIT_OK
+        print(
+            _(
+                "A new database was made by resuming the identity of this desk: post {post} "
+                "({code}), operator {operator}; new tracking numbers continue after the last "
+                "one issued."
+            ).format(post=context.post_name, code=context.post_code, operator=context.operator_name)
+        )
+        return EXIT_OK
+    assert isinstance(problem, DatabaseDamaged)
+    from desktop.store.health import describe
+
+    print(describe(problem)[1])
+    report = rescue.recover(profile)
+    print(_("The database was recovered into a new file."))
+    for line in rescue.report_lines(report):
+        print(f"  {line}")
+    return EXIT_OK
+
+
+def _recovery_message(error: Exception) -> str:
+    from desktop.store.recover import RecoveryError
+
+    assert isinstance(error, RecoveryError)
+    messages = {
+        RecoveryError.NO_BACKUP: _("There is no backup in this profile's backups folder."),
+        RecoveryError.BAD_BACKUP: _("That backup is damaged too; choose another one."),
+        RecoveryError.NO_IDENTITY: _("There is nothing to resume this desk from."),
+        RecoveryError.HEALTHY: _("The database is sound; there is nothing to recover."),
+    }
+    return messages.get(error.code, error.code)
+
+
+__all__ = ["demo_data", "receipt", "recover", "selftest", "setup"]
 
 
 def route(profile: Profile, args: argparse.Namespace) -> int:

@@ -23,15 +23,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from desktop.paths import Profile
 from desktop.sync.files import write_atomic
 
-KEY_FILE = "device-key"
-
 
 class DamagedKey(ValueError):
     """The key file exists but is not an Ed25519 private key."""
 
 
 def key_path(profile: Profile) -> Path:
-    return profile.root / KEY_FILE
+    return profile.device_key
 
 
 def load(profile: Profile) -> Ed25519PrivateKey | None:

@@ -4,6 +4,11 @@ The profile directory holds the database, its backups, drafts, logs and crash re
 is chosen, in order, by ``posko --data-dir DIR``, by ``POSKO_DATA_DIR``, or by the
 operating system's user data directory. A portable profile on a USB stick or a test's
 ``tmp_path`` is just another directory.
+
+The profile holds reporters' names and phone numbers and the desk's credentials, so it is
+its owner's alone: the folder (and its ``backups/`` and ``damaged/``) 0700, the database and
+its companions, backups, the identity file, the device key and token 0600. ``ensure`` makes
+it so on every open, for profiles made before too.
 """
 
 from __future__ import annotations
@@ -14,6 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ENV_DATA_DIR = "POSKO_DATA_DIR"
+PRIVATE_DIR = 0o700
+PRIVATE_FILE = 0o600
+# The companions SQLite keeps beside a database file (WAL mode; a rollback journal while a
+# backup is written).
+DATABASE_COMPANIONS = ("-wal", "-shm", "-journal")
 
 
 def assets_dir() -> Path:
@@ -67,6 +77,54 @@ class Profile:
         """Routing rules the central system sent (newer than the installed ones)."""
         return self.root / "routing-rules.json"
 
+    @property
+    def identity(self) -> Path:
+        """Who this desk is and the highest tracking number it ever issued per prefix, kept
+        outside the database (``desktop.store.identity``)."""
+        return self.root / "device-identity.json"
+
+    @property
+    def damaged(self) -> Path:
+        """Copies of database files found damaged, kept for a second attempt at recovery."""
+        return self.root / "damaged"
+
+    @property
+    def device_key(self) -> Path:
+        """The Ed25519 private key, made at setup (``desktop.keys``)."""
+        return self.root / "device-key"
+
+    @property
+    def device_token(self) -> Path:
+        """The sync token (``desktop.sync.enroll``)."""
+        return self.root / "device-token"
+
     def ensure(self) -> None:
-        for path in (self.root, self.backups, self.logs, self.crash_reports, self.receipts):
-            path.mkdir(parents=True, exist_ok=True)
+        """Create the folders (owner-only) and make existing private files owner-only."""
+        self.root.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
+        for path in (self.backups, self.logs, self.crash_reports, self.receipts):
+            path.mkdir(mode=PRIVATE_DIR, exist_ok=True)
+        self.secure()
+
+    def private_files(self) -> list[Path]:
+        """The files that must be readable by the owner alone, where they exist."""
+        files = [self.database, self.identity, self.device_key, self.device_token]
+        files += [Path(f"{self.database}{suffix}") for suffix in DATABASE_COMPANIONS]
+        for folder in (self.backups, self.damaged):
+            files += [p for p in folder.rglob("*") if p.is_file()]
+        return files
+
+    def secure(self) -> None:
+        """Folder 0700 (and ``backups/``, ``damaged/``), private files 0600. Only modes that
+        differ are changed, so an everyday open costs a few ``stat`` calls."""
+        for folder in (self.root, self.backups, self.damaged):
+            _chmod(folder, PRIVATE_DIR)
+        for path in self.private_files():
+            _chmod(path, PRIVATE_FILE)
+
+
+def _chmod(path: Path, mode: int) -> None:
+    try:
+        if path.stat().st_mode & 0o777 != mode:
+            path.chmod(mode)
+    except OSError:  # gone, a read-only medium, owned by someone else: not ours to fix
+        return

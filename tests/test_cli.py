@@ -170,7 +170,9 @@ def test_corrupt_database_is_a_message(tmp_path: Path) -> None:
         "Op",
     )
     assert result.returncode == 1
-    assert "Basis data tidak dapat dibuka" in result.stderr and "Traceback" not in result.stderr
+    assert "Berkas basis data meja ini bukan lagi basis data" in result.stderr
+    assert "posko recover" in result.stderr  # what to do
+    assert "Traceback" not in result.stderr and "is not a database" not in result.stderr
 
 
 def test_selftest() -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from desktop import keys, tracking, wire
@@ -157,9 +158,9 @@ def _complaint(n: int) -> ComplaintInput:
 def test_a_desk_that_lost_its_database_never_reissues_a_tracking_id(
     central_server: CentralServer, tmp_path: Path
 ) -> None:
-    """The desk's database is gone but its key survived (the profile folder was restored
-    without the database, or the file was replaced): set up again and enrolled again, it
-    must not hand a new citizen an earlier citizen's tracking ID. Before: the sequence
+    """The desk's database and its identity file are gone but its key survived: set up again
+    and enrolled again, it must not hand a new citizen an earlier citizen's tracking ID
+    (the central system says where the sequence stands). Before: the sequence
     restarted at 1, so the first new receipt's QR opened the first old report."""
     transport = RequestsTransport()
     profile = Profile(tmp_path / "desk")
@@ -176,6 +177,14 @@ def test_a_desk_that_lost_its_database_never_reissues_a_tracking_id(
     reborn = Profile(tmp_path / "desk-again")
     reborn.root.mkdir()
     shutil.copy2(keys.key_path(profile), keys.key_path(reborn))  # the key survived
+    # The desk sees a profile that had a desk and no database; with no identity file to
+    # resume from, the operator chooses to set it up again (desktop.store.recover).
+    from desktop.store.health import DatabaseVanished
+    from desktop.store.recover import start_over
+
+    with pytest.raises(DatabaseVanished):
+        Store.open(reborn)
+    start_over(reborn)
     fresh = Store.open(reborn)
     fresh.setup(post_code="MRK", post_name="Posko Merak", operator="Siti")
     code, _ = central_server.store.create_enroll_code("MRK", 1)

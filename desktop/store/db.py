@@ -3,28 +3,31 @@ after an automatic backup.
 
 Start-up cost matters (the desk must open fast on an old laptop), so the current revision is
 read with the standard library first; Alembic is imported only when there is work for it.
+Before anything, ``desktop.store.health`` checks that the file is a sound SQLite database,
+so a damaged one is a typed ``DatabaseDamaged`` and never SQLite's raw text.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
-from contextlib import closing
+from contextlib import closing, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 
+from desktop.paths import PRIVATE_FILE
+from desktop.store.health import DatabaseDamaged, DatabaseError, check_file, damage_from, is_damage
 from desktop.store.peek import HEAD_REVISION, PeekError, current_revision
 
 log = logging.getLogger("posko.db")
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
-
-class DatabaseError(RuntimeError):
-    """The database file cannot be opened or upgraded (disk full, corrupt, newer schema)."""
+__all__ = ["DatabaseDamaged", "DatabaseError", "backup", "make_engine", "open_database"]
 
 
 def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -45,15 +48,24 @@ def make_engine(path: Path) -> Engine:
     return engine
 
 
+def create_private(path: Path) -> None:
+    """Create ``path`` empty with mode 0600, so SQLite (which gives its journal and WAL the
+    database file's mode) never makes any of them readable by others."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE))
+
+
 def backup(path: Path, backups: Path, label: str) -> Path:
-    """A consistent copy of ``path`` (SQLite's online backup, safe with WAL)."""
-    backups.mkdir(parents=True, exist_ok=True)
+    """A consistent copy of ``path`` (SQLite's online backup, safe with WAL), owner-only."""
+    backups.mkdir(mode=0o700, parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     target = backups / f"{path.stem}-{stamp}-{label}.sqlite3"
     n = 1
     while target.exists():
         n += 1
         target = backups / f"{path.stem}-{stamp}-{label}-{n}.sqlite3"
+    create_private(target)
     with closing(sqlite3.connect(path)) as source, closing(sqlite3.connect(target)) as dest:
         source.backup(dest)
     return target
@@ -73,12 +85,22 @@ def upgrade(engine: Engine, revision: str = "head", scripts: Path = MIGRATIONS) 
 
 
 def open_database(path: Path, backups: Path) -> Engine:
-    """An engine on ``path`` at the head revision, backing the file up before any upgrade."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """An engine on ``path`` at the head revision, backing the file up before any upgrade.
+
+    Raises ``DatabaseDamaged`` for a file that is not a sound SQLite database (the caller
+    keeps a copy and tells the operator), ``DatabaseError`` for anything else that stops it.
+    """
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     try:
+        check_file(path)
         revision = current_revision(path)
     except PeekError as exc:
+        if is_damage(exc):
+            raise damage_from(path, exc) from exc
         raise DatabaseError(str(exc)) from exc
+    except sqlite3.Error as exc:
+        raise DatabaseError(f"{path}: {exc}") from exc
+    create_private(path)
     engine = make_engine(path)
     if revision == HEAD_REVISION:
         return engine
@@ -94,6 +116,9 @@ def open_database(path: Path, backups: Path) -> Engine:
     try:
         upgrade(engine)
     except Exception as exc:
+        engine.dispose()
+        if is_damage(exc):
+            raise damage_from(path, exc) from exc
         raise DatabaseError(f"upgrading {path} failed: {exc}") from exc
     log.info("database %s at revision %s", path, HEAD_REVISION)
     return engine

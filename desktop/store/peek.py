@@ -2,8 +2,9 @@
 
 The desk's window is built from this while SQLAlchemy (a quarter of a second to import on
 the field laptops' class of machine) loads after the window is shown. Anything unusual — a
-new profile, a database needing migration, an unreadable file — returns None, and the caller
-takes the ordinary path through ``Store.open``, which knows how to handle it.
+new profile, a database needing migration, an unreadable or damaged file (``health``'s
+cheap check of its header and size, or a marker left when damage was found) — returns None,
+and the caller takes the ordinary path through ``Store.open``, which knows how to handle it.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 from desktop.domain import PaperSize
 from desktop.settings import CENTRAL_URL, DEVICE_ID, LANGUAGE, OPERATOR_ID, PAPER, POST_ID
 from desktop.store.context import DeskContext
+from desktop.store.health import DatabaseDamaged, check_header, damaged
 
 HEAD_REVISION = "0004"  # tests/test_store.py checks it against the migration scripts
 
@@ -46,6 +48,8 @@ def peek_context(path: Path) -> DeskContext | None:
     Mirrors ``Store.context`` (a test keeps the two in step).
     """
     try:
+        if check_header(path) != "ok" or damaged(path) is not None:
+            return None
         if current_revision(path) != HEAD_REVISION:
             return None
         with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
@@ -62,7 +66,7 @@ def peek_context(path: Path) -> DeskContext | None:
                 "SELECT id, tracking_prefix, enrolled FROM devices WHERE id = ?",
                 (DEVICE_ID.parse(values.get(DEVICE_ID.key)),),
             ).fetchone()
-    except (sqlite3.DatabaseError, PeekError):
+    except (sqlite3.DatabaseError, PeekError, DatabaseDamaged):
         return None
     if post is None or operator is None or device is None:
         return None

@@ -1,5 +1,10 @@
 """The desk's storage API. Every method opens its own short session and returns plain data,
-so callers on any thread never hold ORM objects."""
+so callers on any thread never hold ORM objects.
+
+Opened on a profile, the store also keeps the desk's identity file (``identity``) in step:
+it checks at open that the database has not vanished or gone back in time (``DatabaseVanished``;
+``notices`` says what it fixed), records every tracking number issued, and stops writing
+into a database found damaged (``DatabaseDamaged``)."""
 
 from __future__ import annotations
 
@@ -9,11 +14,13 @@ import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, Select, func, insert, or_, select, text, update
+from sqlalchemy import Engine, Select, event, func, insert, or_, select, text, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 
 from desktop import tracking
@@ -23,13 +30,17 @@ from desktop.paths import Profile
 from desktop.settings import (
     CENTRAL_URL,
     DEVICE_ID,
+    ENROLLED_DEVICE_ID,
     LANGUAGE,
     OPERATOR_ID,
     PAPER,
     POST_ID,
     Option,
 )
+from desktop.store import health, identity
 from desktop.store.db import open_database
+from desktop.store.health import DatabaseDamaged, DatabaseVanished
+from desktop.store.identity import Notice
 from desktop.store.models import Complaint, Device, Draft, Operator, Post, Setting
 from desktop.store.records import ComplaintQuery, ComplaintRecord, DeskContext, DraftRecord
 
@@ -51,10 +62,44 @@ class EnrolledForAnotherPost(ValueError):
         self.enrolled_post = enrolled_post
 
 
+def _note_device_change(state: ORMExecuteState) -> None:
+    """An UPDATE of the device row (a prefix or enrollment change, made here or by the
+    enrollment): the identity file is rewritten once the session commits."""
+    if state.is_update and getattr(state.statement, "table", None) is Device.__table__:
+        state.session.info.setdefault("device_changed", True)
+
+
+def vanished(profile: Profile, reason: str) -> DatabaseVanished:
+    """The error for a profile whose desk's database is gone, with what can bring it back."""
+    try:
+        known = identity.read(profile)
+    except identity.IdentityError:
+        known = None
+    return DatabaseVanished(
+        profile.database,
+        reason,
+        known if known is not None and known.is_desk else None,
+        newest_backups(profile),
+    )
+
+
+def newest_backups(profile: Profile) -> list[Path]:
+    """The profile's database backups, newest first."""
+    try:
+        found = [p for p in profile.backups.glob("*.sqlite3") if p.is_file()]
+    except OSError:
+        return []
+    return sorted(found, key=lambda p: (p.stat().st_mtime, p.name), reverse=True)
+
+
 def local_day_bounds(day: date) -> tuple[datetime, datetime]:
     """The UTC instants where ``day`` (the desk's local calendar day) starts and ends."""
     start = datetime.combine(day, time.min).astimezone()
     return start.astimezone(UTC), (start + timedelta(days=1)).astimezone(UTC)
+
+
+# Settings the identity file carries (to resume a desk whose database vanished).
+IDENTITY_OPTIONS = frozenset(o.key for o in (CENTRAL_URL, ENROLLED_DEVICE_ID, LANGUAGE, PAPER))
 
 
 class Store:
@@ -65,20 +110,197 @@ class Store:
         self.catalog = catalog or default_catalog()
         # The profile holds the device key the setup derives the provisional prefix from.
         self.profile = profile
+        self.notices: list[Notice] = []
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._path = profile.database if profile is not None else None
+        event.listen(self._sessions, "do_orm_execute", _note_device_change)
+        event.listen(engine, "connect", self._on_connect)
 
     @classmethod
     def open(cls, profile: Profile, catalog: Catalog | None = None) -> Store:
+        """The profile's store. Raises ``DatabaseVanished`` when the database is gone (or
+        empty) but the profile had a desk, ``DatabaseDamaged`` (a copy kept in
+        ``damaged/``) when the file is damaged or was found damaged before."""
         profile.ensure()
-        return cls(open_database(profile.database, profile.backups), catalog, profile)
+        path = profile.database
+        known = health.damaged(path)
+        if known is not None:
+            raise known
+        try:
+            state = health.check_header(path)
+        except DatabaseDamaged as exc:
+            raise health.mark_damaged(path, profile.damaged, exc) from exc
+        if state in ("missing", "empty") and identity.had_desk(profile):
+            reason = DatabaseVanished.MISSING if state == "missing" else DatabaseVanished.EMPTY
+            raise vanished(profile, reason)
+        try:
+            engine = open_database(path, profile.backups)
+        except DatabaseDamaged as exc:
+            raise health.mark_damaged(path, profile.damaged, exc) from exc
+        store = cls(engine, catalog, profile)
+        try:
+            store.notices = store._reconcile_identity()
+        except BaseException:
+            store.close()
+            raise
+        profile.secure()  # the WAL and its index, made by this open
+        return store
 
     def close(self) -> None:
         self.engine.dispose()
 
+    def _on_connect(self, dbapi_connection: Any, _record: Any) -> None:
+        if self._path is not None and health.damaged(self._path) is not None:
+            dbapi_connection.execute("PRAGMA query_only=1")  # nothing more into a damaged file
+
+    @property
+    def damage(self) -> DatabaseDamaged | None:
+        """The damage found in this store's file, if any (then it no longer writes)."""
+        return health.damaged(self._path) if self._path is not None else None
+
+    def mark_damaged(self, found: DatabaseDamaged) -> DatabaseDamaged:
+        """Stop writing into the file (this store and every other one in the process), keep
+        a copy of it and leave the marker; returns the damage with the copy's path."""
+        if self.profile is None:
+            return found
+        marked = health.mark_damaged(self.profile.database, self.profile.damaged, found)
+        self.engine.dispose()  # pooled connections go; new ones are read-only
+        return marked
+
+    def _refuse_if_damaged(self) -> None:
+        known = self.damage
+        if known is not None:
+            raise known
+
     @contextmanager
     def session(self) -> Iterator[Session]:
-        with self._sessions.begin() as session:
-            yield session
+        try:
+            with self._sessions.begin() as session:
+                info = session.info
+                yield session
+        except DBAPIError as exc:
+            raise self._translated(exc) from exc
+        self._after_commit(info)
+
+    def _translated(self, exc: DBAPIError) -> Exception:
+        """A damaged file's errors as ``DatabaseDamaged`` (and the file marked); a write
+        refused because the file was marked, too. Anything else as it was."""
+        if self._path is None:
+            return exc
+        if health.is_damage(exc):
+            return self.mark_damaged(health.damage_from(self._path, exc))
+        known = self.damage
+        if known is not None and health.error_code(exc) == health.SQLITE_READONLY:
+            return known
+        return exc
+
+    # -- the identity file ----------------------------------------------------------------
+    def _after_commit(self, info: dict[Any, Any]) -> None:
+        if self.profile is None:
+            return
+        issued = info.get("issued")
+        try:
+            if issued is not None and identity.record_issued(self.profile, *issued):
+                return
+            if issued is not None or info.get("device_changed"):
+                self.record_identity()
+        except OSError as exc:  # the report is saved; the next save tries again
+            log.error("the identity file could not be written: %s", exc)
+
+    def record_identity(self) -> identity.Identity | None:
+        """Write the identity file from the database (merging the numbers on disk)."""
+        if self.profile is None:
+            return None
+        with self._sessions() as s:
+            values = self._settings(s)
+            device = s.get(Device, DEVICE_ID.parse(values.get(DEVICE_ID.key)))
+            if device is None:
+                return None
+            post = s.get(Post, POST_ID.parse(values.get(POST_ID.key)))
+            operator = s.get(Operator, OPERATOR_ID.parse(values.get(OPERATOR_ID.key)))
+            snapshot = identity.Identity(
+                device_uuid=device.uuid,
+                prefix=device.tracking_prefix,
+                issued={device.tracking_prefix: device.next_sequence - 1},
+                enrolled=device.enrolled,
+                enrolled_device_id=ENROLLED_DEVICE_ID.parse(values.get(ENROLLED_DEVICE_ID.key)),
+                central_url=CENTRAL_URL.parse(values.get(CENTRAL_URL.key)),
+                post_code=post.code if post else "",
+                post_name=post.name if post else "",
+                operator=operator.name if operator else "",
+                language=LANGUAGE.parse(values.get(LANGUAGE.key)),
+                paper=PAPER.parse(values.get(PAPER.key)),
+            )
+        return identity.record(self.profile, snapshot)
+
+    def _reconcile_identity(self) -> list[Notice]:
+        """At open: the database against the identity file. A database from before the
+        last number issued (an old backup) gets its sequence raised past it (and the
+        prefix and enrollment back, when it predates them); a profile older than the
+        identity file gets one. Raises ``DatabaseVanished`` for an empty database in a
+        profile that had a desk."""
+        assert self.profile is not None
+        profile = self.profile
+        try:
+            known = identity.read(profile)
+        except identity.IdentityError as exc:
+            log.error(
+                "the identity file %s cannot be read (%s); rewriting it", profile.identity, exc
+            )
+            known = None
+        notices: list[Notice] = []
+        with self.session() as s:
+            values = self._settings(s)
+            device = s.get(Device, DEVICE_ID.parse(values.get(DEVICE_ID.key)))
+            if device is None:
+                if identity.had_desk(profile):
+                    raise vanished(profile, DatabaseVanished.NOT_SET_UP)
+                return notices
+            if known is None:
+                s.info["device_changed"] = True
+                return notices
+            prefix, stored = device.tracking_prefix, device.next_sequence - 1
+            if known.is_desk and known.device_uuid != device.uuid:
+                log.warning("the database's device is not the one the identity file names")
+            newer_prefix = (
+                known.device_uuid == device.uuid
+                and known.prefix != prefix
+                and prefix in known.issued
+            )
+            # A file from before the desk was given its current prefix: back to that one.
+            target = known.prefix if newer_prefix else prefix
+            recorded = known.highest(target)
+            if newer_prefix or (recorded is not None and stored < recorded):
+                last = recorded or 0
+                changes: dict[str, Any] = {
+                    "next_sequence": func.max(Device.next_sequence, last + 1)
+                }
+                if newer_prefix:
+                    changes.update(next_sequence=last + 1, tracking_prefix=target)
+                    changes.update(enrolled=known.enrolled)
+                    for option, value in (
+                        (CENTRAL_URL, known.central_url),
+                        (ENROLLED_DEVICE_ID, known.enrolled_device_id),
+                    ):
+                        s.merge(Setting(key=option.key, value=option.dump(value)))
+                s.execute(update(Device).where(Device.id == device.id).values(**changes))
+                notices.append(
+                    Notice(
+                        Notice.ROLLED_BACK,
+                        last_issued=tracking.TrackingId.make(target, last).compact if last else "",
+                        last_in_file=tracking.TrackingId.make(prefix, stored).compact
+                        if stored > 0
+                        else "",
+                    )
+                )
+                log.warning(
+                    "the database is older than the identity file: sequence %d of %s raised to %d",
+                    stored,
+                    prefix,
+                    last + 1,
+                )
+            s.info["device_changed"] = True
+        return notices
 
     # -- settings ---------------------------------------------------------------------------
     def get(self, option: Option[T]) -> T:
@@ -89,6 +311,8 @@ class Store:
     def set(self, option: Option[T], value: T) -> None:
         with self.session() as s:
             s.merge(Setting(key=option.key, value=option.dump(value)))
+            if option.key in IDENTITY_OPTIONS:
+                s.info["device_changed"] = True
 
     def _settings(self, s: Session) -> dict[str, str]:
         return {row.key: row.value for row in s.scalars(select(Setting))}
@@ -177,6 +401,8 @@ class Store:
                 updates.append((PAPER, paper.value))
             for option, value in updates:
                 s.merge(Setting(key=option.key, value=option.dump(value)))
+        if self.profile is not None:  # a prefix this profile used before numbers on
+            self.notices += self._reconcile_identity()
         return self.require_context()
 
     def _provisional_prefix(self) -> str:
@@ -202,6 +428,10 @@ class Store:
             sequence = next_sequence
             if device.tracking_prefix == tracking_prefix:
                 sequence = max(sequence, device.next_sequence)
+            if self.profile is not None:  # numbers issued, even those in a lost database
+                recorded = identity.highest_issued(self.profile, tracking_prefix)
+                if recorded is not None:
+                    sequence = max(sequence, recorded + 1)
             device.tracking_prefix = tracking_prefix
             device.next_sequence = sequence
             device.enrolled = True
@@ -236,6 +466,7 @@ class Store:
         """Validate and store ``data`` with a new tracking ID, in one durable transaction."""
         moment = now or datetime.now(UTC)
         clean = data.validated(self.catalog, moment)
+        self._refuse_if_damaged()
         context = self.require_context()
         with self.session() as s:
             # One atomic statement allocates the sequence, even with two desk processes.
@@ -246,6 +477,7 @@ class Store:
                 .returning(Device.next_sequence, Device.tracking_prefix)
             ).one()
             sequence, prefix = allocated[0] - 1, allocated[1]
+            s.info["issued"] = (prefix, sequence)  # into the identity file once committed
             tid = tracking.TrackingId.make(prefix, sequence).compact
             secret = tracking.new_secret()
             qr = (
@@ -291,6 +523,7 @@ class Store:
         answer for the old revision leaves it queued for the new one)."""
         moment = now or datetime.now(UTC)
         clean = data.validated(self.catalog, moment)
+        self._refuse_if_damaged()
         context = self.require_context()
         with self.session() as s:
             row = s.scalar(select(Complaint).where(Complaint.tracking_id == tracking_id))
@@ -330,6 +563,7 @@ class Store:
         cleaned = [(item.validated(self.catalog, moment), created) for item, created in items]
         if not cleaned:
             return 0
+        self._refuse_if_damaged()
         with self.session() as s:
             allocated = s.execute(
                 update(Device)
@@ -338,6 +572,7 @@ class Store:
                 .returning(Device.next_sequence, Device.tracking_prefix)
             ).one()
             first, prefix = allocated[0] - len(cleaned), allocated[1]
+            s.info["issued"] = (prefix, first + len(cleaned) - 1)
             rows = []
             for offset, (clean, created) in enumerate(cleaned):
                 tid = tracking.TrackingId.make(prefix, first + offset).compact

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from desktop.domain import ComplaintInput, ComplaintType, ValidationError
 from desktop.i18n import _, current_language
+from desktop.store.health import DatabaseDamaged
 from desktop.store.lazy import DeskStore, is_ready
 from desktop.ui.widgets import ERROR_COLOUR, FieldMessage, hint_label, set_enum_property
 
@@ -487,14 +488,17 @@ class ComplaintForm(QWidget):
         self._dirty = False
         if self.editing is not None:
             return
-        if self.is_blank():
-            if self.draft_id is not None:
-                self.store.delete_draft(self.draft_id)
-                self.draft_id = None
-        else:
-            if self.draft_id is None:
-                self.draft_id = str(uuid4())
-            self.store.save_draft(self.draft_id, DRAFT_FORM, self.values())
+        try:
+            if self.is_blank():
+                if self.draft_id is not None:
+                    self.store.delete_draft(self.draft_id)
+                    self.draft_id = None
+            else:
+                if self.draft_id is None:
+                    self.draft_id = str(uuid4())
+                self.store.save_draft(self.draft_id, DRAFT_FORM, self.values())
+        except DatabaseDamaged:
+            self._rescue_draft()
         self.draftSaved.emit()
 
     def flush_draft(self) -> None:
@@ -502,6 +506,23 @@ class ComplaintForm(QWidget):
         or before another draft takes the form)."""
         if self._dirty or (self.draft_id is None and not self.is_blank()):
             self.save_draft()
+
+    def _rescue_draft(self) -> None:
+        """The database refuses writes (it is damaged): the typing goes to a private file
+        beside it, which the recovery puts back as the form's draft."""
+        from uuid import uuid4
+
+        profile = getattr(self.store, "profile", None)
+        if profile is None or self.is_blank():
+            return
+        from desktop.store.recover import rescue_draft
+
+        if self.draft_id is None:
+            self.draft_id = str(uuid4())
+        try:
+            rescue_draft(profile, self.draft_id, DRAFT_FORM, self.values())
+        except OSError as exc:
+            log.error("the draft could not be kept outside the damaged database: %s", exc)
 
     def offer_draft(self) -> None:
         """Show the banner when other drafts wait: left by an earlier session, or set
@@ -625,6 +646,15 @@ class ComplaintForm(QWidget):
                 widget.setFocus()
             self.status.setText(
                 _("Please correct the marked fields ({n}).").format(n=len(error.errors))
+            )
+            return None
+        except DatabaseDamaged:
+            self._rescue_draft()
+            self.status.setText(
+                _(
+                    "Not saved: the database is damaged. What you typed stays in the form; "
+                    "recover the database, then save again."
+                )
             )
             return None
         if self.editing is not None:
