@@ -32,7 +32,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey 
 
 from central.db import open_database  # noqa: E402
 from central.store import CentralStore  # noqa: E402
-from desktop.sync.bundle import seal  # noqa: E402
+from posko.bundle import seal  # noqa: E402
 from tests.bundle_support import (  # noqa: E402
     Desk,
     central_environment,

@@ -41,7 +41,7 @@ if str(ROOT) not in sys.path:  # ``python benchmarks/central.py`` as well as ``-
 
 from central.db import open_database  # noqa: E402
 from central.store import CentralStore, DeviceInfo  # noqa: E402
-from desktop import tracking, wire  # noqa: E402
+from posko import tracking, wire  # noqa: E402
 from tests.central_support import (  # noqa: E402
     PgCluster,
     complaint_record,

@@ -18,9 +18,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from desktop.catalog import default_catalog  # noqa: E402
 from desktop.demo import demo_complaints  # noqa: E402
-from desktop.routing import default_router  # noqa: E402
+from posko.catalog import default_catalog  # noqa: E402
+from posko.routing import default_router  # noqa: E402
 
 
 def run(quick: bool = False) -> dict[str, Any]:

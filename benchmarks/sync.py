@@ -32,13 +32,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey 
 
 from central.db import open_database  # noqa: E402
 from central.store import CentralStore  # noqa: E402
-from desktop import wire  # noqa: E402
 from desktop.paths import Profile  # noqa: E402
 from desktop.store.outbox import Outbox  # noqa: E402
 from desktop.store.repo import Store  # noqa: E402
 from desktop.sync.engine import SyncEngine  # noqa: E402
 from desktop.sync.enroll import enroll, enrollment_body, read_token  # noqa: E402
 from desktop.sync.transport import RequestsTransport  # noqa: E402
+from posko import wire  # noqa: E402
 from tests.central_support import start_server, stop_process  # noqa: E402
 
 RECORDS = 10_000

@@ -20,7 +20,7 @@ from central.store import (
     DueState,
     NotFound,
 )
-from desktop import tracking, wire
+from posko import tracking, wire
 
 router = APIRouter(prefix="/api/v1/staff", tags=["staff"])
 

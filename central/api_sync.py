@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from central.deps import ApiError, current_device, get_store
 from central.store import DeviceInfo, EnrollError
-from desktop import wire
+from posko import wire
 
 router = APIRouter(prefix="/api/v1", tags=["sync"])
 

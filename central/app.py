@@ -26,7 +26,7 @@ from central.errors import SECURITY_HEADERS, ErrorShield, internal_error_body
 from central.ratelimit import RateLimiter
 from central.rules import RuleSet, rules_from_environment
 from central.store import CentralStore
-from desktop import __version__, wire
+from posko import __version__, wire
 
 log = logging.getLogger("posko.central.http")
 

@@ -1,4 +1,4 @@
-"""Importing a desk's USB bundle (``desktop.sync.bundle``): find the desk by the header's
+"""Importing a desk's USB bundle (``posko.bundle``): find the desk by the header's
 device ID, verify the signature with the public key it registered at enrollment, read every
 record once to refuse a malformed bundle whole, then ingest the records through the same
 deduplication as an online push.
@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from central.store import CentralStore, DeviceInfo
-from desktop import wire
-from desktop.sync.bundle import Bundle, BundleError, SealedBundle, open_bundle, parse_bundle
+from posko import wire
+from posko.bundle import Bundle, BundleError, SealedBundle, open_bundle, parse_bundle
 
 BATCH = 500
 

@@ -13,14 +13,14 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from desktop import __version__
+from posko import __version__
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 
 
 def build_parser() -> argparse.ArgumentParser:
     from central.i18n import LANGUAGES, _
-    from desktop.wire import CentralStatus
+    from posko.wire import CentralStatus
 
     parser = argparse.ArgumentParser(
         prog="posko-central",
@@ -226,7 +226,7 @@ def _serve(args: argparse.Namespace, store: object) -> int:
     from central.rules import ENV_RULES_DIR, RulesError, load_rule_set
     from central.serve import ENV_PUBLIC_URL, ENV_RATE_LIMIT
     from central.store import CentralStore
-    from desktop.wire import has_control
+    from posko.wire import has_control
 
     assert isinstance(store, CentralStore)
     if not 1 <= args.workers <= 64 or not 1 <= args.port <= 65535 or args.rate_limit < 1:
@@ -276,7 +276,7 @@ def _bundle_refusal(code: str) -> str:
     """The operator's one message for a refused bundle (``BundleError.code``)."""
     from central.bundles import BundleRefused
     from central.i18n import _
-    from desktop.sync.bundle import MAX_FILE_BYTES, MAX_INFLATED_BYTES, MAX_RECORDS, BundleError
+    from posko.bundle import MAX_FILE_BYTES, MAX_INFLATED_BYTES, MAX_RECORDS, BundleError
 
     mib = 1024 * 1024
     messages = {
@@ -314,7 +314,7 @@ def _wib(moment: str) -> str:
     """An ISO time from a bundle's header (checked when it was read), as a clerk reads it."""
     from datetime import datetime
 
-    from desktop.workdays import WIB
+    from posko.workdays import WIB
 
     return datetime.fromisoformat(moment).astimezone(WIB).strftime("%d-%m-%Y %H:%M WIB")
 
@@ -328,7 +328,7 @@ def _import_bundle(args: argparse.Namespace, store: object) -> int:
     from central.i18n import _
     from central.store import CentralStore
     from central.terminal import shown
-    from desktop.sync.bundle import BundleError
+    from posko.bundle import BundleError
 
     assert isinstance(store, CentralStore)
     try:
@@ -390,8 +390,8 @@ def _due(args: argparse.Namespace, store: object) -> int:
     from central.i18n import _
     from central.store import MAX_DUE_LIMIT, CentralStore, DueCursor
     from central.terminal import shown
-    from desktop import tracking
-    from desktop.workdays import WIB
+    from posko import tracking
+    from posko.workdays import WIB
 
     assert isinstance(store, CentralStore)
     if not 1 <= args.limit <= MAX_DUE_LIMIT:
@@ -502,8 +502,8 @@ def _run(args: argparse.Namespace, store: object) -> int:
     from central.i18n import _
     from central.store import CentralStore, NotFound
     from central.terminal import shown
-    from desktop import tracking
-    from desktop.wire import CentralStatus, has_control
+    from posko import tracking
+    from posko.wire import CentralStatus, has_control
 
     assert isinstance(store, CentralStore)
     if args.command == "serve":

@@ -11,6 +11,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from posko.db import run_migrations
+
 log = logging.getLogger("posko.central.db")
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -70,9 +72,7 @@ def make_engine(url: str) -> Engine:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    from desktop.store.db import upgrade as run_scripts
-
-    run_scripts(engine, revision, MIGRATIONS)
+    run_migrations(engine, MIGRATIONS, revision)
 
 
 def open_database(url: str) -> Engine:

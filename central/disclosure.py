@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import ColumnElement
 
 from central import models
-from desktop import tracking, wire
+from posko import tracking, wire
 
 if TYPE_CHECKING:  # the store applies LISTED, so it imports this module
     from central.store import ComplaintView, TimelineEntry

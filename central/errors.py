@@ -5,7 +5,7 @@ in its ``DETAIL`` ("Failing row contains (..., Budi Santoso, +62812...)"), a dri
 a value it could not encode, a validation error repeats its input. Uvicorn logs whatever
 escapes the application with its message and traceback. ``ErrorShield`` is the outermost
 layer of the served app: it catches what escaped, answers 500 if nothing was answered yet,
-and logs it through ``desktop.errors.describe``: the exception's type, the SQLSTATE when
+and logs it through ``posko.errors.describe``: the exception's type, the SQLSTATE when
 there is one, and where it happened, nothing of the report or the reporter.
 """
 
@@ -15,7 +15,7 @@ import logging
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from desktop.errors import describe
+from posko.errors import describe
 
 log = logging.getLogger("posko.central.error")
 

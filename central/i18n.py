@@ -11,8 +11,8 @@ import gettext
 from collections.abc import Callable
 from functools import lru_cache
 
-from desktop.i18n import CatalogTranslations, parse_po
-from desktop.paths import assets_dir
+from posko.assets import assets_dir
+from posko.i18n import CatalogTranslations, parse_po
 
 DOMAIN = "central"
 DEFAULT_LANGUAGE = "id"

@@ -41,8 +41,8 @@ from central.deps import get_store
 from central.disclosure import Audience, Disclosed, disclose, known_to
 from central.ratelimit import client_address, public_limiter
 from central.store import CentralStore, ComplaintView
-from desktop import tracking, wire
-from desktop.catalog import Category
+from posko import tracking, wire
+from posko.catalog import Category
 
 PREFIX = "/open311/v2"
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from desktop import wire
-from desktop.paths import assets_dir
-from desktop.routing import RoutingError, accept_rule_set
+from posko import wire
+from posko.assets import assets_dir
+from posko.routing import RoutingError, accept_rule_set
 
 ENV_RULES_DIR = "POSKO_CENTRAL_RULES"
 

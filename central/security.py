@@ -7,7 +7,7 @@ import hashlib
 import hmac
 import secrets
 
-from desktop import tracking
+from posko import tracking
 
 
 def digest(secret: str) -> str:

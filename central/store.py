@@ -47,9 +47,9 @@ from central.security import (
     normalize_code,
     signature_valid,
 )
-from desktop import tracking, wire
-from desktop.catalog import Catalog, default_catalog
-from desktop.workdays import WIB, deadlines, default_calendar
+from posko import tracking, wire
+from posko.catalog import Catalog, default_catalog
+from posko.workdays import WIB, deadlines, default_calendar
 
 log = logging.getLogger("posko.central.store")
 

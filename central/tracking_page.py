@@ -38,7 +38,7 @@ from central.disclosure import Audience, Disclosed, audience, disclose, known_to
 from central.i18n import LANGUAGES, N_, pick_language, translator
 from central.ratelimit import RateLimiter, client_address, public_limiter
 from central.store import CentralStore
-from desktop import tracking, wire
+from posko import tracking, wire
 
 Translate = Callable[[str], str]  # what ``translator(lang)`` returns
 

@@ -1,3 +1,1 @@
-"""Posko: the outreach desk for mudik posts."""
-
-__version__ = "0.1.0"
+"""The Posko desk: the Qt program an outreach post runs, on the shared core ``posko``."""

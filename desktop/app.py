@@ -19,8 +19,6 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from desktop import __version__
-from desktop.i18n import _, current_language, set_language
 from desktop.logs import configure as configure_logs
 from desktop.paths import Profile
 from desktop.settings import LANGUAGE
@@ -28,6 +26,8 @@ from desktop.store.context import DeskContext
 from desktop.store.lazy import DeskStore, LazyStore
 from desktop.store.peek import peek_context
 from desktop.ui import crash  # Qt-free until a crash: imported before PySide6, see above
+from posko import __version__
+from posko.i18n import _, current_language, set_language
 
 if TYPE_CHECKING:
     from PySide6.QtCore import QtMsgType
@@ -91,9 +91,9 @@ class DeskApp:
 
     def start_sync(self) -> None:
         """Create the sync service once (it outlives language switches) and show it."""
-        from desktop.routing import use_profile_rules
         from desktop.ui.main_window import MainWindow
         from desktop.ui.sync_service import SyncService
+        from posko.routing import use_profile_rules
 
         self.watch_health()
         if self.sync is None:

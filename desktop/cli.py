@@ -12,8 +12,8 @@ import os
 import sys
 from collections.abc import Sequence
 
-from desktop import __version__
-from desktop.i18n import DEFAULT_LANGUAGE, LANGUAGES, _, set_language
+from posko import __version__
+from posko.i18n import DEFAULT_LANGUAGE, LANGUAGES, _, set_language
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 

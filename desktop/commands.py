@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from desktop.domain import ComplaintInput, ComplaintType, PaperSize, ValidationError, validate_setup
-from desktop.i18n import _, set_language
 from desktop.logs import configure as configure_logs
 from desktop.paths import Profile
+from posko.i18n import _, set_language
 
 if TYPE_CHECKING:
     # Imported where used: ``posko`` builds its argument parser (and so imports this module)
@@ -97,9 +97,9 @@ def setup(profile: Profile, args: argparse.Namespace) -> int:
 
 
 def receipt(profile: Profile, args: argparse.Namespace) -> int:
-    from desktop import tracking
     from desktop.printing.render import PrintError, render_pdf
     from desktop.receipt import build_receipt
+    from posko import tracking
 
     store = _open(profile)
     if store is None:
@@ -166,10 +166,11 @@ def demo_data(profile: Profile, args: argparse.Namespace) -> int:
 def _sync_selftest(store: Store, scratch: Profile) -> bool:
     """The outbox yields a valid protocol record and a bundle signed with a fresh key
     verifies (pydantic and cryptography are present and work in this build)."""
-    from desktop import keys, wire
+    from desktop import keys
     from desktop.store.outbox import Outbox
-    from desktop.sync.bundle import open_bundle
-    from desktop.sync.bundle import write_bundle as write
+    from posko import wire
+    from posko.bundle import open_bundle
+    from posko.bundle import write_bundle as write
 
     items = Outbox(store).claim(10)
     if len(items) != 1:
@@ -314,9 +315,9 @@ def route(profile: Profile, args: argparse.Namespace) -> int:
     """Print the category and agency the rules suggest for a text (for coordinators)."""
     import json
 
-    from desktop.catalog import default_catalog
-    from desktop.i18n import current_language
-    from desktop.routing import RoutingError, router_for
+    from posko.catalog import default_catalog
+    from posko.i18n import current_language
+    from posko.routing import RoutingError, router_for
 
     text = " ".join(args.text).strip()
     if not text:

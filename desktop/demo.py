@@ -11,8 +11,8 @@ import random
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
-from desktop.catalog import Catalog
 from desktop.domain import ComplaintInput, ComplaintType
+from posko.catalog import Catalog
 
 PLACES = [
     "Pelabuhan Merak",

@@ -7,8 +7,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from desktop.catalog import Catalog
-from desktop.i18n import N_, _
+from posko.catalog import Catalog
+from posko.i18n import N_, _
 
 
 class ComplaintType(enum.StrEnum):
@@ -35,7 +35,7 @@ class SyncState(enum.StrEnum):
     SET_ASIDE = "set_aside"  # the operator decided not to send it, with a reason
 
 
-# What the central system says about a report (``desktop.wire.CentralStatus`` values), in
+# What the central system says about a report (``posko.wire.CentralStatus`` values), in
 # the words a returning citizen is told at the post.
 _CENTRAL_STATUS_LABELS = {
     "received": N_("Received by the central system"),

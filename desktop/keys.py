@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from desktop.paths import Profile
-from desktop.sync.files import write_atomic
+from posko.files import write_atomic
 
 
 class DamagedKey(ValueError):

@@ -14,7 +14,6 @@ it so on every open, for profiles made before too.
 from __future__ import annotations
 
 import os
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,14 +23,6 @@ PRIVATE_FILE = 0o600
 # The companions SQLite keeps beside a database file (WAL mode; a rollback journal while a
 # backup is written).
 DATABASE_COMPANIONS = ("-wal", "-shm", "-journal")
-
-
-def assets_dir() -> Path:
-    """The read-only data shipped with the program (categories, translations, fonts)."""
-    frozen_root = getattr(sys, "_MEIPASS", None)
-    if frozen_root is not None:
-        return Path(frozen_root) / "assets"
-    return Path(__file__).resolve().parent.parent / "assets"
 
 
 def default_data_dir() -> Path:

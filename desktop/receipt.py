@@ -6,10 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from desktop import tracking
-from desktop.catalog import Catalog
-from desktop.i18n import _, current_language
 from desktop.store.records import ComplaintRecord, DeskContext
+from posko import tracking
+from posko.catalog import Catalog
+from posko.i18n import _, current_language
 
 PROGRAM_NAME = "Posko Mudik · SP4N-LAPOR!"
 SMS_NUMBER = "1708"
@@ -71,7 +71,7 @@ class ReceiptContent:
 def build_receipt(
     record: ComplaintRecord, context: DeskContext, catalog: Catalog
 ) -> ReceiptContent:
-    from desktop.workdays import deadlines
+    from posko.workdays import deadlines
 
     category = catalog.get(record.category)
     yes, no = _("Yes"), _("No")

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from desktop.domain import PaperSize
-from desktop.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from posko.i18n import DEFAULT_LANGUAGE, LANGUAGES
 
 T = TypeVar("T")
 

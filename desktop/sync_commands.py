@@ -9,9 +9,9 @@ import threading
 from types import FrameType
 
 from desktop.commands import EXIT_FAILURE, EXIT_OK, _err, _open
-from desktop.i18n import _
 from desktop.paths import Profile
 from desktop.settings import LAST_SYNC_AT
+from posko.i18n import _
 
 EXIT_USAGE = 2
 
@@ -196,8 +196,8 @@ def outbox(profile: Profile, args: argparse.Namespace) -> int:
 
 
 def export_message(code: str, detail: str = "") -> str:
-    from desktop.sync.bundle import MAX_INFLATED_BYTES, MAX_RECORDS
     from desktop.sync.export import ExportError
+    from posko.bundle import MAX_INFLATED_BYTES, MAX_RECORDS
 
     messages = {
         ExportError.NOT_ENROLLED: _(

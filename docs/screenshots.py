@@ -17,10 +17,10 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from desktop.app import DeskApp
-from desktop.i18n import set_language
 from desktop.paths import Profile
 from desktop.store.repo import Store
 from desktop.ui.main_window import MainWindow
+from posko.i18n import set_language
 
 
 def main() -> None:

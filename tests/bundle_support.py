@@ -1,7 +1,7 @@
 """Hostile and hand-made USB bundles for the tests, and the real ``posko-central`` process
 with its peak memory.
 
-The files are built here from the format's description in ``desktop/sync/bundle.py``, not
+The files are built here from the format's description in ``posko/bundle.py``, not
 with the desk's writer, so a test also checks that the reader keeps to the documented
 format.
 """
@@ -198,7 +198,7 @@ def zeros_gzip(size: int) -> bytes:
 def variants(desk: Desk) -> dict[str, tuple[bytes, str]]:
     """Every hand-made bad bundle from ``desk`` and the ``BundleError`` code it must get
     (the bombs and the revoked desk are tested on their own)."""
-    from desktop.sync.bundle import BundleError as E
+    from posko.bundle import BundleError as E
 
     first = json.dumps(complaint_record(desk.prefix, 1)).encode()
     line = first + b"\n"

@@ -34,8 +34,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from central.db import open_database
 from central.store import CentralStore, DeviceInfo
-from desktop import keys, tracking, wire
+from desktop import keys
 from desktop.sync.enroll import enrollment_body
+from posko import tracking, wire
 
 PG_BIN = Path(os.environ.get("POSKO_PG_BIN", "/usr/lib/postgresql/15/bin"))
 BACKENDS = ("sqlite", "postgresql")

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
-from desktop.i18n import set_language
 from desktop.paths import Profile
 from desktop.store.repo import Store
+from posko.i18n import set_language
 from tests.central_support import (  # noqa: F401  (fixtures)
     central_db_url,
     central_server,
@@ -52,7 +52,7 @@ def installed_routing_rules() -> Iterator[None]:
     """A desk started in a test points the router at its profile's rules: undo it, so the
     next test routes with the installed rules."""
     yield
-    from desktop.routing import use_profile_rules
+    from posko.routing import use_profile_rules
 
     use_profile_rules(None)
 

@@ -27,12 +27,12 @@ from desktop.keys import key_path
 from desktop.paths import Profile
 from desktop.store.outbox import Outbox
 from desktop.store.repo import Store
-from desktop.sync import bundle as bundle_module
-from desktop.sync.bundle import BundleError, open_bundle
 from desktop.sync.engine import SyncEngine
 from desktop.sync.enroll import enroll
 from desktop.sync.export import ExportError, export_outbox
 from desktop.sync.transport import Answer
+from posko import bundle as bundle_module
+from posko.bundle import BundleError, open_bundle
 from tests.bundle_support import enrolled_desk, records, variants
 from tests.central_support import complaint_record, run_central
 
@@ -113,7 +113,7 @@ def test_the_desk_writes_the_documented_format(
     app: AppTransport,
     tmp_path: Path,
 ) -> None:
-    """Read back by hand, as ``desktop/sync/bundle.py`` describes it: magic line, header
+    """Read back by hand, as ``posko/bundle.py`` describes it: magic line, header
     line, one gzip member of JSON lines; the signature covers the header with the digest."""
     enrolled(store, profile, central_store, app)
     for n in range(3):

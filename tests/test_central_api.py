@@ -14,7 +14,7 @@ from sqlalchemy import update
 from central import models
 from central.app import asgi_app, create_app
 from central.store import CentralStore
-from desktop import tracking, wire
+from posko import tracking, wire
 from tests.central_support import complaint_record, enroll, enroll_body
 
 

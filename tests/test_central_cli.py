@@ -10,7 +10,7 @@ import pytest
 
 from central.db import open_database
 from central.store import CentralStore
-from desktop import tracking, wire
+from posko import tracking, wire
 from tests.central_support import complaint_record, enroll, enroll_with, run_central
 
 central = run_central

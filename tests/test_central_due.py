@@ -23,8 +23,8 @@ from central import models
 from central.app import asgi_app
 from central.db import open_database
 from central.store import CentralStore, DueCursor, DueList, DuePage, DueReport
-from desktop import tracking, wire
-from desktop.workdays import WIB, deadlines, default_calendar
+from posko import tracking, wire
+from posko.workdays import WIB, deadlines, default_calendar
 from tests.central_support import complaint_record, enroll, run_central
 
 

@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 from central.app import create_app
 from central.db import open_database
 from central.store import CentralStore
-from desktop import wire
+from posko import wire
 from tests.central_support import complaint_record, enroll
 
 

@@ -22,7 +22,7 @@ from sqlalchemy import event
 from central import open311
 from central.app import create_app
 from central.store import CentralStore, DeviceInfo
-from desktop import tracking, wire
+from posko import tracking, wire
 from tests.central_support import CentralServer, complaint_record, enroll
 
 # The official JSON Schemas, copied into the repository (see the folder's README).

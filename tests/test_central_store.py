@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from central.store import CentralStore
-from desktop import wire
+from posko import wire
 from tests.central_support import complaint_record, enroll
 
 

@@ -32,7 +32,7 @@ from sqlalchemy import select
 
 from central import models
 from central.store import CentralStore
-from desktop import wire
+from posko import wire
 from tests.central_support import (
     CentralServer,
     complaint_record,

@@ -17,7 +17,7 @@ from central import models
 from central.app import create_app
 from central.store import CentralStore
 from central.tracking_page import JAKARTA, SMS_LIMIT, local_date, local_time
-from desktop import tracking, wire
+from posko import tracking, wire
 from tests.central_support import complaint_record, enroll
 
 PRIVATE = ("Budi Santoso", "+6281234567890", "81234567890", "budi@example.com", "Siti Rahmawati")
@@ -147,7 +147,7 @@ def test_page_shows_the_response_date_in_working_days(desk: Desk) -> None:
     """The due date is set when the report arrives: 5 working days from the day the citizen
     reported, the same date the receipt printed."""
     from desktop.receipt import format_date_local
-    from desktop.workdays import deadlines
+    from posko.workdays import deadlines
 
     report = desk.report()
     html = desk.client.get(f"/t/{report.tracking_id}").text

@@ -21,7 +21,7 @@ from sqlalchemy import select, update
 
 from central import models
 from central.store import CentralStore
-from desktop import tracking, wire
+from posko import tracking, wire
 from tests.central_support import CentralServer, complaint_record, enroll
 
 pytestmark = pytest.mark.slow

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from desktop import __version__
 from desktop.paths import Profile
 from desktop.store.records import ComplaintQuery
 from desktop.store.repo import Store
+from posko import __version__
 from tests.helpers import pdf_qr_codes, pdf_text
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from desktop.catalog import default_catalog
 from desktop.demo import TEMPLATES, demo_complaints
 from desktop.domain import ComplaintType
+from posko.catalog import default_catalog
 
 NOW = datetime(2026, 3, 28, 12, 0, tzinfo=UTC)
 

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 
-from desktop import tracking
 from desktop.domain import ComplaintInput, ComplaintType
 from desktop.paths import Profile
 from desktop.store import identity
@@ -25,6 +24,7 @@ from desktop.store.repo import Store
 from desktop.sync.engine import SyncEngine
 from desktop.sync.enroll import enroll
 from desktop.sync.transport import RequestsTransport
+from posko import tracking
 from tests.central_support import CentralServer
 from tests.test_cli import posko
 

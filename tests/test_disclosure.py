@@ -21,7 +21,7 @@ import pytest
 
 from central.db import open_database
 from central.store import CentralStore
-from desktop import tracking, wire
+from posko import tracking, wire
 from tests.central_support import complaint_record, enroll, start_server, stop_process
 
 TABLE = Path(__file__).resolve().parent.parent / "docs" / "disclosure.md"

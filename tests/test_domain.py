@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from desktop.catalog import default_catalog
 from desktop.domain import (
     ComplaintInput,
     ComplaintType,
@@ -16,7 +15,8 @@ from desktop.domain import (
     normalize_phone,
     validate_setup,
 )
-from desktop.i18n import set_language
+from posko.catalog import default_catalog
+from posko.i18n import set_language
 
 NOW = datetime(2026, 4, 1, 8, 0, tzinfo=UTC)
 

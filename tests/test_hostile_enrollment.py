@@ -16,12 +16,13 @@ import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from desktop import keys, tracking, wire
+from desktop import keys
 from desktop.domain import ComplaintInput, ComplaintType
 from desktop.paths import Profile
 from desktop.store.repo import Store
 from desktop.sync.enroll import enroll
 from desktop.sync.transport import RequestsTransport
+from posko import tracking, wire
 from tests.central_support import CentralServer, complaint_record, enroll_body, run_central
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from desktop import keys, tracking
+from desktop import keys
 from desktop.domain import ComplaintInput, ComplaintType
 from desktop.paths import Profile
 from desktop.store.outbox import Outbox
@@ -21,6 +21,7 @@ from desktop.store.repo import Store
 from desktop.sync.engine import SyncEngine
 from desktop.sync.enroll import enroll as desk_enroll
 from desktop.sync.transport import RequestsTransport
+from posko import tracking
 from tests.central_support import CentralServer, complaint_record, enroll, enroll_body
 
 

@@ -9,7 +9,7 @@ import time
 import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from desktop import wire
+from posko import wire
 from tests.central_support import (
     CentralServer,
     complaint_record,
@@ -177,7 +177,7 @@ def test_the_gaps_in_public_lists_point_at_nothing(central_server: CentralServer
     """Before: walking the public list and looking up the missing sequence numbers found
     every rahasia report, with its status and the times of its changes; and the running
     update_id counted the changes made on them."""
-    from desktop import tracking
+    from posko import tracking
 
     store = central_server.store
     _token, device = enroll(store)

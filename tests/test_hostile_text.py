@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from desktop import wire
+from posko import wire
 from tests.central_support import CentralServer, complaint_record, enroll
 
 NUL = "ada\x00nul"

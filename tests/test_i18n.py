@@ -12,8 +12,8 @@ import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 
-from desktop.i18n import _, load_catalog, set_language
-from desktop.paths import assets_dir
+from posko.assets import assets_dir
+from posko.i18n import _, load_catalog, set_language
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
@@ -76,7 +76,7 @@ def test_catalog_loads_from_po_without_compiled_files() -> None:
 
 @DOMAINS
 def test_start_up_reader_agrees_with_babel(domain: str) -> None:
-    from desktop.i18n import parse_po
+    from posko.i18n import parse_po
 
     messages, _plurals = parse_po(assets_dir() / "locale" / "id" / "LC_MESSAGES" / f"{domain}.po")
     assert messages == {m.id: m.string for m in indonesian(domain) if m.id}
@@ -101,7 +101,7 @@ def test_central_pages_translate_per_request() -> None:
 
 
 def test_po_reader_handles_plurals_fuzzy_and_escapes(tmp_path: Path) -> None:
-    from desktop.i18n import CatalogTranslations, parse_po
+    from posko.i18n import CatalogTranslations, parse_po
 
     po = tmp_path / "x.po"
     po.write_text(
@@ -120,7 +120,7 @@ def test_po_reader_handles_plurals_fuzzy_and_escapes(tmp_path: Path) -> None:
 
 
 def test_po_reader_refuses_what_it_cannot_read(tmp_path: Path) -> None:
-    from desktop.i18n import parse_po
+    from posko.i18n import parse_po
 
     for broken in ('msgid "a\\qb"\nmsgstr "x"\n', 'msgid "open\nmsgstr "x"\n'):
         po = tmp_path / "broken.po"

@@ -10,10 +10,10 @@ import zxingcpp
 from PySide6.QtGui import QGuiApplication
 
 from desktop.domain import ComplaintInput, ComplaintType, PaperSize
-from desktop.i18n import set_language
 from desktop.printing.render import PrintError, render_image, render_pdf
 from desktop.receipt import build_receipt
 from desktop.store.repo import Store
+from posko.i18n import set_language
 from tests.helpers import pdf_page_size_mm, pdf_qr_codes, pdf_text, pdf_words_on_page
 
 
@@ -40,7 +40,7 @@ def test_receipt_pdf_qr_decodes_to_the_stored_url(
     assert pdf_qr_codes(pdf) == [record.qr_payload]
     words = pdf_text(pdf)
     from desktop.receipt import format_date_local
-    from desktop.workdays import deadlines
+    from posko.workdays import deadlines
 
     due = deadlines("pengaduan", "mudik", record.created_at)
     for expected in (
@@ -143,7 +143,7 @@ def test_a_wide_tracking_id_stays_whole_on_the_58mm_roll(
     ID at a hyphen (SVY-AN7- / Y22-23K, found by CI). It is shrunk to one line instead."""
     import dataclasses
 
-    from desktop import tracking
+    from posko import tracking
 
     wide = tracking.TrackingId.make(prefix, sequence).compact
     record = dataclasses.replace(saved(store), tracking_id=wide)

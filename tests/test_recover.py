@@ -150,7 +150,7 @@ def saves_a_new_report(profile: Profile, used: set[str]) -> str:
 
 
 def sequence(tracking_id: str, prefix: str) -> int:
-    from desktop import tracking
+    from posko import tracking
 
     number = 0
     for ch in tracking_id[len(prefix) : -1]:

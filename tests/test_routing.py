@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from desktop.paths import assets_dir
-from desktop.routing import Router, RoutingError, default_router
+from posko.assets import assets_dir
+from posko.routing import Router, RoutingError, default_router
 
 EVAL = Path(__file__).resolve().parent / "data" / "routing_eval.jsonl"
 
@@ -62,7 +62,7 @@ def test_alternatives_are_ranked() -> None:
 
 
 def test_rules_name_only_known_categories_and_agencies() -> None:
-    from desktop.catalog import default_catalog
+    from posko.catalog import default_catalog
 
     raw = json.loads((assets_dir() / "routing.json").read_text(encoding="utf-8"))
     codes = default_catalog().codes()

@@ -16,18 +16,19 @@ from central.app import create_app
 from central.rules import RulesError, load_rule_set
 from central.store import CentralStore
 from desktop.domain import ComplaintInput, ComplaintType
-from desktop.paths import Profile, assets_dir
-from desktop.routing import (
+from desktop.paths import Profile
+from desktop.store.repo import Store
+from desktop.sync.engine import SyncEngine
+from desktop.sync.enroll import enroll
+from desktop.sync.transport import Answer, RequestsTransport
+from posko.assets import assets_dir
+from posko.routing import (
     RoutingError,
     accept_rule_set,
     default_router,
     router_for,
     use_profile_rules,
 )
-from desktop.store.repo import Store
-from desktop.sync.engine import SyncEngine
-from desktop.sync.enroll import enroll
-from desktop.sync.transport import Answer, RequestsTransport
 from tests.central_support import enroll as enroll_device
 from tests.central_support import start_server, stop_process
 

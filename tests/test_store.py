@@ -14,13 +14,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from desktop import tracking
 from desktop.domain import ComplaintInput, ComplaintType, ValidationError
 from desktop.paths import Profile
 from desktop.settings import PAPER
 from desktop.store import db, peek
 from desktop.store.records import ComplaintQuery
 from desktop.store.repo import NotSetUp, Store
+from posko import tracking
 
 DATA = Path(__file__).parent / "data"
 

@@ -16,7 +16,6 @@ import pytest
 from sqlalchemy import text, update
 
 from central.store import CentralStore
-from desktop import wire
 from desktop.domain import ComplaintInput, ComplaintType
 from desktop.paths import Profile
 from desktop.settings import CENTRAL_URL, SYNC_CURSOR
@@ -27,6 +26,7 @@ from desktop.sync.backoff import Backoff
 from desktop.sync.engine import Problem, SyncEngine
 from desktop.sync.enroll import EnrollmentError, enroll, read_token, token_path
 from desktop.sync.transport import Answer, RequestsTransport, TransportError
+from posko import wire
 from tests.central_support import CentralServer, enroll_with, start_server, stop_process
 
 

@@ -10,7 +10,6 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 from sqlalchemy import update
 
-from desktop import wire
 from desktop.domain import ComplaintInput, ComplaintType
 from desktop.paths import Profile
 from desktop.store.models import Complaint
@@ -19,6 +18,7 @@ from desktop.store.repo import Store
 from desktop.sync.backoff import Backoff
 from desktop.ui.main_window import MainWindow
 from desktop.ui.sync_service import SyncService
+from posko import wire
 from tests.central_support import CentralServer
 
 pytestmark = pytest.mark.slow

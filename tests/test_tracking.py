@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from desktop import tracking
-from desktop.tracking import ALPHABET, TrackingId, TrackingIdError
+from posko import tracking
+from posko.tracking import ALPHABET, TrackingId, TrackingIdError
 
 enrolled_prefixes = st.builds(
     lambda head, tail: head + tail,

@@ -14,7 +14,6 @@ from pytestqt.qtbot import QtBot
 
 from desktop.app import DeskApp
 from desktop.domain import ComplaintInput, ComplaintType, PaperSize
-from desktop.i18n import current_language
 from desktop.paths import Profile
 from desktop.receipt import build_receipt
 from desktop.store.records import ComplaintQuery, ComplaintRecord
@@ -25,6 +24,7 @@ from desktop.ui.complaint_list import ComplaintList, ComplaintTableModel
 from desktop.ui.main_window import MainWindow
 from desktop.ui.receipt_dialog import ReceiptDialog
 from desktop.ui.setup_dialog import SetupDialog
+from posko.i18n import current_language
 
 
 def fill(store: Store, n: int, **changes: object) -> None:
@@ -215,7 +215,7 @@ def test_crash_hook_writes_a_report(tmp_path: Path) -> None:
 def test_window_builds_in_each_language(
     qtbot: QtBot, store: Store, profile: Profile, language: str
 ) -> None:
-    from desktop.i18n import set_language
+    from posko.i18n import set_language
 
     set_language(language)
     window = MainWindow(store, profile, show_receipt_dialog=False)
@@ -383,7 +383,7 @@ def test_the_window_shows_before_anything_it_does_not_need(store: Store, profile
         "    import PySide6.QtCore as core\n"
         "    loaded = [m for m in sys.modules if m.split('.')[0] in\n"
         "              ('sqlalchemy', 'alembic', 'pydantic', 'requests', 'holidays')\n"
-        "              or m in ('desktop.routing', 'desktop.ui.complaint_list',\n"
+        "              or m in ('posko.routing', 'desktop.ui.complaint_list',\n"
         "                       'desktop.store.records')]\n"
         "    print('LOADED', sorted({m.split('.')[0] if m[0] != 'd' else m for m in loaded}))\n"
         "    print('QT_NAMESPACE', 'Qt' in vars(core))\n"

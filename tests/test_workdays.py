@@ -10,8 +10,8 @@ from pathlib import Path
 import holidays
 import pytest
 
-from desktop.paths import assets_dir
-from desktop.workdays import WIB, Calendar, CalendarError, deadlines, default_calendar
+from posko.assets import assets_dir
+from posko.workdays import WIB, Calendar, CalendarError, deadlines, default_calendar
 
 
 def test_lebaran_2026_with_cuti_bersama() -> None:

@@ -4,10 +4,10 @@
     python tools/translations.py central  # one catalogue only
 
 Run by ``make translations``. Two catalogues, one per program: ``posko`` (the desk, from
-``desktop/``) and ``central`` (the central system, from ``central/*.py`` and the tracking
-page's templates in ``central/templates/``). Extraction uses Babel (the same library that
-reads the catalogues at run time); new strings arrive untranslated and
-``tests/test_i18n.py`` fails until they are translated.
+``desktop/`` and the shared core ``posko/``) and ``central`` (the central system, from
+``central/*.py`` and the tracking page's templates in ``central/templates/``). Extraction
+uses Babel (the same library that reads the catalogues at run time); new strings arrive
+untranslated and ``tests/test_i18n.py`` fails until they are translated.
 """
 
 from __future__ import annotations
@@ -31,17 +31,18 @@ JINJA_OPTIONS = {"silent": "false", "trim_blocks": "true", "lstrip_blocks": "tru
 @dataclass(frozen=True)
 class Domain:
     name: str
-    source: str  # a directory under ROOT
+    sources: tuple[str, ...]  # directories under ROOT
     # Babel's patterns: ``*`` stays within one directory, ``**`` crosses them.
     method_map: list[tuple[str, str]] = field(default_factory=lambda: [("**.py", "python")])
     options_map: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 DOMAINS = {
-    "posko": Domain("posko", "desktop"),
+    # The desk's catalogue: its own code and the shared core it shows text from.
+    "posko": Domain("posko", ("desktop", "posko")),
     "central": Domain(
         "central",
-        "central",
+        ("central",),
         # central/*.py only: the Alembic migrations below it hold no user-visible text.
         method_map=[("*.py", "python"), ("templates/*.html", JINJA)],
         options_map={"templates/*.html": JINJA_OPTIONS},
@@ -52,20 +53,21 @@ DOMAINS = {
 def extract(domain: str = "posko") -> Catalog:
     spec = DOMAINS[domain]
     template = Catalog(project=spec.name)
-    for filename, lineno, message, comments, context in extract_from_dir(
-        str(ROOT / spec.source),
-        method_map=spec.method_map,
-        options_map=spec.options_map,
-        keywords=KEYWORDS,
-        comment_tags=("TRANSLATORS:",),
-    ):
-        template.add(
-            message,
-            None,
-            [(f"{spec.source}/{filename}", lineno)],
-            auto_comments=comments,
-            context=context,
-        )
+    for source in spec.sources:
+        for filename, lineno, message, comments, context in extract_from_dir(
+            str(ROOT / source),
+            method_map=spec.method_map,
+            options_map=spec.options_map,
+            keywords=KEYWORDS,
+            comment_tags=("TRANSLATORS:",),
+        ):
+            template.add(
+                message,
+                None,
+                [(f"{source}/{filename}", lineno)],
+                auto_comments=comments,
+                context=context,
+            )
     return template
 
 

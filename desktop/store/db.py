@@ -22,6 +22,7 @@ from sqlalchemy import Engine, create_engine, event
 from desktop.paths import PRIVATE_FILE
 from desktop.store.health import DatabaseDamaged, DatabaseError, check_file, damage_from, is_damage
 from desktop.store.peek import HEAD_REVISION, PeekError, current_revision
+from posko.db import run_migrations
 
 log = logging.getLogger("posko.db")
 
@@ -71,17 +72,9 @@ def backup(path: Path, backups: Path, label: str) -> Path:
     return target
 
 
-def upgrade(engine: Engine, revision: str = "head", scripts: Path = MIGRATIONS) -> None:
-    """Run the Alembic scripts in ``scripts`` (the desk's by default; the central system
-    passes its own) on the engine's own connection: no ini file."""
-    from alembic import command
-    from alembic.config import Config
-
-    config = Config()
-    config.set_main_option("script_location", str(scripts))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Bring the desk's database to ``revision`` with the desk's own scripts."""
+    run_migrations(engine, MIGRATIONS, revision)
 
 
 def open_database(path: Path, backups: Path) -> Engine:

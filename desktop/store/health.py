@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from desktop.i18n import _
+from posko.i18n import _
 
 if TYPE_CHECKING:
     from desktop.store.identity import Identity, Notice
@@ -251,7 +251,7 @@ def keep_copy(path: Path, folder: Path) -> Path:
 def mark_damaged(path: Path, folder: Path, found: DatabaseDamaged) -> DatabaseDamaged:
     """Record ``found`` for ``path``: a copy kept in ``folder`` (once per file), a marker
     beside the database, no more writes from this process; returns it with ``copy`` set."""
-    from desktop.sync.files import write_atomic
+    from posko.files import write_atomic
 
     known = damaged(path)
     if known is not None and known.copy is not None and known.copy.exists():
@@ -407,7 +407,7 @@ def describe(
 
 
 def notice_text(notice: Notice) -> str:
-    from desktop import tracking
+    from posko import tracking
 
     return _(
         "This database is older than the desk's own record: tracking numbers up to {last} "

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from desktop.paths import Profile
-from desktop.sync.files import write_atomic
+from posko.files import write_atomic
 
 try:
     import fcntl

@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from desktop.catalog import Catalog, default_catalog
 from desktop.domain import ComplaintInput, PaperSize
 from desktop.paths import Profile
 from desktop.settings import Option
+from posko.catalog import Catalog, default_catalog
 
 if TYPE_CHECKING:
     from desktop.store.context import DeskContext

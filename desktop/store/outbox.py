@@ -353,7 +353,7 @@ def _wire_rows() -> Any:
 
 
 def _payload(row: Any) -> dict[str, Any]:
-    """The complaint as protocol v1 carries it (``desktop.wire.ComplaintPayload``)."""
+    """The complaint as protocol v1 carries it (``posko.wire.ComplaintPayload``)."""
     return {
         "kind": "complaint",
         "uuid": row.uuid,

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from desktop import tracking
 from desktop.domain import ComplaintType
 from desktop.store.context import DeskContext
+from posko import tracking
 
 
 @dataclass(frozen=True)

@@ -33,8 +33,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from desktop import tracking
-from desktop.i18n import _
 from desktop.paths import DATABASE_COMPANIONS, Profile
 from desktop.settings import (
     CENTRAL_URL,
@@ -50,7 +48,9 @@ from desktop.store import health, identity
 from desktop.store.context import DeskContext
 from desktop.store.db import create_private, open_database
 from desktop.store.health import DatabaseDamaged, DatabaseError, DatabaseVanished
-from desktop.sync.files import write_atomic
+from posko import tracking
+from posko.files import write_atomic
+from posko.i18n import _
 
 log = logging.getLogger("posko.db")
 

@@ -23,8 +23,6 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 
-from desktop import tracking
-from desktop.catalog import Catalog, default_catalog
 from desktop.domain import ComplaintInput, ComplaintType, PaperSize, SyncState
 from desktop.paths import Profile
 from desktop.settings import (
@@ -43,6 +41,8 @@ from desktop.store.health import DatabaseDamaged, DatabaseVanished
 from desktop.store.identity import Notice
 from desktop.store.models import Complaint, Device, Draft, Operator, Post, Setting
 from desktop.store.records import ComplaintQuery, ComplaintRecord, DeskContext, DraftRecord
+from posko import tracking
+from posko.catalog import Catalog, default_catalog
 
 log = logging.getLogger("posko.db")
 T = TypeVar("T")

@@ -27,13 +27,13 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from desktop import __version__, wire
 from desktop.paths import Profile
 from desktop.settings import CENTRAL_URL, LAST_SYNC_AT, SYNC_CURSOR
 from desktop.store.outbox import CentralUpdate, Delivery, Outbox, OutboxItem
 from desktop.store.repo import Store
 from desktop.sync.enroll import read_token
 from desktop.sync.transport import Answer, Transport, TransportError
+from posko import __version__, wire
 
 log = logging.getLogger("posko.sync")
 
@@ -240,8 +240,8 @@ class SyncEngine:
     def _fetch_rules(self, server: str, headers: dict[str, str], report: SyncReport) -> None:
         """Take newer routing rules if the central system has them. Whatever goes wrong
         here is logged, never a failed pass: the records went through already."""
-        from desktop.routing import RoutingError, accept_rule_set, router_for
-        from desktop.sync.files import write_atomic
+        from posko.files import write_atomic
+        from posko.routing import RoutingError, accept_rule_set, router_for
 
         self._check_stop()
         have = max(router_for(self.profile.rules).version, self._refused_rules)

@@ -16,12 +16,13 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pydantic import ValidationError
 
-from desktop import __version__, keys, tracking, wire
+from desktop import keys
 from desktop.paths import Profile
 from desktop.settings import CENTRAL_URL, ENROLLED_DEVICE_ID, SYNC_CURSOR
 from desktop.store.repo import Store
-from desktop.sync.files import write_atomic
 from desktop.sync.transport import Transport, TransportError
+from posko import __version__, tracking, wire
+from posko.files import write_atomic
 
 log = logging.getLogger("posko.sync")
 

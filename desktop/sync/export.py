@@ -1,4 +1,4 @@
-"""Write the desk's queued records to a signed USB bundle (``desktop.sync.bundle``)."""
+"""Write the desk's queued records to a signed USB bundle (``posko.bundle``)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from desktop.paths import Profile
 from desktop.settings import ENROLLED_DEVICE_ID
 from desktop.store.outbox import Outbox
 from desktop.store.repo import Store
-from desktop.sync.bundle import BundleError, write_bundle
+from posko.bundle import BundleError, write_bundle
 
 
 class ExportError(Exception):

@@ -31,10 +31,10 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.domain import ComplaintInput, ComplaintType, ValidationError
-from desktop.i18n import _, current_language
 from desktop.store.health import DatabaseDamaged
 from desktop.store.lazy import DeskStore, is_ready
 from desktop.ui.widgets import ERROR_COLOUR, FieldMessage, hint_label, set_enum_property
+from posko.i18n import _, current_language
 
 if TYPE_CHECKING:
     from desktop.store.records import ComplaintRecord, DraftRecord
@@ -441,8 +441,8 @@ class ComplaintForm(QWidget):
     # -- routing ------------------------------------------------------------------------------
     def update_suggestion(self) -> None:
         """Ask the keyword rules (offline, well under a millisecond) about what is typed."""
-        from desktop.catalog import default_catalog
-        from desktop.routing import default_router
+        from posko.catalog import default_catalog
+        from posko.routing import default_router
 
         title, description = self.title.text().strip(), self.description.toPlainText().strip()
         router = default_router()

@@ -33,15 +33,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.catalog import Catalog
 from desktop.domain import central_status_label
-from desktop.i18n import N_, _
 from desktop.store.lazy import DeskStore, is_ready
 from desktop.store.records import ComplaintQuery, ComplaintRecord
 from desktop.ui.widgets import ERROR_COLOUR
+from posko.catalog import Catalog
+from posko.i18n import N_, _
 
 if TYPE_CHECKING:
-    from desktop.workdays import Calendar
+    from posko.workdays import Calendar
 
 PAGE = 200
 ModelIndex = QModelIndex | QPersistentModelIndex
@@ -63,7 +63,7 @@ def due_state(
 ) -> tuple[date, str]:
     """The answer's due date and whether it is ``overdue``, ``soon`` (today or the next
     working day) or ``ok``; a resolved or archived report is never late."""
-    from desktop.workdays import WIB, default_calendar
+    from posko.workdays import WIB, default_calendar
 
     category = catalog.get(record.category)
     answer_by = _answer_by(record.type.value, category.group if category else "", record.created_at)
@@ -80,7 +80,7 @@ def due_state(
 # The list asks for every visible row on every repaint (text and colour): remember.
 @lru_cache(maxsize=4096)
 def _answer_by(report_type: str, group: str, created_at: datetime) -> date:
-    from desktop.workdays import deadlines
+    from posko.workdays import deadlines
 
     return deadlines(report_type, group, created_at).answer_by
 

@@ -10,9 +10,9 @@ from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 
-from desktop import __version__
-from desktop.errors import describe, report
-from desktop.i18n import _
+from posko import __version__
+from posko.errors import describe, report
+from posko.i18n import _
 
 log = logging.getLogger("posko.crash")
 
@@ -25,7 +25,7 @@ def write_report(
     directory.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
     path = directory / f"crash-{stamp}.txt"
-    # Messages withheld (desktop.errors): they may hold report text or reporter data.
+    # Messages withheld (posko.errors): they may hold report text or reporter data.
     text = report(value.with_traceback(tb))
     path.write_text(
         f"Posko {__version__}\nPython {sys.version}\n{platform.platform()}\n"

@@ -29,11 +29,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.i18n import _
 from desktop.paths import Profile
 from desktop.store import health
 from desktop.store.health import DatabaseDamaged, DatabaseError, DatabaseVanished
 from desktop.store.identity import Notice
+from posko.i18n import _
 
 log = logging.getLogger("posko.ui")
 

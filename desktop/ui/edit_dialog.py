@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QVBoxLayout, QWidget
 
-from desktop.i18n import _
 from desktop.store.lazy import DeskStore
 from desktop.store.records import ComplaintRecord
 from desktop.ui.complaint_form import ComplaintForm
+from posko.i18n import _
 
 
 def record_values(record: ComplaintRecord) -> dict[str, object]:

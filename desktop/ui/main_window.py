@@ -18,13 +18,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop import __version__
-from desktop.i18n import LANGUAGES, _, current_language
 from desktop.paths import Profile
 from desktop.store.lazy import DeskStore, is_ready
 from desktop.ui.complaint_form import ComplaintForm
 from desktop.ui.sections import UpcomingSection
 from desktop.ui.widgets import set_shortcut
+from posko import __version__
+from posko.i18n import LANGUAGES, _, current_language
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QCloseEvent

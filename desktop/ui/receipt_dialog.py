@@ -25,9 +25,9 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.domain import PaperSize
-from desktop.i18n import _
 from desktop.printing.render import PrintError, paint_on, render_image, render_pdf
 from desktop.receipt import ReceiptContent
+from posko.i18n import _
 
 log = logging.getLogger("posko.print")
 

@@ -14,10 +14,10 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.domain import PaperSize, ValidationError, validate_setup
-from desktop.i18n import LANGUAGES, _, current_language
 from desktop.store.lazy import DeskStore
 from desktop.store.records import DeskContext
 from desktop.ui.widgets import FieldMessage, hint_label
+from posko.i18n import LANGUAGES, _, current_language
 
 
 class SetupDialog(QDialog):

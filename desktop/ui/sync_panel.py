@@ -30,13 +30,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop import tracking
-from desktop.i18n import N_, _
 from desktop.settings import CENTRAL_URL, LAST_SYNC_AT
 from desktop.store.lazy import DeskStore, LazyStore
 from desktop.store.outbox import AttentionItem, Outbox
 from desktop.ui.sync_service import SyncService
 from desktop.ui.widgets import FieldMessage, hint_label
+from posko import tracking
+from posko.i18n import N_, _
 
 if TYPE_CHECKING:
     from desktop.sync.engine import SyncReport

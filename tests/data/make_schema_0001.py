@@ -11,7 +11,7 @@ import sqlite3
 from pathlib import Path
 
 from desktop.store.db import make_engine, upgrade
-from desktop.tracking import TrackingId
+from posko.tracking import TrackingId
 
 TARGET = Path(__file__).with_name("schema-0001.sqlite3")
 

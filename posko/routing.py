@@ -29,7 +29,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from desktop.paths import assets_dir
+from posko.assets import assets_dir
 
 log = logging.getLogger("posko.routing")
 
@@ -363,7 +363,7 @@ def accept_rule_set(routing: Any, agencies: Any) -> Router:
     """A rule set from outside the program (the central system's): it must build, and name
     only the categories this program knows (categories carry deadlines and forms; rules
     cannot invent them). Raises RoutingError."""
-    from desktop.catalog import default_catalog
+    from posko.catalog import default_catalog
 
     router = Router.from_data(routing, agencies)
     known = default_catalog().codes()

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from desktop.i18n import current_language
-from desktop.paths import assets_dir
+from posko.assets import assets_dir
+from posko.i18n import current_language
 
 
 @dataclass(frozen=True)

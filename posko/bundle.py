@@ -51,7 +51,7 @@ from typing import Any, BinaryIO
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from desktop.sync.files import write_atomic
+from posko.files import write_atomic
 
 FORMAT = "posko-bundle"
 VERSION = 2

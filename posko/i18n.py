@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from desktop.paths import assets_dir
+from posko.assets import assets_dir
 
 log = logging.getLogger("posko.i18n")
 

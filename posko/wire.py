@@ -31,7 +31,7 @@ from pydantic import (
     field_validator,
 )
 
-from desktop import tracking
+from posko import tracking
 
 PROTOCOL_VERSION: Literal[1] = 1
 MAX_BATCH = 500

@@ -21,7 +21,7 @@ from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
 from pathlib import Path
 
-from desktop.paths import assets_dir
+from posko.assets import assets_dir
 
 # The desk and the central system count days in Western Indonesia Time, where the mudik
 # routes are; a report at 23.30 WIB belongs to that day, whatever the server's clock says.
