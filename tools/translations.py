@@ -43,8 +43,13 @@ DOMAINS = {
     "central": Domain(
         "central",
         ("central",),
-        # central/*.py only: the Alembic migrations below it hold no user-visible text.
-        method_map=[("*.py", "python"), ("templates/*.html", JINJA)],
+        # Its packages (central/cli/, …) too, but not the Alembic migrations: they hold no
+        # user-visible text. Babel takes the first pattern that matches.
+        method_map=[
+            ("migrations/**", "ignore"),
+            ("**.py", "python"),
+            ("templates/*.html", JINJA),
+        ],
         options_map={"templates/*.html": JINJA_OPTIONS},
     ),
 }
