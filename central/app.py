@@ -226,7 +226,7 @@ def create_app(
             status_code=400,
         )
 
-    app.state.track_limiter = RateLimiter(per_minute=rate_limit_per_minute)
+    app.state.track_limiter = RateLimiter(store.engine, per_minute=rate_limit_per_minute)
 
     @app.middleware("http")
     async def headers_and_log(

@@ -9,6 +9,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -189,3 +190,14 @@ class TallyEvent(Base):
     count: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RateLimitBucket(Base):
+    """One client address's budget of public look-ups, shared by every worker process
+    (``central.ratelimit`` holds the SQL): a token bucket, its tokens as of ``updated_at``
+    (seconds since the epoch). A bucket untouched long enough to be full again is pruned."""
+
+    __tablename__ = "rate_limits"
+    address: Mapped[str] = mapped_column(String(255), primary_key=True)
+    tokens: Mapped[float] = mapped_column(Float)
+    updated_at: Mapped[float] = mapped_column(Float, index=True)
