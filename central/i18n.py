@@ -50,6 +50,11 @@ def set_cli_language(language: str) -> None:
     _cli_language = language
 
 
+def cli_language() -> str:
+    """The command line's language (``posko-central --lang``, else ``POSKO_LANG``)."""
+    return _cli_language
+
+
 def _(message: str) -> str:
     """Translate for the command line (``posko-central --lang``)."""
     return translations(_cli_language).gettext(message)

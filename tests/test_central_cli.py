@@ -55,14 +55,14 @@ def test_status_set_from_the_shell(tmp_path: Path) -> None:
         shown = tracking.display(record["tracking_id"]).lower()
         done = central(
             "--lang", "en", "--data-dir", data, "status", "set", shown, "forwarded",
-            "--public-note", "Diteruskan ke Dinas Perhubungan", "--agency", "Dishub Jateng",
+            "--public-note", "Diteruskan ke Dinas Perhubungan", "--agency", "ditjenhubdat",
             "--internal-note", "Pelapor minta ditelepon sore", "--by", "Dewi",
         )  # fmt: skip
         assert done.returncode == 0, done.stderr
         assert "forwarded" in done.stdout
         view = store.complaint(record["tracking_id"])
         assert view is not None and view.status == wire.CentralStatus.FORWARDED
-        assert view.agency == "Dishub Jateng"
+        assert view.agency == "DITJENHUBDAT"  # as the agency catalog spells it
         last = store.timeline(view.id)[-1]
         assert (last.actor, last.public_note) == ("Dewi", "Diteruskan ke Dinas Perhubungan")
         assert last.internal_note == "Pelapor minta ditelepon sore"
@@ -80,6 +80,62 @@ def test_status_set_from_the_shell(tmp_path: Path) -> None:
             "--agency", "x" * 101,
         )  # fmt: skip
         assert long.returncode == 2 and "Traceback" not in long.stderr
+    finally:
+        store.close()
+
+
+def test_status_set_takes_an_agency_from_the_catalog(tmp_path: Path) -> None:
+    data = str(tmp_path / "central")
+    assert central("--data-dir", data, "enroll-code", "--post", "MRK").returncode == 0
+    store = CentralStore(open_database(f"sqlite:///{tmp_path / 'central' / 'central.sqlite3'}"))
+    try:
+        _token, device = enroll(store, "MRK")
+        record = complaint_record(device.tracking_prefix, 1)
+        store.push(device, [record])
+        compact = record["tracking_id"]
+        unknown = central("--data-dir", data, "status", "set", compact, "forwarded",
+                          "--agency", "Dishub Jateng")  # fmt: skip
+        assert unknown.returncode == 2 and "Traceback" not in unknown.stderr
+        assert unknown.stderr.startswith("Dishub Jateng bukan kode instansi.")
+        # What is valid, with the names in the operator's language.
+        assert "ASDP" in unknown.stderr and "PT ASDP Indonesia Ferry (Persero)" in unknown.stderr
+        english = central("--lang", "en", "--data-dir", data, "status", "set", compact,
+                          "forwarded", "--agency", "Dishub")  # fmt: skip
+        assert english.returncode == 2
+        assert english.stderr.startswith("Dishub is not an agency code.")
+        assert "ASDP             ASDP Indonesia Ferry" in english.stderr
+        view = store.complaint(compact)
+        assert view is not None and view.status == wire.CentralStatus.RECEIVED  # unchanged
+
+        assert central("--data-dir", data, "status", "set", compact, "forwarded",
+                       "--agency", " asdp ").returncode == 0  # fmt: skip
+        view = store.complaint(compact)
+        assert view is not None and view.agency == "ASDP"
+        # Empty clears the agency, as before.
+        assert central("--data-dir", data, "status", "set", compact, "verified",
+                       "--agency", "").returncode == 0  # fmt: skip
+        view = store.complaint(compact)
+        assert view is not None and view.agency == ""
+
+        # The catalog is the rules the server hands out (POSKO_CENTRAL_RULES).
+        rules = tmp_path / "rules"
+        rules.mkdir()
+        assets = Path(__file__).resolve().parent.parent / "assets"
+        (rules / "routing.json").write_text((assets / "routing.json").read_text("utf-8"))
+        agencies = json.loads((assets / "agencies.json").read_text("utf-8"))
+        agencies["agencies"].append({"code": "DISHUBJATENG", "name": {"id": "Dishub Jateng"}})
+        (rules / "agencies.json").write_text(json.dumps(agencies))
+        env = {"POSKO_CENTRAL_RULES": str(rules)}
+        local = central("--data-dir", data, "status", "set", compact, "forwarded",
+                        "--agency", "dishubjateng", env=env)  # fmt: skip
+        assert local.returncode == 0, local.stderr
+        view = store.complaint(compact)
+        assert view is not None and view.agency == "DISHUBJATENG"
+        (rules / "agencies.json").write_text("{")
+        broken = central("--data-dir", data, "status", "set", compact, "forwarded",
+                         "--agency", "ASDP", env=env)  # fmt: skip
+        assert broken.returncode == 1 and "Traceback" not in broken.stderr
+        assert broken.stderr.startswith("Katalog instansi tidak dapat dibaca")
     finally:
         store.close()
 

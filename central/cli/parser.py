@@ -104,7 +104,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="TEXT",
         help=_("a note for the staff only, never shown to the citizen"),
     )
-    status_set.add_argument("--agency")
+    status_set.add_argument(
+        "--agency",
+        metavar="CODE",
+        help=_(
+            "the agency in charge: a code from the routing rules' agencies, e.g. ASDP "
+            '(POSKO_CENTRAL_RULES, else the installed rules); "" for none'
+        ),
+    )
     status_set.add_argument("--by", default=os.environ.get("USER", "admin"), metavar="NAME")
 
     bundle = commands.add_parser(
