@@ -2,8 +2,12 @@
 on a worker thread through a thin adapter, ``posko sync`` runs it in the foreground.
 
 One pass (``run_once``):
-1. Claim up to a batch of queued records, oldest first (marked ``sending`` before the HTTP
-   call), push them gzip-compressed, and record the answer for each one. No answer (offline,
+1. Claim up to a batch of queued records of every kind, oldest first (marked ``sending``
+   before the HTTP call), push them gzip-compressed as a protocol 2 body, and record the
+   compact answer for each one (a record the central system does not store yet is deferred:
+   it stays queued for a later pass). A central system that knows only protocol 1 refuses
+   the body whole; the pass goes on in protocol 1, with complaints only, the other kinds
+   deferred. No answer (offline,
    timeout, reset, 5xx) puts the batch back to pending with the reason: a lost answer is
    simply sent again, and the central system's deduplication by UUID makes that harmless.
 2. A batch the server refuses as a whole (400/413) is split in halves until the record that
@@ -38,6 +42,7 @@ from posko import __version__, wire
 log = logging.getLogger("posko.sync")
 
 CLAIM_BATCHES = 10
+GZIP_LEVEL = 6
 
 
 class Problem:
@@ -57,6 +62,7 @@ class SyncReport:
 
     sent: int = 0  # accepted or duplicate: the central system holds them
     attention: int = 0  # refused: the operator has to look
+    deferred: int = 0  # the central system does not store their kind yet: still queued
     pulled: int = 0  # status changes applied
     problem: str | None = None
     detail: str = ""
@@ -75,6 +81,10 @@ class _BatchRefused(Exception):
         super().__init__(message)
         self.status = status
         self.message = message
+
+
+class _OldCentral(Exception):
+    """The central system refused a protocol 2 body for its version: it speaks only 1."""
 
 
 class _NoAnswer(Exception):
@@ -103,6 +113,7 @@ class SyncEngine:
         self.batch_size = max(1, min(batch_size, wire.MAX_BATCH))
         self.pull_limit = pull_limit
         self.stop = stop or threading.Event()
+        self.protocol: int = wire.PUSH_PROTOCOL  # tried first in every pass
         self._refused_rules = 0  # the newest rule set the central sent that did not check out
 
     # -- the pass ------------------------------------------------------------------------
@@ -118,6 +129,7 @@ class SyncEngine:
             "authorization": f"Bearer {token}",
             "user-agent": f"posko/{__version__}",
         }
+        self.protocol = wire.PUSH_PROTOCOL  # the central system may have been upgraded
         try:
             self._push_all(server, headers, report)
             self._pull_all(server, headers, report)
@@ -137,7 +149,7 @@ class SyncEngine:
         # Claimed ten batches at a time (one sort and one update for the lot), sent a batch
         # at a time: every record is marked sending before its request all the same.
         while True:
-            items = self.outbox.claim(self.batch_size * CLAIM_BATCHES)
+            items = self.outbox.claim(self.batch_size * CLAIM_BATCHES, protocol=self.protocol)
             if not items:
                 return
             try:
@@ -157,6 +169,19 @@ class SyncEngine:
         """Push ``items``; on a whole-batch refusal, split until the culprit stands alone."""
         try:
             results = self._send(server, headers, items)
+        except _OldCentral:
+            # Protocol 1 from now on in this pass: the kinds it does not carry wait.
+            self.protocol = 1
+            later = [i for i in items if wire.KINDS_SINCE.get(i.kind, 2) > 1]
+            if later:
+                self.outbox.defer(
+                    [i.uuid for i in later], "the central system takes push protocol 1 only"
+                )
+                report.deferred += len(later)
+            now = [i for i in items if wire.KINDS_SINCE.get(i.kind, 2) <= 1]
+            if now:
+                self._push(server, headers, now, report)
+            return
         except _BatchRefused as exc:
             if len(items) == 1:
                 self.outbox.deliver([Delivery(items[0].uuid, "rejected", exc.message)])
@@ -168,45 +193,56 @@ class SyncEngine:
             return
         report.batches += 1
         deliveries = []
-        for item, result in zip(items, results, strict=True):
-            deliveries.append(Delivery(item.uuid, result.result.value, result.reason))
-            if result.result in (wire.RecordOutcome.ACCEPTED, wire.RecordOutcome.DUPLICATE):
+        for item, (outcome, reason) in zip(items, results, strict=True):
+            deliveries.append(Delivery(item.uuid, outcome.value, reason, kind=item.kind))
+            if outcome in (wire.RecordOutcome.ACCEPTED, wire.RecordOutcome.DUPLICATE):
                 report.sent += 1
+            elif outcome is wire.RecordOutcome.DEFERRED:
+                report.deferred += 1
             else:
                 report.attention += 1
         self.outbox.deliver(deliveries)
 
     def _send(
         self, server: str, headers: dict[str, str], items: list[OutboxItem]
-    ) -> list[wire.RecordResult]:
+    ) -> list[tuple[wire.RecordOutcome, str | None]]:
         body = json.dumps(
             {
-                "protocol": wire.PROTOCOL_VERSION,
+                "protocol": self.protocol,
                 "device_app_version": __version__,
                 "records": [item.payload for item in items],
             },
             ensure_ascii=False,
+            separators=(",", ":"),
         ).encode("utf-8")
         answer = self._call(
             "POST",
             f"{server}/api/v1/sync/push",
-            body=gzip.compress(body, compresslevel=6),
-            headers=headers | {"content-type": "application/json", "content-encoding": "gzip"},
+            body=gzip.compress(body, compresslevel=GZIP_LEVEL),
+            headers=headers
+            | {
+                "content-type": "application/json",
+                "content-encoding": "gzip",
+                "accept-encoding": "gzip",
+            },
         )
+        if answer.status == 400 and self.protocol > 1 and _refuses_protocol(answer):
+            raise _OldCentral()
         if answer.status in (400, 413, 422):
             raise _BatchRefused(answer.status, _message(answer))
         if answer.status != 200:
             raise _NoAnswer(Problem.SERVER_ERROR, _message(answer), answer.status)
+        if self.protocol == 1:
+            return _v1_results(answer, items)
         try:
-            parsed = wire.PushResponse.model_validate_json(answer.body)
+            parsed = wire.PushAnswer.model_validate_json(answer.body)
         except ValidationError as exc:
             raise _NoAnswer(Problem.BAD_ANSWER, "push answer unreadable", 200) from exc
-        by_index = {result.index: result for result in parsed.results}
-        if sorted(by_index) != list(range(len(items))) or any(
-            by_index[i].uuid not in (None, item.uuid) for i, item in enumerate(items)
-        ):
+        if parsed.batch != wire.batch_digest([i.uuid for i in items]) or len(
+            parsed.outcomes
+        ) != len(items):
             raise _NoAnswer(Problem.BAD_ANSWER, "push answer does not match the batch", 200)
-        return [by_index[i] for i in range(len(items))]
+        return parsed.results()
 
     def _pull_all(self, server: str, headers: dict[str, str], report: SyncReport) -> None:
         for _page in range(10_000):
@@ -308,6 +344,38 @@ class SyncEngine:
         except TransportError:
             return False
         return answer.status == 200
+
+
+def _v1_results(
+    answer: Answer, items: list[OutboxItem]
+) -> list[tuple[wire.RecordOutcome, str | None]]:
+    try:
+        parsed = wire.PushResponse.model_validate_json(answer.body)
+    except ValidationError as exc:
+        raise _NoAnswer(Problem.BAD_ANSWER, "push answer unreadable", 200) from exc
+    by_index = {result.index: result for result in parsed.results}
+    if sorted(by_index) != list(range(len(items))) or any(
+        by_index[i].uuid not in (None, item.uuid) for i, item in enumerate(items)
+    ):
+        raise _NoAnswer(Problem.BAD_ANSWER, "push answer does not match the batch", 200)
+    return [(by_index[i].result, by_index[i].reason) for i in range(len(items))]
+
+
+def _refuses_protocol(answer: Answer) -> bool:
+    """A protocol 1 central system's answer to a protocol 2 body: the whole batch refused,
+    for its ``protocol`` field (``invalid_batch``, "protocol: Input should be 1")."""
+    try:
+        data: Any = json.loads(answer.body)
+    except ValueError:
+        return False
+    if not isinstance(data, dict):
+        return False
+    message = data.get("message")
+    return (
+        data.get("error") == "invalid_batch"
+        and isinstance(message, str)
+        and message.startswith("protocol:")
+    )
 
 
 def _message(answer: Answer) -> str:
