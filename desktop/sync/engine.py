@@ -167,20 +167,23 @@ class SyncEngine:
         self, server: str, headers: dict[str, str], items: list[OutboxItem], report: SyncReport
     ) -> None:
         """Push ``items``; on a whole-batch refusal, split until the culprit stands alone."""
+        later = [i for i in items if wire.KINDS_SINCE.get(i.kind, 2) > self.protocol]
+        if later:
+            # Claimed before the central system turned out to take only protocol 1: they
+            # wait, queued, for a central system that takes them.
+            self.outbox.defer(
+                [i.uuid for i in later], "the central system takes push protocol 1 only"
+            )
+            report.deferred += len(later)
+            waiting = {i.uuid for i in later}
+            items = [i for i in items if i.uuid not in waiting]
+            if not items:
+                return
         try:
             results = self._send(server, headers, items)
         except _OldCentral:
-            # Protocol 1 from now on in this pass: the kinds it does not carry wait.
-            self.protocol = 1
-            later = [i for i in items if wire.KINDS_SINCE.get(i.kind, 2) > 1]
-            if later:
-                self.outbox.defer(
-                    [i.uuid for i in later], "the central system takes push protocol 1 only"
-                )
-                report.deferred += len(later)
-            now = [i for i in items if wire.KINDS_SINCE.get(i.kind, 2) <= 1]
-            if now:
-                self._push(server, headers, now, report)
+            self.protocol = 1  # from now on in this pass
+            self._push(server, headers, items, report)
             return
         except _BatchRefused as exc:
             if len(items) == 1:
