@@ -57,6 +57,8 @@ def push(
             reason = f"kind: {kind} is not stored by this central system yet"
             results[index] = _result(index, uuid if isinstance(uuid, str) else None, kind,
                                      "deferred", reason)  # fmt: skip
+    if len(stored) == len(raw_records):  # the usual batch: the storage answers it all
+        return store.push(device, raw_records, app_version)
     if stored:
         answers = store.push(device, [raw_records[i] for i in stored], app_version)
         for index, answer in zip(stored, answers, strict=True):

@@ -388,7 +388,10 @@ def test_new_desk_on_a_protocol_1_central_keeps_the_new_kinds_queued(
     report = SyncEngine(store, profile, old, batch_size=3).run_once()
     assert report.ok, report
     assert (report.sent, report.deferred, report.attention) == (4, 3, 0)
-    assert old.protocols[0] == 2 and set(old.protocols[1:]) == {1}
+    # Protocol 2 first; once refused, protocol 1 only (the batch already out when the
+    # refusal came was a protocol 2 one too).
+    tried = old.protocols.count(2)
+    assert old.protocols[0] == 2 and tried <= 2 and set(old.protocols[tried:]) == {1}
     per_kind = Outbox(store).counts_by_kind()
     assert per_kind["complaint"]["sent"] == 4
     assert all(per_kind[k]["pending"] == 1 for k in ("skm_response", "tally", "stock_movement"))

@@ -21,7 +21,7 @@ does not store the kind yet) stays pending and is not offered again before
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
@@ -149,12 +149,18 @@ class Outbox:
         return [k for k in self.kinds if name is None or k.name == name]
 
     def claim(
-        self, limit: int, *, now: datetime | None = None, protocol: int | None = None
+        self,
+        limit: int,
+        *,
+        now: datetime | None = None,
+        protocol: int | None = None,
+        exclude: Collection[str] = (),
     ) -> list[OutboxItem]:
         """Mark up to ``limit`` queued records ``sending`` and return them as the wire shows
         them: kind by kind in registration order, oldest first within a kind. Records left
         ``sending`` by an earlier run are claimed again; deferred ones once their time has
-        come. ``protocol``: only the kinds a central system of that push protocol takes."""
+        come. ``protocol``: only the kinds a central system of that push protocol takes;
+        ``exclude``: UUIDs not to claim (a batch whose request is out right now)."""
         moment = now or _now()
         claimed: list[OutboxItem] = []
         with self.store.session() as s:
@@ -167,6 +173,7 @@ class Outbox:
                 oldest = (
                     select(table.c.id)
                     .where(table.c.sync_state.in_(QUEUED), _due(table, moment))
+                    .where(*([table.c.uuid.not_in(list(exclude))] if exclude else []))
                     .order_by(table.c.created_at, table.c.id)
                     .limit(limit - len(claimed))
                 )

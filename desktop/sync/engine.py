@@ -25,6 +25,7 @@ import gzip
 import json
 import logging
 import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -146,48 +147,126 @@ class SyncEngine:
         return report
 
     def _push_all(self, server: str, headers: dict[str, str], report: SyncReport) -> None:
-        # Claimed ten batches at a time (one sort and one update for the lot), sent a batch
-        # at a time: every record is marked sending before its request all the same.
-        while True:
-            items = self.outbox.claim(self.batch_size * CLAIM_BATCHES, protocol=self.protocol)
-            if not items:
-                return
+        """Claim ten batches at a time (one sort and one update for the lot) and send them a
+        batch at a time, from one worker thread: every record is marked sending before its
+        request all the same. Each answer is recorded, and the next ten batches claimed,
+        while the next request is out, so the desk's writes overlap the central system's
+        work instead of waiting for it. Anything but a plain answer (a refusal to split, a
+        protocol 1 central system, no answer) is settled only once nothing is in flight, so
+        requests never overlap."""
+        chunk = self.outbox.claim(self.batch_size * CLAIM_BATCHES, protocol=self.protocol)
+        sending = [i.uuid for i in chunk]  # claimed and maybe unanswered: the last two lots
+        in_flight: tuple[list[OutboxItem], Future[_Outcome]] | None = None
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="posko-push") as pool:
             try:
-                for start in range(0, len(items), self.batch_size):
-                    self._check_stop()
-                    self._push(server, headers, items[start : start + self.batch_size], report)
+                while chunk and not self.stop.is_set():
+                    for start in range(0, len(chunk), self.batch_size):
+                        if self.stop.is_set():
+                            break
+                        batch = self._prepare(chunk[start : start + self.batch_size], report)
+                        if not batch:
+                            continue
+                        future = pool.submit(self._attempt, server, headers, batch, self.protocol)
+                        if in_flight is not None:
+                            self._settle_before(server, headers, in_flight, batch, future, report)
+                        in_flight = (batch, future)
+                    previous = [i.uuid for i in chunk]
+                    chunk = []
+                    if not self.stop.is_set():
+                        chunk = self.outbox.claim(
+                            self.batch_size * CLAIM_BATCHES,
+                            protocol=self.protocol,
+                            # Still marked sending while its answer is on the way.
+                            exclude=[i.uuid for i in in_flight[0]] if in_flight else (),
+                        )
+                    sending = previous + [i.uuid for i in chunk]
+                if in_flight is not None:
+                    done, answered = in_flight
+                    in_flight = None
+                    self._settle(server, headers, done, answered.result(), report)
+                if chunk:  # claimed, then the desk began closing
+                    raise _NoAnswer(Problem.STOPPED, "stopping")
+                self._check_stop()
             except _NoAnswer as exc:
+                if in_flight is not None:
+                    in_flight[1].result()  # nothing left in flight: its records go back too
                 # Only the records still marked sending go back; answered ones keep theirs.
-                self.outbox.fail(
-                    [i.uuid for i in items], f"{exc.problem}: {exc.detail}", exc.status
-                )
+                self.outbox.fail(sending, f"{exc.problem}: {exc.detail}", exc.status)
                 raise
+
+    def _settle_before(
+        self,
+        server: str,
+        headers: dict[str, str],
+        in_flight: tuple[list[OutboxItem], Future[_Outcome]],
+        batch: list[OutboxItem],
+        future: Future[_Outcome],
+        report: SyncReport,
+    ) -> None:
+        """Settle the batch sent before ``batch`` (whose request ``future`` is out)."""
+        done, answered = in_flight
+        outcome = answered.result()
+        if not isinstance(outcome, list):
+            following = future.result()  # wait: settling may send requests
+            if isinstance(outcome, _NoAnswer):
+                if isinstance(following, list):
+                    self._settle(server, headers, batch, following, report)
+                raise outcome
+        self._settle(server, headers, done, outcome, report)
+
+    def _attempt(
+        self, server: str, headers: dict[str, str], items: list[OutboxItem], protocol: int
+    ) -> _Outcome:
+        """On the worker thread: the answer, or why there is none (never raised there)."""
+        if self.stop.is_set():  # the desk began closing while the previous batch was out
+            return _NoAnswer(Problem.STOPPED, "stopping")
+        try:
+            return self._send(server, headers, items, protocol)
+        except (_NoAnswer, _OldCentral, _BatchRefused) as exc:
+            return exc
+
+    def _prepare(self, items: list[OutboxItem], report: SyncReport) -> list[OutboxItem]:
+        """The records of ``items`` the central system's protocol carries; the others wait."""
+        later = [i for i in items if wire.KINDS_SINCE.get(i.kind, 2) > self.protocol]
+        if not later:
+            return items
+        # Claimed before the central system turned out to take only protocol 1: they wait,
+        # queued, for a central system that takes them.
+        self.outbox.defer([i.uuid for i in later], "the central system takes push protocol 1 only")
+        report.deferred += len(later)
+        waiting = {i.uuid for i in later}
+        return [i for i in items if i.uuid not in waiting]
 
     def _push(
         self, server: str, headers: dict[str, str], items: list[OutboxItem], report: SyncReport
     ) -> None:
-        """Push ``items``; on a whole-batch refusal, split until the culprit stands alone."""
-        later = [i for i in items if wire.KINDS_SINCE.get(i.kind, 2) > self.protocol]
-        if later:
-            # Claimed before the central system turned out to take only protocol 1: they
-            # wait, queued, for a central system that takes them.
-            self.outbox.defer(
-                [i.uuid for i in later], "the central system takes push protocol 1 only"
-            )
-            report.deferred += len(later)
-            waiting = {i.uuid for i in later}
-            items = [i for i in items if i.uuid not in waiting]
-            if not items:
-                return
-        try:
-            results = self._send(server, headers, items)
-        except _OldCentral:
+        """Push ``items`` now, on this thread (nothing else is in flight)."""
+        items = self._prepare(items, report)
+        if items:
+            outcome = self._attempt(server, headers, items, self.protocol)
+            self._settle(server, headers, items, outcome, report)
+
+    def _settle(
+        self,
+        server: str,
+        headers: dict[str, str],
+        items: list[OutboxItem],
+        outcome: _Outcome,
+        report: SyncReport,
+    ) -> None:
+        """Record the answer to ``items``; on a whole-batch refusal, split until the culprit
+        stands alone; a protocol 1 central system gets them again in protocol 1."""
+        if isinstance(outcome, _NoAnswer):
+            raise outcome
+        if isinstance(outcome, _OldCentral):
             self.protocol = 1  # from now on in this pass
             self._push(server, headers, items, report)
             return
-        except _BatchRefused as exc:
+        if isinstance(outcome, _BatchRefused):
             if len(items) == 1:
-                self.outbox.deliver([Delivery(items[0].uuid, "rejected", exc.message)])
+                self.outbox.deliver(
+                    [Delivery(items[0].uuid, "rejected", outcome.message, kind=items[0].kind)]
+                )
                 report.attention += 1
                 return
             half = len(items) // 2
@@ -196,22 +275,22 @@ class SyncEngine:
             return
         report.batches += 1
         deliveries = []
-        for item, (outcome, reason) in zip(items, results, strict=True):
-            deliveries.append(Delivery(item.uuid, outcome.value, reason, kind=item.kind))
-            if outcome in (wire.RecordOutcome.ACCEPTED, wire.RecordOutcome.DUPLICATE):
+        for item, (result, reason) in zip(items, outcome, strict=True):
+            deliveries.append(Delivery(item.uuid, result.value, reason, kind=item.kind))
+            if result in (wire.RecordOutcome.ACCEPTED, wire.RecordOutcome.DUPLICATE):
                 report.sent += 1
-            elif outcome is wire.RecordOutcome.DEFERRED:
+            elif result is wire.RecordOutcome.DEFERRED:
                 report.deferred += 1
             else:
                 report.attention += 1
         self.outbox.deliver(deliveries)
 
     def _send(
-        self, server: str, headers: dict[str, str], items: list[OutboxItem]
+        self, server: str, headers: dict[str, str], items: list[OutboxItem], protocol: int
     ) -> list[tuple[wire.RecordOutcome, str | None]]:
         body = json.dumps(
             {
-                "protocol": self.protocol,
+                "protocol": protocol,
                 "device_app_version": __version__,
                 "records": [item.payload for item in items],
             },
@@ -229,13 +308,13 @@ class SyncEngine:
                 "accept-encoding": "gzip",
             },
         )
-        if answer.status == 400 and self.protocol > 1 and _refuses_protocol(answer):
+        if answer.status == 400 and protocol > 1 and _refuses_protocol(answer):
             raise _OldCentral()
         if answer.status in (400, 413, 422):
             raise _BatchRefused(answer.status, _message(answer))
         if answer.status != 200:
             raise _NoAnswer(Problem.SERVER_ERROR, _message(answer), answer.status)
-        if self.protocol == 1:
+        if protocol == 1:
             return _v1_results(answer, items)
         try:
             parsed = wire.PushAnswer.model_validate_json(answer.body)
@@ -347,6 +426,9 @@ class SyncEngine:
         except TransportError:
             return False
         return answer.status == 200
+
+
+_Outcome = list[tuple[wire.RecordOutcome, str | None]] | _NoAnswer | _OldCentral | _BatchRefused
 
 
 def _v1_results(
