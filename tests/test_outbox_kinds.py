@@ -10,12 +10,14 @@ import json
 import uuid as uuids
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any, Literal
 
 import pytest
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 
+from central.store import CentralStore
 from desktop.paths import Profile
 from desktop.store.models import Operator, Post, StockMovement, SurveyResponse, TallyEvent
 from desktop.store.outbox import KINDS, Delivery, Outbox
@@ -396,3 +398,28 @@ def test_new_desk_on_a_protocol_1_central_keeps_the_new_kinds_queued(
     assert per_kind["complaint"]["sent"] == 4
     assert all(per_kind[k]["pending"] == 1 for k in ("skm_response", "tally", "stock_movement"))
     assert Outbox(store).attention() == []
+
+
+def test_a_bundle_with_every_kind_imports_and_defers_the_unstored(
+    store: Store, profile: Profile, central_store: CentralStore, tmp_path: Path
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from central.app import asgi_app
+    from central.bundles import import_bundle
+    from desktop.sync.export import export_outbox
+    from tests.test_bundle import AppTransport, enrolled
+
+    with TestClient(asgi_app(central_store)) as client:
+        app = AppTransport(client)
+        enrolled(store, profile, central_store, app)
+        add_kinds(store, at=datetime.now(UTC))
+        store.save_complaint(complaint(1))
+        target = tmp_path / "MRK.posko"
+        assert export_outbox(store, profile, target).records == 4
+        imported = import_bundle(central_store, target)
+        assert imported.counts == {"accepted": 1, "deferred": 3} and not imported.problems
+        assert central_store.count(["complaints"]) == {"complaints": 1}
+        # Online, the desk learns it: the complaint is sent, the others stay queued.
+        report = SyncEngine(store, profile, app).run_once()
+        assert (report.sent, report.deferred, report.attention) == (1, 3, 0)
