@@ -1,6 +1,6 @@
 """Run every benchmark and print the figures (also saved to benchmarks/results/).
 
-    python -m benchmarks [--quick] [--desk] [--central] [--sync] [--routing] [--bundle]
+    python -m benchmarks [--quick] [--desk] [--central] [--sync] [--field] [--routing] [--bundle]
                                                                         (none: all)
 
 The desk's (``--desk`` alone):
@@ -24,6 +24,10 @@ look-ups with 1.4 million complaints in PostgreSQL vs ``/health``).
 
 The desk's sync (``--sync``): see ``benchmarks/sync.py`` (10,000 queued records through the
 engine vs one request per record, and vs the central storage layer).
+
+The field link (``--field``): see ``benchmarks/sync_field.py`` (1,000 queued records through
+a shaping proxy, 256 kbit/s each way and 300 ms round trip, against the link's physical
+limit; and one request per record on the same link).
 
 USB bundles (``--bundle``): see ``benchmarks/bundle.py`` (peak memory of importing hostile
 files and genuine bundles of 10,000 and 100,000 records vs the central CLI at rest).
@@ -188,7 +192,7 @@ def file_checks(root: Path) -> dict[str, object]:
 def main() -> int:
     quick = "--quick" in sys.argv
     results: dict[str, object] = {"when": datetime.now(UTC).isoformat(), "quick": quick}
-    sections = ("desk", "central", "sync", "routing", "bundle")
+    sections = ("desk", "central", "sync", "field", "routing", "bundle")
     chosen = {s for s in sections if f"--{s}" in sys.argv} or set(sections)
     if "desk" in chosen:
         results["desk"] = desk(quick)
@@ -200,6 +204,10 @@ def main() -> int:
         from benchmarks import sync
 
         results["sync"] = sync.run(quick)
+    if "field" in chosen:
+        from benchmarks import sync_field
+
+        results["field"] = sync_field.run(quick)
     if "routing" in chosen:
         from benchmarks import routing
 

@@ -1,18 +1,23 @@
-"""Enrollment and the sync API (protocol version 1), used by the desks.
+"""Enrollment and the sync API, used by the desks.
 
 Push answers every record on its own; a resent batch is harmless because the store inserts
 by UUID under a unique constraint. Bodies may be gzip-compressed (``Content-Encoding:
-gzip``); they are size-limited before and after decompression.
+gzip``); they are size-limited before and after decompression. A version 1 body (today's
+desks) gets the full answer (``wire.PushResponse``), a version 2 body the compact one
+(``wire.PushAnswer``); either is gzip-compressed when the desk accepts it and it is worth
+it. Kinds the storage does not hold yet are answered per record (``central.sync_push``).
 """
 
 from __future__ import annotations
 
+import gzip
 import zlib
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import ValidationError
 
+from central import sync_push
 from central.deps import ApiError, current_device, get_store
 from central.store import DeviceInfo, EnrollError
 from posko import wire
@@ -89,9 +94,30 @@ def _inflate(data: bytes, limit: int) -> bytes:
     return out
 
 
+# Answers smaller than this go as they are: gzip would not pay for its header.
+GZIP_MIN_BYTES = 512
+
+
+def _accepts_gzip(request: Request) -> bool:
+    for part in request.headers.get("accept-encoding", "").lower().split(","):
+        name, _, params = part.strip().partition(";")
+        if name.strip() in ("gzip", "*") and params.replace(" ", "") not in ("q=0", "q=0.0"):
+            return True
+    return False
+
+
+def _json_answer(request: Request, model: Any) -> Response:
+    body = model.model_dump_json(exclude_none=False).encode("utf-8")
+    headers = {"vary": "Accept-Encoding"}
+    if len(body) >= GZIP_MIN_BYTES and _accepts_gzip(request):
+        body = gzip.compress(body, compresslevel=6, mtime=0)
+        headers["content-encoding"] = "gzip"
+    return Response(content=body, media_type="application/json", headers=headers)
+
+
 @router.post(
     "/sync/push",
-    response_model=wire.PushResponse,
+    response_model=wire.PushResponse | wire.PushAnswer,
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -101,10 +127,13 @@ def _inflate(data: bytes, limit: int) -> bytes:
 )
 async def push(
     request: Request, device: Annotated[DeviceInfo, Depends(current_device)]
-) -> wire.PushResponse:
+) -> Response:
     """A batch of up to 500 records, oldest first; one result per record, in order:
-    accepted, duplicate (same UUID, same content), conflict (same UUID, other content) or
-    rejected (with the reason; it will never be accepted as it is)."""
+    accepted, duplicate (same UUID, same content), conflict (same UUID, other content),
+    rejected (with the reason; it will never be accepted as it is) or, protocol 2 only,
+    deferred (valid, but not stored here yet: keep it and send it again later). A
+    ``protocol: 1`` body is answered with ``PushResponse``, a ``protocol: 2`` body with the
+    compact ``PushAnswer``; gzip-compressed when the request says ``Accept-Encoding: gzip``."""
     data = await request.body()
     encoding = request.headers.get("content-encoding", "identity").strip().lower()
     if encoding == "gzip":
@@ -123,8 +152,21 @@ async def push(
     # The store's work is blocking: off the event loop, in FastAPI's thread pool.
     from starlette.concurrency import run_in_threadpool
 
-    results = await run_in_threadpool(store.push, device, batch.records, batch.device_app_version)
-    return wire.PushResponse(results=results)
+    results = await run_in_threadpool(
+        sync_push.push,
+        store,
+        device,
+        batch.records,
+        batch.device_app_version,
+        protocol=batch.protocol,
+    )
+    if batch.protocol == 1:
+        return _json_answer(request, wire.PushResponse(results=results))
+    uuids = [r.get("uuid") if isinstance(r, dict) else None for r in batch.records]
+    return _json_answer(
+        request,
+        wire.PushAnswer.of([u if isinstance(u, str) else None for u in uuids], results),
+    )
 
 
 @router.get("/sync/pull", response_model=wire.PullResponse)

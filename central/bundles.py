@@ -16,6 +16,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
+from central import sync_push
 from central.store import CentralStore, DeviceInfo
 from posko import wire
 from posko.bundle import Bundle, BundleError, SealedBundle, open_bundle, parse_bundle
@@ -69,7 +70,7 @@ def import_bundle(store: CentralStore, source: Path | bytes) -> ImportReport:
     report = ImportReport(device=device, created_at=bundle.created_at)
     start = 0
     for batch in _batches(bundle.records()):
-        for result in store.push(device, batch):
+        for result in sync_push.push(store, device, batch):
             report.counts[result.result.value] += 1
             if result.result in (wire.RecordOutcome.CONFLICT, wire.RecordOutcome.REJECTED):
                 report.problems.append(result.model_copy(update={"index": start + result.index}))

@@ -1,5 +1,15 @@
-"""The sync wire protocol, version 1: one definition that the desk's sync engine and the
-central system both import, so the two can never disagree about a field.
+"""The sync wire protocol: one definition that the desk's sync engine and the central
+system both import, so the two can never disagree about a field.
+
+Push is versioned by the body's ``protocol``. Version 1 (today's desks) carries complaints
+and the first drafts of surveys and tallies, and is answered with one full result per
+record (``PushResponse``). Version 2 adds the kinds the survey, tally and stock modules
+make (``skm_response``, ``tally``, ``stock_movement``), a per-record outcome ``deferred``
+(the central system validates the record but does not store its kind yet: the desk keeps it
+queued and offers it again later) and a compact answer (``PushAnswer``: one letter per
+record, reasons only where there is one). A central system that knows only version 1
+refuses a version 2 body whole; the desk then sends version 1, with the kinds version 1
+carries, and keeps the others queued.
 
 Every record carries the UUID it was given at creation: the idempotency key. The central
 system answers each record of a batch on its own (accepted, duplicate, conflict, rejected),
@@ -17,7 +27,7 @@ import hashlib
 import json
 import re
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -29,11 +39,13 @@ from pydantic import (
     TypeAdapter,
     ValidationError,
     field_validator,
+    model_validator,
 )
 
 from posko import tracking
 
-PROTOCOL_VERSION: Literal[1] = 1
+PROTOCOL_VERSION: Literal[1] = 1  # pull, rules and enrollment, and the oldest push
+PUSH_PROTOCOL: Literal[2] = 2  # the newest push body this module defines
 MAX_BATCH = 500
 MAX_BODY_BYTES = 4 * 1024 * 1024  # after gzip is undone, too
 # Anything longer than the desk's own limits is refused, never cut.
@@ -124,6 +136,9 @@ class CentralStatus(enum.StrEnum):
         return self in (CentralStatus.RESOLVED, CentralStatus.ARCHIVED)
 
 
+_COMPACT_MIN = tracking.PREFIX_LENGTH + tracking.SEQUENCE_LENGTH + 1
+
+
 class ComplaintPayload(Strict):
     kind: Literal["complaint"] = "complaint"
     uuid: _UUID
@@ -149,7 +164,10 @@ class ComplaintPayload(Strict):
     @field_validator("tracking_id")
     @classmethod
     def _tracking_id_is_valid(cls, value: str) -> str:
-        if tracking.parse(value) != value:
+        # ``tracking.parse(value) == value``, without its normalising (a hot path: every
+        # complaint of every push): the alphabet has no lower case and no separator, so a
+        # value of its characters only is its own compact form.
+        if not _COMPACT_MIN <= len(value) <= tracking.MAX_LENGTH or not tracking.is_valid(value):
             raise ValueError("tracking_id must be given in its compact form")
         return value
 
@@ -184,14 +202,116 @@ class TallyPayload(Strict):
     created_at: Moment
 
 
-SyncRecord = Annotated[
-    ComplaintPayload | SurveyResponsePayload | TallyPayload, Field(discriminator="kind")
-]
-_RECORD = TypeAdapter[ComplaintPayload | SurveyResponsePayload | TallyPayload](SyncRecord)
+# -- protocol 2 kinds ----------------------------------------------------------------------
+
+# A code from a data list (services, items, respondent categories): the lists are data,
+# not code (the official SKM category lists are unconfirmed), so only the form is checked.
+_DataCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.+-]{0,31}$")]
+_OptionalCode = Annotated[str, StringConstraints(pattern=r"^([A-Za-z0-9][A-Za-z0-9_.+-]{0,31})?$")]
+_Item = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_]{0,31}$")]
+SkmElement = Literal["U1", "U2", "U3", "U4", "U5", "U6", "U7", "U8", "U9"]
+
+
+class RespondentProfile(Strict):
+    """Who answered an SKM questionnaire; any item may be left unanswered (empty)."""
+
+    age_band: _OptionalCode = ""
+    sex: Literal["", "L", "P"] = ""
+    education: _OptionalCode = ""
+    occupation: _OptionalCode = ""
+
+
+class SkmResponsePayload(Strict):
+    """One SKM questionnaire (PermenPANRB 14/2017): answers by element code U1…U9 (never by
+    position), each 1–4, any may be skipped but not all; the service by its code; the
+    respondent's profile; the free-text "saran"; whether the citizen filled it in alone."""
+
+    kind: Literal["skm_response"] = "skm_response"
+    uuid: _UUID
+    post_code: _POST_CODE
+    service_code: _DataCode
+    answers: Annotated[dict[SkmElement, Score], Field(min_length=1)]
+    respondent: RespondentProfile = RespondentProfile()
+    suggestion: _Suggestion = ""
+    self_filled: bool = False
+    created_at: Moment
+
+
+class TallyEventPayload(Strict):
+    """People reached (+n) or a merchandise item handed out (+n of ``item``). Append-only:
+    a mistake is undone by a compensating event that names the one it undoes (``undoes``)
+    and carries its count negated; nothing is ever edited, so devices never conflict."""
+
+    kind: Literal["tally"] = "tally"
+    uuid: _UUID
+    post_code: _POST_CODE
+    counter: Literal["people_reached", "merchandise"]
+    item: Annotated[str, StringConstraints(pattern=r"^([a-z0-9][a-z0-9_]{0,31})?$")] = ""
+    count: Annotated[int, Field(ge=-10_000, le=10_000)]
+    undoes: _UUID | None = None
+    created_at: Moment
+
+    @model_validator(mode="after")
+    def _consistent(self) -> TallyEventPayload:
+        if (self.counter == "merchandise") != bool(self.item):
+            raise ValueError("item: required for merchandise, empty for people reached")
+        if self.undoes is None and self.count < 1:
+            raise ValueError("count: at least 1 (a correction is an event that undoes one)")
+        if self.undoes is not None and (self.count > -1 or self.undoes == self.uuid):
+            raise ValueError("undoes: an undo event has a negative count and another UUID")
+        return self
+
+
+class StockMovementPayload(Strict):
+    """Merchandise stock at a post: a delivery received (+n), or an adjustment after a count
+    (signed, never zero). Append-only, as tallies."""
+
+    kind: Literal["stock_movement"] = "stock_movement"
+    uuid: _UUID
+    post_code: _POST_CODE
+    item: _Item
+    movement: Literal["received", "adjusted"]
+    quantity: Annotated[int, Field(ge=-100_000, le=100_000)]
+    note: _Place = ""
+    created_at: Moment
+
+    @model_validator(mode="after")
+    def _consistent(self) -> StockMovementPayload:
+        if self.movement == "received" and self.quantity < 1:
+            raise ValueError("quantity: a delivery received is at least 1")
+        if self.quantity == 0:
+            raise ValueError("quantity: an adjustment is never zero")
+        return self
+
+
+AnyRecord = (
+    ComplaintPayload
+    | SurveyResponsePayload
+    | TallyPayload
+    | SkmResponsePayload
+    | TallyEventPayload
+    | StockMovementPayload
+)
+# The kinds each push protocol carries: a version 1 body with a newer kind is refused for
+# that record (an old desk never makes one), and a desk talking to a version 1 central
+# system keeps its newer kinds queued.
+KINDS_SINCE: dict[str, int] = {
+    "complaint": 1,
+    "survey_response": 1,
+    "tally_event": 1,
+    "skm_response": 2,
+    "tally": 2,
+    "stock_movement": 2,
+}
+
+V1Record = ComplaintPayload | SurveyResponsePayload | TallyPayload
+SyncRecord = Annotated[V1Record, Field(discriminator="kind")]
+_RECORD = TypeAdapter[V1Record](SyncRecord)
+_ANY_RECORD = TypeAdapter[AnyRecord](Annotated[AnyRecord, Field(discriminator="kind")])
 
 
 class PushRequest(Strict):
-    protocol: Literal[1] = PROTOCOL_VERSION
+    protocol: Literal[1, 2] = PROTOCOL_VERSION
     device_app_version: _Version = ""
     records: list[Any] = Field(min_length=1, max_length=MAX_BATCH)
 
@@ -201,6 +321,20 @@ class RecordOutcome(enum.StrEnum):
     DUPLICATE = "duplicate"  # same UUID, same content: already there, nothing to do
     CONFLICT = "conflict"  # same UUID, different content: kept the first, flag it
     REJECTED = "rejected"  # will never be accepted as it is: the reason says why
+    # Protocol 2: valid, but this central system does not store the kind yet; the desk keeps
+    # it queued and offers it again later. Never given to a version 1 body.
+    DEFERRED = "deferred"
+
+
+# The compact answer's letters, one per record.
+OUTCOME_LETTERS: dict[RecordOutcome, str] = {
+    RecordOutcome.ACCEPTED: "a",
+    RecordOutcome.DUPLICATE: "d",
+    RecordOutcome.CONFLICT: "c",
+    RecordOutcome.REJECTED: "r",
+    RecordOutcome.DEFERRED: "q",
+}
+LETTER_OUTCOMES = {letter: outcome for outcome, letter in OUTCOME_LETTERS.items()}
 
 
 class RecordResult(Strict):
@@ -212,8 +346,46 @@ class RecordResult(Strict):
 
 
 class PushResponse(Strict):
+    """The answer to a version 1 body: one full result per record."""
+
     protocol: Literal[1] = PROTOCOL_VERSION
     results: list[RecordResult]
+
+
+class PushAnswer(Strict):
+    """The answer to a version 2 body, as small as the desk's needs: ``outcomes`` has one
+    letter per record, in order (``OUTCOME_LETTERS``); ``reasons`` only the records that
+    have one, by index; ``batch`` is ``batch_digest`` of the records' UUIDs, so an answer
+    to another batch is never applied to this one. 1,000 records answer in about 1 KB."""
+
+    protocol: Literal[2] = PUSH_PROTOCOL
+    batch: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{16}$")]
+    outcomes: Annotated[str, StringConstraints(pattern=r"^[adcrq]*$", max_length=MAX_BATCH)]
+    reasons: dict[Annotated[str, StringConstraints(pattern=r"^[0-9]{1,3}$")], str] = Field(
+        default_factory=dict, max_length=MAX_BATCH
+    )
+
+    @classmethod
+    def of(cls, uuids: list[str | None], results: list[RecordResult]) -> PushAnswer:
+        return cls(
+            batch=batch_digest(uuids),
+            outcomes="".join(OUTCOME_LETTERS[r.result] for r in results),
+            reasons={str(r.index): r.reason for r in results if r.reason},
+        )
+
+    def results(self) -> list[tuple[RecordOutcome, str | None]]:
+        """Each record's outcome and reason, in the batch's order."""
+        return [
+            (LETTER_OUTCOMES[letter], self.reasons.get(str(i)))
+            for i, letter in enumerate(self.outcomes)
+        ]
+
+
+def batch_digest(uuids: list[str | None]) -> str:
+    """What names a batch in its answer: SHA-256 of its records' UUIDs (empty where a record
+    has none), one a line, cut to 16 hex digits."""
+    joined = "\n".join(u or "" for u in uuids).encode("utf-8", "replace")
+    return hashlib.sha256(joined).hexdigest()[:16]
 
 
 class StatusChange(Strict):
@@ -284,6 +456,9 @@ def enrollment_message(code: str, public_key: str, provisional_prefix: str) -> b
     ).encode("ascii", "replace")
 
 
+_T = TypeVar("_T")
+
+
 class RecordError(ValueError):
     """A record that does not follow the protocol; ``reason`` is short, for the operator."""
 
@@ -294,12 +469,22 @@ class RecordError(ValueError):
         self.kind = kind
 
 
-def parse_record(raw: object) -> ComplaintPayload | SurveyResponsePayload | TallyPayload:
-    """One record of a batch, or ``RecordError`` naming the first fields that are wrong."""
+def parse_record(raw: object) -> V1Record:
+    """One record of a kind the central storage ingests (protocol 1's kinds), or
+    ``RecordError`` naming the first fields that are wrong."""
+    return _parse(_RECORD, raw)
+
+
+def parse_any(raw: object) -> AnyRecord:
+    """One record of any kind this protocol defines, or ``RecordError``."""
+    return _parse(_ANY_RECORD, raw)
+
+
+def _parse(adapter: TypeAdapter[_T], raw: object) -> _T:
     uuid = raw.get("uuid") if isinstance(raw, dict) else None
     kind = raw.get("kind") if isinstance(raw, dict) else None
     try:
-        return _RECORD.validate_python(raw)
+        return adapter.validate_python(raw)
     except ValidationError as exc:
         problems = []
         for error in exc.errors()[:5]:
@@ -320,25 +505,35 @@ def content_hash(record: BaseModel) -> str:
 
 
 __all__ = [
+    "KINDS_SINCE",
     "MAX_BATCH",
     "MAX_BODY_BYTES",
+    "OUTCOME_LETTERS",
     "PROTOCOL_VERSION",
+    "PUSH_PROTOCOL",
     "SKM_ELEMENTS",
     "CentralStatus",
     "ComplaintPayload",
     "EnrollRequest",
     "EnrollResponse",
     "PullResponse",
+    "PushAnswer",
     "PushRequest",
     "PushResponse",
     "RecordError",
     "RecordOutcome",
     "RecordResult",
+    "RespondentProfile",
     "RulesResponse",
+    "SkmResponsePayload",
     "StatusChange",
+    "StockMovementPayload",
     "SurveyResponsePayload",
+    "TallyEventPayload",
     "TallyPayload",
+    "batch_digest",
     "content_hash",
     "enrollment_message",
+    "parse_any",
     "parse_record",
 ]

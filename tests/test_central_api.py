@@ -249,7 +249,7 @@ def test_bad_requests_get_clear_errors(client: TestClient, central_store: Centra
         == 415
     )
     assert (
-        client.post(push, json={"protocol": 2, "records": [{}]}, headers=bearer(token)).status_code
+        client.post(push, json={"protocol": 3, "records": [{}]}, headers=bearer(token)).status_code
         == 400
     )
     revoked = central_store.revoke_device(device.id)

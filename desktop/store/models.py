@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, MetaData, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, MetaData, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from posko.db import NAMING, UTCDateTime, utcnow
@@ -82,9 +82,79 @@ class Complaint(Base):
     central_agency: Mapped[str | None] = mapped_column(String(100), nullable=True)
     central_note: Mapped[str | None] = mapped_column(Text, nullable=True)
     central_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Added in revision 0005: a record the central system deferred waits until then.
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 Index("ix_complaints_reporter_name", Complaint.reporter_name)
+
+
+class OutboxColumns:
+    """The outbox state every record kind's table carries (``desktop.store.outbox``); the
+    complaints table has the same columns, added by revisions 0002, 0003 and 0005."""
+
+    sync_state: Mapped[str] = mapped_column(String(20), default="pending", index=True)
+    sync_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    revision: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    sending_revision: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    sent_revision: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    last_http_status: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    set_aside_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class SurveyResponse(OutboxColumns, Base):
+    """One SKM questionnaire (``posko.wire.SkmResponsePayload``). Revision 0005."""
+
+    __tablename__ = "survey_responses"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    service_code: Mapped[str] = mapped_column(String(32))
+    answers: Mapped[dict[str, int]] = mapped_column(JSON)
+    age_band: Mapped[str] = mapped_column(String(32), default="")
+    sex: Mapped[str] = mapped_column(String(1), default="")
+    education: Mapped[str] = mapped_column(String(32), default="")
+    occupation: Mapped[str] = mapped_column(String(32), default="")
+    suggestion: Mapped[str] = mapped_column(Text, default="")
+    self_filled: Mapped[bool] = mapped_column(Boolean, default=False)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"))
+    operator_id: Mapped[int] = mapped_column(ForeignKey("operators.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class TallyEvent(OutboxColumns, Base):
+    """People reached or merchandise handed out (``posko.wire.TallyEventPayload``);
+    append-only. Revision 0005."""
+
+    __tablename__ = "tally_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    counter: Mapped[str] = mapped_column(String(20))
+    item: Mapped[str] = mapped_column(String(32), default="")
+    count: Mapped[int] = mapped_column(Integer)
+    undoes: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"))
+    operator_id: Mapped[int] = mapped_column(ForeignKey("operators.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class StockMovement(OutboxColumns, Base):
+    """Merchandise received or adjusted (``posko.wire.StockMovementPayload``); append-only.
+    Revision 0005."""
+
+    __tablename__ = "stock_movements"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    item: Mapped[str] = mapped_column(String(32))
+    movement: Mapped[str] = mapped_column(String(20))
+    quantity: Mapped[int] = mapped_column(Integer)
+    note: Mapped[str] = mapped_column(Text, default="")
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"))
+    operator_id: Mapped[int] = mapped_column(ForeignKey("operators.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
 class Setting(Base):

@@ -1,4 +1,4 @@
-"""The outbox: every record's sync state, driven by the sync engine.
+"""The outbox: every record's sync state, for every record kind, driven by the sync engine.
 
 States: pending → sending → sent, or needs_attention (the central system refused it: the
 operator sees why, fixes and resends it, or sets it aside with a reason). A record is marked
@@ -8,25 +8,82 @@ which the central system's deduplication by UUID makes harmless.
 
 A record is frozen while it is sent: the revision on the wire is remembered, and if the
 record was edited meanwhile the answer leaves it pending so the new revision goes next.
+
+One mechanism for every kind of record (complaints, SKM responses, tally events, stock
+movements): a ``RecordKind`` names its table (with the ``OutboxColumns``), the columns its
+wire form is read from, the mapping to ``posko.wire``, how the operator recognises it, and
+what an answer saying "the central system holds it" also sets. A new kind adds a table, its
+wire model and one ``register`` call, nothing else. A record the central system defers (it
+does not store the kind yet) stays pending and is not offered again before
+``next_attempt_at``.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, case, func, select, update
+from sqlalchemy import ColumnElement, Table, bindparam, case, func, or_, select, update
+from sqlalchemy.orm import DeclarativeBase
 
 from desktop.domain import SyncState
-from desktop.store.models import Complaint, Operator, Post
+from desktop.store.models import (
+    Complaint,
+    Operator,
+    Post,
+    StockMovement,
+    SurveyResponse,
+    TallyEvent,
+)
 from desktop.store.repo import Store
+from posko.i18n import _
 
 log = logging.getLogger("posko.sync")
 
 QUEUED = (SyncState.PENDING.value, SyncState.SENDING.value)
+HELD = ("accepted", "duplicate")  # the central system has the record
+DEFERRED = "deferred"  # valid, but the central system does not store the kind yet
+# A deferred record waits this long, doubled for each deferral, up to the cap.
+DEFER_BASE = timedelta(minutes=15)
+DEFER_CAP = timedelta(hours=6)
+
+
+@dataclass(frozen=True)
+class RecordKind:
+    """One kind of record the outbox sends.
+
+    ``wire_rows`` selects the columns the wire form is made from (plain rows, ``id``,
+    ``uuid``, ``revision`` and ``created_at`` among them) and ``to_wire`` makes the
+    ``posko.wire`` dict of one row; ``label`` says, for the operator, which record it is
+    (a tracking ID or "", and a title); ``on_held`` gives the extra column values an answer
+    "the central system holds it" sets; ``protocol`` is the lowest push protocol carrying
+    the kind (``posko.wire.KINDS_SINCE``)."""
+
+    name: str
+    model: type[DeclarativeBase]
+    wire_rows: Callable[[], Any]
+    to_wire: Callable[[Any], dict[str, Any]]
+    label: Callable[[Any], tuple[str, str]]
+    protocol: int = 1
+    on_held: Callable[[Table], dict[str, Any]] = field(default=lambda _table: {})
+
+    @property
+    def table(self) -> Table:
+        return cast(Table, self.model.__table__)
+
+
+KINDS: dict[str, RecordKind] = {}
+
+
+def register(kind: RecordKind) -> RecordKind:
+    """Add a kind; the order of registration is the order of claiming (complaints first)."""
+    if kind.name in KINDS:
+        raise ValueError(f"record kind {kind.name} is registered already")
+    KINDS[kind.name] = kind
+    return kind
 
 
 @dataclass(frozen=True)
@@ -36,6 +93,10 @@ class OutboxItem:
     uuid: str
     revision: int
     payload: dict[str, Any]
+
+    @property
+    def kind(self) -> str:
+        return str(self.payload.get("kind", "complaint"))
 
 
 @dataclass(frozen=True)
@@ -48,6 +109,7 @@ class AttentionItem:
     last_error: str
     last_http_status: int | None
     last_attempt_at: datetime | None
+    kind: str = "complaint"
 
 
 @dataclass(frozen=True)
@@ -55,8 +117,9 @@ class Delivery:
     """The central system's answer for one record."""
 
     uuid: str
-    outcome: str  # accepted | duplicate | conflict | rejected
+    outcome: str  # accepted | duplicate | conflict | rejected | deferred
     reason: str | None = None
+    kind: str | None = None  # None: look in every kind's table
 
 
 @dataclass(frozen=True)
@@ -77,119 +140,103 @@ def _now() -> datetime:
 class Outbox:
     """Sync-state reads and writes over a desk ``Store``; plain data in and out."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, kinds: Iterable[str] | None = None) -> None:
         self.store = store
+        # The kinds this outbox works on (all registered ones unless told).
+        self.kinds = [KINDS[name] for name in kinds] if kinds is not None else list(KINDS.values())
 
-    def claim(self, limit: int, *, now: datetime | None = None) -> list[OutboxItem]:
-        """Mark up to ``limit`` queued records ``sending``, oldest first, and return them as
-        the wire shows them. Records left ``sending`` by an earlier run are claimed again."""
+    def _kinds(self, name: str | None = None) -> list[RecordKind]:
+        return [k for k in self.kinds if name is None or k.name == name]
+
+    def claim(
+        self,
+        limit: int,
+        *,
+        now: datetime | None = None,
+        protocol: int | None = None,
+        exclude: Collection[str] = (),
+    ) -> list[OutboxItem]:
+        """Mark up to ``limit`` queued records ``sending`` and return them as the wire shows
+        them: kind by kind in registration order, oldest first within a kind. Records left
+        ``sending`` by an earlier run are claimed again; deferred ones once their time has
+        come. ``protocol``: only the kinds a central system of that push protocol takes;
+        ``exclude``: UUIDs not to claim (a batch whose request is out right now)."""
         moment = now or _now()
-        table = cast(Table, Complaint.__table__)
-        oldest = (
-            select(Complaint.id)
-            .where(Complaint.sync_state.in_(QUEUED))
-            .order_by(Complaint.created_at, Complaint.id)
-            .limit(limit)
-        )
+        claimed: list[OutboxItem] = []
         with self.store.session() as s:
-            # The UPDATE comes first: it opens the write transaction, so the content read
-            # next is exactly the revision recorded as on the wire. (Read first, an edit
-            # committed in between would be marked sent without ever being sent.)
-            ids = [
-                row[0]
-                for row in s.execute(
-                    update(table)
-                    .where(table.c.id.in_(oldest.scalar_subquery()))
-                    .values(
-                        sync_state=SyncState.SENDING.value,
-                        sending_revision=table.c.revision,
-                        sync_attempts=table.c.sync_attempts + 1,
-                        last_attempt_at=moment,
-                    )
-                    .returning(table.c.id)
+            for kind in self.kinds:
+                if len(claimed) >= limit:
+                    break
+                if protocol is not None and kind.protocol > protocol:
+                    continue
+                table = kind.table
+                oldest = (
+                    select(table.c.id)
+                    .where(table.c.sync_state.in_(QUEUED), _due(table, moment))
+                    .where(*([table.c.uuid.not_in(list(exclude))] if exclude else []))
+                    .order_by(table.c.created_at, table.c.id)
+                    .limit(limit - len(claimed))
                 )
-            ]
-            if not ids:
-                return []
-            rows = s.execute(
-                _wire_rows()
-                .where(Complaint.id.in_(ids))
-                .order_by(Complaint.created_at, Complaint.id)
-            ).all()
-            return [
-                OutboxItem(uuid=row.uuid, revision=row.revision, payload=_payload(row))
-                for row in rows
-            ]
+                # The UPDATE comes first: it opens the write transaction, so the content
+                # read next is exactly the revision recorded as on the wire. (Read first,
+                # an edit committed in between would be marked sent without ever being
+                # sent.)
+                ids = [
+                    row[0]
+                    for row in s.execute(
+                        update(table)
+                        .where(table.c.id.in_(oldest.scalar_subquery()))
+                        .values(
+                            sync_state=SyncState.SENDING.value,
+                            sending_revision=table.c.revision,
+                            sync_attempts=table.c.sync_attempts + 1,
+                            last_attempt_at=moment,
+                        )
+                        .returning(table.c.id)
+                    )
+                ]
+                if not ids:
+                    continue
+                rows = s.execute(
+                    kind.wire_rows()
+                    .where(table.c.id.in_(ids))
+                    .order_by(table.c.created_at, table.c.id)
+                ).all()
+                claimed.extend(
+                    OutboxItem(uuid=row.uuid, revision=row.revision, payload=kind.to_wire(row))
+                    for row in rows
+                )
+        return claimed
 
     def queued_payloads(self) -> list[dict[str, Any]]:
-        """Every record not yet confirmed and not refused, oldest first, as the wire shows
-        it; nothing changes state (a USB bundle is confirmed by the next online contact)."""
+        """Every record not yet confirmed and not refused, kind by kind, oldest first, as the
+        wire shows it; nothing changes state (a USB bundle is confirmed by the next online
+        contact). Deferred records too: the central system that imports may store them."""
         with self.store.session() as s:
-            return [_payload(row) for row in s.execute(_queued())]
+            out: list[dict[str, Any]] = []
+            for kind in self.kinds:
+                table = kind.table
+                out.extend(
+                    kind.to_wire(row)
+                    for row in s.execute(
+                        kind.wire_rows()
+                        .where(table.c.sync_state.in_(QUEUED))
+                        .order_by(table.c.created_at, table.c.id)
+                    )
+                )
+            return out
 
     def deliver(self, deliveries: Iterable[Delivery], *, now: datetime | None = None) -> None:
         """Record the central system's answers. Accepted and duplicate mean the central
-        system holds the record; conflict and rejected need the operator. Two statements
-        per batch whatever its size (one set-based, one executemany)."""
+        system holds the record; conflict and rejected need the operator; deferred waits.
+        A few statements per kind and batch whatever its size (set-based or executemany)."""
         moment = now or _now()
-        table = cast(Table, Complaint.__table__)
-        held = [d.uuid for d in deliveries if d.outcome in ("accepted", "duplicate")]
-        refused = [
-            {
-                "b_uuid": d.uuid,
-                "b_error": f"{d.outcome}: {d.reason or ''}".strip()[:2000],
-            }
-            for d in deliveries
-            if d.outcome not in ("accepted", "duplicate")
-        ]
+        answers = list(deliveries)
         with self.store.session() as s:
-            if held:
-                # Sent only if the revision on the wire is still the record's revision; an
-                # edit made while it was sent goes out next time.
-                s.execute(
-                    update(table)
-                    .where(
-                        table.c.uuid.in_(held),
-                        table.c.sync_state == SyncState.SENDING.value,
-                    )
-                    .values(
-                        sync_state=case(
-                            (
-                                table.c.revision == table.c.sending_revision,
-                                SyncState.SENT.value,
-                            ),
-                            else_=SyncState.PENDING.value,
-                        ),
-                        sent_revision=table.c.sending_revision,
-                        sent_at=moment,
-                        # The answer itself says the central system has it.
-                        central_status=func.coalesce(table.c.central_status, "received"),
-                        last_error=None,
-                        last_http_status=None,
-                    )
-                )
-            if refused:
-                s.execute(
-                    update(table)
-                    .where(
-                        table.c.uuid == bindparam("b_uuid"),
-                        table.c.sync_state == SyncState.SENDING.value,
-                    )
-                    .values(
-                        # Refused, unless an edit made meanwhile waits to go: it may be
-                        # the fix, so it is sent before the operator is bothered.
-                        sync_state=case(
-                            (
-                                table.c.revision == table.c.sending_revision,
-                                SyncState.NEEDS_ATTENTION.value,
-                            ),
-                            else_=SyncState.PENDING.value,
-                        ),
-                        last_error=bindparam("b_error"),
-                        last_http_status=200,
-                    ),
-                    refused,
-                )
+            for kind in self.kinds:
+                mine = [d for d in answers if d.kind in (None, kind.name)]
+                if mine:
+                    _deliver(s, kind, mine, moment)
 
     def fail(self, uuids: Sequence[str], error: str, http_status: int | None = None) -> None:
         """The batch did not get an answer (offline, timeout, 5xx): back to pending, with the
@@ -197,34 +244,49 @@ class Outbox:
         if not uuids:
             return
         with self.store.session() as s:
-            s.execute(
-                update(Complaint)
-                .where(
-                    Complaint.uuid.in_(list(uuids)),
-                    Complaint.sync_state == SyncState.SENDING.value,
+            for kind in self.kinds:
+                table = kind.table
+                s.execute(
+                    update(table)
+                    .where(
+                        table.c.uuid.in_(list(uuids)),
+                        table.c.sync_state == SyncState.SENDING.value,
+                    )
+                    .values(
+                        sync_state=SyncState.PENDING.value,
+                        last_error=error[:2000],
+                        last_http_status=http_status,
+                    )
                 )
-                .values(
-                    sync_state=SyncState.PENDING.value,
-                    last_error=error[:2000],
-                    last_http_status=http_status,
-                )
-            )
+
+    def defer(self, uuids: Sequence[str], reason: str, *, now: datetime | None = None) -> None:
+        """Records the central system does not take yet (a version 1 central system, a
+        kind it does not store): back to pending, not offered again before their time."""
+        self.deliver((Delivery(u, DEFERRED, reason) for u in uuids), now=now)
 
     def resend(self, uuid: str) -> bool:
         """The operator fixed it (or wants to try again): queue a needs-attention or
         set-aside record once more."""
         with self.store.session() as s:
-            result = s.execute(
-                update(Complaint)
-                .where(
-                    Complaint.uuid == uuid,
-                    Complaint.sync_state.in_(
-                        (SyncState.NEEDS_ATTENTION.value, SyncState.SET_ASIDE.value)
-                    ),
+            for kind in self.kinds:
+                table = kind.table
+                result = s.execute(
+                    update(table)
+                    .where(
+                        table.c.uuid == uuid,
+                        table.c.sync_state.in_(
+                            (SyncState.NEEDS_ATTENTION.value, SyncState.SET_ASIDE.value)
+                        ),
+                    )
+                    .values(
+                        sync_state=SyncState.PENDING.value,
+                        set_aside_reason=None,
+                        next_attempt_at=None,
+                    )
                 )
-                .values(sync_state=SyncState.PENDING.value, set_aside_reason=None)
-            )
-            return bool(getattr(result, "rowcount", 0))
+                if getattr(result, "rowcount", 0):
+                    return True
+            return False
 
     def set_aside(self, uuid: str, reason: str) -> bool:
         """Stop trying to send a refused record, keeping it and the operator's reason."""
@@ -232,19 +294,24 @@ class Outbox:
         if not reason:
             raise ValueError("a reason is required")
         with self.store.session() as s:
-            result = s.execute(
-                update(Complaint)
-                .where(
-                    Complaint.uuid == uuid,
-                    Complaint.sync_state == SyncState.NEEDS_ATTENTION.value,
+            for kind in self.kinds:
+                table = kind.table
+                result = s.execute(
+                    update(table)
+                    .where(
+                        table.c.uuid == uuid,
+                        table.c.sync_state == SyncState.NEEDS_ATTENTION.value,
+                    )
+                    .values(sync_state=SyncState.SET_ASIDE.value, set_aside_reason=reason[:500])
                 )
-                .values(sync_state=SyncState.SET_ASIDE.value, set_aside_reason=reason[:500])
-            )
-            return bool(getattr(result, "rowcount", 0))
+                if getattr(result, "rowcount", 0):
+                    return True
+            return False
 
     def apply_updates(self, updates: Iterable[CentralUpdate]) -> int:
-        """Store the central system's statuses (an older change never overwrites a newer
-        one); returns how many changes were applied. One executemany per page."""
+        """Store the central system's statuses of complaints (an older change never
+        overwrites a newer one); returns how many changes were applied. One executemany
+        per page."""
         table = cast(Table, Complaint.__table__)
         rows = [
             {
@@ -276,54 +343,172 @@ class Outbox:
             )
         return len(rows)
 
-    def counts(self) -> dict[str, int]:
+    def counts_by_kind(self) -> dict[str, dict[str, int]]:
+        """For each kind, how many records are in each state."""
+        out: dict[str, dict[str, int]] = {}
         with self.store.session() as s:
-            found = dict(
-                (state, int(n))
-                for state, n in s.execute(
-                    select(Complaint.sync_state, func.count(Complaint.id)).group_by(
-                        Complaint.sync_state
+            for kind in self.kinds:
+                table = kind.table
+                found = {
+                    state: int(n)
+                    for state, n in s.execute(
+                        select(table.c.sync_state, func.count(table.c.id)).group_by(
+                            table.c.sync_state
+                        )
                     )
-                )
-            )
-        return {state.value: found.get(state.value, 0) for state in SyncState}
+                }
+                out[kind.name] = {state.value: found.get(state.value, 0) for state in SyncState}
+        return out
+
+    def counts(self) -> dict[str, int]:
+        """How many records of every kind are in each state."""
+        total = {state.value: 0 for state in SyncState}
+        for per_state in self.counts_by_kind().values():
+            for state, n in per_state.items():
+                total[state] += n
+        return total
 
     def attention(self) -> list[AttentionItem]:
+        """The records that need the operator, of every kind, oldest first."""
+        items: list[AttentionItem] = []
         with self.store.session() as s:
-            rows = s.scalars(
-                select(Complaint)
-                .where(Complaint.sync_state == SyncState.NEEDS_ATTENTION.value)
-                .order_by(Complaint.created_at, Complaint.id)
-            ).all()
-            return [
-                AttentionItem(
-                    uuid=row.uuid,
-                    tracking_id=row.tracking_id,
-                    title=row.title,
-                    created_at=row.created_at,
-                    attempts=row.sync_attempts,
-                    last_error=row.last_error or "",
-                    last_http_status=row.last_http_status,
-                    last_attempt_at=row.last_attempt_at,
+            for kind in self.kinds:
+                table = kind.table
+                rows = s.execute(
+                    kind.wire_rows()
+                    .add_columns(
+                        table.c.sync_attempts,
+                        table.c.last_error,
+                        table.c.last_http_status,
+                        table.c.last_attempt_at,
+                    )
+                    .where(table.c.sync_state == SyncState.NEEDS_ATTENTION.value)
+                    .order_by(table.c.created_at, table.c.id)
+                ).all()
+                for row in rows:
+                    tracking_id, title = kind.label(row)
+                    items.append(
+                        AttentionItem(
+                            uuid=row.uuid,
+                            tracking_id=tracking_id,
+                            title=title,
+                            created_at=row.created_at,
+                            attempts=row.sync_attempts,
+                            last_error=row.last_error or "",
+                            last_http_status=row.last_http_status,
+                            last_attempt_at=row.last_attempt_at,
+                            kind=kind.name,
+                        )
+                    )
+        items.sort(key=lambda item: item.created_at)
+        return items
+
+
+def _due(table: Table, moment: datetime) -> ColumnElement[bool]:
+    return or_(table.c.next_attempt_at.is_(None), table.c.next_attempt_at <= moment)
+
+
+def _deliver(s: Any, kind: RecordKind, answers: list[Delivery], moment: datetime) -> None:
+    table = kind.table
+    held = [d.uuid for d in answers if d.outcome in HELD]
+    deferred = [d for d in answers if d.outcome == DEFERRED]
+    refused = [
+        {"b_uuid": d.uuid, "b_error": f"{d.outcome}: {d.reason or ''}".strip()[:2000]}
+        for d in answers
+        if d.outcome not in HELD and d.outcome != DEFERRED
+    ]
+    if held:
+        # Sent only if the revision on the wire is still the record's revision; an edit
+        # made while it was sent goes out next time.
+        s.execute(
+            update(table)
+            .where(table.c.uuid.in_(held), table.c.sync_state == SyncState.SENDING.value)
+            .values(
+                sync_state=case(
+                    (table.c.revision == table.c.sending_revision, SyncState.SENT.value),
+                    else_=SyncState.PENDING.value,
+                ),
+                sent_revision=table.c.sending_revision,
+                sent_at=moment,
+                last_error=None,
+                last_http_status=None,
+                next_attempt_at=None,
+                **kind.on_held(table),
+            )
+        )
+    if deferred:
+        # Back to pending, not needs attention: nothing is wrong with the record. Not
+        # offered again before its time, doubling with each try (15 min, 30 min … 6 h; the
+        # desk's pass timer already spreads desks out), so a pass ends and nothing is lost.
+        tries = dict(
+            s.execute(
+                select(table.c.uuid, table.c.sync_attempts).where(
+                    table.c.uuid.in_([d.uuid for d in deferred]),
+                    table.c.sync_state == SyncState.SENDING.value,
                 )
-                for row in rows
-            ]
+            ).all()
+        )
+        rows = [
+            {
+                "b_uuid": d.uuid,
+                "b_error": f"{DEFERRED}: {d.reason or ''}".strip()[:2000],
+                "b_next": moment + _deferral(int(tries[d.uuid])),
+            }
+            for d in deferred
+            if d.uuid in tries
+        ]
+        if rows:
+            s.execute(
+                update(table)
+                .where(
+                    table.c.uuid == bindparam("b_uuid"),
+                    table.c.sync_state == SyncState.SENDING.value,
+                )
+                .values(
+                    sync_state=SyncState.PENDING.value,
+                    last_error=bindparam("b_error"),
+                    last_http_status=200,
+                    next_attempt_at=bindparam("b_next", type_=table.c.next_attempt_at.type),
+                ),
+                rows,
+            )
+    if refused:
+        s.execute(
+            update(table)
+            .where(
+                table.c.uuid == bindparam("b_uuid"),
+                table.c.sync_state == SyncState.SENDING.value,
+            )
+            .values(
+                # Refused, unless an edit made meanwhile waits to go: it may be the fix, so
+                # it is sent before the operator is bothered.
+                sync_state=case(
+                    (
+                        table.c.revision == table.c.sending_revision,
+                        SyncState.NEEDS_ATTENTION.value,
+                    ),
+                    else_=SyncState.PENDING.value,
+                ),
+                last_error=bindparam("b_error"),
+                last_http_status=200,
+            ),
+            refused,
+        )
+
+
+def _deferral(attempts: int) -> timedelta:
+    wait: timedelta = DEFER_BASE * 2 ** min(max(attempts - 1, 0), 10)
+    return min(DEFER_CAP, wait)
 
 
 def _iso(moment: datetime | None) -> str | None:
     return moment.astimezone(UTC).isoformat() if moment else None
 
 
-def _queued() -> Any:
-    """The queued records' wire columns, oldest first."""
-    return (
-        _wire_rows()
-        .where(Complaint.sync_state.in_(QUEUED))
-        .order_by(Complaint.created_at, Complaint.id)
-    )
+# -- complaints ------------------------------------------------------------------------------
 
 
-def _wire_rows() -> Any:
+def _complaint_rows() -> Any:
     """The columns the wire carries (plain rows: no ORM objects to build)."""
     return (
         select(
@@ -352,7 +537,7 @@ def _wire_rows() -> Any:
     )
 
 
-def _payload(row: Any) -> dict[str, Any]:
+def _complaint_wire(row: Any) -> dict[str, Any]:
     """The complaint as protocol v1 carries it (``posko.wire.ComplaintPayload``)."""
     return {
         "kind": "complaint",
@@ -375,3 +560,139 @@ def _payload(row: Any) -> dict[str, Any]:
         "operator_name": row.operator_name,
         "created_at": _iso(row.created_at),
     }
+
+
+COMPLAINTS = register(
+    RecordKind(
+        name="complaint",
+        model=Complaint,
+        wire_rows=_complaint_rows,
+        to_wire=_complaint_wire,
+        label=lambda row: (row.tracking_id, row.title),
+        protocol=1,
+        # The answer itself says the central system has it.
+        on_held=lambda table: {"central_status": func.coalesce(table.c.central_status, "received")},
+    )
+)
+
+
+# -- SKM responses, tally events, stock movements (protocol 2) -------------------------------
+
+
+def _rows(model: Any, *columns: Any) -> Callable[[], Any]:
+    def rows() -> Any:
+        return select(
+            model.id, model.uuid, model.revision, model.created_at, *columns,
+            Post.code.label("post_code"),
+        ).join(Post, Post.id == model.post_id)  # fmt: skip
+
+    return rows
+
+
+def _survey_wire(row: Any) -> dict[str, Any]:
+    return {
+        "kind": "skm_response",
+        "uuid": row.uuid,
+        "post_code": row.post_code,
+        "service_code": row.service_code,
+        "answers": dict(row.answers),
+        "respondent": {
+            "age_band": row.age_band,
+            "sex": row.sex,
+            "education": row.education,
+            "occupation": row.occupation,
+        },
+        "suggestion": row.suggestion,
+        "self_filled": bool(row.self_filled),
+        "created_at": _iso(row.created_at),
+    }
+
+
+def _tally_wire(row: Any) -> dict[str, Any]:
+    return {
+        "kind": "tally",
+        "uuid": row.uuid,
+        "post_code": row.post_code,
+        "counter": row.counter,
+        "item": row.item,
+        "count": row.count,
+        "undoes": row.undoes,
+        "created_at": _iso(row.created_at),
+    }
+
+
+def _stock_wire(row: Any) -> dict[str, Any]:
+    return {
+        "kind": "stock_movement",
+        "uuid": row.uuid,
+        "post_code": row.post_code,
+        "item": row.item,
+        "movement": row.movement,
+        "quantity": row.quantity,
+        "note": row.note,
+        "created_at": _iso(row.created_at),
+    }
+
+
+def _tally_label(row: Any) -> str:
+    if row.counter == "people_reached":
+        return _("People reached {count:+d}").format(count=row.count)
+    return _("Merchandise {item} {count:+d}").format(item=row.item, count=row.count)
+
+
+def _stock_label(row: Any) -> str:
+    if row.movement == "received":
+        return _("Stock received: {item} {quantity:+d}").format(
+            item=row.item, quantity=row.quantity
+        )
+    return _("Stock adjusted: {item} {quantity:+d}").format(item=row.item, quantity=row.quantity)
+
+
+SURVEY_RESPONSES = register(
+    RecordKind(
+        name="skm_response",
+        model=SurveyResponse,
+        wire_rows=_rows(
+            SurveyResponse,
+            SurveyResponse.service_code,
+            SurveyResponse.answers,
+            SurveyResponse.age_band,
+            SurveyResponse.sex,
+            SurveyResponse.education,
+            SurveyResponse.occupation,
+            SurveyResponse.suggestion,
+            SurveyResponse.self_filled,
+        ),
+        to_wire=_survey_wire,
+        label=lambda row: ("", _("Survey response ({service})").format(service=row.service_code)),
+        protocol=2,
+    )
+)
+TALLY_EVENTS = register(
+    RecordKind(
+        name="tally",
+        model=TallyEvent,
+        wire_rows=_rows(
+            TallyEvent, TallyEvent.counter, TallyEvent.item, TallyEvent.count, TallyEvent.undoes
+        ),
+        to_wire=_tally_wire,
+        label=lambda row: ("", _tally_label(row)),
+        protocol=2,
+    )
+)
+STOCK_MOVEMENTS = register(
+    RecordKind(
+        name="stock_movement",
+        model=StockMovement,
+        wire_rows=_rows(
+            StockMovement,
+            StockMovement.item,
+            StockMovement.movement,
+            StockMovement.quantity,
+            StockMovement.note,
+        ),
+        to_wire=_stock_wire,
+        label=lambda row: ("", _stock_label(row)),
+        protocol=2,
+    )
+)

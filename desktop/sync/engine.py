@@ -2,8 +2,12 @@
 on a worker thread through a thin adapter, ``posko sync`` runs it in the foreground.
 
 One pass (``run_once``):
-1. Claim up to a batch of queued records, oldest first (marked ``sending`` before the HTTP
-   call), push them gzip-compressed, and record the answer for each one. No answer (offline,
+1. Claim up to a batch of queued records of every kind, oldest first (marked ``sending``
+   before the HTTP call), push them gzip-compressed as a protocol 2 body, and record the
+   compact answer for each one (a record the central system does not store yet is deferred:
+   it stays queued for a later pass). A central system that knows only protocol 1 refuses
+   the body whole; the pass goes on in protocol 1, with complaints only, the other kinds
+   deferred. No answer (offline,
    timeout, reset, 5xx) puts the batch back to pending with the reason: a lost answer is
    simply sent again, and the central system's deduplication by UUID makes that harmless.
 2. A batch the server refuses as a whole (400/413) is split in halves until the record that
@@ -21,6 +25,7 @@ import gzip
 import json
 import logging
 import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -38,6 +43,7 @@ from posko import __version__, wire
 log = logging.getLogger("posko.sync")
 
 CLAIM_BATCHES = 10
+GZIP_LEVEL = 6
 
 
 class Problem:
@@ -57,6 +63,7 @@ class SyncReport:
 
     sent: int = 0  # accepted or duplicate: the central system holds them
     attention: int = 0  # refused: the operator has to look
+    deferred: int = 0  # the central system does not store their kind yet: still queued
     pulled: int = 0  # status changes applied
     problem: str | None = None
     detail: str = ""
@@ -75,6 +82,10 @@ class _BatchRefused(Exception):
         super().__init__(message)
         self.status = status
         self.message = message
+
+
+class _OldCentral(Exception):
+    """The central system refused a protocol 2 body for its version: it speaks only 1."""
 
 
 class _NoAnswer(Exception):
@@ -103,6 +114,7 @@ class SyncEngine:
         self.batch_size = max(1, min(batch_size, wire.MAX_BATCH))
         self.pull_limit = pull_limit
         self.stop = stop or threading.Event()
+        self.protocol: int = wire.PUSH_PROTOCOL  # tried first in every pass
         self._refused_rules = 0  # the newest rule set the central sent that did not check out
 
     # -- the pass ------------------------------------------------------------------------
@@ -118,6 +130,7 @@ class SyncEngine:
             "authorization": f"Bearer {token}",
             "user-agent": f"posko/{__version__}",
         }
+        self.protocol = wire.PUSH_PROTOCOL  # the central system may have been upgraded
         try:
             self._push_all(server, headers, report)
             self._pull_all(server, headers, report)
@@ -134,32 +147,126 @@ class SyncEngine:
         return report
 
     def _push_all(self, server: str, headers: dict[str, str], report: SyncReport) -> None:
-        # Claimed ten batches at a time (one sort and one update for the lot), sent a batch
-        # at a time: every record is marked sending before its request all the same.
-        while True:
-            items = self.outbox.claim(self.batch_size * CLAIM_BATCHES)
-            if not items:
-                return
+        """Claim ten batches at a time (one sort and one update for the lot) and send them a
+        batch at a time, from one worker thread: every record is marked sending before its
+        request all the same. Each answer is recorded, and the next ten batches claimed,
+        while the next request is out, so the desk's writes overlap the central system's
+        work instead of waiting for it. Anything but a plain answer (a refusal to split, a
+        protocol 1 central system, no answer) is settled only once nothing is in flight, so
+        requests never overlap."""
+        chunk = self.outbox.claim(self.batch_size * CLAIM_BATCHES, protocol=self.protocol)
+        sending = [i.uuid for i in chunk]  # claimed and maybe unanswered: the last two lots
+        in_flight: tuple[list[OutboxItem], Future[_Outcome]] | None = None
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="posko-push") as pool:
             try:
-                for start in range(0, len(items), self.batch_size):
-                    self._check_stop()
-                    self._push(server, headers, items[start : start + self.batch_size], report)
+                while chunk and not self.stop.is_set():
+                    for start in range(0, len(chunk), self.batch_size):
+                        if self.stop.is_set():
+                            break
+                        batch = self._prepare(chunk[start : start + self.batch_size], report)
+                        if not batch:
+                            continue
+                        future = pool.submit(self._attempt, server, headers, batch, self.protocol)
+                        if in_flight is not None:
+                            self._settle_before(server, headers, in_flight, batch, future, report)
+                        in_flight = (batch, future)
+                    previous = [i.uuid for i in chunk]
+                    chunk = []
+                    if not self.stop.is_set():
+                        chunk = self.outbox.claim(
+                            self.batch_size * CLAIM_BATCHES,
+                            protocol=self.protocol,
+                            # Still marked sending while its answer is on the way.
+                            exclude=[i.uuid for i in in_flight[0]] if in_flight else (),
+                        )
+                    sending = previous + [i.uuid for i in chunk]
+                if in_flight is not None:
+                    done, answered = in_flight
+                    in_flight = None
+                    self._settle(server, headers, done, answered.result(), report)
+                if chunk:  # claimed, then the desk began closing
+                    raise _NoAnswer(Problem.STOPPED, "stopping")
+                self._check_stop()
             except _NoAnswer as exc:
+                if in_flight is not None:
+                    in_flight[1].result()  # nothing left in flight: its records go back too
                 # Only the records still marked sending go back; answered ones keep theirs.
-                self.outbox.fail(
-                    [i.uuid for i in items], f"{exc.problem}: {exc.detail}", exc.status
-                )
+                self.outbox.fail(sending, f"{exc.problem}: {exc.detail}", exc.status)
                 raise
+
+    def _settle_before(
+        self,
+        server: str,
+        headers: dict[str, str],
+        in_flight: tuple[list[OutboxItem], Future[_Outcome]],
+        batch: list[OutboxItem],
+        future: Future[_Outcome],
+        report: SyncReport,
+    ) -> None:
+        """Settle the batch sent before ``batch`` (whose request ``future`` is out)."""
+        done, answered = in_flight
+        outcome = answered.result()
+        if not isinstance(outcome, list):
+            following = future.result()  # wait: settling may send requests
+            if isinstance(outcome, _NoAnswer):
+                if isinstance(following, list):
+                    self._settle(server, headers, batch, following, report)
+                raise outcome
+        self._settle(server, headers, done, outcome, report)
+
+    def _attempt(
+        self, server: str, headers: dict[str, str], items: list[OutboxItem], protocol: int
+    ) -> _Outcome:
+        """On the worker thread: the answer, or why there is none (never raised there)."""
+        if self.stop.is_set():  # the desk began closing while the previous batch was out
+            return _NoAnswer(Problem.STOPPED, "stopping")
+        try:
+            return self._send(server, headers, items, protocol)
+        except (_NoAnswer, _OldCentral, _BatchRefused) as exc:
+            return exc
+
+    def _prepare(self, items: list[OutboxItem], report: SyncReport) -> list[OutboxItem]:
+        """The records of ``items`` the central system's protocol carries; the others wait."""
+        later = [i for i in items if wire.KINDS_SINCE.get(i.kind, 2) > self.protocol]
+        if not later:
+            return items
+        # Claimed before the central system turned out to take only protocol 1: they wait,
+        # queued, for a central system that takes them.
+        self.outbox.defer([i.uuid for i in later], "the central system takes push protocol 1 only")
+        report.deferred += len(later)
+        waiting = {i.uuid for i in later}
+        return [i for i in items if i.uuid not in waiting]
 
     def _push(
         self, server: str, headers: dict[str, str], items: list[OutboxItem], report: SyncReport
     ) -> None:
-        """Push ``items``; on a whole-batch refusal, split until the culprit stands alone."""
-        try:
-            results = self._send(server, headers, items)
-        except _BatchRefused as exc:
+        """Push ``items`` now, on this thread (nothing else is in flight)."""
+        items = self._prepare(items, report)
+        if items:
+            outcome = self._attempt(server, headers, items, self.protocol)
+            self._settle(server, headers, items, outcome, report)
+
+    def _settle(
+        self,
+        server: str,
+        headers: dict[str, str],
+        items: list[OutboxItem],
+        outcome: _Outcome,
+        report: SyncReport,
+    ) -> None:
+        """Record the answer to ``items``; on a whole-batch refusal, split until the culprit
+        stands alone; a protocol 1 central system gets them again in protocol 1."""
+        if isinstance(outcome, _NoAnswer):
+            raise outcome
+        if isinstance(outcome, _OldCentral):
+            self.protocol = 1  # from now on in this pass
+            self._push(server, headers, items, report)
+            return
+        if isinstance(outcome, _BatchRefused):
             if len(items) == 1:
-                self.outbox.deliver([Delivery(items[0].uuid, "rejected", exc.message)])
+                self.outbox.deliver(
+                    [Delivery(items[0].uuid, "rejected", outcome.message, kind=items[0].kind)]
+                )
                 report.attention += 1
                 return
             half = len(items) // 2
@@ -168,45 +275,56 @@ class SyncEngine:
             return
         report.batches += 1
         deliveries = []
-        for item, result in zip(items, results, strict=True):
-            deliveries.append(Delivery(item.uuid, result.result.value, result.reason))
-            if result.result in (wire.RecordOutcome.ACCEPTED, wire.RecordOutcome.DUPLICATE):
+        for item, (result, reason) in zip(items, outcome, strict=True):
+            deliveries.append(Delivery(item.uuid, result.value, reason, kind=item.kind))
+            if result in (wire.RecordOutcome.ACCEPTED, wire.RecordOutcome.DUPLICATE):
                 report.sent += 1
+            elif result is wire.RecordOutcome.DEFERRED:
+                report.deferred += 1
             else:
                 report.attention += 1
         self.outbox.deliver(deliveries)
 
     def _send(
-        self, server: str, headers: dict[str, str], items: list[OutboxItem]
-    ) -> list[wire.RecordResult]:
+        self, server: str, headers: dict[str, str], items: list[OutboxItem], protocol: int
+    ) -> list[tuple[wire.RecordOutcome, str | None]]:
         body = json.dumps(
             {
-                "protocol": wire.PROTOCOL_VERSION,
+                "protocol": protocol,
                 "device_app_version": __version__,
                 "records": [item.payload for item in items],
             },
             ensure_ascii=False,
+            separators=(",", ":"),
         ).encode("utf-8")
         answer = self._call(
             "POST",
             f"{server}/api/v1/sync/push",
-            body=gzip.compress(body, compresslevel=6),
-            headers=headers | {"content-type": "application/json", "content-encoding": "gzip"},
+            body=gzip.compress(body, compresslevel=GZIP_LEVEL),
+            headers=headers
+            | {
+                "content-type": "application/json",
+                "content-encoding": "gzip",
+                "accept-encoding": "gzip",
+            },
         )
+        if answer.status == 400 and protocol > 1 and _refuses_protocol(answer):
+            raise _OldCentral()
         if answer.status in (400, 413, 422):
             raise _BatchRefused(answer.status, _message(answer))
         if answer.status != 200:
             raise _NoAnswer(Problem.SERVER_ERROR, _message(answer), answer.status)
+        if protocol == 1:
+            return _v1_results(answer, items)
         try:
-            parsed = wire.PushResponse.model_validate_json(answer.body)
+            parsed = wire.PushAnswer.model_validate_json(answer.body)
         except ValidationError as exc:
             raise _NoAnswer(Problem.BAD_ANSWER, "push answer unreadable", 200) from exc
-        by_index = {result.index: result for result in parsed.results}
-        if sorted(by_index) != list(range(len(items))) or any(
-            by_index[i].uuid not in (None, item.uuid) for i, item in enumerate(items)
-        ):
+        if parsed.batch != wire.batch_digest([i.uuid for i in items]) or len(
+            parsed.outcomes
+        ) != len(items):
             raise _NoAnswer(Problem.BAD_ANSWER, "push answer does not match the batch", 200)
-        return [by_index[i] for i in range(len(items))]
+        return parsed.results()
 
     def _pull_all(self, server: str, headers: dict[str, str], report: SyncReport) -> None:
         for _page in range(10_000):
@@ -308,6 +426,41 @@ class SyncEngine:
         except TransportError:
             return False
         return answer.status == 200
+
+
+_Outcome = list[tuple[wire.RecordOutcome, str | None]] | _NoAnswer | _OldCentral | _BatchRefused
+
+
+def _v1_results(
+    answer: Answer, items: list[OutboxItem]
+) -> list[tuple[wire.RecordOutcome, str | None]]:
+    try:
+        parsed = wire.PushResponse.model_validate_json(answer.body)
+    except ValidationError as exc:
+        raise _NoAnswer(Problem.BAD_ANSWER, "push answer unreadable", 200) from exc
+    by_index = {result.index: result for result in parsed.results}
+    if sorted(by_index) != list(range(len(items))) or any(
+        by_index[i].uuid not in (None, item.uuid) for i, item in enumerate(items)
+    ):
+        raise _NoAnswer(Problem.BAD_ANSWER, "push answer does not match the batch", 200)
+    return [(by_index[i].result, by_index[i].reason) for i in range(len(items))]
+
+
+def _refuses_protocol(answer: Answer) -> bool:
+    """A protocol 1 central system's answer to a protocol 2 body: the whole batch refused,
+    for its ``protocol`` field (``invalid_batch``, "protocol: Input should be 1")."""
+    try:
+        data: Any = json.loads(answer.body)
+    except ValueError:
+        return False
+    if not isinstance(data, dict):
+        return False
+    message = data.get("message")
+    return (
+        data.get("error") == "invalid_batch"
+        and isinstance(message, str)
+        and message.startswith("protocol:")
+    )
 
 
 def _message(answer: Answer) -> str:

@@ -1,0 +1,425 @@
+"""The generic outbox: every record kind claimed, delivered, deferred, refused and bundled by
+one mechanism; push protocol 2 against the real central server, and both directions of
+compatibility with protocol 1 (an old desk on the new central system, the new desk on a
+central system that knows only protocol 1)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import uuid as uuids
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Literal
+
+import pytest
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import select
+
+from central.store import CentralStore
+from desktop.paths import Profile
+from desktop.store.models import Operator, Post, StockMovement, SurveyResponse, TallyEvent
+from desktop.store.outbox import KINDS, Delivery, Outbox
+from desktop.store.repo import Store
+from desktop.sync.engine import SyncEngine
+from desktop.sync.enroll import enroll, read_token
+from desktop.sync.transport import Answer, RequestsTransport
+from posko import wire
+from tests.central_support import CentralServer
+from tests.test_sync import complaint
+
+NOW = datetime(2026, 6, 10, 2, 0, tzinfo=UTC)
+
+
+def add_kinds(store: Store, *, at: datetime = NOW) -> dict[str, str]:
+    """One record of each protocol 2 kind, made as their modules will: the UUIDs by kind."""
+    made = {name: str(uuids.uuid4()) for name in ("skm_response", "tally", "stock_movement")}
+    with store.session() as s:
+        post_id = s.scalar(select(Post.id))
+        operator_id = s.scalar(select(Operator.id))
+        s.add_all(
+            [
+                SurveyResponse(
+                    uuid=made["skm_response"],
+                    service_code="INFO_MUDIK",
+                    answers={"U1": 4, "U2": 3, "U9": 2},
+                    age_band="25-34",
+                    sex="P",
+                    education="SMA",
+                    occupation="swasta",
+                    suggestion="Antrean diperpendek.",
+                    self_filled=True,
+                    post_id=post_id,
+                    operator_id=operator_id,
+                    created_at=at,
+                ),
+                TallyEvent(
+                    uuid=made["tally"],
+                    counter="merchandise",
+                    item="kaus",
+                    count=12,
+                    post_id=post_id,
+                    operator_id=operator_id,
+                    created_at=at,
+                ),
+                StockMovement(
+                    uuid=made["stock_movement"],
+                    item="kaus",
+                    movement="received",
+                    quantity=200,
+                    post_id=post_id,
+                    operator_id=operator_id,
+                    created_at=at,
+                ),
+            ]
+        )
+    return made
+
+
+def test_every_kind_is_claimed_as_valid_wire_records(store: Store) -> None:
+    made = add_kinds(store)
+    saved = store.save_complaint(complaint(1))
+    claimed = Outbox(store).claim(10, now=NOW)
+    # Complaints first, then the kinds in the order they were registered.
+    assert [item.kind for item in claimed] == [
+        "complaint",
+        "skm_response",
+        "tally",
+        "stock_movement",
+    ]
+    assert claimed[0].uuid == saved.uuid and {i.uuid for i in claimed[1:]} == set(made.values())
+    for item in claimed:
+        parsed = wire.parse_any(item.payload)
+        assert parsed.kind == item.kind and parsed.uuid == item.uuid
+    survey = wire.parse_any(claimed[1].payload)
+    assert isinstance(survey, wire.SkmResponsePayload)
+    assert survey.respondent == wire.RespondentProfile(
+        age_band="25-34", sex="P", education="SMA", occupation="swasta"
+    )
+    assert survey.answers == {"U1": 4, "U2": 3, "U9": 2} and survey.self_filled
+    assert Outbox(store).counts()["sending"] == 4
+    # The limit holds across kinds, and protocol 1 claims complaints only.
+    Outbox(store).fail([i.uuid for i in claimed], "offline")
+    assert [i.kind for i in Outbox(store).claim(2, now=NOW)] == ["complaint", "skm_response"]
+    Outbox(store).fail([i.uuid for i in claimed], "offline")
+    assert [i.kind for i in Outbox(store).claim(10, now=NOW, protocol=1)] == ["complaint"]
+
+
+def test_answers_update_each_kind(store: Store) -> None:
+    made = add_kinds(store)
+    box = Outbox(store)
+    box.claim(10, now=NOW)
+    box.deliver(
+        [
+            Delivery(made["tally"], "accepted", kind="tally"),
+            Delivery(made["skm_response"], "rejected", "service_code: unknown service"),
+            Delivery(made["stock_movement"], "deferred", "kind: not stored yet"),
+        ],
+        now=NOW,
+    )
+    per_kind = box.counts_by_kind()
+    assert per_kind["tally"]["sent"] == 1
+    assert per_kind["skm_response"]["needs_attention"] == 1
+    assert per_kind["stock_movement"]["pending"] == 1
+    # Needs attention, reported like a complaint would be, with a label for the operator.
+    (item,) = box.attention()
+    assert (item.kind, item.uuid, item.tracking_id) == ("skm_response", made["skm_response"], "")
+    assert "INFO_MUDIK" in item.title and item.last_error.startswith("rejected: service_code")
+    # Deferred: queued, not offered again before its time, then offered again.
+    assert box.claim(10, now=NOW + timedelta(minutes=14)) == []
+    (again,) = box.claim(10, now=NOW + timedelta(minutes=16))
+    assert again.uuid == made["stock_movement"]
+    # A second deferral waits twice as long.
+    box.deliver([Delivery(again.uuid, "deferred", "still not")], now=NOW + timedelta(minutes=16))
+    assert box.claim(10, now=NOW + timedelta(minutes=16 + 29)) == []
+    assert len(box.claim(10, now=NOW + timedelta(minutes=16 + 31))) == 1
+    # The operator's actions work on every kind.
+    assert box.set_aside(made["skm_response"], "Kode layanan salah, diisi ulang")
+    assert box.counts_by_kind()["skm_response"]["set_aside"] == 1
+    assert box.resend(made["skm_response"])
+    assert box.counts_by_kind()["skm_response"]["pending"] == 1
+    assert not box.resend(made["tally"])  # sent: nothing to resend
+
+
+def test_bundles_carry_every_kind(store: Store) -> None:
+    made = add_kinds(store)
+    store.save_complaint(complaint(1))
+    payloads = Outbox(store).queued_payloads()
+    assert [p["kind"] for p in payloads] == ["complaint", "skm_response", "tally", "stock_movement"]
+    assert {p["uuid"] for p in payloads[1:]} == set(made.values())
+
+
+def test_a_kind_is_registered_once() -> None:
+    from desktop.store.outbox import register
+
+    with pytest.raises(ValueError):
+        register(KINDS["tally"])
+
+
+def test_protocol_2_records_are_checked() -> None:
+    base: dict[str, object] = {
+        "kind": "tally",
+        "uuid": "0b6c6d0e-8f43-4d8c-9d42-3d1b2f6a7c01",
+        "post_code": "MRK",
+        "counter": "people_reached",
+        "count": 3,
+        "created_at": "2026-06-10T09:15:00+07:00",
+    }
+    assert wire.parse_any(base).kind == "tally"
+    undo = base | {"uuid": "0b6c6d0e-8f43-4d8c-9d42-3d1b2f6a7c02", "count": -3,
+                   "undoes": base["uuid"]}  # fmt: skip
+    assert wire.parse_any(undo).kind == "tally"
+    for bad in (
+        base | {"count": 0},
+        base | {"count": -3},  # a correction names the event it undoes
+        undo | {"count": 3},
+        undo | {"undoes": undo["uuid"]},
+        base | {"counter": "merchandise"},  # which item?
+        base | {"item": "kaus"},
+    ):
+        with pytest.raises(wire.RecordError):
+            wire.parse_any(bad)
+    survey: dict[str, object] = {
+        "kind": "skm_response",
+        "uuid": "0b6c6d0e-8f43-4d8c-9d42-3d1b2f6a7c03",
+        "post_code": "MRK",
+        "service_code": "INFO_MUDIK",
+        "answers": {"U1": 4},
+        "created_at": "2026-06-10T09:15:00+07:00",
+    }
+    assert wire.parse_any(survey).kind == "skm_response"
+    for bad in (
+        survey | {"answers": {}},
+        survey | {"answers": {"U10": 4}},
+        survey | {"answers": {"U1": 5}},
+        survey | {"respondent": {"sex": "X"}},
+        survey | {"respondent": {"religion": "x"}},
+    ):
+        with pytest.raises(wire.RecordError):
+            wire.parse_any(bad)
+    stock: dict[str, object] = {
+        "kind": "stock_movement",
+        "uuid": "0b6c6d0e-8f43-4d8c-9d42-3d1b2f6a7c04",
+        "post_code": "MRK",
+        "item": "kaus",
+        "movement": "adjusted",
+        "quantity": -4,
+        "created_at": "2026-06-10T09:15:00+07:00",
+    }
+    assert wire.parse_any(stock).kind == "stock_movement"
+    for bad in (stock | {"quantity": 0}, stock | {"movement": "received"}):
+        with pytest.raises(wire.RecordError):
+            wire.parse_any(bad)
+    # The storage's own parser takes protocol 1's kinds only.
+    with pytest.raises(wire.RecordError):
+        wire.parse_record(stock)
+
+
+def test_compact_answer_round_trip() -> None:
+    results = [
+        wire.RecordResult(index=0, uuid="a", kind="complaint", result=wire.RecordOutcome.ACCEPTED),
+        wire.RecordResult(
+            index=1, uuid="b", kind="tally", result=wire.RecordOutcome.DEFERRED, reason="later"
+        ),
+        wire.RecordResult(
+            index=2, uuid=None, kind=None, result=wire.RecordOutcome.REJECTED, reason="uuid: bad"
+        ),
+    ]
+    answer = wire.PushAnswer.of(["a", "b", None], results)
+    assert answer.outcomes == "aqr" and answer.reasons == {"1": "later", "2": "uuid: bad"}
+    assert answer.results() == [
+        (wire.RecordOutcome.ACCEPTED, None),
+        (wire.RecordOutcome.DEFERRED, "later"),
+        (wire.RecordOutcome.REJECTED, "uuid: bad"),
+    ]
+    assert answer.batch == wire.batch_digest(["a", "b", None]) != wire.batch_digest(["a", "b"])
+
+
+# -- against the real central server ---------------------------------------------------------
+
+
+@pytest.fixture
+def transport() -> Iterator[RequestsTransport]:
+    real = RequestsTransport(timeout=(5, 30))
+    yield real
+    real.close()
+
+
+def _enrolled(store: Store, profile: Profile, server: CentralServer, t: RequestsTransport) -> None:
+    code, _expires = server.store.create_enroll_code("MRK", 1)
+    enroll(store, profile, server.url, code, t)
+
+
+class Counting:
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.bodies: list[dict[str, Any]] = []
+        self.answers: list[Answer] = []
+
+    def request(
+        self, method: str, url: str, *, body: bytes | None = None, headers: dict[str, str]
+    ) -> Answer:
+        if body is not None:
+            self.bodies.append(json.loads(gzip.decompress(body)))
+        answer: Answer = self.inner.request(method, url, body=body, headers=headers)
+        if body is not None:
+            self.answers.append(answer)
+        return answer
+
+
+@pytest.mark.slow
+def test_new_desk_on_new_central_defers_what_it_does_not_store(
+    store: Store, profile: Profile, central_server: CentralServer, transport: RequestsTransport
+) -> None:
+    _enrolled(store, profile, central_server, transport)
+    made = add_kinds(store, at=datetime.now(UTC))
+    saved = [store.save_complaint(complaint(n)) for n in range(3)]
+    counting = Counting(transport)
+    report = SyncEngine(store, profile, counting).run_once()
+    assert report.ok, report
+    assert (report.sent, report.deferred, report.attention) == (3, 3, 0)
+    assert [b["protocol"] for b in counting.bodies] == [2]
+    assert central_server.store.count(["complaints"])["complaints"] == 3
+    per_kind = Outbox(store).counts_by_kind()
+    assert per_kind["complaint"]["sent"] == 3
+    for name in made:
+        assert per_kind[name]["pending"] == 1  # kept, not failed
+    # The next pass does not offer them again before their time.
+    again = Counting(transport)
+    assert SyncEngine(store, profile, again).run_once().ok
+    assert again.bodies == []
+    assert {s.uuid for s in saved} <= {
+        u for b in counting.bodies for u in (r["uuid"] for r in b["records"])
+    }
+
+
+@pytest.mark.slow
+def test_push_answers_are_compact_and_gzipped(
+    store: Store, profile: Profile, central_server: CentralServer, transport: RequestsTransport
+) -> None:
+    import requests
+
+    _enrolled(store, profile, central_server, transport)
+    moment = datetime.now(UTC)
+    store.save_many([(complaint(n), moment) for n in range(300)], now=moment)
+    payloads = Outbox(store).queued_payloads()
+    token = read_token(profile)
+    url = f"{central_server.url}/api/v1/sync/push"
+    headers = {"authorization": f"Bearer {token}", "accept-encoding": "gzip"}
+    answer = requests.post(url, json={"protocol": 2, "records": payloads}, headers=headers,
+                           timeout=60, stream=True)  # fmt: skip
+    raw = answer.raw.read(decode_content=False)
+    assert answer.status_code == 200
+    assert len(raw) < 400  # 300 records: "aaa…", too small to be worth gzip
+    parsed = wire.PushAnswer.model_validate_json(raw)
+    assert parsed.outcomes == "a" * 300
+    assert parsed.batch == wire.batch_digest([p["uuid"] for p in payloads])
+    # Protocol 1 (today's desks) still gets the full answer, which says "duplicate" now;
+    # gzipped, as it is large and the desk accepts gzip.
+    old = requests.post(url, json={"records": payloads}, headers=headers, timeout=60,
+                        stream=True)  # fmt: skip
+    raw = old.raw.read(decode_content=False)
+    assert old.headers["content-encoding"] == "gzip" and len(raw) < 10_000
+    results = wire.PushResponse.model_validate_json(gzip.decompress(raw)).results
+    assert [(r.uuid, r.result) for r in results] == [(p["uuid"], "duplicate") for p in payloads]
+    plain = requests.post(url, json={"records": payloads[:50]}, timeout=60, stream=True,
+                          headers=headers | {"accept-encoding": "identity"})  # fmt: skip
+    assert "content-encoding" not in plain.headers
+    assert len(wire.PushResponse.model_validate_json(plain.raw.read()).results) == 50
+    # A protocol 1 body never gets "deferred": a newer kind in it is refused for itself.
+    tally = {
+        "kind": "tally",
+        "uuid": str(uuids.uuid4()),
+        "post_code": "MRK",
+        "counter": "people_reached",
+        "count": 2,
+        "created_at": datetime.now(UTC).isoformat(),
+    }
+    mixed = requests.post(url, json={"records": [tally, payloads[0]]}, headers=headers, timeout=60)
+    got = wire.PushResponse.model_validate(mixed.json()).results
+    assert [r.result for r in got] == ["rejected", "duplicate"]
+    assert "protocol 2" in (got[0].reason or "")
+    deferred = requests.post(url, json={"protocol": 2, "records": [tally]}, headers=headers,
+                             timeout=60)  # fmt: skip
+    assert wire.PushAnswer.model_validate(deferred.json()).outcomes == "q"
+    other_post = tally | {"uuid": str(uuids.uuid4()), "post_code": "BKH"}
+    refused = requests.post(url, json={"protocol": 2, "records": [other_post]}, headers=headers,
+                            timeout=60)  # fmt: skip
+    assert wire.PushAnswer.model_validate(refused.json()).outcomes == "r"
+
+
+class _V1Body(BaseModel):
+    protocol: Literal[1] = 1
+
+
+class ProtocolOneCentral:
+    """A central system from before protocol 2, in front of the real one: it refuses a
+    protocol 2 body whole, as its ``PushRequest`` did (the same validation message), and
+    takes protocol 1 bodies."""
+
+    def __init__(self, inner: RequestsTransport) -> None:
+        self.inner = inner
+        self.protocols: list[int] = []
+
+    def request(
+        self, method: str, url: str, *, body: bytes | None = None, headers: dict[str, str]
+    ) -> Answer:
+        if body is not None:
+            batch = json.loads(gzip.decompress(body))
+            self.protocols.append(batch.get("protocol", 1))
+            try:
+                _V1Body.model_validate({"protocol": batch.get("protocol", 1)})
+            except ValidationError as exc:
+                error = exc.errors()[0]
+                message = f"{'.'.join(str(p) for p in error['loc'])}: {error['msg']}"
+                data = {"error": "invalid_batch", "message": message}
+                return Answer(400, json.dumps(data).encode(), "application/json")
+        return self.inner.request(method, url, body=body, headers=headers)
+
+
+@pytest.mark.slow
+def test_new_desk_on_a_protocol_1_central_keeps_the_new_kinds_queued(
+    store: Store, profile: Profile, central_server: CentralServer, transport: RequestsTransport
+) -> None:
+    _enrolled(store, profile, central_server, transport)
+    add_kinds(store, at=datetime.now(UTC) - timedelta(hours=1))  # older than the complaints
+    for n in range(4):
+        store.save_complaint(complaint(n))
+    old = ProtocolOneCentral(transport)
+    report = SyncEngine(store, profile, old, batch_size=3).run_once()
+    assert report.ok, report
+    assert (report.sent, report.deferred, report.attention) == (4, 3, 0)
+    # Protocol 2 first; once refused, protocol 1 only (the batch already out when the
+    # refusal came was a protocol 2 one too).
+    tried = old.protocols.count(2)
+    assert old.protocols[0] == 2 and tried <= 2 and set(old.protocols[tried:]) == {1}
+    per_kind = Outbox(store).counts_by_kind()
+    assert per_kind["complaint"]["sent"] == 4
+    assert all(per_kind[k]["pending"] == 1 for k in ("skm_response", "tally", "stock_movement"))
+    assert Outbox(store).attention() == []
+
+
+def test_a_bundle_with_every_kind_imports_and_defers_the_unstored(
+    store: Store, profile: Profile, central_store: CentralStore, tmp_path: Path
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from central.app import asgi_app
+    from central.bundles import import_bundle
+    from desktop.sync.export import export_outbox
+    from tests.test_bundle import AppTransport, enrolled
+
+    with TestClient(asgi_app(central_store)) as client:
+        app = AppTransport(client)
+        enrolled(store, profile, central_store, app)
+        add_kinds(store, at=datetime.now(UTC))
+        store.save_complaint(complaint(1))
+        target = tmp_path / "MRK.posko"
+        assert export_outbox(store, profile, target).records == 4
+        imported = import_bundle(central_store, target)
+        assert imported.counts == {"accepted": 1, "deferred": 3} and not imported.problems
+        assert central_store.count(["complaints"]) == {"complaints": 1}
+        # Online, the desk learns it: the complaint is sent, the others stay queued.
+        report = SyncEngine(store, profile, app).run_once()
+        assert (report.sent, report.deferred, report.attention) == (1, 3, 0)
