@@ -34,15 +34,12 @@ import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from sqlalchemy import ColumnElement
 
 from central import models
+from central.views import ComplaintView, TimelineEntry
 from posko import tracking, wire
-
-if TYPE_CHECKING:  # the store applies LISTED, so it imports this module
-    from central.store import ComplaintView, TimelineEntry
 
 
 class Audience(enum.Enum):

@@ -1,0 +1,60 @@
+"""The central system's storage layer, one module per job, and the only place that writes SQL.
+
+- ``devices``: enrollment codes, enrollment with proof of the desk's key, device and client
+  tokens;
+- ``ingest``: what desks push, exactly once by UUID;
+- ``complaints``: filing on the central system, statuses, look-ups, the public lists;
+- ``pull``: what a desk fetches back;
+- ``due``: the due lists against working-day deadlines.
+
+Statistics and exports come as jobs of their own beside these. ``CentralStore`` is all of
+them on one engine, so a route or command holds one store; each job reads alone. Plain data
+leaves the store (``central.views`` and wire models), never ORM objects.
+"""
+
+from __future__ import annotations
+
+from central.store.base import CENTRAL_DEVICE_NUMBER, ROLES, SYSTEM_ACTOR, EnrollError, NotFound
+from central.store.complaints import Complaints
+from central.store.devices import Devices
+from central.store.due import (
+    DUE_CURSOR_PATTERN,
+    DUE_LISTS,
+    MAX_DUE_LIMIT,
+    DueCursor,
+    DueList,
+    DueLists,
+    DuePage,
+    DueReport,
+    DueState,
+)
+from central.store.ingest import Ingest
+from central.store.pull import Pull
+from central.views import ClientInfo, ComplaintView, DeviceInfo, TimelineEntry, complaint_view
+
+
+class CentralStore(Devices, Ingest, Complaints, Pull, DueLists):
+    """All reads and writes of the central database. Thread-safe: a session per call."""
+
+
+__all__ = [
+    "CENTRAL_DEVICE_NUMBER",
+    "DUE_CURSOR_PATTERN",
+    "DUE_LISTS",
+    "MAX_DUE_LIMIT",
+    "ROLES",
+    "SYSTEM_ACTOR",
+    "CentralStore",
+    "ClientInfo",
+    "ComplaintView",
+    "DeviceInfo",
+    "DueCursor",
+    "DueList",
+    "DuePage",
+    "DueReport",
+    "DueState",
+    "EnrollError",
+    "NotFound",
+    "TimelineEntry",
+    "complaint_view",
+]

@@ -1,0 +1,317 @@
+"""Ingest: the records a desk pushes (online or by bundle), refused, inserted, revised or
+classified as duplicates and conflicts, exactly once by their UUID.
+
+Ingest is idempotent by the record's UUID through the tables' unique constraints: rows are
+inserted with ``ON CONFLICT DO NOTHING`` and whatever was not inserted is then classified as
+a duplicate (same content hash) or a conflict (different content). There is no look-up
+before the insert, so two concurrent pushes of the same UUID cannot both insert it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.orm import Session
+
+from central import models
+from central.security import (
+    digest,
+)
+from central.store.base import SYSTEM_ACTOR, StoreBase, _now
+from central.views import DeviceInfo
+from posko import tracking, wire
+
+
+class Ingest(StoreBase):
+    """Pushes from desks, record by record, exactly once."""
+
+    # -- ingest --------------------------------------------------------------------------
+
+    def push(
+        self, device: DeviceInfo, raw_records: Sequence[object], app_version: str = ""
+    ) -> list[wire.RecordResult]:
+        """Validate each record on its own, then ingest the valid ones; one answer each."""
+        results: list[wire.RecordResult | None] = [None] * len(raw_records)
+        valid: list[
+            tuple[int, wire.ComplaintPayload | wire.SurveyResponsePayload | wire.TallyPayload]
+        ] = []
+        for index, raw in enumerate(raw_records):
+            try:
+                record = wire.parse_record(raw)
+            except wire.RecordError as exc:
+                results[index] = wire.RecordResult(
+                    index=index,
+                    uuid=exc.uuid,
+                    kind=exc.kind,
+                    result=wire.RecordOutcome.REJECTED,
+                    reason=exc.reason,
+                )
+                continue
+            reason = self._refuse(device, record)
+            if reason:
+                results[index] = wire.RecordResult(
+                    index=index,
+                    uuid=record.uuid,
+                    kind=record.kind,
+                    result=wire.RecordOutcome.REJECTED,
+                    reason=reason,
+                )
+            else:
+                valid.append((index, record))
+        answers = self.ingest(device, [r for _i, r in valid], app_version)
+        for (index, _record), result in zip(valid, answers, strict=True):
+            results[index] = result.model_copy(update={"index": index})
+        return [r for r in results if r is not None]
+
+    def _refuse(
+        self,
+        device: DeviceInfo,
+        record: wire.ComplaintPayload | wire.SurveyResponsePayload | wire.TallyPayload,
+    ) -> str | None:
+        """Why a well-formed record is still unacceptable from this device, if it is.
+
+        A record is taken only from the device that could have made it: under the post the
+        device is enrolled for, and (complaints) with a tracking ID of the device's own
+        prefix, or of the provisional prefix it proved at enrollment (derived from its key),
+        so no device can plant a report under another desk's ID before that desk syncs."""
+        if record.post_code != device.post_code:
+            return f"post_code: this desk is enrolled for post {device.post_code}"
+        if isinstance(record, wire.ComplaintPayload):
+            if self.catalog.get(record.category) is None:
+                return f"category: unknown category {record.category}"
+            try:
+                prefix, _sequence = tracking.split(record.tracking_id)
+            except tracking.TrackingIdError:
+                return "tracking_id: too short for a tracking ID of its kind"
+            if prefix != device.tracking_prefix and prefix != device.provisional_prefix:
+                if prefix[0] in tracking.PROVISIONAL_FIRST:
+                    return "tracking_id: the provisional prefix is not this desk's"
+                return "tracking_id: the prefix belongs to another device"
+            if record.created_at > _now() + timedelta(days=1):
+                return "created_at: in the future"
+        return None
+
+    def ingest(
+        self,
+        device: DeviceInfo,
+        records: Sequence[wire.ComplaintPayload | wire.SurveyResponsePayload | wire.TallyPayload],
+        app_version: str = "",
+    ) -> list[wire.RecordResult]:
+        """Insert validated records in one transaction; one result per record, in order."""
+        hashes = [wire.content_hash(r) for r in records]
+        outcome: dict[int, tuple[wire.RecordOutcome, str | None]] = {}
+        # The same UUID twice in one batch: the first counts, the second is classified.
+        first_seen: dict[str, int] = {}
+        fresh: list[int] = []
+        for i, record in enumerate(records):
+            if record.uuid in first_seen:
+                same = hashes[first_seen[record.uuid]] == hashes[i]
+                outcome[i] = (
+                    (wire.RecordOutcome.DUPLICATE, None)
+                    if same
+                    else (wire.RecordOutcome.CONFLICT, "uuid: sent twice with different content")
+                )
+            else:
+                first_seen[record.uuid] = i
+                fresh.append(i)
+        now = _now()
+        with self.session() as session, session.begin():
+            # Every writer locks the device row first, then reports (set_status too): one
+            # order, so a push and a status change, or two pushes, never deadlock on
+            # PostgreSQL (a hostile test made both happen). SQLite writes one at a time.
+            session.execute(
+                select(models.Device.id).where(models.Device.id == device.id).with_for_update()
+            )
+            for kind, table in (
+                ("complaint", models.Complaint),
+                ("survey_response", models.SurveyResponse),
+                ("tally_event", models.TallyEvent),
+            ):
+                batch = [i for i in fresh if records[i].kind == kind]
+                if not batch:
+                    continue
+                rows = [self._row(device, records[i], hashes[i], now) for i in batch]
+                inserted = self._insert_new(session, table, rows)
+                if kind == "complaint" and inserted:
+                    session.execute(
+                        insert(models.StatusChange),
+                        [
+                            {
+                                "complaint_id": complaint_id,
+                                "device_id": device.id,
+                                "status": wire.CentralStatus.RECEIVED.value,
+                                "note": "",
+                                "internal_note": "",
+                                "agency": "",
+                                "actor": SYSTEM_ACTOR,
+                                "changed_at": now,
+                            }
+                            for complaint_id in inserted.values()
+                        ],
+                    )
+                missing = [i for i in batch if records[i].uuid not in inserted]
+                if missing:
+                    columns: list[Any] = [table.uuid, table.content_hash]
+                    if table is models.Complaint:
+                        columns += [table.revision, table.device_id, table.tracking_id]
+                    existing = {
+                        row[0]: row
+                        for row in session.execute(
+                            select(*columns).where(
+                                table.uuid.in_([records[i].uuid for i in missing])
+                            )
+                        )
+                    }
+                    # In UUID order, as the inserts: two pushes take the rows' locks alike.
+                    for i in sorted(missing, key=lambda i: records[i].uuid):
+                        outcome[i] = self._classify(
+                            session,
+                            device,
+                            records[i],
+                            hashes[i],
+                            existing.get(records[i].uuid),
+                            now,
+                        )
+                for i in batch:
+                    outcome.setdefault(i, (wire.RecordOutcome.ACCEPTED, None))
+            session.execute(
+                update(models.Device)
+                .where(models.Device.id == device.id)
+                .values(last_seen_at=now, **({"app_version": app_version} if app_version else {}))
+            )
+        return [
+            wire.RecordResult(
+                index=i,
+                uuid=record.uuid,
+                kind=record.kind,
+                result=outcome[i][0],
+                reason=outcome[i][1],
+            )
+            for i, record in enumerate(records)
+        ]
+
+    def _classify(
+        self,
+        session: Session,
+        device: DeviceInfo,
+        record: wire.ComplaintPayload | wire.SurveyResponsePayload | wire.TallyPayload,
+        content_hash: str,
+        stored: Any,
+        now: datetime,
+    ) -> tuple[wire.RecordOutcome, str | None]:
+        """A record whose insert did nothing: duplicate, newer revision, or conflict."""
+        if stored is None:
+            return wire.RecordOutcome.CONFLICT, "tracking_id: already used by another report"
+        if stored.content_hash == content_hash:
+            return wire.RecordOutcome.DUPLICATE, None
+        if isinstance(record, wire.ComplaintPayload):
+            if record.revision < stored.revision:
+                # The central system already holds a later edit of this report.
+                return wire.RecordOutcome.DUPLICATE, None
+            if (
+                record.revision > stored.revision
+                and stored.device_id == device.id
+                and stored.tracking_id == record.tracking_id
+            ):
+                if self._revise(session, device, record, content_hash, now):
+                    return wire.RecordOutcome.ACCEPTED, None
+                again = session.scalar(
+                    select(models.Complaint.content_hash).where(
+                        models.Complaint.uuid == record.uuid
+                    )
+                )
+                if again == content_hash:  # a concurrent push of the same edit won
+                    return wire.RecordOutcome.DUPLICATE, None
+        return wire.RecordOutcome.CONFLICT, "uuid: already received with different content"
+
+    def _revise(
+        self,
+        session: Session,
+        device: DeviceInfo,
+        record: wire.ComplaintPayload,
+        content_hash: str,
+        now: datetime,
+    ) -> bool:
+        """Replace a report's content with a later revision from the desk that made it; the
+        status, agency and timeline stay. Atomic: only a lower stored revision is replaced."""
+        row = self._row(device, record, content_hash, now)
+        keep = {"uuid", "device_id", "received_at", "status", "agency", "expected_at", "channel"}
+        values = {k: v for k, v in row.items() if k not in keep}
+        result = session.execute(
+            update(models.Complaint)
+            .where(
+                models.Complaint.uuid == record.uuid,
+                models.Complaint.revision < record.revision,
+            )
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+    def _insert_new(
+        self, session: Session, table: Any, rows: list[dict[str, Any]]
+    ) -> dict[str, int]:
+        """Insert what is new; ``{uuid: id}`` of the rows this call inserted."""
+        core = table.__table__
+        # In UUID order: two pushes of the same records in different orders then take the
+        # unique index's locks in one order, and cannot deadlock each other on PostgreSQL.
+        rows = sorted(rows, key=lambda row: str(row["uuid"]))
+        statement = self._insert(core).on_conflict_do_nothing().returning(core.c.uuid, core.c.id)
+        # executemany with RETURNING: SQLAlchemy's "insertmanyvalues" batches it on both
+        # SQLite and PostgreSQL.
+        return {row[0]: row[1] for row in session.execute(statement, rows)}
+
+    def _row(
+        self,
+        device: DeviceInfo,
+        record: wire.ComplaintPayload | wire.SurveyResponsePayload | wire.TallyPayload,
+        content_hash: str,
+        now: datetime,
+    ) -> dict[str, Any]:
+        common = {
+            "uuid": record.uuid,
+            "content_hash": content_hash,
+            "device_id": device.id,
+            "post_code": record.post_code,
+            "created_at": record.created_at,
+            "received_at": now,
+        }
+        if isinstance(record, wire.ComplaintPayload):
+            return common | {
+                "tracking_id": record.tracking_id,
+                "revision": record.revision,
+                "secret_hash": digest(record.secret),
+                "type": record.type,
+                "category": record.category,
+                "title": record.title,
+                "description": record.description,
+                "location": record.location,
+                "lat": None,
+                "long": None,
+                "occurred_at": record.occurred_at,
+                "reporter_name": record.reporter_name,
+                "phone": record.phone,
+                "email": record.email,
+                "anonymous": record.anonymous,
+                "confidential": record.confidential,
+                "operator_name": record.operator_name,
+                "channel": "desk",
+                "status": wire.CentralStatus.RECEIVED.value,
+                "agency": "",
+                "expected_at": self._expected(record.type, record.category, record.created_at),
+                "updated_at": now,
+            }
+        if isinstance(record, wire.SurveyResponsePayload):
+            return common | {
+                "service": record.service,
+                "answers": dict(record.answers),
+                "respondent": dict(record.respondent),
+                "suggestion": record.suggestion,
+            }
+        return common | {"counter": record.counter, "item": record.item, "count": record.count}
