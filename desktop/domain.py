@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from posko import status as status_vocabulary
 from posko.catalog import Catalog
 from posko.i18n import N_, _
 
@@ -35,24 +36,10 @@ class SyncState(enum.StrEnum):
     SET_ASIDE = "set_aside"  # the operator decided not to send it, with a reason
 
 
-# What the central system says about a report (``posko.wire.CentralStatus`` values), in
-# the words a returning citizen is told at the post.
-_CENTRAL_STATUS_LABELS = {
-    "received": N_("Received by the central system"),
-    "verified": N_("Verified"),
-    "forwarded": N_("Forwarded to the agency"),
-    "in_progress": N_("Being followed up"),
-    "resolved": N_("Resolved"),
-    "postponed": N_("Postponed"),
-    "not_authority": N_("Re-routed (not the agency's authority)"),
-    "archived": N_("Archived"),
-}
-
-
 def central_status_label(status: str | None) -> str:
     if not status:
         return _("not known yet")
-    label = _CENTRAL_STATUS_LABELS.get(status)
+    label = status_vocabulary.label(status)
     return _(label) if label else status
 
 

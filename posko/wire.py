@@ -43,6 +43,7 @@ from pydantic import (
 )
 
 from posko import tracking
+from posko.status import CentralStatus
 
 PROTOCOL_VERSION: Literal[1] = 1  # pull, rules and enrollment, and the oldest push
 PUSH_PROTOCOL: Literal[2] = 2  # the newest push body this module defines
@@ -116,24 +117,6 @@ Moment = Annotated[AwareDatetime, AfterValidator(_plausible)]
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
-
-
-class CentralStatus(enum.StrEnum):
-    """Where a report stands on the central system (LAPOR!'s agency workflow)."""
-
-    RECEIVED = "received"
-    VERIFIED = "verified"
-    FORWARDED = "forwarded"
-    IN_PROGRESS = "in_progress"
-    RESOLVED = "resolved"
-    POSTPONED = "postponed"
-    NOT_AUTHORITY = "not_authority"
-    ARCHIVED = "archived"
-
-    @property
-    def closed(self) -> bool:
-        """Open311 knows only open and closed."""
-        return self in (CentralStatus.RESOLVED, CentralStatus.ARCHIVED)
 
 
 _COMPACT_MIN = tracking.PREFIX_LENGTH + tracking.SEQUENCE_LENGTH + 1

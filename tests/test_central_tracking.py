@@ -120,7 +120,7 @@ def test_page_shows_status_timeline_agency_date_and_the_report(desk: Desk) -> No
     # The timeline, oldest first, each with its local time.
     labels = re.findall(r'<p class="timeline__label">([^<]+)', html)
     assert [label.strip() for label in labels] == [
-        "Diterima",
+        "Diterima sistem pusat",
         "Diverifikasi",
         "Diteruskan ke instansi",
     ]

@@ -42,7 +42,7 @@ DOMAINS = {
     "posko": Domain("posko", ("desktop", "posko")),
     "central": Domain(
         "central",
-        ("central",),
+        ("central", "posko"),  # the shared core's texts (the status vocabulary) too
         # Its packages (central/cli/, …) too, but not the Alembic migrations: they hold no
         # user-visible text. Babel takes the first pattern that matches.
         method_map=[

@@ -13,6 +13,7 @@ from babel.dates import format_datetime
 from central.disclosure import Audience, Disclosed, audience, disclose, known_to
 from central.i18n import N_, translator
 from central.store import CentralStore
+from posko import status as status_vocabulary
 from posko import tracking, wire
 
 Translate = Callable[[str], str]  # what ``translator(lang)`` returns
@@ -21,40 +22,6 @@ Translate = Callable[[str], str]  # what ``translator(lang)`` returns
 # and needs no time zone database on the server.
 JAKARTA = timezone(timedelta(hours=7), "WIB")
 SHOWN_INPUT_LIMIT = 40  # how much of a malformed ID is echoed back
-
-STATUS_LABELS: dict[wire.CentralStatus, str] = {
-    wire.CentralStatus.RECEIVED: N_("Received"),
-    wire.CentralStatus.VERIFIED: N_("Verified"),
-    wire.CentralStatus.FORWARDED: N_("Forwarded to the agency"),
-    wire.CentralStatus.IN_PROGRESS: N_("Being followed up"),
-    wire.CentralStatus.RESOLVED: N_("Resolved"),
-    wire.CentralStatus.POSTPONED: N_("Postponed"),
-    wire.CentralStatus.NOT_AUTHORITY: N_("Not within its authority (redirected)"),
-    wire.CentralStatus.ARCHIVED: N_("Archived"),
-}
-
-STATUS_HELP: dict[wire.CentralStatus, str] = {
-    wire.CentralStatus.RECEIVED: N_(
-        "Your report has reached the central system and is waiting to be verified."
-    ),
-    wire.CentralStatus.VERIFIED: N_(
-        "Staff have checked your report and will forward it to the responsible agency."
-    ),
-    wire.CentralStatus.FORWARDED: N_(
-        "Your report has been forwarded to the responsible agency, which must respond by the "
-        "date shown."
-    ),
-    wire.CentralStatus.IN_PROGRESS: N_("The agency is following up your report."),
-    wire.CentralStatus.RESOLVED: N_("The agency has reported that your report is resolved."),
-    wire.CentralStatus.POSTPONED: N_(
-        "The follow-up of your report is on hold for now; staff will update its status."
-    ),
-    wire.CentralStatus.NOT_AUTHORITY: N_(
-        "The matter is not within this agency's authority; your report is being redirected to "
-        "the agency that can handle it."
-    ),
-    wire.CentralStatus.ARCHIVED: N_("Your report has been archived and is no longer followed up."),
-}
 
 TYPE_LABELS: dict[str, str] = {
     "pengaduan": N_("Complaint"),
@@ -177,7 +144,7 @@ def public_report(
     steps = tuple(
         PublicStep(
             status=step.status,
-            label=_(STATUS_LABELS[step.status]),
+            label=_(status_vocabulary.LABELS[step.status]),
             changed_at=step.changed_at,
             when=local_time(step.changed_at, lang),
             agency=step.agency,
@@ -192,8 +159,8 @@ def public_report(
         compact=report.tracking_id,
         display=tracking.display(report.tracking_id),
         status=report.status,
-        status_label=_(STATUS_LABELS[report.status]),
-        status_help=_(STATUS_HELP[report.status]),
+        status_label=_(status_vocabulary.LABELS[report.status]),
+        status_help=_(status_vocabulary.HELP[report.status]),
         open=not report.status.closed,
         confidential=report.confidential,
         details_visible=report.content_visible,
