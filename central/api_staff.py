@@ -11,6 +11,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchem
 
 from central.deps import ApiError, current_staff, get_store
 from central.disclosure import Audience, disclose
+from central.rules import RuleSet
 from central.store import (
     DUE_CURSOR_PATTERN,
     MAX_DUE_LIMIT,
@@ -36,7 +37,11 @@ class StatusRequest(BaseModel):
     internal_note: Annotated[str, wire.text(2000)] = Field(
         default="", description="For the staff only: never shown to the citizen or the public."
     )
-    agency: Annotated[str, wire.line(100, 1)] | None = None
+    agency: Annotated[str, wire.line(100, 1)] | None = Field(
+        default=None,
+        description="The agency the report is assigned to: a code of the routing rules' "
+        "agencies (GET /api/v1/rules), in any letter case; the pages show its name.",
+    )
 
 
 class TimelineItem(BaseModel):
@@ -87,6 +92,18 @@ def set_status(
 ) -> TimelineItem:
     """Move a report on (received → verified → forwarded → in progress → resolved, or
     postponed, not our authority, archived); the note, time and who are kept."""
+    agency = body.agency
+    if agency is not None:
+        rules = request.app.state.rules
+        assert isinstance(rules, RuleSet)
+        agency = rules.agency_code(agency)
+        if agency is None:
+            raise ApiError(
+                422,
+                "unknown_agency",
+                "agency must be a code of the routing rules' agencies: "
+                + ", ".join(sorted(rules.agency_names)),
+            )
     try:
         entry = get_store(request).set_status(
             _tracking_id(tracking_id),
@@ -94,7 +111,7 @@ def set_status(
             actor=staff.name,
             public_note=body.public_note,
             internal_note=body.internal_note,
-            agency=body.agency,
+            agency=agency,
         )
     except NotFound:
         raise ApiError(404, "not_found", "no report with this tracking ID") from None

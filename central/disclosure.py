@@ -31,7 +31,7 @@ operator. Never outside staff: the internal note.
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -129,19 +129,34 @@ def notes_visible(report: ComplaintView, who: Audience) -> bool:
     return not report.confidential and not report.anonymous
 
 
-def disclose(report: ComplaintView, timeline: Sequence[TimelineEntry], who: Audience) -> Disclosed:
+def _as_typed(code: str) -> str:
+    return code
+
+
+def disclose(
+    report: ComplaintView,
+    timeline: Sequence[TimelineEntry],
+    who: Audience,
+    agency_name: Callable[[str], str] = _as_typed,
+) -> Disclosed:
+    """What ``who`` sees of ``report``. ``agency_name`` turns an agency's code into what the
+    page shows (its name, in the page's language); staff see the code they set."""
     content = content_visible(report, who)
     notes = notes_visible(report, who)
     staff = who is Audience.STAFF
+    named = _as_typed if staff else agency_name
 
     def shown(value: str) -> str | None:
         return (value or None) if content else None
+
+    def agency(value: str | None) -> str | None:
+        return named(value) if value and content else None
 
     steps = tuple(
         Step(
             status=entry.status,
             changed_at=entry.changed_at,
-            agency=(entry.agency or None) if content else None,
+            agency=agency(entry.agency),
             public_note=(entry.public_note or None) if notes else None,
             internal_note=(entry.internal_note or None) if staff else None,
             actor=entry.actor if staff else None,
@@ -160,7 +175,7 @@ def disclose(report: ComplaintView, timeline: Sequence[TimelineEntry], who: Audi
         content_visible=content,
         type=report.type if content else None,
         category=report.category if content else None,
-        agency=shown(report.agency),
+        agency=agency(report.agency),
         expected_at=report.expected_at if content else None,
         title=report.title if content else None,
         description=report.description if content else None,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,25 @@ class RuleSet:
     version: int
     routing: dict[str, Any]
     agencies: dict[str, Any]
+
+    @cached_property
+    def agency_names(self) -> dict[str, dict[str, str]]:
+        """Each agency's code and its name per language, as ``agencies.json`` gives them."""
+        return {
+            str(entry["code"]): {str(k): str(v) for k, v in entry.get("name", {}).items()}
+            for entry in self.agencies.get("agencies", [])
+        }
+
+    def agency_code(self, value: str) -> str | None:
+        """``value`` as the catalog spells the code (any letter case); None if unknown."""
+        wanted = value.strip().upper()
+        return next((code for code in self.agency_names if code.upper() == wanted), None)
+
+    def agency_name(self, code: str, language: str = "id") -> str:
+        """What a citizen reads for ``code``: its name in ``language`` (else Indonesian);
+        a value that is not a code (typed before agencies were codes) is shown as it is."""
+        names = self.agency_names.get(code, {})
+        return names.get(language) or names.get("id") or code
 
 
 def load_rule_set(directory: Path | None = None) -> RuleSet:

@@ -338,3 +338,43 @@ def test_a_nul_in_one_record_refuses_that_record_only(
     assert answer.status_code == 200, answer.text
     assert [r["result"] for r in answer.json()["results"]] == ["rejected", "accepted"]
     assert answer.json()["results"][0]["reason"].startswith("title")
+
+
+def test_staff_assign_agencies_by_code_and_citizens_read_their_names(
+    client: TestClient, central_store: CentralStore
+) -> None:
+    """An agency is a code of the routing rules' agency catalog: a typo or free text is
+    refused (422, naming the valid codes), any letter case is taken as the catalog spells it,
+    the desk gets the code and the citizen reads the agency's name."""
+    token, device = enroll(central_store)
+    record = complaint_record(device.tracking_prefix, 1)
+    central_store.push(device, [record])
+    staff = bearer(central_store.create_client("Dewi (admin)", "staff"))
+    status_url = f"/api/v1/staff/complaints/{record['tracking_id']}/status"
+
+    for typed in ("Dinas Perhubungan", "BPJT2"):
+        refused = client.post(
+            status_url, json={"status": "forwarded", "agency": typed}, headers=staff
+        )
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["error"] == "unknown_agency"
+        assert "BPJT" in refused.json()["message"]
+    assert central_store.complaint(record["tracking_id"]).agency == ""  # nothing was set
+
+    moved = client.post(status_url, json={"status": "forwarded", "agency": "bpjt"}, headers=staff)
+    assert moved.status_code == 200, moved.text
+    assert central_store.complaint(record["tracking_id"]).agency == "BPJT"
+    pulled = client.get("/api/v1/sync/pull", headers=bearer(token)).json()
+    assert pulled["changes"][-1]["agency"] == "BPJT"  # the desk keeps the code
+
+    shown = client.get(f"/api/v1/track/{record['tracking_id']}?k={record['secret']}").json()
+    assert shown["agency"] == "Badan Pengatur Jalan Tol (Kementerian PU)"
+    assert [step["agency"] for step in shown["timeline"]][-1] == shown["agency"]
+    english = client.get(
+        f"/api/v1/track/{record['tracking_id']}?k={record['secret']}&lang=en"
+    ).json()
+    assert english["agency"] == "Toll Road Regulatory Agency (Ministry of Public Works)"
+    page = client.get(f"/t/{record['tracking_id']}?k={record['secret']}").text
+    assert "Badan Pengatur Jalan Tol (Kementerian PU)" in page
+    staff_view = client.get(f"/api/v1/staff/complaints/{record['tracking_id']}", headers=staff)
+    assert staff_view.json()["agency"] == "BPJT"  # staff see the code they set

@@ -18,6 +18,7 @@ from fastapi.responses import (
 
 from central.i18n import pick_language, translator
 from central.ratelimit import RateLimiter, client_address, public_limiter
+from central.rules import RuleSet
 from central.store import CentralStore
 from central.tracking_page.pages import (
     HTML_ERRORS,
@@ -71,6 +72,12 @@ def _store(request: Request) -> CentralStore:
     return store
 
 
+def _rules(request: Request) -> RuleSet:
+    rules = request.app.state.rules
+    assert isinstance(rules, RuleSet)
+    return rules
+
+
 @router.get(
     "/t/{tracking_id}",
     response_class=HTMLResponse,
@@ -96,7 +103,7 @@ def tracking_page(
             message=too_many(_, seconds),
             switch_url=page_url(tracking_id, other, k),
         )
-    found = look_up(_store(request), tracking_id, k, language)
+    found = look_up(_store(request), tracking_id, k, language, _rules(request).agency_name)
     if isinstance(found, Malformed):
         return render(
             "invalid.html",
@@ -181,7 +188,7 @@ def track_json(
     limiter = public_limiter(request)
     if not limiter.allow(client_address(request)):
         return _json_limited(_, limiter)
-    found = look_up(_store(request), tracking_id, k, language)
+    found = look_up(_store(request), tracking_id, k, language, _rules(request).agency_name)
     if isinstance(found, Malformed):
         malformed = MalformedId(
             error="malformed",
@@ -236,7 +243,7 @@ def track_sms(
             status_code=429,
             headers={**PRIVATE_HEADERS, "retry-after": str(seconds)},
         )
-    found = look_up(_store(request), tracking_id, k, language)
+    found = look_up(_store(request), tracking_id, k, language, _rules(request).agency_name)
     if isinstance(found, Malformed):
         return PlainTextResponse(
             sms_for_malformed(found, language), status_code=400, headers=PRIVATE_HEADERS

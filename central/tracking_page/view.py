@@ -118,8 +118,14 @@ def _aware(moment: datetime) -> datetime:
 
 
 def look_up(
-    store: CentralStore, raw_id: str, secret: str | None, lang: str
+    store: CentralStore,
+    raw_id: str,
+    secret: str | None,
+    lang: str,
+    agency_name: Callable[[str, str], str] | None = None,
 ) -> PublicReport | Unknown | Malformed:
+    """The report behind ``raw_id`` as its audience may see it; ``agency_name(code, lang)``
+    names the agency (the central system's rules)."""
     try:
         compact = tracking.parse(raw_id)
     except tracking.TrackingIdError as exc:
@@ -131,7 +137,11 @@ def look_up(
     who = audience(view, secret) if view is not None else Audience.PUBLIC
     if view is None or not known_to(view, who):
         return Unknown(compact, tracking.display(compact))
-    shown_report = disclose(view, store.timeline(view.id), who)
+
+    def named(code: str) -> str:
+        return agency_name(code, lang) if agency_name else code
+
+    shown_report = disclose(view, store.timeline(view.id), who, named)
     return public_report(store, shown_report, secret_given=bool(secret), lang=lang)
 
 
