@@ -361,3 +361,18 @@ def test_peek_declines_anything_unusual(tmp_path: Path) -> None:
     fresh = Profile(tmp_path / "fresh")
     Store.open(fresh).close()
     assert peek.peek_context(fresh.database) is None  # not set up yet
+
+
+def test_the_complaint_fields_come_from_the_wire_model() -> None:
+    """The wire model is the one list of a complaint's fields: every field of it is in the
+    desk's record, and what the operator types is written from that same list."""
+    import dataclasses
+
+    from desktop.store import repo
+    from desktop.store.records import ComplaintRecord
+    from posko.wire import ComplaintPayload
+
+    record = {f.name for f in dataclasses.fields(ComplaintRecord)}
+    assert set(ComplaintPayload.model_fields) - {"kind", "revision"} <= record
+    assert {"title", "description", "phone", "anonymous"} <= set(repo.TYPED_FIELDS)
+    assert not {"uuid", "tracking_id", "secret"} & set(repo.TYPED_FIELDS)

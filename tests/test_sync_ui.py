@@ -82,7 +82,7 @@ def test_enroll_sync_and_attention_through_the_window(
     assert report.ok and report.sent == 3
     assert not panel.enroll_box.isVisibleTo(panel)
     assert window.online_label.text() == "Daring"
-    assert "Terkirim: 3" in panel.summary.text()
+    qtbot.waitUntil(lambda: "Terkirim: 3" in panel.summary.text())  # read off the GUI thread
     assert central_server.store.count(["complaints"]) == {"complaints": 3}
     qtbot.waitUntil(lambda: window.queue_label.text() == "Menunggu dikirim: 0")
 
@@ -96,7 +96,7 @@ def test_enroll_sync_and_attention_through_the_window(
         s.execute(update(Complaint).where(Complaint.uuid == odd.uuid).values(category="LAMA"))
     with qtbot.waitSignal(service.finished, timeout=30_000):
         qtbot.mouseClick(panel.sync_button, Qt.MouseButton.LeftButton)
-    assert panel.attention.rowCount() == 1
+    qtbot.waitUntil(lambda: panel.attention.rowCount() == 1)
     why = panel.attention.data(panel.attention.index(0, 4))
     assert "category" in why
     assert panel.attention_box.isVisibleTo(panel)
@@ -128,7 +128,7 @@ def test_enroll_sync_and_attention_through_the_window(
     with qtbot.waitSignal(service.finished, timeout=30_000) as again:
         assert panel.fix(dialog_hook=correct)
     assert again.args[0].sent == 1
-    assert panel.attention.rowCount() == 0
+    qtbot.waitUntil(lambda: panel.attention.rowCount() == 0)
     assert Outbox(store).counts()["sent"] == 4
 
     # Nothing waits: the USB export says so; with a new report it writes a bundle.
@@ -153,10 +153,11 @@ def test_set_aside_keeps_the_record_and_the_reason(
     qtbot.addWidget(window)
     window.attach_sync(service)
     panel = window.sync_panel
-    assert panel is not None and panel.attention.rowCount() == 1
+    assert panel is not None
+    qtbot.waitUntil(lambda: panel.attention.rowCount() == 1)
     panel.table.selectRow(0)
     panel.set_aside(reason="Laporan ganda, sudah dicatat ulang")
-    assert panel.attention.rowCount() == 0
+    qtbot.waitUntil(lambda: panel.attention.rowCount() == 0)
     assert box.counts()["set_aside"] == 1
     assert store.queue_count() == 0
     assert window.queue_label.text() == "Menunggu dikirim: 0"

@@ -8,6 +8,7 @@ into a database found damaged (``DatabaseDamaged``)."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import uuid
@@ -43,6 +44,7 @@ from desktop.store.models import Complaint, Device, Draft, Operator, Post, Setti
 from desktop.store.records import ComplaintQuery, ComplaintRecord, DeskContext, DraftRecord
 from posko import tracking
 from posko.catalog import Catalog, default_catalog
+from posko.wire import ComplaintPayload
 
 log = logging.getLogger("posko.db")
 T = TypeVar("T")
@@ -96,6 +98,26 @@ def local_day_bounds(day: date) -> tuple[datetime, datetime]:
     """The UTC instants where ``day`` (the desk's local calendar day) starts and ends."""
     start = datetime.combine(day, time.min).astimezone()
     return start.astimezone(UTC), (start + timedelta(days=1)).astimezone(UTC)
+
+
+# One definition of a complaint's fields: the wire model (``posko.wire``). What the
+# operator types is the model's fields the table keeps, less those the desk makes itself;
+# ``category_suggested`` (the routing's guess, kept for the statistics) is the desk's own.
+_TABLE = frozenset(Complaint.__table__.columns.keys())
+_MADE_BY_THE_DESK = frozenset({"uuid", "revision", "tracking_id", "secret", "type", "created_at"})
+TYPED_FIELDS = (
+    *(f for f in ComplaintPayload.model_fields if f in _TABLE and f not in _MADE_BY_THE_DESK),
+    "category_suggested",
+)
+# A record's fields read straight from its row (the others are joined or converted).
+RECORD_COLUMNS = tuple(
+    f.name for f in dataclasses.fields(ComplaintRecord) if f.name in _TABLE and f.name != "type"
+)
+
+
+def typed_fields(clean: ComplaintInput) -> dict[str, Any]:
+    """The row's values for what the operator typed (``clean`` validated)."""
+    return {name: getattr(clean, name) for name in TYPED_FIELDS}
 
 
 # Settings the identity file carries (to resume a desk whose database vanished).
@@ -491,17 +513,7 @@ class Store:
                 secret=secret,
                 qr_payload=qr,
                 type=ComplaintType(str(clean.type)).value,
-                category=clean.category,
-                category_suggested=clean.category_suggested,
-                title=clean.title,
-                description=clean.description,
-                location=clean.location,
-                occurred_at=clean.occurred_at,
-                reporter_name=clean.reporter_name,
-                phone=clean.phone,
-                email=clean.email,
-                anonymous=clean.anonymous,
-                confidential=clean.confidential,
+                **typed_fields(clean),
                 post_id=context.post_id,
                 operator_id=context.operator_id,
                 device_id=context.device_id,
@@ -530,17 +542,10 @@ class Store:
             if row is None:
                 raise KeyError(tracking_id)
             row.type = ComplaintType(str(clean.type)).value
-            row.category = clean.category or row.category
-            row.category_suggested = clean.category_suggested
-            row.title = clean.title
-            row.description = clean.description
-            row.location = clean.location
-            row.occurred_at = clean.occurred_at
-            row.reporter_name = clean.reporter_name
-            row.phone = clean.phone
-            row.email = clean.email
-            row.anonymous = clean.anonymous
-            row.confidential = clean.confidential
+            category = clean.category or row.category  # an empty category keeps the old one
+            for name, value in typed_fields(clean).items():
+                setattr(row, name, value)
+            row.category = category
             row.revision = row.revision + 1
             row.updated_at = moment
             if row.sync_state != SyncState.SENDING.value:
@@ -586,17 +591,7 @@ class Store:
                         if context.central_url
                         else tid,
                         "type": ComplaintType(str(clean.type)).value,
-                        "category": clean.category,
-                        "category_suggested": clean.category_suggested,
-                        "title": clean.title,
-                        "description": clean.description,
-                        "location": clean.location,
-                        "occurred_at": clean.occurred_at,
-                        "reporter_name": clean.reporter_name,
-                        "phone": clean.phone,
-                        "email": clean.email,
-                        "anonymous": clean.anonymous,
-                        "confidential": clean.confidential,
+                        **typed_fields(clean),
                         "post_id": context.post_id,
                         "operator_id": context.operator_id,
                         "device_id": context.device_id,
@@ -613,31 +608,11 @@ class Store:
     @staticmethod
     def _record(row: Complaint, post_code: str, post_name: str, operator: str) -> ComplaintRecord:
         return ComplaintRecord(
-            id=row.id,
-            uuid=row.uuid,
-            tracking_id=row.tracking_id,
-            secret=row.secret,
-            qr_payload=row.qr_payload,
+            **{name: getattr(row, name) for name in RECORD_COLUMNS},
             type=ComplaintType(row.type),
-            category=row.category,
-            title=row.title,
-            description=row.description,
-            location=row.location,
-            occurred_at=row.occurred_at,
-            reporter_name=row.reporter_name,
-            phone=row.phone,
-            email=row.email,
-            anonymous=row.anonymous,
-            confidential=row.confidential,
             post_code=post_code,
             post_name=post_name,
             operator_name=operator,
-            created_at=row.created_at,
-            sync_state=row.sync_state,
-            central_status=row.central_status,
-            central_agency=row.central_agency,
-            central_note=row.central_note,
-            last_error=row.last_error,
         )
 
     def _select(self) -> Any:  # Select's generic form differs between SQLAlchemy 2.0 and 2.1

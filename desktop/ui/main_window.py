@@ -6,11 +6,12 @@ import logging
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup
+from PySide6.QtGui import QAction, QActionGroup, QIcon
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QListWidget,
+    QListWidgetItem,
     QMainWindow,
     QStackedWidget,
     QTabWidget,
@@ -21,10 +22,10 @@ from PySide6.QtWidgets import (
 from desktop.paths import Profile
 from desktop.store.lazy import DeskStore, is_ready
 from desktop.ui.complaint_form import ComplaintForm
-from desktop.ui.sections import UpcomingSection
+from desktop.ui.sections import Section, register, registered
 from desktop.ui.widgets import set_shortcut
 from posko import __version__
-from posko.i18n import LANGUAGES, _, current_language
+from posko.i18n import LANGUAGES, N_, _, current_language
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QCloseEvent
@@ -90,47 +91,23 @@ class MainWindow(QMainWindow):
         self.nav.setObjectName("sections")
         self.nav.setFixedWidth(170)
         self.stack = QStackedWidget()
-        sections: list[tuple[str, QWidget]] = [
-            (_("Complaints"), self.complaints),
-            (
-                _("Survey"),
-                UpcomingSection(
-                    _("Satisfaction survey (SKM)"),
-                    _(
-                        "The public satisfaction survey on the route's services will be run here, "
-                        "at the desk or on a self-service screen."
-                    ),
-                ),
-            ),
-            (
-                _("Outreach"),
-                UpcomingSection(
-                    _("Outreach"),
-                    _(
-                        "Counts of people reached and merchandise handed out "
-                        "(t-shirts, stickers, caps) will be kept here."
-                    ),
-                ),
-            ),
-            (
-                _("Statistics"),
-                UpcomingSection(
-                    _("Statistics"),
-                    _(
-                        "Outreach statistics per post, day, category and agency "
-                        "will be exported here."
-                    ),
-                ),
-            ),
-            (_("Synchronisation"), self.sync_section),
-        ]
-        for index, (title, widget) in enumerate(sections, start=1):
-            self.nav.addItem(title)
-            self.stack.addWidget(widget)
+        # Each section's widget is built the first time it is shown (the window's own,
+        # complaints and synchronisation, already are).
+        self._sections = registered()
+        self._built: set[int] = set()
+        for index, section in enumerate(self._sections, start=1):
+            item = QListWidgetItem(_(section.title))
+            if section.icon:
+                item.setIcon(QIcon.fromTheme(section.icon))
+            self.nav.addItem(item)
+            holder = QWidget()
+            QVBoxLayout(holder).setContentsMargins(0, 0, 0, 0)
+            self.stack.addWidget(holder)
             action = QAction(self)
-            set_shortcut(action, f"Alt+{index}")
+            set_shortcut(action, section.mnemonic or f"Alt+{index}")
             action.triggered.connect(lambda _c=False, i=index - 1: self.nav.setCurrentRow(i))
             self.addAction(action)
+        self.nav.currentRowChanged.connect(self._build_section)
         self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
         self.nav.setCurrentRow(0)
         central = QWidget()
@@ -181,6 +158,15 @@ class MainWindow(QMainWindow):
             if is_ready(self.store):
                 built.refresh()
         return self._list
+
+    def _build_section(self, row: int) -> None:
+        if row < 0 or row in self._built:
+            return
+        self._built.add(row)
+        holder = self.stack.widget(row)
+        layout = holder.layout() if holder is not None else None
+        assert layout is not None
+        layout.addWidget(self._sections[row].factory(self))
 
     def _on_tab_changed(self, index: int) -> None:
         if self.complaints.widget(index) is self.list_page:
@@ -353,3 +339,17 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self.form.flush_draft()
         super().closeEvent(event)
+
+
+def _complaints(window: QWidget) -> QWidget:
+    assert isinstance(window, MainWindow)
+    return window.complaints
+
+
+def _synchronisation(window: QWidget) -> QWidget:
+    assert isinstance(window, MainWindow)
+    return window.sync_section
+
+
+register(Section("complaints", N_("Complaints"), 10, _complaints))
+register(Section("sync", N_("Synchronisation"), 90, _synchronisation))

@@ -4,6 +4,7 @@ that need the operator (why they were refused; resend or set aside with a reason
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
@@ -30,15 +31,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.settings import CENTRAL_URL, LAST_SYNC_AT
+from desktop.messages import enroll_message, export_message, problem_message
 from desktop.store.lazy import DeskStore, LazyStore
-from desktop.store.outbox import AttentionItem, Outbox
-from desktop.ui.sync_service import SyncService
+from desktop.store.outbox import AttentionItem
+from desktop.sync.export import ExportError
+from desktop.ui.sync_service import OutboxOverview, SyncService
+from desktop.ui.tasks import TaskHandle, Tasks
 from desktop.ui.widgets import FieldMessage, hint_label
 from posko import tracking
 from posko.i18n import N_, _
 
 if TYPE_CHECKING:
+    from desktop.store.repo import Store
     from desktop.sync.engine import SyncReport
 
 ModelIndex = QModelIndex | QPersistentModelIndex
@@ -78,8 +82,6 @@ def reason_text(last_error: str) -> str:
 
 
 def report_text(report: SyncReport) -> str:
-    from desktop.sync_commands import problem_message
-
     if report.ok:
         text = _("Sent {sent}, needing attention {attention}, statuses received {pulled}.").format(
             sent=report.sent, attention=report.attention, pulled=report.pulled
@@ -146,9 +148,16 @@ class SyncPanel(QWidget):
     outboxChanged = Signal()
 
     def __init__(
-        self, store: DeskStore, service: SyncService, parent: QWidget | None = None
+        self,
+        store: DeskStore,
+        service: SyncService,
+        parent: QWidget | None = None,
+        *,
+        tasks: Tasks | None = None,
     ) -> None:
         super().__init__(parent)
+        self.tasks = tasks or Tasks()
+        self._reading: TaskHandle | None = None
         self.store = store
         self.service = service
 
@@ -276,31 +285,36 @@ class SyncPanel(QWidget):
     def _ready(self) -> bool:
         return not isinstance(self.store, LazyStore) or self.store.opened
 
+    def _real(self) -> Store:
+        return self.store.open() if isinstance(self.store, LazyStore) else self.store
+
     def refresh(self) -> None:
+        """Read the outbox on a worker thread; the panel fills in when it is read."""
         if not self._ready():
             self.summary.setText(_("Opening the database…"))
             return
-        from desktop.sync.enroll import read_token
+        if self._reading is not None:
+            self._reading.cancel()  # a newer reading replaces it
+        real = self._real()
+        self._reading = self.tasks.run(self, lambda: self.service.overview(real), self._show)
 
-        real = self.store.open() if isinstance(self.store, LazyStore) else self.store
-        box = Outbox(real)
-        counts = box.counts()
+    def _show(self, overview: OutboxOverview) -> None:
+        self._reading = None
         parts = [
             f"{_(STATE_LABELS[state])}: {n}"
-            for state, n in counts.items()
+            for state, n in overview.counts.items()
             if n or state in ("pending", "sent")
         ]
         self.summary.setText(
             " · ".join(parts)
             + "\n"
-            + _("Last successful sync: {time}").format(time=when_text(real.get(LAST_SYNC_AT)))
+            + _("Last successful sync: {time}").format(time=when_text(overview.last_sync_at))
         )
-        self.attention.set_items(box.attention())
+        self.attention.set_items(overview.attention)
         self.attention_box.setVisible(bool(self.attention.items))
-        enrolled = read_token(self.service.profile) is not None
-        self.enroll_box.setVisible(not enrolled)
-        if not enrolled and not self.server.text():
-            self.server.setText(real.get(CENTRAL_URL))
+        self.enroll_box.setVisible(not overview.enrolled)
+        if not overview.enrolled and not self.server.text():
+            self.server.setText(overview.central_url)
         self._show_connection()
 
     def _show_connection(self) -> None:
@@ -342,17 +356,11 @@ class SyncPanel(QWidget):
         self.refresh()
 
     def _on_enroll_failed(self, code: str, _detail: str) -> None:
-        from desktop.sync_commands import enroll_message
-
         self.enroll_button.setEnabled(True)
         self.enroll_message.show_message(enroll_message(code))
 
     def export_bundle(self, target: str | None = None) -> bool:
         """Write the signed USB bundle; asks where unless ``target`` is given."""
-        from pathlib import Path
-
-        from desktop.sync.export import ExportError, export_outbox
-        from desktop.sync_commands import export_message
 
         if not self._ready():
             return False
@@ -367,9 +375,8 @@ class SyncPanel(QWidget):
             )
             if not target:
                 return False
-        real = self.store.open() if isinstance(self.store, LazyStore) else self.store
         try:
-            done = export_outbox(real, self.service.profile, Path(target))
+            done = self.service.export(self._real(), Path(target))
         except ExportError as exc:
             self.last_result.setText(export_message(exc.code, exc.detail))
             return False
@@ -419,8 +426,7 @@ class SyncPanel(QWidget):
         uuid = self._selected()
         if uuid is None or not self._ready():
             return
-        real = self.store.open() if isinstance(self.store, LazyStore) else self.store
-        if Outbox(real).resend(uuid):
+        if self.service.resend(self._real(), uuid):
             self.outboxChanged.emit()
             self.refresh()
             self.service.sync_now()
@@ -439,7 +445,6 @@ class SyncPanel(QWidget):
                 return
         if not reason.strip():
             return
-        real = self.store.open() if isinstance(self.store, LazyStore) else self.store
-        if Outbox(real).set_aside(uuid, reason):
+        if self.service.set_aside(self._real(), uuid, reason):
             self.outboxChanged.emit()
             self.refresh()

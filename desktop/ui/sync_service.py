@@ -18,12 +18,19 @@ import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from desktop.paths import Profile
+from desktop.settings import CENTRAL_URL, LAST_SYNC_AT
+from desktop.store.outbox import AttentionItem, Outbox
 from desktop.sync.backoff import Backoff
+from desktop.sync.enroll import read_token
+from desktop.sync.export import Exported, export_outbox
 from desktop.sync.transport import RequestsTransport, Transport
 
 if TYPE_CHECKING:
@@ -32,6 +39,17 @@ if TYPE_CHECKING:
     from desktop.sync.enroll import Enrollment
 
 log = logging.getLogger("posko.sync")
+
+
+@dataclass(frozen=True)
+class OutboxOverview:
+    """What the sync panel shows, read in one go (plain data: made on a worker thread)."""
+
+    counts: dict[str, int]
+    attention: list[AttentionItem]
+    last_sync_at: str | datetime | None
+    central_url: str
+    enrolled: bool
 
 
 class SyncService(QObject):
@@ -209,6 +227,32 @@ class SyncService(QObject):
         self.enrolled.emit(done)
         self.backoff.succeeded()
         self.sync_now()
+
+    # -- the outbox, for the widgets ------------------------------------------------------
+    # The widgets never open the outbox themselves: these run on any thread, on the store
+    # the caller passes (the desk's), and return plain data.
+
+    def overview(self, store: Store) -> OutboxOverview:
+        box = Outbox(store)
+        return OutboxOverview(
+            counts=box.counts(),
+            attention=box.attention(),
+            last_sync_at=store.get(LAST_SYNC_AT),
+            central_url=store.get(CENTRAL_URL),
+            enrolled=read_token(self.profile) is not None,
+        )
+
+    def resend(self, store: Store, uuid: str) -> bool:
+        """Queue a record needing attention again (``sync_now`` sends it)."""
+        return Outbox(store).resend(uuid)
+
+    def set_aside(self, store: Store, uuid: str, reason: str) -> bool:
+        """Keep a record, with the operator's reason, and never send it."""
+        return Outbox(store).set_aside(uuid, reason)
+
+    def export(self, store: Store, target: Path) -> Exported:
+        """Write the signed USB bundle (``ExportError`` when there is none to write)."""
+        return export_outbox(store, self.profile, target)
 
     # -- end -----------------------------------------------------------------------------
 

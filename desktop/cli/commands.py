@@ -1,23 +1,41 @@
 """The headless subcommands of ``posko``. Each returns an exit code and prints messages in
-the user's language; expected failures are messages, never tracebacks."""
+the user's language; expected failures are messages, never tracebacks. Imported only to run
+a command (``desktop.cli``), so the store's modules are imported at the top; painting (Qt)
+and the QR reader only by the commands that use them, so a broken printer never stops
+``posko setup``."""
 
 from __future__ import annotations
 
 import argparse
+import json
+import logging
 import sys
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from desktop import keys
+from desktop.demo import demo_complaints
 from desktop.domain import ComplaintInput, ComplaintType, PaperSize, ValidationError, validate_setup
 from desktop.logs import configure as configure_logs
 from desktop.paths import Profile
-from posko.i18n import _, set_language
-
-if TYPE_CHECKING:
-    # Imported where used: ``posko`` builds its argument parser (and so imports this module)
-    # before the window, and SQLAlchemy is not needed to show it.
-    from desktop.store.repo import Store
+from desktop.store import recover as rescue
+from desktop.store.db import DatabaseError
+from desktop.store.health import (
+    DatabaseDamaged,
+    DatabaseVanished,
+    describe,
+    notice_text,
+)
+from desktop.store.outbox import Outbox
+from desktop.store.recover import RecoveryError
+from desktop.store.repo import Store, newest_backups
+from posko import tracking, wire
+from posko.bundle import open_bundle
+from posko.bundle import write_bundle as write
+from posko.catalog import default_catalog
+from posko.i18n import _, current_language, set_language
+from posko.routing import RoutingError, router_for
 
 EXIT_OK, EXIT_FAILURE = 0, 1
 
@@ -27,10 +45,6 @@ def _err(message: str) -> None:
 
 
 def _open(profile: Profile) -> Store | None:
-    from desktop.store.db import DatabaseError
-    from desktop.store.health import DatabaseDamaged, DatabaseVanished, notice_text
-    from desktop.store.repo import Store
-
     try:
         configure_logs(profile.logs)  # first: what the opening finds goes to the log
         store = Store.open(profile)
@@ -48,10 +62,6 @@ def _open(profile: Profile) -> Store | None:
 def _explain(profile: Profile, error: Exception) -> None:
     """What happened to the database and what to do, in the operator's words (SQLite's
     own text goes to the log only)."""
-    import logging
-
-    from desktop.store.health import DatabaseError, describe
-    from desktop.store.repo import newest_backups
 
     logging.getLogger("posko.db").error("cannot open the database: %s", error)
     assert isinstance(error, DatabaseError)
@@ -99,7 +109,6 @@ def setup(profile: Profile, args: argparse.Namespace) -> int:
 def receipt(profile: Profile, args: argparse.Namespace) -> int:
     from desktop.printing.render import PrintError, render_pdf
     from desktop.receipt import build_receipt
-    from posko import tracking
 
     store = _open(profile)
     if store is None:
@@ -136,8 +145,6 @@ def receipt(profile: Profile, args: argparse.Namespace) -> int:
 
 
 def demo_data(profile: Profile, args: argparse.Namespace) -> int:
-    from desktop.demo import demo_complaints
-
     if args.complaints < 0 or args.complaints > 2_000_000:
         _err(_("The number of complaints must be between 0 and 2,000,000."))
         return EXIT_FAILURE
@@ -166,11 +173,6 @@ def demo_data(profile: Profile, args: argparse.Namespace) -> int:
 def _sync_selftest(store: Store, scratch: Profile) -> bool:
     """The outbox yields a valid protocol record and a bundle signed with a fresh key
     verifies (pydantic and cryptography are present and work in this build)."""
-    from desktop import keys
-    from desktop.store.outbox import Outbox
-    from posko import wire
-    from posko.bundle import open_bundle
-    from posko.bundle import write_bundle as write
 
     items = Outbox(store).claim(10)
     if len(items) != 1:
@@ -187,13 +189,11 @@ def _sync_selftest(store: Store, scratch: Profile) -> bool:
 
 def selftest(profile: Profile, args: argparse.Namespace) -> int:
     """Migrate a throwaway profile, save a complaint, render its receipt, read the QR back."""
-    import tempfile
 
     import zxingcpp
 
     from desktop.printing.render import render_image, render_pdf
     from desktop.receipt import build_receipt
-    from desktop.store.repo import Store
 
     with tempfile.TemporaryDirectory(prefix="posko-selftest-") as tmp:
         scratch = Profile(Path(tmp))
@@ -237,14 +237,10 @@ def selftest(profile: Profile, args: argparse.Namespace) -> int:
 def recover(profile: Profile, args: argparse.Namespace) -> int:
     """``posko recover``: a damaged database read into a fresh one, a vanished one resumed
     (or started over), or with ``--backup`` the newest (or a given) backup restored."""
-    from desktop.store import recover as rescue
-    from desktop.store.health import DatabaseDamaged, DatabaseVanished, notice_text
 
     profile.ensure()
     configure_logs(profile.logs)
     if args.backup is not None:
-        from desktop.store.repo import newest_backups
-
         chosen = Path(args.backup) if args.backup else next(iter(newest_backups(profile)), None)
         try:
             if chosen is None:
@@ -285,7 +281,6 @@ def recover(profile: Profile, args: argparse.Namespace) -> int:
         )
         return EXIT_OK
     assert isinstance(problem, DatabaseDamaged)
-    from desktop.store.health import describe
 
     print(describe(problem)[1])
     report = rescue.recover(profile)
@@ -296,8 +291,6 @@ def recover(profile: Profile, args: argparse.Namespace) -> int:
 
 
 def _recovery_message(error: Exception) -> str:
-    from desktop.store.recover import RecoveryError
-
     assert isinstance(error, RecoveryError)
     messages = {
         RecoveryError.NO_BACKUP: _("There is no backup in this profile's backups folder."),
@@ -313,11 +306,6 @@ __all__ = ["demo_data", "receipt", "recover", "selftest", "setup"]
 
 def route(profile: Profile, args: argparse.Namespace) -> int:
     """Print the category and agency the rules suggest for a text (for coordinators)."""
-    import json
-
-    from posko.catalog import default_catalog
-    from posko.i18n import current_language
-    from posko.routing import RoutingError, router_for
 
     text = " ".join(args.text).strip()
     if not text:

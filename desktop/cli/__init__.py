@@ -87,10 +87,29 @@ def build_parser() -> argparse.ArgumentParser:
         help=_("restore the newest backup (or FILE) instead"),
     )
 
-    from desktop.sync_commands import add_parsers
-
-    add_parsers(commands)
+    _add_sync_parsers(commands)
     return parser
+
+
+def _add_sync_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    enroll_parser = commands.add_parser(
+        "enroll", help=_("enroll this desk with the central system")
+    )
+    enroll_parser.add_argument("--server", required=True, metavar="URL")
+    enroll_parser.add_argument("--code", required=True, metavar="CODE")
+    sync_parser = commands.add_parser("sync", help=_("send queued records, fetch statuses"))
+    sync_parser.add_argument("--once", action="store_true", help=_("one pass, then exit"))
+    sync_parser.add_argument(
+        "--interval", type=float, default=60.0, metavar="SECONDS", help=argparse.SUPPRESS
+    )
+    outbox_parser = commands.add_parser("outbox", help=_("what is queued and what needs attention"))
+    outbox_parser.add_argument("--json", action="store_true")
+    bundle_parser = commands.add_parser(
+        "bundle", help=_("write queued records to a signed file for a USB stick")
+    )
+    bundle_commands = bundle_parser.add_subparsers(dest="bundle_command", required=True)
+    export_parser = bundle_commands.add_parser("export", help=_("write the bundle"))
+    export_parser.add_argument("--out", required=True, metavar="FILE")
 
 
 def _early_language(argv: Sequence[str]) -> str:
@@ -148,7 +167,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from desktop.app import run_gui
 
         return run_gui(profile, language=args.lang, crash_dialog=not args.no_crash_dialog)
-    from desktop import commands, sync_commands
+    from desktop.cli import commands, sync  # only to run a command: see ``_gui_only``
 
     handler = {
         "setup": commands.setup,
@@ -157,7 +176,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "receipt": commands.receipt,
         "route": commands.route,
         "recover": commands.recover,
-        **sync_commands.HANDLERS,
+        **sync.HANDLERS,
     }[command]
     return handler(profile, args)
 

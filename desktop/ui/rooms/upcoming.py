@@ -1,0 +1,53 @@
+"""Sections whose features arrive in later releases: they say so instead of being blank."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from desktop.ui.sections import Section, register
+from posko.i18n import N_, _
+
+
+class UpcomingSection(QWidget):
+    def __init__(self, title: str, text: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        heading = QLabel(title)
+        heading.setStyleSheet("font-size: 16pt; font-weight: bold;")
+        body = QLabel(text)
+        body.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(heading)
+        layout.addWidget(body)
+        layout.addStretch(1)  # keeps the text at the top
+
+
+def _survey(_window: QWidget) -> QWidget:
+    return UpcomingSection(
+        _("Satisfaction survey (SKM)"),
+        _(
+            "The public satisfaction survey on the route's services will be run here, "
+            "at the desk or on a self-service screen."
+        ),
+    )
+
+
+def _outreach(_window: QWidget) -> QWidget:
+    return UpcomingSection(
+        _("Outreach"),
+        _(
+            "Counts of people reached and merchandise handed out "
+            "(t-shirts, stickers, caps) will be kept here."
+        ),
+    )
+
+
+def _statistics(_window: QWidget) -> QWidget:
+    return UpcomingSection(
+        _("Statistics"),
+        _("Outreach statistics per post, day, category and agency will be exported here."),
+    )
+
+
+register(Section("survey", N_("Survey"), 20, _survey))
+register(Section("outreach", N_("Outreach"), 30, _outreach))
+register(Section("statistics", N_("Statistics"), 40, _statistics))
