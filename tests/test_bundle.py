@@ -223,12 +223,19 @@ def test_commands_export_and_import(
     report = json.loads(imported.stdout)
     [device] = central_store.devices()
     assert report["device_id"] == device.id and report["post_code"] == "MRK"
-    assert report["counts"] == {"accepted": 3, "duplicate": 0, "conflict": 0, "rejected": 0}
+    assert report["counts"] == {
+        "accepted": 3,
+        "duplicate": 0,
+        "conflict": 0,
+        "rejected": 0,
+        "deferred": 0,
+    }
     assert report["problems"] == []
     again = run_central("--database-url", central_db_url, "import-bundle", str(target))
     assert again.returncode == 0, again.stderr
     assert f"Bundel perangkat {device.id} (MRK) yang ditulis " in again.stdout
     assert "0 baru, 3 sudah ada, 0 bertentangan, 0 ditolak." in again.stdout
+    assert "dilewati" not in again.stdout  # nothing was deferred
     assert central_store.count(["complaints"]) == {"complaints": 3}
 
     broken = tmp_path / "broken.posko"

@@ -15,9 +15,10 @@ from typing import Any, Literal
 
 import pytest
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from central.store import CentralStore
+from desktop.domain import SyncState
 from desktop.paths import Profile
 from desktop.store.models import Operator, Post, StockMovement, SurveyResponse, TallyEvent
 from desktop.store.outbox import KINDS, Delivery, Outbox
@@ -26,7 +27,7 @@ from desktop.sync.engine import SyncEngine
 from desktop.sync.enroll import enroll, read_token
 from desktop.sync.transport import Answer, RequestsTransport
 from posko import wire
-from tests.central_support import CentralServer
+from tests.central_support import CentralServer, run_central
 from tests.test_sync import complaint
 
 NOW = datetime(2026, 6, 10, 2, 0, tzinfo=UTC)
@@ -401,7 +402,11 @@ def test_new_desk_on_a_protocol_1_central_keeps_the_new_kinds_queued(
 
 
 def test_a_bundle_with_every_kind_imports_and_defers_the_unstored(
-    store: Store, profile: Profile, central_store: CentralStore, tmp_path: Path
+    store: Store,
+    profile: Profile,
+    central_store: CentralStore,
+    central_db_url: str,
+    tmp_path: Path,
 ) -> None:
     from fastapi.testclient import TestClient
 
@@ -420,6 +425,26 @@ def test_a_bundle_with_every_kind_imports_and_defers_the_unstored(
         imported = import_bundle(central_store, target)
         assert imported.counts == {"accepted": 1, "deferred": 3} and not imported.problems
         assert central_store.count(["complaints"]) == {"complaints": 1}
+        # The coordinator's import command says what it left out.
+        again = run_central("--database-url", central_db_url, "import-bundle", str(target))
+        assert again.returncode == 0, again.stderr
+        assert "0 baru, 1 sudah ada" in again.stdout
+        assert "3 data berjenis yang belum disimpan sistem pusat ini" in again.stdout
         # Online, the desk learns it: the complaint is sent, the others stay queued.
         report = SyncEngine(store, profile, app).run_once()
         assert (report.sent, report.deferred, report.attention) == (1, 3, 0)
+
+
+def test_the_desks_queue_badge_counts_every_kind(store: Store) -> None:
+    """The status bar's "waiting to be sent" and "needs attention" figures count survey
+    responses, tallies and stock movements too, not only complaints."""
+    before = store.queue_count()
+    made = add_kinds(store)
+    assert store.queue_count() == before + 3
+    with store.session() as s:
+        s.execute(
+            update(TallyEvent)
+            .where(TallyEvent.uuid == made["tally"])
+            .values(sync_state=SyncState.NEEDS_ATTENTION.value)
+        )
+    assert store.queue_count() == before + 2 and store.attention_count() == 1

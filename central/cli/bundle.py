@@ -71,7 +71,10 @@ def import_bundle_command(args: argparse.Namespace, store: CentralStore) -> int:
         nothing = _("Nothing was imported.")
         err(f"{_bundle_refusal(exc.code)} {nothing}")
         return EXIT_FAILURE
-    counts = {k: report.counts.get(k, 0) for k in ("accepted", "duplicate", "conflict", "rejected")}
+    counts = {
+        k: report.counts.get(k, 0)
+        for k in ("accepted", "duplicate", "conflict", "rejected", "deferred")
+    }
     problems = [
         {
             "index": p.index,
@@ -103,6 +106,14 @@ def import_bundle_command(args: argparse.Namespace, store: CentralStore) -> int:
             **counts,
         )
     )
+    if counts["deferred"]:
+        print(
+            _(
+                "{deferred} records of kinds this central system does not keep yet (survey "
+                "responses, tallies, stock) were left out: import this bundle again once it "
+                "keeps them."
+            ).format(deferred=counts["deferred"])
+        )
     for problem in problems:
         print(
             f"  #{problem['index']}  {problem['uuid'] or '-'}  {problem['kind'] or '-'}  "

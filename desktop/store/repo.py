@@ -684,14 +684,22 @@ class Store:
         return self._count_states(SyncState.NEEDS_ATTENTION)
 
     def _count_states(self, *states: SyncState) -> int:
+        """Records of every kind the outbox carries (complaints, survey responses, tallies,
+        stock movements) in ``states``."""
+        from desktop.store.outbox import KINDS  # the outbox's registry imports this module
+
+        values = [state.value for state in states]
         with self.session() as s:
-            return int(
-                s.scalar(
-                    select(func.count(Complaint.id)).where(
-                        Complaint.sync_state.in_([state.value for state in states])
+            return sum(
+                int(
+                    s.scalar(
+                        select(func.count())
+                        .select_from(kind.table)
+                        .where(kind.table.c.sync_state.in_(values))
                     )
+                    or 0
                 )
-                or 0
+                for kind in KINDS.values()
             )
 
     # -- drafts -------------------------------------------------------------------------------
