@@ -41,7 +41,7 @@ def _from_qt(name: str) -> bool:
 
 def _qt_facing(module: ModuleType, seen: dict[str, bool]) -> bool:
     """Whether a module's globals include Qt, found through its objects, not its text: a
-    module that only mentions Qt in a string (tests/test_architecture.py) is not Qt."""
+    module that only mentions Qt in a string (tests/unit/test_architecture.py) is not Qt."""
     if module.__name__ in seen:
         return seen[module.__name__]
     seen[module.__name__] = False  # a cycle does not make a module Qt
