@@ -3,9 +3,9 @@
     posko --data-dir /tmp/shots setup --post-code MRK-01 --post-name "Posko Pelabuhan Merak" \\
         --operator "Siti Rahmawati" --central-url https://lapor.posko.go.id
     posko --data-dir /tmp/shots demo-data --complaints 300
-    ../shared/tools/see-window docs/form.png -- python docs/screenshots.py /tmp/shots form
-    ../shared/tools/see-window docs/list.png -- python docs/screenshots.py /tmp/shots list
-    ../shared/tools/see-window docs/sync.png -- python docs/screenshots.py /tmp/shots sync
+    tools/see-window docs/form.png -- python docs/screenshots.py /tmp/shots form
+    tools/see-window docs/list.png -- python docs/screenshots.py /tmp/shots list
+    tools/see-window docs/sync.png -- python docs/screenshots.py /tmp/shots sync
 (the last after ``posko enroll`` with a running central system and a sync)
 """
 

@@ -1,4 +1,5 @@
 import os
+import sys
 
 # First thing: without a display, pytest-qt aborts (exit 134) unless Qt goes offscreen.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -7,6 +8,7 @@ os.environ.pop("POSKO_LANG", None)
 
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 from hypothesis import settings
@@ -27,15 +29,49 @@ settings.register_profile("ci", derandomize=True, database=None)
 if os.environ.get("CI"):
     settings.load_profile("ci")
 
+# A test is ``gui`` when it asks for a Qt fixture, or when its module holds (at module level)
+# anything from Qt or from the desk's Qt side, directly or through a support module of ours.
 GUI_FIXTURES = {"qtbot", "qapp", "qtmodeltester", "window", "form"}
+QT_MODULES = ("PySide6", "shiboken6", "desktop.ui", "desktop.printing", "desktop.app")
+
+
+def _from_qt(name: str) -> bool:
+    return any(name == root or name.startswith(root + ".") for root in QT_MODULES)
+
+
+def _qt_facing(module: ModuleType, seen: dict[str, bool]) -> bool:
+    """Whether a module's globals include Qt, found through its objects, not its text: a
+    module that only mentions Qt in a string (tests/unit/test_architecture.py) is not Qt."""
+    if module.__name__ in seen:
+        return seen[module.__name__]
+    seen[module.__name__] = False  # a cycle does not make a module Qt
+    found = False
+    for value in vars(module).values():
+        origin = (
+            value.__name__ if isinstance(value, ModuleType) else getattr(value, "__module__", None)
+        )
+        if not isinstance(origin, str):
+            continue
+        if _from_qt(origin):
+            found = True
+            break
+        if origin.startswith("tests.") and origin != module.__name__:
+            support = sys.modules.get(origin)
+            if support is not None and _qt_facing(support, seen):
+                found = True
+                break
+    seen[module.__name__] = found
+    return found
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark every Qt test ``gui`` so ``pytest -m 'not gui'`` runs the core alone."""
+    seen: dict[str, bool] = {}
     for item in items:
         fixtures = set(getattr(item, "fixturenames", ()))
-        source = Path(str(item.fspath)).read_text(encoding="utf-8")
-        if fixtures & GUI_FIXTURES or "PySide6" in source:
+        module = getattr(item, "module", None)
+        qt_module = isinstance(module, ModuleType) and _qt_facing(module, seen)
+        if fixtures & GUI_FIXTURES or qt_module:
             item.add_marker(pytest.mark.gui)
 
 

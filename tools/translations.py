@@ -7,7 +7,7 @@ Run by ``make translations``. Two catalogues, one per program: ``posko`` (the de
 ``desktop/`` and the shared core ``posko/``) and ``central`` (the central system, from
 ``central/*.py`` and the tracking page's templates in ``central/templates/``). Extraction
 uses Babel (the same library that reads the catalogues at run time); new strings arrive
-untranslated and ``tests/test_i18n.py`` fails until they are translated.
+untranslated and ``tests/unit/test_i18n.py`` fails until they are translated.
 """
 
 from __future__ import annotations

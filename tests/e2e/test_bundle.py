@@ -1,6 +1,6 @@
 """Sneakernet: a signed bundle from the desk, imported by the central system (SQLite and
 PostgreSQL), with tampered, truncated and foreign files refused by name. The hostile files
-against the real ``posko-central`` process are in ``tests/test_bundle_hostile.py``."""
+against the real ``posko-central`` process are in ``tests/central/test_bundle_hostile.py``."""
 
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ from babel.messages.pofile import read_po
 from posko.assets import assets_dir
 from posko.i18n import _, load_catalog, set_language
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tools"))
 from translations import extract  # noqa: E402
 

@@ -26,7 +26,7 @@ from posko import tracking, wire
 from tests.central_support import CentralServer, complaint_record, enroll
 
 # The official JSON Schemas, copied into the repository (see the folder's README).
-SCHEMAS = Path(__file__).resolve().parent / "data" / "open311-schemas"
+SCHEMAS = Path(__file__).resolve().parents[1] / "data" / "open311-schemas"
 BASE = "/open311/v2"
 PERSONAL = ("Budi Santoso", "+6281234567890", "081234567890", "budi@example.com", "Rahasia Dewi")
 

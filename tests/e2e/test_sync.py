@@ -274,7 +274,7 @@ def test_enrolling_before_setup_keeps_the_code(
 
     from central.app import asgi_app
     from desktop.store.repo import NotSetUp
-    from tests.test_bundle import AppTransport
+    from tests.e2e.test_bundle import AppTransport
 
     bare = Store.open(profile)
     code, _ = central_store.create_enroll_code("MRK", 1)

@@ -23,7 +23,7 @@ from desktop.store.health import DatabaseDamaged
 from desktop.store.models import Complaint
 from desktop.store.records import ComplaintQuery
 from desktop.store.repo import Store
-from tests.test_cli import posko
+from tests.e2e.test_cli import posko
 
 REPORTS = 1000
 

@@ -1,7 +1,7 @@
 """Hostile USB bundles against the real ``posko-central import-bundle`` process (SQLite and
 PostgreSQL): each is refused with its one message, with no traceback, nothing imported, a
 low peak memory, and nothing from inside the file reaching the terminal raw. The variants of
-each refusal are checked in-process, faster, in ``tests/test_bundle.py``."""
+each refusal are checked in-process, faster, in ``tests/e2e/test_bundle.py``."""
 
 from __future__ import annotations
 
@@ -93,7 +93,7 @@ def test_huge_file_is_refused_by_size_unread(
     assert run.peak_mib < PEAK_LIMIT_MIB, run.peak_mib
 
 
-# One file per message (``tests/test_bundle.py`` checks every variant in-process).
+# One file per message (``tests/e2e/test_bundle.py`` checks every variant in-process).
 MESSAGES = {
     "deep": UNREADABLE,  # RecursionError inside json, caught
     "garbage": "data tambahan",

@@ -16,7 +16,7 @@ from desktop.store.repo import Store
 from posko import __version__
 from tests.helpers import pdf_qr_codes, pdf_text
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def posko(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

@@ -15,7 +15,7 @@ import pytest
 from posko.assets import assets_dir
 from posko.routing import Router, RoutingError, default_router
 
-EVAL = Path(__file__).resolve().parent / "data" / "routing_eval.jsonl"
+EVAL = Path(__file__).resolve().parents[1] / "data" / "routing_eval.jsonl"
 
 
 @pytest.mark.parametrize(

@@ -28,7 +28,7 @@ from tests.central_support import free_port, stop_process
 from tests.faulty_proxy import FaultyProxy
 
 pytestmark = pytest.mark.slow
-HERE = Path(__file__).resolve().parent
+TESTS = Path(__file__).resolve().parents[1]
 
 
 class Central:
@@ -166,8 +166,8 @@ def test_desk_killed_fifty_times_while_recording_and_syncing(
     enroll(store, profile, f"http://127.0.0.1:{central.port}", code, transport)
     store.close()
     rng = random.Random(20260623)
-    script = HERE / "drive_sync.py"
-    env = dict(os.environ, PYTHONPATH=str(HERE.parent))
+    script = TESTS / "drive_sync.py"
+    env = dict(os.environ, PYTHONPATH=str(TESTS.parent))
     kills = 0
     for _round in range(50):
         process = subprocess.Popen(

@@ -24,7 +24,7 @@ from central.store import CentralStore
 from posko import tracking, wire
 from tests.central_support import complaint_record, enroll, start_server, stop_process
 
-TABLE = Path(__file__).resolve().parent.parent / "docs" / "disclosure.md"
+TABLE = Path(__file__).resolve().parents[2] / "docs" / "disclosure.md"
 KINDS = {"plain": (False, False), "anonim": (True, False), "rahasia": (False, True)}
 KINDS["both"] = (True, True)
 O311 = "/open311/v2"

@@ -22,7 +22,7 @@ from desktop.store.records import ComplaintQuery
 from desktop.store.repo import NotSetUp, Store
 from posko import tracking
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[1] / "data"
 
 
 def make(title: str = "Antrean gerbang tol", **changes: object) -> ComplaintInput:

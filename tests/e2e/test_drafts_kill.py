@@ -16,7 +16,7 @@ from desktop.store.repo import Store
 from desktop.ui.complaint_form import ComplaintForm
 from desktop.ui.main_window import MainWindow
 from tests.drafts_support import titles_on_disk
-from tests.test_kill import kill, start_desk, wait_for
+from tests.e2e.test_kill import kill, start_desk, wait_for
 
 REPORT_A = "Kapal penuh sejak subuh di dermaga dua"
 REPORT_B = "Petugas loket meminta uang tambahan tanpa kuitansi"

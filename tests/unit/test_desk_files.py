@@ -26,7 +26,7 @@ from desktop.sync.enroll import enroll
 from desktop.sync.transport import RequestsTransport
 from posko import tracking
 from tests.central_support import CentralServer
-from tests.test_cli import posko
+from tests.e2e.test_cli import posko
 
 
 def make(title: str = "Antrean gerbang tol") -> ComplaintInput:

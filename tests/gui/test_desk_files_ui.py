@@ -25,7 +25,7 @@ from desktop.store.peek import peek_context
 from desktop.store.repo import Store
 from desktop.ui.desk_files import HealthWatch, ProblemDialog
 from desktop.ui.main_window import MainWindow
-from tests.test_recover import all_rows, build, damage_page, sequence, table_leaf_pages
+from tests.unit.test_recover import all_rows, build, damage_page, sequence, table_leaf_pages
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from desktop.store.repo import Store
 from desktop.ui.complaint_form import DRAFT_FORM
 from desktop.ui.main_window import MainWindow
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def start_desk(profile: Profile, text: str) -> subprocess.Popen[str]:

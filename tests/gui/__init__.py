@@ -1,0 +1,1 @@
+"""GUI tests: real widgets and painting through Qt (pytest-qt, offscreen)."""
