@@ -4,7 +4,7 @@ Every route that shows a report — the citizen's tracking page (HTML, JSON, SMS
 (JSON and XML; one request, a list, a list of IDs, the updates), the desks' pull, the staff
 API — builds what it shows from ``disclose(report, timeline, audience)`` and from
 ``LISTED`` for lists, and from nothing else. The table in ``docs/disclosure.md`` is this
-module in words; ``tests/test_disclosure.py`` walks every public route for every audience
+module in words; ``tests/central/test_disclosure.py`` walks every public route for every audience
 and kind of report and compares what it shows with that table.
 
 Audiences:

@@ -7,7 +7,7 @@ clusters around Lebaran. Cuti bersama changes every year by joint decree, so it 
 ``assets/calendar.json``, which a coordinator updates (and which can also turn a day back
 into a working day).
 
-Deadlines (``../shared/reference/complaints.md``), counted from the day after the report:
+Deadlines (SP4N-LAPOR!'s service standard), counted from the day after the report:
 verification and forwarding within 3 working days; an answer to a complaint or an
 information request within 5; a first response to an aspiration within 3; COVID-19
 reports a response within 1 and a resolution within 3.

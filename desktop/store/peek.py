@@ -18,7 +18,7 @@ from desktop.settings import CENTRAL_URL, DEVICE_ID, LANGUAGE, OPERATOR_ID, PAPE
 from desktop.store.context import DeskContext
 from desktop.store.health import DatabaseDamaged, check_header, damaged
 
-HEAD_REVISION = "0005"  # tests/test_store.py checks it against the migration scripts
+HEAD_REVISION = "0005"  # tests/unit/test_store.py checks it against the migration scripts
 
 
 class PeekError(RuntimeError):

@@ -28,7 +28,7 @@ from desktop.sync.enroll import enroll, read_token
 from desktop.sync.transport import Answer, RequestsTransport
 from posko import wire
 from tests.central_support import CentralServer, run_central
-from tests.test_sync import complaint
+from tests.e2e.test_sync import complaint
 
 NOW = datetime(2026, 6, 10, 2, 0, tzinfo=UTC)
 
@@ -413,7 +413,7 @@ def test_a_bundle_with_every_kind_imports_and_defers_the_unstored(
     from central.app import asgi_app
     from central.bundles import import_bundle
     from desktop.sync.export import export_outbox
-    from tests.test_bundle import AppTransport, enrolled
+    from tests.e2e.test_bundle import AppTransport, enrolled
 
     with TestClient(asgi_app(central_store)) as client:
         app = AppTransport(client)
