@@ -98,8 +98,8 @@ def set_status(
         assert isinstance(rules, RuleSet)
         agency = rules.agency_code(agency)
         if agency is None:
-            raise ApiError(
-                422,
+            raise ApiError(  # schema-valid, refused by design: 400, as a wrong check letter
+                400,
                 "unknown_agency",
                 "agency must be a code of the routing rules' agencies: "
                 + ", ".join(sorted(rules.agency_names)),

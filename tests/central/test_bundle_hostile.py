@@ -167,7 +167,13 @@ def test_escape_codes_in_records_never_reach_the_terminal(
         assert secret not in run.output
     if as_json:
         report = json.loads(run.stdout)
-        assert report["counts"] == {"accepted": 1, "duplicate": 0, "conflict": 0, "rejected": 4}
+        assert report["counts"] == {
+            "accepted": 1,
+            "duplicate": 0,
+            "conflict": 0,
+            "rejected": 4,
+            "deferred": 0,
+        }
         assert all(len(p["uuid"] or "") <= 41 for p in report["problems"])
         assert all(len(p["reason"] or "") <= 301 for p in report["problems"])
         assert "\\x1b[2J" in report["problems"][0]["uuid"]

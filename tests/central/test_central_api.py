@@ -344,7 +344,7 @@ def test_staff_assign_agencies_by_code_and_citizens_read_their_names(
     client: TestClient, central_store: CentralStore
 ) -> None:
     """An agency is a code of the routing rules' agency catalog: a typo or free text is
-    refused (422, naming the valid codes), any letter case is taken as the catalog spells it,
+    refused (400, naming the valid codes), any letter case is taken as the catalog spells it,
     the desk gets the code and the citizen reads the agency's name."""
     token, device = enroll(central_store)
     record = complaint_record(device.tracking_prefix, 1)
@@ -356,7 +356,7 @@ def test_staff_assign_agencies_by_code_and_citizens_read_their_names(
         refused = client.post(
             status_url, json={"status": "forwarded", "agency": typed}, headers=staff
         )
-        assert refused.status_code == 422, refused.text
+        assert refused.status_code == 400, refused.text
         assert refused.json()["error"] == "unknown_agency"
         assert "BPJT" in refused.json()["message"]
     assert central_store.complaint(record["tracking_id"]).agency == ""  # nothing was set

@@ -120,7 +120,7 @@ def test_status_set_takes_an_agency_from_the_catalog(tmp_path: Path) -> None:
         # The catalog is the rules the server hands out (POSKO_CENTRAL_RULES).
         rules = tmp_path / "rules"
         rules.mkdir()
-        assets = Path(__file__).resolve().parent.parent / "assets"
+        assets = Path(__file__).resolve().parents[2] / "assets"
         (rules / "routing.json").write_text((assets / "routing.json").read_text("utf-8"))
         agencies = json.loads((assets / "agencies.json").read_text("utf-8"))
         agencies["agencies"].append({"code": "DISHUBJATENG", "name": {"id": "Dishub Jateng"}})

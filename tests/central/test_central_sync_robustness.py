@@ -483,7 +483,7 @@ def test_an_invalid_batch_is_refused_with_a_message(central_server: CentralServe
         (b'{"records": []}', "records"),
         (b'{"records": "semua"}', "records"),
         (json.dumps({"records": [record] * 501}).encode(), "records"),
-        (json.dumps({"protocol": 2, "records": [record]}).encode(), "protocol"),
+        (json.dumps({"protocol": 3, "records": [record]}).encode(), "protocol"),
         (json.dumps({"records": [record], "extra": 1}).encode(), "extra"),
         (json.dumps({"records": [record], "device_app_version": "v" * 33}).encode(), "version"),
         ('{"records": [{"kind": "\udcff"}]}'.encode("utf-8", "surrogatepass"), "unicode"),
