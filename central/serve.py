@@ -6,6 +6,7 @@ process, possibly several with ``--workers``)."""
 
 from __future__ import annotations
 
+import gc
 import os
 
 from central.app import DEFAULT_PUBLIC_URL, ASGIApp, asgi_app
@@ -20,6 +21,12 @@ def factory() -> ASGIApp:
     url = os.environ[ENV_DATABASE_URL]
     rate = int(os.environ.get(ENV_RATE_LIMIT, "60"))
     public_url = os.environ.get(ENV_PUBLIC_URL) or DEFAULT_PUBLIC_URL
-    return asgi_app(
+    app = asgi_app(
         CentralStore(open_database(url)), rate_limit_per_minute=rate, public_url=public_url
     )
+    # What is loaded now (modules, routes, schemas, the ORM's mappers) lives as long as the
+    # process: out of the collector's sight, so the collections a large push sets off do not
+    # walk it again and again (about a tenth of a 500-record push's time).
+    gc.collect()
+    gc.freeze()
+    return app

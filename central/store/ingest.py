@@ -65,6 +65,8 @@ class Ingest(StoreBase):
             else:
                 valid.append((index, record))
         answers = self.ingest(device, [r for _i, r in valid], app_version)
+        if len(valid) == len(raw_records):  # the usual batch: indexes already match
+            return answers
         for (index, _record), result in zip(valid, answers, strict=True):
             results[index] = result.model_copy(update={"index": index})
         return [r for r in results if r is not None]

@@ -42,7 +42,6 @@ from posko import __version__, wire
 
 log = logging.getLogger("posko.sync")
 
-CLAIM_BATCHES = 10
 GZIP_LEVEL = 6
 
 
@@ -147,26 +146,25 @@ class SyncEngine:
         return report
 
     def _push_all(self, server: str, headers: dict[str, str], report: SyncReport) -> None:
-        """Claim ten batches at a time (one sort and one update for the lot) and send them a
-        batch at a time, from one worker thread: every record is marked sending before its
-        request all the same. Each answer is recorded, and the next ten batches claimed,
-        while the next request is out, so the desk's writes overlap the central system's
-        work instead of waiting for it. Anything but a plain answer (a refusal to split, a
+        """Claim a batch, send it from one worker thread, and while its request is out,
+        record the previous batch's answer, claim the next batch and make its body: the
+        desk's writes overlap the central system's work instead of waiting for it, and the
+        worker goes from one request straight to the next. Every record is marked sending
+        before its request all the same. Anything but a plain answer (a refusal to split, a
         protocol 1 central system, no answer) is settled only once nothing is in flight, so
         requests never overlap."""
-        chunk = self.outbox.claim(self.batch_size * CLAIM_BATCHES, protocol=self.protocol)
-        sending = [i.uuid for i in chunk]  # claimed and maybe unanswered: the last two lots
+        chunk = self.outbox.claim(self.batch_size, protocol=self.protocol)
+        sending = [i.uuid for i in chunk]  # claimed and maybe unanswered: the last two
         in_flight: tuple[list[OutboxItem], Future[_Outcome]] | None = None
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="posko-push") as pool:
             try:
                 while chunk and not self.stop.is_set():
-                    for start in range(0, len(chunk), self.batch_size):
-                        if self.stop.is_set():
-                            break
-                        batch = self._prepare(chunk[start : start + self.batch_size], report)
-                        if not batch:
-                            continue
-                        future = pool.submit(self._attempt, server, headers, batch, self.protocol)
+                    batch = self._prepare(chunk, report)
+                    if batch:
+                        body = _push_body(batch, self.protocol)
+                        future = pool.submit(
+                            self._attempt, server, headers, batch, self.protocol, body
+                        )
                         if in_flight is not None:
                             self._settle_before(server, headers, in_flight, batch, future, report)
                         in_flight = (batch, future)
@@ -174,7 +172,7 @@ class SyncEngine:
                     chunk = []
                     if not self.stop.is_set():
                         chunk = self.outbox.claim(
-                            self.batch_size * CLAIM_BATCHES,
+                            self.batch_size,
                             protocol=self.protocol,
                             # Still marked sending while its answer is on the way.
                             exclude=[i.uuid for i in in_flight[0]] if in_flight else (),
@@ -215,13 +213,18 @@ class SyncEngine:
         self._settle(server, headers, done, outcome, report)
 
     def _attempt(
-        self, server: str, headers: dict[str, str], items: list[OutboxItem], protocol: int
+        self,
+        server: str,
+        headers: dict[str, str],
+        items: list[OutboxItem],
+        protocol: int,
+        body: bytes | None = None,
     ) -> _Outcome:
         """On the worker thread: the answer, or why there is none (never raised there)."""
         if self.stop.is_set():  # the desk began closing while the previous batch was out
             return _NoAnswer(Problem.STOPPED, "stopping")
         try:
-            return self._send(server, headers, items, protocol)
+            return self._send(server, headers, items, protocol, body)
         except (_NoAnswer, _OldCentral, _BatchRefused) as exc:
             return exc
 
@@ -286,21 +289,18 @@ class SyncEngine:
         self.outbox.deliver(deliveries)
 
     def _send(
-        self, server: str, headers: dict[str, str], items: list[OutboxItem], protocol: int
+        self,
+        server: str,
+        headers: dict[str, str],
+        items: list[OutboxItem],
+        protocol: int,
+        body: bytes | None = None,
     ) -> list[tuple[wire.RecordOutcome, str | None]]:
-        body = json.dumps(
-            {
-                "protocol": protocol,
-                "device_app_version": __version__,
-                "records": [item.payload for item in items],
-            },
-            ensure_ascii=False,
-            separators=(",", ":"),
-        ).encode("utf-8")
+        """Push ``items`` (``body``: their gzip request body, if already made)."""
         answer = self._call(
             "POST",
             f"{server}/api/v1/sync/push",
-            body=gzip.compress(body, compresslevel=GZIP_LEVEL),
+            body=body if body is not None else _push_body(items, protocol),
             headers=headers
             | {
                 "content-type": "application/json",
@@ -444,6 +444,20 @@ def _v1_results(
     ):
         raise _NoAnswer(Problem.BAD_ANSWER, "push answer does not match the batch", 200)
     return [(by_index[i].result, by_index[i].reason) for i in range(len(items))]
+
+
+def _push_body(items: list[OutboxItem], protocol: int) -> bytes:
+    """The gzip-compressed ``POST /sync/push`` body carrying ``items``."""
+    body = json.dumps(
+        {
+            "protocol": protocol,
+            "device_app_version": __version__,
+            "records": [item.payload for item in items],
+        },
+        ensure_ascii=False,
+        separators=(",", ":"),
+    ).encode("utf-8")
+    return gzip.compress(body, compresslevel=GZIP_LEVEL)
 
 
 def _refuses_protocol(answer: Answer) -> bool:
