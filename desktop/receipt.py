@@ -51,6 +51,15 @@ def qr_payload(record: ComplaintRecord, context: DeskContext) -> str:
 
 
 @dataclass(frozen=True)
+class Step:
+    """One line of a receipt's list; ``address``, if any, is printed on a line of its own,
+    never broken (a citizen types it from the paper)."""
+
+    text: str
+    address: str = ""
+
+
+@dataclass(frozen=True)
 class ReceiptContent:
     program: str
     post: str
@@ -60,58 +69,74 @@ class ReceiptContent:
     access_label: str
     access_code: str  # the receipt secret, for typing where the QR cannot be scanned
     qr_payload: str
+    title_label: str
+    title: str  # the complaint's title: which report this receipt is for
     facts: tuple[tuple[str, str], ...]
     next_steps_title: str
-    next_steps: tuple[str, ...]
+    next_steps: tuple[Step, ...]
     follow_up_title: str
-    follow_up: tuple[str, ...]
+    follow_up: tuple[Step, ...]
     footer: str
+
+
+def printed_address(url: str) -> str:
+    """``pusat.posko.id/t`` for ``https://pusat.posko.id/t``: what a person types into a
+    phone's browser, without the scheme it adds itself."""
+    for scheme in ("https://", "http://"):
+        if url.startswith(scheme):
+            return url[len(scheme) :]
+    return url
+
+
+def _next_steps(record: ComplaintRecord, catalog: Catalog) -> tuple[Step, ...]:
+    """Both deadlines as dates, each said to count from the day of the report (neither
+    waits for the other)."""
+    from posko.workdays import VERIFY_DAYS, deadlines
+
+    category = catalog.get(record.category)
+    due = deadlines(record.type.value, category.group if category else "", record.created_at)
+    verify = _(
+        "Verified and forwarded to the agency with authority over it by {date} "
+        "({days} working days from the day of your report)."
+    ).format(date=format_date_local(due.verify_by), days=VERIFY_DAYS)
+    if due.resolve_by is not None:
+        answer = _(
+            "COVID-19 report: a response by {date} (1 working day from the day of your "
+            "report), resolved by {resolve}."
+        ).format(date=format_date_local(due.answer_by), resolve=format_date_local(due.resolve_by))
+        return (Step(answer),)
+    answer = _(
+        "Answered by the agency by {date} ({days} working days from the day of your report)."
+    ).format(date=format_date_local(due.answer_by), days=due.answer_days)
+    steps = [Step(verify), Step(answer)]
+    if record.type.value == "pengaduan":
+        steps.append(Step(_("A dispute between parties may take 14 to 60 working days.")))
+    return tuple(steps)
 
 
 def build_receipt(
     record: ComplaintRecord, context: DeskContext, catalog: Catalog
 ) -> ReceiptContent:
-    from posko.workdays import deadlines
-
     category = catalog.get(record.category)
     yes, no = _("Yes"), _("No")
-    due = deadlines(record.type.value, category.group if category else "", record.created_at)
     facts = (
         (_("Type"), record.type.label()),
         (_("Category"), category.name() if category else record.category),
         (_("Anonymous"), yes if record.anonymous else no),
         (_("Confidential"), yes if record.confidential else no),
-        (_("Answer due by"), format_date_local(due.answer_by)),
-    )
-    verify = format_date_local(due.verify_by)
-    if due.resolve_by is not None:
-        answer = _("COVID-19 report: a response within 1 working day, resolved by {date}.").format(
-            date=format_date_local(due.resolve_by)
-        )
-    elif record.type.value == "aspirasi":
-        answer = _("The agency responds to your aspiration within 3 working days.")
-    elif record.type.value == "pengaduan":
-        answer = _("The agency answers within 5 working days; a dispute may take 14 to 60.")
-    else:
-        answer = _("The agency answers within 5 working days.")
-    next_steps = (
-        _(
-            "By {date} your report is verified and forwarded to the agency with authority over it."
-        ).format(date=verify),
-        answer,
     )
     display = tracking.display(record.tracking_id)
-    follow_up = [_("Scan the QR code with your phone's camera.")]
+    follow_up = [Step(_("Scan the QR code with your phone's camera."))]
     if context.central_url:
         follow_up.append(
-            _("Or open {url} and type the access code.").format(url=f"{context.central_url}/t")
+            Step(
+                _("Or open this address and type the access code:"),
+                printed_address(f"{context.central_url}/t"),
+            )
         )
-    follow_up.append(
-        _("Or send an SMS to {number} quoting {tracking_id}.").format(
-            number=SMS_NUMBER, tracking_id=display
-        )
-    )
-    follow_up.append(_("Or ask at any mudik post with this receipt."))
+    sms = _("Or send an SMS to {number} with the tracking number:").format(number=SMS_NUMBER)
+    follow_up.append(Step(sms, display))
+    follow_up.append(Step(_("Or ask at any mudik post with this receipt.")))
     return ReceiptContent(
         program=PROGRAM_NAME,
         post=f"{context.post_name} ({context.post_code})",
@@ -121,9 +146,11 @@ def build_receipt(
         access_label=_("Access code (keep it to yourself)"),
         access_code=access_code(record.secret),
         qr_payload=qr_payload(record, context),
+        title_label=_("Your report"),
+        title=record.title,
         facts=facts,
         next_steps_title=_("What happens next"),
-        next_steps=next_steps,
+        next_steps=_next_steps(record, catalog),
         follow_up_title=_("How to follow up"),
         follow_up=tuple(follow_up),
         footer=_("Served by {operator}. Keep this receipt.").format(operator=record.operator_name),

@@ -27,7 +27,7 @@ from PySide6.QtGui import (
 )
 
 from desktop.domain import PaperSize
-from desktop.receipt import ReceiptContent
+from desktop.receipt import ReceiptContent, Step
 
 log = logging.getLogger("posko.print")
 
@@ -126,25 +126,30 @@ class _Painter:
             self.painter.drawText(QRectF(box.x(), box.y(), box.width(), height), flags, text)
         self.y += height
 
-    def pair(self, label: str, value: str, points: float) -> None:
-        """A label column and a wrapped value column, top-aligned."""
+    def pairs(self, items: tuple[tuple[str, str], ...], points: float) -> None:
+        """A label column as wide as its widest label (at most half the line) and a wrapped
+        value column, top-aligned: no label is cut, in either language."""
         label_font, value_font = self.font(points, True), self.font(points)
-        split = self.width * 0.42
+        label_metrics = QFontMetricsF(label_font, self.device)
+        widest = max((label_metrics.horizontalAdvance(label) for label, _ in items), default=0)
+        split = min(widest + 1.5 * self.px_per_mm, self.width * 0.5)
         flags = int(Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap)
-        label_box = QRectF(self.left, self.y, split - self.px_per_mm, 1e6)
-        value_box = QRectF(self.left + split, self.y, self.width - split, 1e6)
-        lh = QFontMetricsF(label_font, self.device).boundingRect(label_box, flags, label).height()
-        vh = QFontMetricsF(value_font, self.device).boundingRect(value_box, flags, value).height()
-        if self.painter is not None:
-            self.painter.setFont(label_font)
-            self.painter.drawText(
-                QRectF(label_box.topLeft(), QSizeF(label_box.width(), lh)), flags, label
-            )
-            self.painter.setFont(value_font)
-            self.painter.drawText(
-                QRectF(value_box.topLeft(), QSizeF(value_box.width(), vh)), flags, value
-            )
-        self.y += max(lh, vh)
+        value_metrics = QFontMetricsF(value_font, self.device)
+        for label, value in items:
+            label_box = QRectF(self.left, self.y, split - self.px_per_mm, 1e6)
+            value_box = QRectF(self.left + split, self.y, self.width - split, 1e6)
+            lh = label_metrics.boundingRect(label_box, flags, label).height()
+            vh = value_metrics.boundingRect(value_box, flags, value).height()
+            if self.painter is not None:
+                self.painter.setFont(label_font)
+                self.painter.drawText(
+                    QRectF(label_box.topLeft(), QSizeF(label_box.width(), lh)), flags, label
+                )
+                self.painter.setFont(value_font)
+                self.painter.drawText(
+                    QRectF(value_box.topLeft(), QSizeF(value_box.width(), vh)), flags, value
+                )
+            self.y += max(lh, vh)
 
     def rule(self) -> None:
         self.gap(1.5)
@@ -191,37 +196,69 @@ class _Painter:
         self.y += side
 
 
+# Point sizes on the 58 mm roll (other papers scale them). The body is 8.5 pt: capitals
+# about 2.2 mm high, as large as the 48 mm line allows for the longest words; the receipt
+# test measures it on the printed page.
+BODY_PT = 8.5
+SMALL_PT = 8.0
+HEADING_PT = 9.5
+
+
+def _steps(walker: _Painter, steps: tuple[Step, ...]) -> None:
+    for step in steps:
+        walker.text("• " + step.text, BODY_PT)
+        if step.address:
+            walker.text(step.address, BODY_PT, bold=True, indent_mm=2.5, one_line=True)
+
+
 def _paint(walker: _Painter, content: ReceiptContent) -> float:
     center = Qt.AlignmentFlag.AlignHCenter
-    walker.text(content.program, 8.5, bold=True, align=center)
-    walker.text(content.post, 7.5, align=center)
-    walker.text(content.created, 6.5, align=center)
+    walker.text(content.program, HEADING_PT, bold=True, align=center, one_line=True)
+    walker.text(content.post, BODY_PT, align=center)
+    walker.text(content.created, SMALL_PT, align=center, one_line=True)
     walker.rule()
-    walker.text(content.tracking_label, 7, align=center)
+    walker.text(content.tracking_label, BODY_PT, align=center)
     walker.text(content.tracking_id, 15, bold=True, align=center, one_line=True)
     walker.gap(1)
     walker.qr(content.qr_payload)
-    walker.text(content.access_label, 6.5, align=center)
-    walker.text(content.access_code, 9, bold=True, align=center, one_line=True)
+    walker.text(content.access_label, SMALL_PT, align=center)
+    walker.text(content.access_code, 10, bold=True, align=center, one_line=True)
     walker.rule()
-    for label, value in content.facts:
-        walker.pair(label, value, 7)
+    walker.text(content.title_label, SMALL_PT)
+    walker.text(content.title, BODY_PT, bold=True)
+    walker.gap(1)
+    walker.pairs(content.facts, BODY_PT)
     walker.rule()
-    walker.text(content.next_steps_title, 7.5, bold=True)
-    for line in content.next_steps:
-        walker.text("• " + line, 6.8, indent_mm=0)
+    walker.text(content.next_steps_title, HEADING_PT, bold=True)
+    _steps(walker, content.next_steps)
     walker.gap(1.5)
-    walker.text(content.follow_up_title, 7.5, bold=True)
-    for line in content.follow_up:
-        walker.text("• " + line, 6.8)
+    walker.text(content.follow_up_title, HEADING_PT, bold=True)
+    _steps(walker, content.follow_up)
     walker.rule()
-    walker.text(content.footer, 6.5, align=center)
+    walker.text(content.footer, SMALL_PT, align=center)
     return walker.y
 
 
 def measure_height_mm(device: QPaintDevice, content: ReceiptContent, spec: PaperSpec) -> float:
     walker = _Painter(device, None, spec, 0)
     return _paint(walker, content) / walker.px_per_mm
+
+
+def fitted_spec(device: QPaintDevice, content: ReceiptContent, paper: PaperSize) -> PaperSpec:
+    """``paper``'s spec, its type made smaller where a sheet (A6, A4) is too short for this
+    receipt (a long title), so nothing runs off the bottom. A roll grows instead."""
+    import dataclasses
+
+    spec = PAPER[paper]
+    if spec.height_mm is None:
+        return spec
+    room = spec.height_mm - 2 * spec.margin_mm
+    for _attempt in range(4):  # smaller type wraps into fewer lines: converge, don't guess
+        height = measure_height_mm(device, content, spec)
+        if height <= room:
+            break
+        spec = dataclasses.replace(spec, scale=spec.scale * room / height * 0.98)
+    return spec
 
 
 def _page_layout(device: QPaintDevice, content: ReceiptContent, paper: PaperSize) -> QPageLayout:
@@ -244,7 +281,7 @@ def _page_layout(device: QPaintDevice, content: ReceiptContent, paper: PaperSize
 
 
 def _paint_page(device: QPaintDevice, content: ReceiptContent, paper: PaperSize) -> None:
-    spec = PAPER[paper]
+    spec = fitted_spec(device, content, paper)
     painter = QPainter()
     if not painter.begin(device):
         raise PrintError("the printer or file could not be opened for painting")

@@ -46,17 +46,17 @@ def test_receipt_pdf_qr_decodes_to_the_stored_url(
     for expected in (
         record.tracking_display,
         "Nomor pelacakan",
-        "Tanggapan",  # "Tanggapan paling lambat": wrapped on the narrow roll
-        "paling lambat",
-        format_date_local(due.answer_by).split(",")[0],  # the weekday of the due date
-        format_date_local(due.verify_by),
+        "Laporan Anda",
+        record.title,
+        # Both deadlines as dates, each said to count from the day of the report.
+        f"paling lambat {format_date_local(due.verify_by)} (3 hari kerja sejak hari laporan",
+        f"paling lambat {format_date_local(due.answer_by)} (5 hari kerja sejak hari laporan",
         "Posko Pelabuhan Merak (MRK)",
         "Pengaduan",
         "Pelabuhan dan penyeberangan",
         "Anonim",
         "Rahasia",
         "Langkah selanjutnya",
-        "5 hari kerja",
         "1708",
         "Siti Rahmawati",
     ):
@@ -185,3 +185,54 @@ def test_a_receipt_printed_before_enrollment_carries_its_secret(
         assert code in pdf_text(reprint)
     finally:
         offline.close()
+
+
+def _word_box(pdf: Path, word: str) -> tuple[float, float, float, float]:
+    """The first box pdftotext finds for ``word``, in PDF points (x0, y0, x1, y1)."""
+    import re
+    import subprocess
+
+    out = subprocess.run(
+        ["pdftotext", "-bbox", str(pdf), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    for match in re.finditer(
+        r'xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>', out
+    ):
+        if match.group(5) == word:
+            x0, y0, x1, y1 = (float(match.group(i)) for i in range(1, 5))
+            return x0, y0, x1, y1
+    raise AssertionError(f"{word!r} is not on the receipt")
+
+
+def test_the_body_text_is_large_enough_on_the_58mm_roll_at_203_dpi(
+    qapp: QGuiApplication, store: Store, tmp_path: Path
+) -> None:
+    """Measured as a thermal head prints it: the capital D of the deadline line ("Dijawab
+    instansi paling lambat ...") on the 203-dpi image of the 58 mm roll is at least 2 mm
+    tall (about 8.5 pt type), readable at arm's length by an older traveller. Before: the
+    steps were 6.8 pt, a 1.7 mm capital."""
+    content = build_receipt(saved(store), store.require_context(), store.catalog)
+    pdf = render_pdf(content, PaperSize.THERMAL_58, tmp_path / "r.pdf")
+    image = render_image(content, PaperSize.THERMAL_58)
+    x0, y0, _x1, y1 = _word_box(pdf, "Dijawab")
+    px = 203 / 72  # the PDF page and the image share the layout, in points and dots
+    left, top, bottom = round(x0 * px), round(y0 * px), round(y1 * px)
+    strip = range(left, left + round(3 * px))  # the first stroke of the D, not the i
+    dark_rows = [
+        y
+        for y in range(top, bottom + 1)
+        if any(image.pixelColor(x, y).lightness() < 128 for x in strip)
+    ]
+    cap_mm = (dark_rows[-1] - dark_rows[0] + 1) / 203 * 25.4
+    assert cap_mm >= 2.0, f"capital {cap_mm:.2f} mm"
+
+
+def test_the_tracking_address_is_printed_whole_on_one_line(
+    qapp: QGuiApplication, store: Store, tmp_path: Path
+) -> None:
+    """The address the citizen types is one word on the page, without the https:// a
+    browser adds itself; before, the 58 mm roll broke it after "https://"."""
+    content = build_receipt(saved(store), store.require_context(), store.catalog)
+    pdf = render_pdf(content, PaperSize.THERMAL_58, tmp_path / "r.pdf")
+    assert "pelacakan.posko.test/t" in pdf_words_on_page(pdf)
+    assert "https://" not in pdf_text(pdf)
