@@ -3,6 +3,7 @@ right after the window is shown — so the desk appears without waiting for SQLA
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -26,6 +27,7 @@ class LazyStore:
         self.profile = profile
         self.catalog = catalog or default_catalog()
         self._store: Store | None = None
+        self._opening = threading.Lock()  # the list's worker and the GUI may both open it
 
     @property
     def opened(self) -> bool:
@@ -33,9 +35,11 @@ class LazyStore:
 
     def open(self) -> Store:
         if self._store is None:
-            from desktop.store.repo import Store
+            with self._opening:
+                if self._store is None:
+                    from desktop.store.repo import Store
 
-            self._store = Store.open(self.profile, self.catalog)
+                    self._store = Store.open(self.profile, self.catalog)
         return self._store
 
     def close(self) -> None:

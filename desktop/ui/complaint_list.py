@@ -34,11 +34,13 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.domain import central_status_label
-from desktop.store.lazy import DeskStore, is_ready
+from desktop.store.lazy import DeskStore
 from desktop.store.records import ComplaintQuery, ComplaintRecord
+from desktop.ui.tasks import TaskHandle, Tasks, shared
 from desktop.ui.widgets import ERROR_COLOUR
 from posko.catalog import Catalog
-from posko.i18n import N_, _
+from posko.i18n import N_, _, current_language
+from posko.routing import default_router
 
 if TYPE_CHECKING:
     from posko.workdays import Calendar
@@ -105,7 +107,14 @@ def local_text(record: ComplaintRecord) -> str:
 
 
 class ComplaintTableModel(QAbstractTableModel):
-    """Rows fetched a page at a time and cached, so 100,000 reports open instantly."""
+    """Rows fetched a page at a time, off the GUI thread, and cached, so 100,000 reports
+    open instantly and a slow search never freezes the window. Signals: ``loaded()`` once
+    a query's count and first page are in; ``pageLoaded(first, last)`` when the rows of a
+    later page arrive; ``failed()`` when the store could not be read."""
+
+    loaded = Signal()
+    pageLoaded = Signal(int, int)
+    failed = Signal()
 
     COLUMNS = (
         N_("Tracking number"),
@@ -120,22 +129,55 @@ class ComplaintTableModel(QAbstractTableModel):
     TITLE_COLUMN = 2
     DUE_COLUMN = 7
 
-    def __init__(self, store: DeskStore, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, store: DeskStore, parent: QWidget | None = None, *, tasks: Tasks | None = None
+    ) -> None:
         super().__init__(parent)
         self.store = store
+        self.tasks = tasks or shared()  # one worker: pages arrive in the order asked
         self.query = ComplaintQuery()
-        self._count = store.count(self.query) if is_ready(store) else 0
+        self.loading = False
+        self._count = 0
         self._pages: dict[int, list[ComplaintRecord]] = {}
+        self._counting: TaskHandle | None = None
+        self._fetching: dict[int, TaskHandle] = {}
+        self.set_query(self.query)
 
     def set_query(self, query: ComplaintQuery) -> None:
-        self.beginResetModel()
+        """Count and read the first page of ``query`` in the background; what the view
+        shows stays until the answer is in (``loaded``), and a newer query drops it."""
+        self._drop_pending()
         self.query = query
-        self._pages.clear()
-        self._count = self.store.count(query)
-        self.endResetModel()
+        self.loading = True
+        store = self.store
+
+        def work() -> tuple[int, list[ComplaintRecord]]:
+            return store.count(query), store.search(query, offset=0, limit=PAGE)
+
+        self._counting = self.tasks.run(self, work, self._counted, self._failed)
 
     def refresh(self) -> None:
         self.set_query(self.query)
+
+    def _drop_pending(self) -> None:
+        if self._counting is not None:
+            self._counting.cancel()
+        for handle in self._fetching.values():
+            handle.cancel()
+        self._fetching.clear()
+
+    def _counted(self, result: tuple[int, list[ComplaintRecord]]) -> None:
+        count, first = result
+        self.beginResetModel()
+        self._count = count
+        self._pages = {0: first}
+        self.endResetModel()
+        self.loading = False
+        self.loaded.emit()
+
+    def _failed(self, _error: BaseException) -> None:
+        self.loading = False
+        self.failed.emit()
 
     def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else self._count
@@ -144,17 +186,38 @@ class ComplaintTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self.COLUMNS)
 
     def record(self, row: int) -> ComplaintRecord | None:
+        """The record of ``row``, or None while its page is still being read (it is asked
+        for here; ``pageLoaded`` says when it is in)."""
         if not 0 <= row < self._count:
             return None
-        page_number = row // PAGE
-        page = self._pages.get(page_number)
+        page = self._pages.get(row // PAGE)
         if page is None:
-            page = self.store.search(self.query, offset=page_number * PAGE, limit=PAGE)
-            if len(self._pages) > 50:
-                self._pages.clear()
-            self._pages[page_number] = page
+            self._fetch(row // PAGE)
+            return None
         offset = row % PAGE
         return page[offset] if offset < len(page) else None
+
+    def _fetch(self, number: int) -> None:
+        if number in self._fetching:
+            return
+        store, query = self.store, self.query
+        self._fetching[number] = self.tasks.run(
+            self,
+            lambda: store.search(query, offset=number * PAGE, limit=PAGE),
+            lambda page: self._arrived(number, page),
+            self._failed,
+        )
+
+    def _arrived(self, number: int, page: list[ComplaintRecord]) -> None:
+        self._fetching.pop(number, None)
+        if len(self._pages) > 50:  # memory stays flat when scrolling through 100,000
+            self._pages = {0: self._pages[0]} if 0 in self._pages else {}
+        self._pages[number] = page
+        first = number * PAGE
+        last = min(self._count, first + PAGE) - 1
+        if last >= first:
+            self.dataChanged.emit(self.index(first, 0), self.index(last, len(self.COLUMNS) - 1))
+            self.pageLoaded.emit(first, last)
 
     def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
@@ -215,6 +278,14 @@ class ComplaintTableModel(QAbstractTableModel):
         if orientation == Qt.Orientation.Vertical:
             return section + 1
         return None
+
+
+def agency_name(code: str | None) -> str:
+    """The agency's name, in the desk's language, from the routing rules the desk holds
+    (the code itself for an agency they don't know); empty for none."""
+    if not code:
+        return ""
+    return default_router().agency_name(code, current_language())
 
 
 class ComplaintDetail(QGroupBox):
@@ -297,7 +368,7 @@ class ComplaintDetail(QGroupBox):
                 part
                 for part in (
                     central_status_label(record.central_status),
-                    record.central_agency or "",
+                    agency_name(record.central_agency),
                     record.central_note or "",
                 )
                 if part
@@ -387,6 +458,10 @@ class ComplaintList(QWidget):
         self.table.doubleClicked.connect(lambda _index: self._reprint())
         self.detail.reprint.clicked.connect(self._reprint)
         self.detail.edit.clicked.connect(lambda: self.edit_selected())
+        self.model.loaded.connect(self._loaded)
+        self.model.pageLoaded.connect(self._page_loaded)
+        self.model.failed.connect(self._failed)
+        self._select_single = False
         self._update_count()
 
     def query(self) -> ComplaintQuery:
@@ -405,17 +480,33 @@ class ComplaintList(QWidget):
 
     def apply_filters(self) -> None:
         self._debounce.stop()
+        self._select_single = True  # a search with one hit shows it
         self.model.set_query(self.query())
-        self.detail.show_record(None)
         self._update_count()
-        if self.model.rowCount() == 1:
-            self.table.selectRow(0)
 
     def refresh(self) -> None:
         self.model.refresh()
         self._update_count()
 
+    def _loaded(self) -> None:
+        self.detail.show_record(None)
+        self._update_count()
+        if self._select_single and self.model.rowCount() == 1:
+            self.table.selectRow(0)
+        self._select_single = False
+
+    def _page_loaded(self, first: int, last: int) -> None:
+        row = self.table.currentIndex().row()
+        if first <= row <= last:  # the selected row's page came in after it was chosen
+            self.detail.show_record(self.model.record(row))
+
+    def _failed(self) -> None:
+        self.count.setText(_("The list could not be read"))
+
     def _update_count(self) -> None:
+        if self.model.loading and self.model.rowCount() == 0:
+            self.count.setText(_("Searching…"))
+            return
         self.count.setText(_("{n} reports").format(n=self.model.rowCount()))
 
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:

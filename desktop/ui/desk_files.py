@@ -14,11 +14,10 @@ import logging
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtGui import QCursor
 from PySide6.QtWidgets import (
-    QApplication,
     QDialog,
     QHBoxLayout,
     QLabel,
@@ -171,40 +170,46 @@ def handle_problem(
         if before_change is not None:
             before_change()
             before_change = None
-        QApplication.setOverrideCursor(_busy_cursor())
         try:
+            notices = _carry_out(choice, profile, parent)
             if choice == RECOVER:
-                report = recover.recover(profile)
-                text = "\n".join(
-                    [
-                        _("The database was recovered into a new file."),
-                        *recover.report_lines(report),
-                    ]
-                )
-                QApplication.restoreOverrideCursor()
-                information(parent, _("Database recovered"), text, exec_dialog)
+                information(parent, _("Database recovered"), notices, exec_dialog)
             elif choice == RESTORE_BACKUP:
-                store = recover.restore_backup(profile)
-                try:
-                    notices = list(store.notices)
-                finally:
-                    store.close()
-                QApplication.restoreOverrideCursor()
                 show_notices(parent, notices, exec_dialog)
-            elif choice == RESUME:
-                recover.resume_identity(profile)
-                QApplication.restoreOverrideCursor()
-            elif choice == START_OVER:
-                recover.start_over(profile)
-                QApplication.restoreOverrideCursor()
             return choice
         except recover.RecoveryError as exc:
-            QApplication.restoreOverrideCursor()
             log.error("recovery step %s failed: %s", choice, exc)
             information(parent, _("Not done"), _recovery_text(exc), exec_dialog)
         except (DatabaseDamaged, DatabaseVanished) as exc:  # what was restored is damaged too
-            QApplication.restoreOverrideCursor()
             error = exc
+
+
+def _carry_out(choice: str, profile: Profile, parent: QWidget | None) -> Any:
+    """Do ``choice`` off the GUI thread, behind a busy window: a recovery reads the whole
+    damaged file and can take a minute. Returns what to tell the operator: the recovery's
+    report, or the notices of the restored backup."""
+    from desktop.store import recover
+    from desktop.ui.tasks import wait_for
+
+    def work() -> Any:
+        if choice == RECOVER:
+            report = recover.recover(profile)
+            return "\n".join(
+                [_("The database was recovered into a new file."), *recover.report_lines(report)]
+            )
+        if choice == RESTORE_BACKUP:
+            store = recover.restore_backup(profile)
+            try:
+                return list(store.notices)
+            finally:
+                store.close()
+        if choice == RESUME:
+            recover.resume_identity(profile)
+        elif choice == START_OVER:
+            recover.start_over(profile)
+        return None
+
+    return wait_for(work, parent, _("Working on the database…"))
 
 
 def _recovery_text(error: Exception) -> str:
@@ -217,12 +222,6 @@ def _recovery_text(error: Exception) -> str:
         RecoveryError.NO_IDENTITY: _("There is nothing to resume this desk from."),
         RecoveryError.HEALTHY: _("The database is sound; there is nothing to recover."),
     }.get(error.code, error.code)
-
-
-def _busy_cursor() -> QCursor:
-    from PySide6.QtCore import Qt  # only on this path: the namespace costs start-up
-
-    return QCursor(Qt.CursorShape.WaitCursor)
 
 
 class HealthWatch(QObject):

@@ -154,9 +154,7 @@ class MainWindow(QMainWindow):
             layout.addWidget(built)
             built.reprintRequested.connect(self.show_receipt)
             built.edited.connect(self._on_edited)
-            self._list = built
-            if is_ready(self.store):
-                built.refresh()
+            self._list = built  # it reads its first page in the background
         return self._list
 
     def _build_section(self, row: int) -> None:

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtWidgets import QWidget
 
 from posko.errors import describe
 
@@ -34,8 +35,11 @@ class TaskHandle(QObject):
         owner: QObject,
         success: Callable[[Any], None],
         failure: Callable[[BaseException], None] | None,
+        *,
+        log_failure: bool = True,
     ) -> None:
         super().__init__()
+        self._log_failure = log_failure
         self._owner = owner
         self._success = success
         self._failure = failure
@@ -59,7 +63,8 @@ class TaskHandle(QObject):
                 self._success(value)
                 return
             assert isinstance(value, BaseException)
-            log.error("background task failed: %s", describe(value))
+            if self._log_failure:
+                log.error("background task failed: %s", describe(value))
             if self._failure is not None:
                 self._failure(value)
         finally:
@@ -74,11 +79,11 @@ class _Job(QRunnable):
 
     def run(self) -> None:
         try:
-            value = self._work()
+            outcome: tuple[bool, Any] = (True, self._work())
         except Exception as exc:  # delivered to the failure callback, on the GUI thread
-            self._handle._done.emit(False, exc)
-        else:
-            self._handle._done.emit(True, value)
+            outcome = (False, exc)
+        if shiboken6.isValid(self._handle):  # gone when the process is shutting down
+            self._handle._done.emit(*outcome)
 
 
 # Handles waiting for their result: kept alive here until it is delivered.
@@ -121,3 +126,53 @@ class Tasks:
     def wait(self, msecs: int = -1) -> bool:
         """Wait for the work started so far (at shutdown, in tests)."""
         return self.pool.waitForDone(msecs) if self.pool is not None else True
+
+
+_shared: list[Tasks] = []
+
+
+def shared() -> Tasks:
+    """The process's own pool for the reads widgets ask for (one worker, so they run in
+    the order asked), alive as long as the process. A pool owned by a widget or a model
+    can be freed by the garbage collector while one of its own threads runs Python, which
+    crashes Qt."""
+    if not _shared:
+        _shared.append(Tasks())
+    return _shared[0]
+
+
+def wait_for(work: Callable[[], T], parent: QWidget | None, text: str) -> T:
+    """Run ``work`` (a database recovery, a file copy) off the GUI thread and return its
+    result here, or raise its exception here. Meanwhile a modal busy window says ``text``
+    and keeps the desk painting, and no other window takes input (nothing is saved into
+    a database being replaced)."""
+    from PySide6.QtCore import QEventLoop, Qt
+    from PySide6.QtWidgets import QProgressDialog
+
+    busy = QProgressDialog(text, "", 0, 0, parent)
+    busy.setCancelButton(None)  # the work cannot be stopped half-way
+    busy.setWindowModality(Qt.WindowModality.ApplicationModal)
+    busy.setMinimumDuration(300)  # a quick step shows no window at all
+    loop = QEventLoop()
+    outcome: list[tuple[bool, Any]] = []
+
+    def finish(ok: bool, value: Any) -> None:
+        outcome.append((ok, value))
+        loop.quit()
+
+    handle = TaskHandle(
+        busy, lambda value: finish(True, value), lambda exc: finish(False, exc), log_failure=False
+    )
+    _running.add(handle)
+    job = _Job(handle, work)
+    job.setAutoDelete(False)
+    handle._job = job
+    shared().pool.start(job)  # type: ignore[union-attr]
+    if not outcome:
+        loop.exec()
+    busy.close()
+    busy.deleteLater()
+    ok, value = outcome[0]
+    if ok:
+        return value  # type: ignore[no-any-return]
+    raise value

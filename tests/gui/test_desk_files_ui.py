@@ -85,7 +85,21 @@ def save(store: Store | LazyStore, title: str = "Laporan sesudah pemulihan") -> 
     ).tracking_id
 
 
-def test_a_broken_database_at_start_up(qtbot: QtBot, desk: Profile) -> None:
+def test_a_broken_database_at_start_up(
+    qtbot: QtBot, desk: Profile, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    from desktop.store import recover
+
+    recovered_on: list[str] = []
+    real_recover = recover.recover
+
+    def watched(profile: Profile) -> object:
+        recovered_on.append(threading.current_thread().name)
+        return real_recover(profile)
+
+    monkeypatch.setattr(recover, "recover", watched)
     used = {tid for tid, _state in all_rows(desk).values()}
     prefix = next(iter(used))[:7]
     desk.database.write_bytes(random.Random(3).randbytes(desk.database.stat().st_size))
@@ -117,6 +131,8 @@ def test_a_broken_database_at_start_up(qtbot: QtBot, desk: Profile) -> None:
     finally:
         store.close()
     assert len(list(desk.damaged.glob("*/posko.sqlite3"))) == 1
+    # Read off the GUI thread (a whole damaged file can take a minute), behind a busy window.
+    assert recovered_on and threading.main_thread().name not in recovered_on
 
 
 def test_quitting_leaves_the_broken_file_as_it_is(qtbot: QtBot, desk: Profile) -> None:

@@ -43,13 +43,19 @@ def fill(store: Store, n: int, **changes: object) -> None:
     store.save_many(items)
 
 
-def test_model_passes_qtmodeltester(qtmodeltester: ModelTester, store: Store) -> None:
+def test_model_passes_qtmodeltester(qtbot: QtBot, qtmodeltester: ModelTester, store: Store) -> None:
     fill(store, 450)
     model = ComplaintTableModel(store)
+    assert model.rowCount() == 0 and model.loading  # read off the GUI thread
+    qtbot.waitUntil(lambda: not model.loading)
     qtmodeltester.check(model)
     assert model.rowCount() == 450
     assert model.data(model.index(0, 2)) == "Laporan nomor 0"
-    assert model.data(model.index(449, 2)) == "Laporan nomor 449"  # third page, fetched lazily
+    assert model.data(model.index(449, 2)) is None  # third page: asked for, on its way
+    with qtbot.waitSignal(model.pageLoaded) as arrived:
+        pass
+    assert arrived.args == [400, 449]
+    assert model.data(model.index(449, 2)) == "Laporan nomor 449"
 
 
 def test_list_search_filters_and_detail(qtbot: QtBot, store: Store) -> None:
@@ -66,7 +72,7 @@ def test_list_search_filters_and_detail(qtbot: QtBot, store: Store) -> None:
     )
     view = ComplaintList(store)
     qtbot.addWidget(view)
-    assert view.count.text() == "31 laporan"
+    qtbot.waitUntil(lambda: view.count.text() == "31 laporan")
     view.search.setText(special.tracking_display)
     qtbot.waitUntil(lambda: view.model.rowCount() == 1)
     assert view.selected() == special  # a single hit is selected and shown
@@ -86,11 +92,80 @@ def test_list_search_filters_and_detail(qtbot: QtBot, store: Store) -> None:
     view.date_to.setDate(QDate.currentDate().addDays(-5))
     qtbot.waitUntil(lambda: view.model.rowCount() == 0)
     assert view.count.text() == "0 laporan"
+    view.use_dates.setChecked(False)
+    qtbot.waitUntil(lambda: view.model.rowCount() == 31)
     with qtbot.waitSignal(view.reprintRequested) as reprint:
-        view.use_dates.setChecked(False)
         view.table.selectRow(0)
         qtbot.mouseClick(view.detail.reprint, Qt.MouseButton.LeftButton)
     assert reprint.args[0].tracking_id == view.model.record(0).tracking_id
+
+
+def test_the_list_reads_off_the_gui_thread_and_keeps_the_newest_answer(
+    qtbot: QtBot, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A slow disk (the search made to take 0.4 s) never holds the window: building the
+    list and each search return at once, the reads run on another thread, and an answer
+    to a search typed over by a newer one is dropped."""
+    import threading
+    import time
+
+    fill(store, 20)
+    target = store.save_complaint(
+        ComplaintInput(
+            type=ComplaintType.PENGADUAN,
+            category="TOL",
+            title="Gerbang tol macet",
+            description="Antrean gerbang tol panjang sekali.",
+        )
+    )
+    threads: list[str] = []
+    search = store.search
+
+    def slow_search(*args: object, **kwargs: object) -> object:
+        threads.append(threading.current_thread().name)
+        time.sleep(0.4)
+        return search(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(store, "search", slow_search)
+    started = time.monotonic()
+    view = ComplaintList(store)
+    qtbot.addWidget(view)
+    view.search.setText("Laporan")
+    view.apply_filters()  # not waiting for the debounce either
+    view.search.setText(target.tracking_display)
+    view.apply_filters()
+    assert time.monotonic() - started < 0.3  # the window was never held
+    assert view.count.text() == "Mencari…"
+    qtbot.waitUntil(lambda: view.model.rowCount() == 1, timeout=5000)
+    assert view.selected() == target
+    qtbot.wait(600)  # an older answer still on its way must not replace the newest one
+    assert view.model.rowCount() == 1 and view.count.text() == "1 laporan"
+    assert threads and threading.main_thread().name not in threads
+
+
+def test_the_detail_names_the_agency_the_central_system_gave(qtbot: QtBot, store: Store) -> None:
+    """The central system sends an agency code; the desk shows its name from the routing
+    rules (before: the bare code, "DITJENHUBDAT"), and the code of an agency it does not know."""
+    import dataclasses
+
+    from posko.i18n import set_language
+
+    fill(store, 1)
+    record = store.search(ComplaintQuery())[0]
+    view = ComplaintList(store)
+    qtbot.addWidget(view)
+    forwarded = dataclasses.replace(
+        record, central_status="forwarded", central_agency="DITJENHUBDAT"
+    )
+    view.detail.show_record(forwarded)
+    status = view.detail.labels["status"].text()
+    assert "Ditjen Perhubungan Darat, Kementerian Perhubungan" in status
+    assert "DITJENHUBDAT" not in status
+    set_language("en")
+    view.detail.show_record(forwarded)
+    assert "Directorate General of Land Transport" in view.detail.labels["status"].text()
+    view.detail.show_record(dataclasses.replace(forwarded, central_agency="DINAS-X"))
+    assert "DINAS-X" in view.detail.labels["status"].text()
 
 
 def test_sections_and_status_bar(qtbot: QtBot, store: Store, profile: Profile) -> None:
@@ -120,6 +195,7 @@ def test_reprint_writes_the_receipt_again(qtbot: QtBot, store: Store, profile: P
     fill(store, 1)
     window = MainWindow(store, profile, show_receipt_dialog=False)
     qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: window.list.model.rowCount() == 1)  # read in the background
     window.list.table.selectRow(0)
     with qtbot.waitSignal(window.receiptReady) as ready:
         window.list.detail.reprint.click()
