@@ -23,8 +23,8 @@ from desktop.logs import configure as configure_logs
 from desktop.paths import Profile
 from desktop.settings import LANGUAGE
 from desktop.store.context import DeskContext
-from desktop.store.lazy import DeskStore, LazyStore
 from desktop.store.peek import peek_context
+from desktop.store.repo import Store
 from desktop.ui import crash  # Qt-free until a crash: imported before PySide6, see above
 from posko import __version__
 from posko.i18n import _, current_language, set_language
@@ -65,7 +65,7 @@ class DeskApp:
     """Owns the store and the main window; rebuilds the window when the language changes
     or the database file was replaced (recovered, restored)."""
 
-    def __init__(self, store: DeskStore, profile: Profile) -> None:
+    def __init__(self, store: Store, profile: Profile) -> None:
         self.store = store
         self.profile = profile
         self.window: object | None = None
@@ -83,7 +83,7 @@ class DeskApp:
         window.languageRequested.connect(self.switch_language)
         window.show()
         self.window = window
-        if isinstance(self.store, LazyStore) and not self.store.opened:
+        if not self.store.opened:
             QTimer.singleShot(0, self.open_store)
         else:
             QTimer.singleShot(0, self.start_sync)
@@ -114,9 +114,8 @@ class DeskApp:
         from desktop.ui.desk_files import QUIT, handle_problem, show_notices
         from desktop.ui.main_window import MainWindow
 
-        assert isinstance(self.store, LazyStore)
         try:
-            opened = self.store.open()
+            self.store.database()
         except (DatabaseDamaged, DatabaseVanished) as exc:
             log.error("cannot open database: %s", exc)
             choice = handle_problem(
@@ -134,7 +133,7 @@ class DeskApp:
             return
         if isinstance(self.window, MainWindow):
             self.window.load()
-        show_notices(self._parent(), opened.notices, self.exec_dialog)
+        show_notices(self._parent(), self.store.notices, self.exec_dialog)
         self.start_sync()
 
     # -- the database file ---------------------------------------------------------------
@@ -158,15 +157,13 @@ class DeskApp:
 
     def _on_checked(self, problems: list[str]) -> None:
         from desktop.store.health import DatabaseDamaged
-        from desktop.store.lazy import LazyStore
 
         if not problems:
             return
         found = DatabaseDamaged(
             self.profile.database, DatabaseDamaged.CHECK_FAILED, "; ".join(problems)
         )
-        store = self.store.open() if isinstance(self.store, LazyStore) else self.store
-        store.mark_damaged(found)  # no more writes; ``on_damaged`` follows from the watch
+        self.store.mark_damaged(found)  # no more writes; ``on_damaged`` follows from the watch
 
     def on_damaged(self, error: DatabaseDamaged) -> None:
         """The file is damaged (and no longer written): explain, offer recovery."""
@@ -277,7 +274,7 @@ class DeskApp:
 
 def _open_slow_path(
     profile: Profile, exec_dialog: Callable[[QDialog], object] = _exec
-) -> tuple[DeskStore, DeskContext] | int:
+) -> tuple[Store, DeskContext] | int:
     """First run, upgrade, damaged or vanished file: open (and migrate) the store, ask for
     setup; a damaged or vanished database is explained and, if the operator chooses,
     recovered, restored or resumed first.
@@ -339,10 +336,10 @@ def run_gui(profile: Profile, *, language: str | None, crash_dialog: bool) -> in
     app.setApplicationVersion(__version__)
     log.info("Posko %s starting, profile %s", __version__, profile.root)
 
-    store: DeskStore
+    store: Store
     context = peek_context(profile.database)
     if context is not None:
-        store = LazyStore(profile)
+        store = Store(profile)  # opened on the loop's first turn, after the window shows
     else:
         opened = _open_slow_path(profile)
         if isinstance(opened, int):

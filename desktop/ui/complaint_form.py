@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 
 from desktop.domain import ComplaintInput, ComplaintType, ValidationError
 from desktop.store.health import DatabaseDamaged
-from desktop.store.lazy import DeskStore, is_ready
+from desktop.store.repo import Store
 from desktop.ui.widgets import ERROR_COLOUR, FieldMessage, hint_label, set_enum_property
 from posko.i18n import _, current_language
 
@@ -61,7 +61,7 @@ class ComplaintForm(QWidget):
     draftSaved = Signal()
 
     def __init__(
-        self, store: DeskStore, parent: QWidget | None = None, *, editing: str | None = None
+        self, store: Store, parent: QWidget | None = None, *, editing: str | None = None
     ) -> None:
         """``editing``: the tracking ID of a saved report to correct (no draft is kept;
         saving stores a new revision, which the sync sends again)."""
@@ -93,7 +93,7 @@ class ComplaintForm(QWidget):
         self.offered: list[DraftRecord] = []  # the other drafts waiting, newest first
         if editing is None:
             self._connect_draft_triggers()
-            if is_ready(store):
+            if store.opened:
                 self.offer_draft()
 
     # -- construction ---------------------------------------------------------------------

@@ -34,8 +34,8 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.domain import central_status_label
-from desktop.store.lazy import DeskStore
 from desktop.store.records import ComplaintQuery, ComplaintRecord
+from desktop.store.repo import Store
 from desktop.ui.tasks import TaskHandle, Tasks, shared
 from desktop.ui.widgets import ERROR_COLOUR
 from posko.catalog import Catalog
@@ -130,7 +130,7 @@ class ComplaintTableModel(QAbstractTableModel):
     DUE_COLUMN = 7
 
     def __init__(
-        self, store: DeskStore, parent: QWidget | None = None, *, tasks: Tasks | None = None
+        self, store: Store, parent: QWidget | None = None, *, tasks: Tasks | None = None
     ) -> None:
         super().__init__(parent)
         self.store = store
@@ -385,7 +385,7 @@ class ComplaintList(QWidget):
     reprintRequested = Signal(object)
     edited = Signal(object)
 
-    def __init__(self, store: DeskStore, parent: QWidget | None = None) -> None:
+    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.store = store
         self.model = ComplaintTableModel(store, self)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QVBoxLayout, QWidget
 
-from desktop.store.lazy import DeskStore
 from desktop.store.records import ComplaintRecord
+from desktop.store.repo import Store
 from desktop.ui.complaint_form import ComplaintForm
 from posko.i18n import _
 
@@ -33,7 +33,7 @@ class EditDialog(QDialog):
     """``saved`` is the corrected record after ``exec()`` returns Accepted."""
 
     def __init__(
-        self, store: DeskStore, record: ComplaintRecord, parent: QWidget | None = None
+        self, store: Store, record: ComplaintRecord, parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.paths import Profile
-from desktop.store.lazy import DeskStore, is_ready
+from desktop.store.repo import Store
 from desktop.ui.complaint_form import ComplaintForm
 from desktop.ui.sections import Section, register, registered
 from desktop.ui.widgets import set_shortcut
@@ -48,7 +48,7 @@ class MainWindow(QMainWindow):
 
     def __init__(
         self,
-        store: DeskStore,
+        store: Store,
         profile: Profile,
         *,
         context: DeskContext | None = None,
@@ -134,7 +134,7 @@ class MainWindow(QMainWindow):
         self._refresh.setSingleShot(True)
         self._refresh.setInterval(150)
         self._refresh.timeout.connect(self.refresh)
-        if is_ready(store):
+        if store.opened:
             self.refresh_queue()
         else:
             self.queue_label.setText(_("Opening the database…"))

@@ -14,8 +14,8 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.domain import PaperSize, ValidationError, validate_setup
-from desktop.store.lazy import DeskStore
 from desktop.store.records import DeskContext
+from desktop.store.repo import Store
 from desktop.ui.widgets import FieldMessage, hint_label
 from posko.i18n import LANGUAGES, _, current_language
 
@@ -23,7 +23,7 @@ from posko.i18n import LANGUAGES, _, current_language
 class SetupDialog(QDialog):
     """Asks for post, operator, central URL, language and receipt paper; saves on OK."""
 
-    def __init__(self, store: DeskStore, parent: QWidget | None = None) -> None:
+    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.store = store
         self.context: DeskContext | None = None

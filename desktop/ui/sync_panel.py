@@ -32,8 +32,8 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.messages import enroll_message, export_message, problem_message
-from desktop.store.lazy import DeskStore, LazyStore
 from desktop.store.outbox import AttentionItem
+from desktop.store.repo import Store
 from desktop.sync.export import ExportError
 from desktop.ui.sync_service import OutboxOverview, SyncService
 from desktop.ui.tasks import TaskHandle, Tasks
@@ -42,7 +42,6 @@ from posko import tracking
 from posko.i18n import N_, _
 
 if TYPE_CHECKING:
-    from desktop.store.repo import Store
     from desktop.sync.engine import SyncReport
 
 ModelIndex = QModelIndex | QPersistentModelIndex
@@ -149,7 +148,7 @@ class SyncPanel(QWidget):
 
     def __init__(
         self,
-        store: DeskStore,
+        store: Store,
         service: SyncService,
         parent: QWidget | None = None,
         *,
@@ -282,20 +281,14 @@ class SyncPanel(QWidget):
 
     # -- display -------------------------------------------------------------------------
 
-    def _ready(self) -> bool:
-        return not isinstance(self.store, LazyStore) or self.store.opened
-
-    def _real(self) -> Store:
-        return self.store.open() if isinstance(self.store, LazyStore) else self.store
-
     def refresh(self) -> None:
         """Read the outbox on a worker thread; the panel fills in when it is read."""
-        if not self._ready():
+        if not self.store.opened:
             self.summary.setText(_("Opening the database…"))
             return
         if self._reading is not None:
             self._reading.cancel()  # a newer reading replaces it
-        real = self._real()
+        real = self.store
         self._reading = self.tasks.run(self, lambda: self.service.overview(real), self._show)
 
     def _show(self, overview: OutboxOverview) -> None:
@@ -362,7 +355,7 @@ class SyncPanel(QWidget):
     def export_bundle(self, target: str | None = None) -> bool:
         """Write the signed USB bundle; asks where unless ``target`` is given."""
 
-        if not self._ready():
+        if not self.store.opened:
             return False
         if target is None:
             from datetime import datetime as _dt
@@ -376,7 +369,7 @@ class SyncPanel(QWidget):
             if not target:
                 return False
         try:
-            done = self.service.export(self._real(), Path(target))
+            done = self.service.export(self.store, Path(target))
         except ExportError as exc:
             self.last_result.setText(export_message(exc.code, exc.detail))
             return False
@@ -399,7 +392,7 @@ class SyncPanel(QWidget):
         again (a new revision) and sent at once. ``dialog_hook`` lets a test drive the
         dialog before it runs."""
         uuid = self._selected()
-        if uuid is None or not self._ready():
+        if uuid is None or not self.store.opened:
             return False
         item = next((i for i in self.attention.items if i.uuid == uuid), None)
         if item is None:
@@ -424,16 +417,16 @@ class SyncPanel(QWidget):
 
     def resend(self) -> None:
         uuid = self._selected()
-        if uuid is None or not self._ready():
+        if uuid is None or not self.store.opened:
             return
-        if self.service.resend(self._real(), uuid):
+        if self.service.resend(self.store, uuid):
             self.outboxChanged.emit()
             self.refresh()
             self.service.sync_now()
 
     def set_aside(self, _checked: bool = False, reason: str | None = None) -> None:
         uuid = self._selected()
-        if uuid is None or not self._ready():
+        if uuid is None or not self.store.opened:
             return
         if reason is None:
             reason, ok = QInputDialog.getText(
@@ -445,6 +438,6 @@ class SyncPanel(QWidget):
                 return
         if not reason.strip():
             return
-        if self.service.set_aside(self._real(), uuid, reason):
+        if self.service.set_aside(self.store, uuid, reason):
             self.outboxChanged.emit()
             self.refresh()

@@ -20,7 +20,6 @@ from desktop.domain import ComplaintInput, ComplaintType
 from desktop.paths import Profile
 from desktop.store import health
 from desktop.store.db import backup
-from desktop.store.lazy import LazyStore
 from desktop.store.peek import peek_context
 from desktop.store.repo import Store
 from desktop.ui.desk_files import HealthWatch, ProblemDialog
@@ -74,7 +73,7 @@ def acknowledge(check: Callable[[str], None] | None = None) -> Callable[..., Non
     return step
 
 
-def save(store: Store | LazyStore, title: str = "Laporan sesudah pemulihan") -> str:
+def save(store: Store, title: str = "Laporan sesudah pemulihan") -> str:
     return store.save_complaint(
         ComplaintInput(
             type=ComplaintType.PENGADUAN,
@@ -206,7 +205,7 @@ def test_damage_found_after_the_window_shows(qtbot: QtBot, desk: Profile) -> Non
     damage_page(desk.database, leaves[len(leaves) // 2])
     context = peek_context(desk.database)
     assert context is not None  # the cheap check cannot see a page in the middle
-    lazy = LazyStore(desk)
+    lazy = Store(desk)
     app = DeskApp(lazy, desk)
 
     def offered(dialog: ProblemDialog) -> None:

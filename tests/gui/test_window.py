@@ -304,7 +304,6 @@ def test_progressive_start_fills_in_after_the_window_shows(
     qtbot: QtBot, store: Store, profile: Profile
 ) -> None:
     """The window is built from the peek; the store opens on the first loop turn."""
-    from desktop.store.lazy import LazyStore
     from desktop.store.peek import peek_context
 
     fill(store, 4)
@@ -312,7 +311,7 @@ def test_progressive_start_fills_in_after_the_window_shows(
     store.close()
     context = peek_context(profile.database)
     assert context is not None
-    lazy = LazyStore(profile)
+    lazy = Store(profile)  # not opened yet
     desk = DeskApp(lazy, profile)
     window = desk.show_main_window(context)
     assert isinstance(window, MainWindow)
@@ -328,11 +327,10 @@ def test_progressive_start_fills_in_after_the_window_shows(
 def test_saving_before_the_store_opened_still_saves(
     qtbot: QtBot, store: Store, profile: Profile
 ) -> None:
-    from desktop.store.lazy import LazyStore
 
     context = store.require_context()
     store.close()
-    lazy = LazyStore(profile)
+    lazy = Store(profile)  # not opened yet
     window = MainWindow(lazy, profile, context=context, show_receipt_dialog=False)
     qtbot.addWidget(window)
     window.form.set_values(

@@ -368,11 +368,11 @@ def test_the_complaint_fields_come_from_the_wire_model() -> None:
     desk's record, and what the operator types is written from that same list."""
     import dataclasses
 
-    from desktop.store import repo
+    from desktop.store import database
     from desktop.store.records import ComplaintRecord
     from posko.wire import ComplaintPayload
 
     record = {f.name for f in dataclasses.fields(ComplaintRecord)}
     assert set(ComplaintPayload.model_fields) - {"kind", "revision"} <= record
-    assert {"title", "description", "phone", "anonymous"} <= set(repo.TYPED_FIELDS)
-    assert not {"uuid", "tracking_id", "secret"} & set(repo.TYPED_FIELDS)
+    assert {"title", "description", "phone", "anonymous"} <= set(database.TYPED_FIELDS)
+    assert not {"uuid", "tracking_id", "secret"} & set(database.TYPED_FIELDS)

@@ -1,0 +1,762 @@
+"""The desk's open database: every read and write, in SQL. Every method opens its own short
+session and returns plain data, so callers on any thread never hold ORM objects. Everyone
+else holds the ``Store`` (``desktop.store.repo``), which opens this on first use.
+
+Opened on a profile, the database also keeps the desk's identity file (``identity``) in step:
+it checks at open that the database has not vanished or gone back in time (``DatabaseVanished``;
+``notices`` says what it fixed), records every tracking number issued, and stops writing
+into a database found damaged (``DatabaseDamaged``)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, TypeVar
+
+from sqlalchemy import Engine, Select, event, func, insert, or_, select, text, update
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
+from sqlalchemy.sql.elements import ColumnElement
+
+from desktop.domain import ComplaintInput, ComplaintType, PaperSize, SyncState
+from desktop.paths import Profile
+from desktop.settings import (
+    CENTRAL_URL,
+    DEVICE_ID,
+    ENROLLED_DEVICE_ID,
+    LANGUAGE,
+    OPERATOR_ID,
+    PAPER,
+    POST_ID,
+    Option,
+)
+from desktop.store import health, identity
+from desktop.store.db import open_database
+from desktop.store.health import DatabaseDamaged, DatabaseVanished
+from desktop.store.identity import Notice
+from desktop.store.models import Complaint, Device, Draft, Operator, Post, Setting
+from desktop.store.records import ComplaintQuery, ComplaintRecord, DeskContext, DraftRecord
+from desktop.store.repo import EnrolledForAnotherPost, NotSetUp, newest_backups
+from posko import tracking
+from posko.catalog import Catalog, default_catalog
+from posko.wire import ComplaintPayload
+
+log = logging.getLogger("posko.db")
+T = TypeVar("T")
+
+
+def _note_device_change(state: ORMExecuteState) -> None:
+    """An UPDATE of the device row (a prefix or enrollment change, made here or by the
+    enrollment): the identity file is rewritten once the session commits."""
+    if state.is_update and getattr(state.statement, "table", None) is Device.__table__:
+        state.session.info.setdefault("device_changed", True)
+
+
+def vanished(profile: Profile, reason: str) -> DatabaseVanished:
+    """The error for a profile whose desk's database is gone, with what can bring it back."""
+    try:
+        known = identity.read(profile)
+    except identity.IdentityError:
+        known = None
+    return DatabaseVanished(
+        profile.database,
+        reason,
+        known if known is not None and known.is_desk else None,
+        newest_backups(profile),
+    )
+
+
+def local_day_bounds(day: date) -> tuple[datetime, datetime]:
+    """The UTC instants where ``day`` (the desk's local calendar day) starts and ends."""
+    start = datetime.combine(day, time.min).astimezone()
+    return start.astimezone(UTC), (start + timedelta(days=1)).astimezone(UTC)
+
+
+# One definition of a complaint's fields: the wire model (``posko.wire``). What the
+# operator types is the model's fields the table keeps, less those the desk makes itself;
+# ``category_suggested`` (the routing's guess, kept for the statistics) is the desk's own.
+_TABLE = frozenset(Complaint.__table__.columns.keys())
+_MADE_BY_THE_DESK = frozenset({"uuid", "revision", "tracking_id", "secret", "type", "created_at"})
+TYPED_FIELDS = (
+    *(f for f in ComplaintPayload.model_fields if f in _TABLE and f not in _MADE_BY_THE_DESK),
+    "category_suggested",
+)
+# A record's fields read straight from its row (the others are joined or converted).
+RECORD_COLUMNS = tuple(
+    f.name for f in dataclasses.fields(ComplaintRecord) if f.name in _TABLE and f.name != "type"
+)
+
+
+def typed_fields(clean: ComplaintInput) -> dict[str, Any]:
+    """The row's values for what the operator typed (``clean`` validated)."""
+    return {name: getattr(clean, name) for name in TYPED_FIELDS}
+
+
+# Settings the identity file carries (to resume a desk whose database vanished).
+IDENTITY_OPTIONS = frozenset(o.key for o in (CENTRAL_URL, ENROLLED_DEVICE_ID, LANGUAGE, PAPER))
+
+
+class Database:
+    def __init__(
+        self, engine: Engine, catalog: Catalog | None = None, profile: Profile | None = None
+    ) -> None:
+        self.engine = engine
+        self.catalog = catalog or default_catalog()
+        # The profile holds the device key the setup derives the provisional prefix from.
+        self.profile = profile
+        self.notices: list[Notice] = []
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._path = profile.database if profile is not None else None
+        event.listen(self._sessions, "do_orm_execute", _note_device_change)
+        event.listen(engine, "connect", self._on_connect)
+
+    @classmethod
+    def open(cls, profile: Profile, catalog: Catalog | None = None) -> Database:
+        """The profile's store. Raises ``DatabaseVanished`` when the database is gone (or
+        empty) but the profile had a desk, ``DatabaseDamaged`` (a copy kept in
+        ``damaged/``) when the file is damaged or was found damaged before."""
+        profile.ensure()
+        path = profile.database
+        known = health.damaged(path)
+        if known is not None:
+            raise known
+        try:
+            state = health.check_header(path)
+        except DatabaseDamaged as exc:
+            raise health.mark_damaged(path, profile.damaged, exc) from exc
+        if state in ("missing", "empty") and identity.had_desk(profile):
+            reason = DatabaseVanished.MISSING if state == "missing" else DatabaseVanished.EMPTY
+            raise vanished(profile, reason)
+        try:
+            engine = open_database(path, profile.backups)
+        except DatabaseDamaged as exc:
+            raise health.mark_damaged(path, profile.damaged, exc) from exc
+        store = cls(engine, catalog, profile)
+        try:
+            store.notices = store._reconcile_identity()
+        except BaseException:
+            store.close()
+            raise
+        profile.secure()  # the WAL and its index, made by this open
+        return store
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def _on_connect(self, dbapi_connection: Any, _record: Any) -> None:
+        if self._path is not None and health.damaged(self._path) is not None:
+            dbapi_connection.execute("PRAGMA query_only=1")  # nothing more into a damaged file
+
+    @property
+    def damage(self) -> DatabaseDamaged | None:
+        """The damage found in this store's file, if any (then it no longer writes)."""
+        return health.damaged(self._path) if self._path is not None else None
+
+    def mark_damaged(self, found: DatabaseDamaged) -> DatabaseDamaged:
+        """Stop writing into the file (this store and every other one in the process), keep
+        a copy of it and leave the marker; returns the damage with the copy's path."""
+        if self.profile is None:
+            return found
+        marked = health.mark_damaged(self.profile.database, self.profile.damaged, found)
+        self.engine.dispose()  # pooled connections go; new ones are read-only
+        return marked
+
+    def _refuse_if_damaged(self) -> None:
+        known = self.damage
+        if known is not None:
+            raise known
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        try:
+            with self._sessions.begin() as session:
+                info = session.info
+                yield session
+        except DBAPIError as exc:
+            raise self._translated(exc) from exc
+        self._after_commit(info)
+
+    def _translated(self, exc: DBAPIError) -> Exception:
+        """A damaged file's errors as ``DatabaseDamaged`` (and the file marked); a write
+        refused because the file was marked, too. Anything else as it was."""
+        if self._path is None:
+            return exc
+        if health.is_damage(exc):
+            return self.mark_damaged(health.damage_from(self._path, exc))
+        known = self.damage
+        if known is not None and health.error_code(exc) == health.SQLITE_READONLY:
+            return known
+        return exc
+
+    # -- the identity file ----------------------------------------------------------------
+    def _after_commit(self, info: dict[Any, Any]) -> None:
+        if self.profile is None:
+            return
+        issued = info.get("issued")
+        try:
+            if issued is not None and identity.record_issued(self.profile, *issued):
+                return
+            if issued is not None or info.get("device_changed"):
+                self.record_identity()
+        except OSError as exc:  # the report is saved; the next save tries again
+            log.error("the identity file could not be written: %s", exc)
+
+    def record_identity(self) -> identity.Identity | None:
+        """Write the identity file from the database (merging the numbers on disk)."""
+        if self.profile is None:
+            return None
+        with self._sessions() as s:
+            values = self._settings(s)
+            device = s.get(Device, DEVICE_ID.parse(values.get(DEVICE_ID.key)))
+            if device is None:
+                return None
+            post = s.get(Post, POST_ID.parse(values.get(POST_ID.key)))
+            operator = s.get(Operator, OPERATOR_ID.parse(values.get(OPERATOR_ID.key)))
+            snapshot = identity.Identity(
+                device_uuid=device.uuid,
+                prefix=device.tracking_prefix,
+                issued={device.tracking_prefix: device.next_sequence - 1},
+                enrolled=device.enrolled,
+                enrolled_device_id=ENROLLED_DEVICE_ID.parse(values.get(ENROLLED_DEVICE_ID.key)),
+                central_url=CENTRAL_URL.parse(values.get(CENTRAL_URL.key)),
+                post_code=post.code if post else "",
+                post_name=post.name if post else "",
+                operator=operator.name if operator else "",
+                language=LANGUAGE.parse(values.get(LANGUAGE.key)),
+                paper=PAPER.parse(values.get(PAPER.key)),
+            )
+        return identity.record(self.profile, snapshot)
+
+    def _reconcile_identity(self) -> list[Notice]:
+        """At open: the database against the identity file. A database from before the
+        last number issued (an old backup) gets its sequence raised past it (and the
+        prefix and enrollment back, when it predates them); a profile older than the
+        identity file gets one. Raises ``DatabaseVanished`` for an empty database in a
+        profile that had a desk."""
+        assert self.profile is not None
+        profile = self.profile
+        try:
+            known = identity.read(profile)
+        except identity.IdentityError as exc:
+            log.error(
+                "the identity file %s cannot be read (%s); rewriting it", profile.identity, exc
+            )
+            known = None
+        notices: list[Notice] = []
+        with self.session() as s:
+            values = self._settings(s)
+            device = s.get(Device, DEVICE_ID.parse(values.get(DEVICE_ID.key)))
+            if device is None:
+                if identity.had_desk(profile):
+                    raise vanished(profile, DatabaseVanished.NOT_SET_UP)
+                return notices
+            if known is None:
+                s.info["device_changed"] = True
+                return notices
+            prefix, stored = device.tracking_prefix, device.next_sequence - 1
+            if known.is_desk and known.device_uuid != device.uuid:
+                log.warning("the database's device is not the one the identity file names")
+            newer_prefix = (
+                known.device_uuid == device.uuid
+                and known.prefix != prefix
+                and prefix in known.issued
+            )
+            # A file from before the desk was given its current prefix: back to that one.
+            target = known.prefix if newer_prefix else prefix
+            recorded = known.highest(target)
+            if newer_prefix or (recorded is not None and stored < recorded):
+                last = recorded or 0
+                changes: dict[str, Any] = {
+                    "next_sequence": func.max(Device.next_sequence, last + 1)
+                }
+                if newer_prefix:
+                    changes.update(next_sequence=last + 1, tracking_prefix=target)
+                    changes.update(enrolled=known.enrolled)
+                    for option, value in (
+                        (CENTRAL_URL, known.central_url),
+                        (ENROLLED_DEVICE_ID, known.enrolled_device_id),
+                    ):
+                        s.merge(Setting(key=option.key, value=option.dump(value)))
+                s.execute(update(Device).where(Device.id == device.id).values(**changes))
+                notices.append(
+                    Notice(
+                        Notice.ROLLED_BACK,
+                        last_issued=tracking.TrackingId.make(target, last).compact if last else "",
+                        last_in_file=tracking.TrackingId.make(prefix, stored).compact
+                        if stored > 0
+                        else "",
+                    )
+                )
+                log.warning(
+                    "the database is older than the identity file: sequence %d of %s raised to %d",
+                    stored,
+                    prefix,
+                    last + 1,
+                )
+            s.info["device_changed"] = True
+        return notices
+
+    # -- settings ---------------------------------------------------------------------------
+    def get(self, option: Option[T]) -> T:
+        with self.session() as s:
+            row = s.get(Setting, option.key)
+            return option.parse(row.value if row else None)
+
+    def set(self, option: Option[T], value: T) -> None:
+        with self.session() as s:
+            s.merge(Setting(key=option.key, value=option.dump(value)))
+            if option.key in IDENTITY_OPTIONS:
+                s.info["device_changed"] = True
+
+    def _settings(self, s: Session) -> dict[str, str]:
+        return {row.key: row.value for row in s.scalars(select(Setting))}
+
+    # -- first run ----------------------------------------------------------------------------
+    def context(self) -> DeskContext | None:
+        with self.session() as s:
+            values = self._settings(s)
+            post = s.get(Post, POST_ID.parse(values.get(POST_ID.key)))
+            operator = s.get(Operator, OPERATOR_ID.parse(values.get(OPERATOR_ID.key)))
+            device = s.get(Device, DEVICE_ID.parse(values.get(DEVICE_ID.key)))
+            if post is None or operator is None or device is None:
+                return None
+            return DeskContext(
+                post_id=post.id,
+                post_code=post.code,
+                post_name=post.name,
+                operator_id=operator.id,
+                operator_name=operator.name,
+                device_id=device.id,
+                tracking_prefix=device.tracking_prefix,
+                enrolled=device.enrolled,
+                central_url=CENTRAL_URL.parse(values.get(CENTRAL_URL.key)),
+                language=LANGUAGE.parse(values.get(LANGUAGE.key)),
+                paper=PaperSize(PAPER.parse(values.get(PAPER.key))),
+            )
+
+    def require_context(self) -> DeskContext:
+        context = self.context()
+        if context is None:
+            raise NotSetUp("the desk is not set up")
+        return context
+
+    def setup(
+        self,
+        *,
+        post_code: str,
+        post_name: str,
+        operator: str,
+        central_url: str = "",
+        language: str | None = None,
+        paper: PaperSize | None = None,
+    ) -> DeskContext:
+        """Record (or change) this desk's post and operator; the device is made once, with
+        its key (in the profile) and the provisional prefix derived from that key. An
+        enrolled desk keeps the post it was enrolled for (``EnrolledForAnotherPost``)."""
+        current = self.context()
+        if current is not None and current.enrolled and post_code != current.post_code:
+            raise EnrolledForAnotherPost(current.post_code)
+        with self.session() as s:
+            post = s.scalar(select(Post).where(Post.code == post_code))
+            if post is None:
+                post = Post(code=post_code, name=post_name.strip())
+                s.add(post)
+            else:
+                post.name = post_name.strip()
+            s.flush()
+            op = s.scalar(
+                select(Operator).where(
+                    Operator.post_id == post.id, Operator.name == operator.strip()
+                )
+            )
+            if op is None:
+                op = Operator(name=operator.strip(), post_id=post.id)
+                s.add(op)
+            values = self._settings(s)
+            device = s.get(Device, DEVICE_ID.parse(values.get(DEVICE_ID.key)))
+            if device is None:
+                device = Device(
+                    uuid=str(uuid.uuid4()),
+                    tracking_prefix=self._provisional_prefix(),
+                    enrolled=False,
+                    next_sequence=1,
+                )
+                s.add(device)
+            s.flush()
+            updates: list[tuple[Option[Any], Any]] = [
+                (POST_ID, post.id),
+                (OPERATOR_ID, op.id),
+                (DEVICE_ID, device.id),
+                (CENTRAL_URL, central_url.strip().rstrip("/")),
+            ]
+            if language is not None:
+                updates.append((LANGUAGE, language))
+            if paper is not None:
+                updates.append((PAPER, paper.value))
+            for option, value in updates:
+                s.merge(Setting(key=option.key, value=option.dump(value)))
+        if self.profile is not None:  # a prefix this profile used before numbers on
+            self.notices += self._reconcile_identity()
+        return self.require_context()
+
+    def _provisional_prefix(self) -> str:
+        """The prefix of the IDs made before enrollment: derived from the device key, so the
+        central system takes them from this desk alone (``tracking.provisional_prefix_for``)."""
+        from desktop import keys
+
+        if self.profile is None:
+            raise NotSetUp("a desk is set up in a profile, where its key is kept")
+        key = keys.load_or_create(self.profile)
+        return tracking.provisional_prefix_for(keys.public_bytes(key))
+
+    def adopt_enrollment(
+        self, *, tracking_prefix: str, next_sequence: int, post_code: str
+    ) -> DeskContext:
+        """The central system enrolled this desk: its prefix, where that prefix's sequence
+        stands (never lowered, never at a number the central system has seen) and the post
+        the coordinator's code was made for."""
+        context = self.require_context()
+        with self.session() as s:
+            device = s.get(Device, context.device_id)
+            assert device is not None
+            sequence = next_sequence
+            if device.tracking_prefix == tracking_prefix:
+                sequence = max(sequence, device.next_sequence)
+            if self.profile is not None:  # numbers issued, even those in a lost database
+                recorded = identity.highest_issued(self.profile, tracking_prefix)
+                if recorded is not None:
+                    sequence = max(sequence, recorded + 1)
+            device.tracking_prefix = tracking_prefix
+            device.next_sequence = sequence
+            device.enrolled = True
+            if post_code != context.post_code:
+                self._move_to_post(s, context, post_code)
+        return self.require_context()
+
+    def _move_to_post(self, s: Session, context: DeskContext, post_code: str) -> None:
+        """Reports from now on, and those not sent yet, carry ``post_code``."""
+        taken = s.scalar(select(Post).where(Post.code == post_code))
+        if taken is None:
+            post = s.get(Post, context.post_id)
+            assert post is not None
+            post.code = post_code
+            return
+        operator = s.scalar(
+            select(Operator).where(
+                Operator.post_id == taken.id, Operator.name == context.operator_name
+            )
+        )
+        if operator is None:
+            operator = Operator(name=context.operator_name, post_id=taken.id)
+            s.add(operator)
+            s.flush()
+        s.merge(Setting(key=POST_ID.key, value=POST_ID.dump(taken.id)))
+        s.merge(Setting(key=OPERATOR_ID.key, value=OPERATOR_ID.dump(operator.id)))
+
+    # -- complaints ---------------------------------------------------------------------------
+    def save_complaint(
+        self, data: ComplaintInput, *, now: datetime | None = None
+    ) -> ComplaintRecord:
+        """Validate and store ``data`` with a new tracking ID, in one durable transaction."""
+        moment = now or datetime.now(UTC)
+        clean = data.validated(self.catalog, moment)
+        self._refuse_if_damaged()
+        context = self.require_context()
+        with self.session() as s:
+            # One atomic statement allocates the sequence, even with two desk processes.
+            allocated = s.execute(
+                update(Device)
+                .where(Device.id == context.device_id)
+                .values(next_sequence=Device.next_sequence + 1)
+                .returning(Device.next_sequence, Device.tracking_prefix)
+            ).one()
+            sequence, prefix = allocated[0] - 1, allocated[1]
+            s.info["issued"] = (prefix, sequence)  # into the identity file once committed
+            tid = tracking.TrackingId.make(prefix, sequence).compact
+            secret = tracking.new_secret()
+            qr = (
+                tracking.tracking_url(context.central_url, tid, secret)
+                if context.central_url
+                else tid
+            )
+            row = Complaint(
+                uuid=str(uuid.uuid4()),
+                tracking_id=tid,
+                secret=secret,
+                qr_payload=qr,
+                type=ComplaintType(str(clean.type)).value,
+                **typed_fields(clean),
+                post_id=context.post_id,
+                operator_id=context.operator_id,
+                device_id=context.device_id,
+                created_at=moment,
+                updated_at=moment,
+                sync_state=SyncState.PENDING.value,
+            )
+            s.add(row)
+            s.flush()
+            record = self._record(row, context.post_code, context.post_name, context.operator_name)
+        log.info("saved complaint %s", record.tracking_id)
+        return record
+
+    def edit_complaint(
+        self, tracking_id: str, data: ComplaintInput, *, now: datetime | None = None
+    ) -> ComplaintRecord:
+        """Correct a saved report. Its tracking ID, secret and UUID stay; the revision goes
+        up, so the sync sends the new content (a record being sent stays frozen: the
+        answer for the old revision leaves it queued for the new one)."""
+        moment = now or datetime.now(UTC)
+        clean = data.validated(self.catalog, moment)
+        self._refuse_if_damaged()
+        context = self.require_context()
+        with self.session() as s:
+            row = s.scalar(select(Complaint).where(Complaint.tracking_id == tracking_id))
+            if row is None:
+                raise KeyError(tracking_id)
+            row.type = ComplaintType(str(clean.type)).value
+            category = clean.category or row.category  # an empty category keeps the old one
+            for name, value in typed_fields(clean).items():
+                setattr(row, name, value)
+            row.category = category
+            row.revision = row.revision + 1
+            row.updated_at = moment
+            if row.sync_state != SyncState.SENDING.value:
+                row.sync_state = SyncState.PENDING.value
+                row.set_aside_reason = None
+            s.flush()
+            record = self._record(row, context.post_code, context.post_name, context.operator_name)
+        log.info("edited complaint %s (revision %d)", tracking_id, row.revision)
+        return record
+
+    def save_many(
+        self, items: Iterable[tuple[ComplaintInput, datetime]], *, now: datetime | None = None
+    ) -> int:
+        """Validate and store many complaints in one transaction (demo data, imports).
+
+        Everything is validated before anything is written: one bad item stores nothing.
+        """
+        moment = now or datetime.now(UTC)
+        context = self.require_context()
+        cleaned = [(item.validated(self.catalog, moment), created) for item, created in items]
+        if not cleaned:
+            return 0
+        self._refuse_if_damaged()
+        with self.session() as s:
+            allocated = s.execute(
+                update(Device)
+                .where(Device.id == context.device_id)
+                .values(next_sequence=Device.next_sequence + len(cleaned))
+                .returning(Device.next_sequence, Device.tracking_prefix)
+            ).one()
+            first, prefix = allocated[0] - len(cleaned), allocated[1]
+            s.info["issued"] = (prefix, first + len(cleaned) - 1)
+            rows = []
+            for offset, (clean, created) in enumerate(cleaned):
+                tid = tracking.TrackingId.make(prefix, first + offset).compact
+                secret = tracking.new_secret()
+                rows.append(
+                    {
+                        "uuid": str(uuid.uuid4()),
+                        "tracking_id": tid,
+                        "secret": secret,
+                        "qr_payload": tracking.tracking_url(context.central_url, tid, secret)
+                        if context.central_url
+                        else tid,
+                        "type": ComplaintType(str(clean.type)).value,
+                        **typed_fields(clean),
+                        "post_id": context.post_id,
+                        "operator_id": context.operator_id,
+                        "device_id": context.device_id,
+                        "created_at": created,
+                        "updated_at": created,
+                        "sync_state": SyncState.PENDING.value,
+                        "sync_attempts": 0,
+                    }
+                )
+            s.execute(insert(Complaint), rows)
+        log.info("saved %d complaints in one batch", len(rows))
+        return len(rows)
+
+    @staticmethod
+    def _record(row: Complaint, post_code: str, post_name: str, operator: str) -> ComplaintRecord:
+        return ComplaintRecord(
+            **{name: getattr(row, name) for name in RECORD_COLUMNS},
+            type=ComplaintType(row.type),
+            post_code=post_code,
+            post_name=post_name,
+            operator_name=operator,
+        )
+
+    def _select(self) -> Any:  # Select's generic form differs between SQLAlchemy 2.0 and 2.1
+        return (
+            select(Complaint, Post.code, Post.name, Operator.name)
+            .join(Post, Complaint.post_id == Post.id)
+            .join(Operator, Complaint.operator_id == Operator.id)
+        )
+
+    def complaint(self, tracking_id: str) -> ComplaintRecord | None:
+        """The complaint with this ID, typed in any accepted form (dashes, lower case)."""
+        compact = tracking.normalize(tracking_id)
+        with self.session() as s:
+            row = s.execute(self._select().where(Complaint.tracking_id == compact)).first()
+            return self._record(row[0], row[1], row[2], row[3]) if row else None
+
+    @staticmethod
+    def _filtered(statement: Select[Any], query: ComplaintQuery) -> Select[Any]:
+        needle = query.text.strip()
+        if needle:
+            pattern = (
+                "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            )
+            compact = tracking.normalize(needle)
+            conditions: list[ColumnElement[bool]] = [
+                Complaint.reporter_name.ilike(pattern, escape="\\"),
+                Complaint.title.ilike(pattern, escape="\\"),
+                Complaint.location.ilike(pattern, escape="\\"),
+            ]
+            if compact:
+                conditions.append(Complaint.tracking_id.startswith(compact, autoescape=True))
+            digits = "".join(ch for ch in needle if ch.isdigit())
+            if len(digits) >= 4:
+                conditions.append(Complaint.phone.contains(digits.lstrip("0"), autoescape=True))
+            statement = statement.where(or_(*conditions))
+        if query.category:
+            statement = statement.where(Complaint.category == query.category)
+        if query.date_from:
+            statement = statement.where(
+                Complaint.created_at >= local_day_bounds(query.date_from)[0]
+            )
+        if query.date_to:
+            statement = statement.where(Complaint.created_at < local_day_bounds(query.date_to)[1])
+        return statement
+
+    def search(
+        self, query: ComplaintQuery, *, offset: int = 0, limit: int = 200
+    ) -> list[ComplaintRecord]:
+        statement = (
+            self._filtered(self._select(), query)
+            .order_by(Complaint.created_at.desc(), Complaint.id.desc())
+            .offset(offset)
+            .limit(limit)
+        )
+        with self.session() as s:
+            return [self._record(r[0], r[1], r[2], r[3]) for r in s.execute(statement)]
+
+    def count(self, query: ComplaintQuery) -> int:
+        statement = self._filtered(select(func.count(Complaint.id)), query)
+        with self.session() as s:
+            return int(s.scalar(statement) or 0)
+
+    def queue_count(self) -> int:
+        """Records waiting to be sent (pending, or being sent)."""
+        return self._count_states(SyncState.PENDING, SyncState.SENDING)
+
+    def attention_count(self) -> int:
+        """Records the central system refused, waiting for the operator."""
+        return self._count_states(SyncState.NEEDS_ATTENTION)
+
+    def _count_states(self, *states: SyncState) -> int:
+        """Records of every kind the outbox carries (complaints, survey responses, tallies,
+        stock movements) in ``states``."""
+        from desktop.store.outbox import KINDS  # the outbox's registry imports this module
+
+        values = [state.value for state in states]
+        with self.session() as s:
+            return sum(
+                int(
+                    s.scalar(
+                        select(func.count())
+                        .select_from(kind.table)
+                        .where(kind.table.c.sync_state.in_(values))
+                    )
+                    or 0
+                )
+                for kind in KINDS.values()
+            )
+
+    # -- drafts -------------------------------------------------------------------------------
+    # Each report being typed is its own draft, under the id the form made for it: saving
+    # one never touches another, and a draft stays until it is deleted by its id.
+    def save_draft(self, draft_id: str, form: str, content: dict[str, Any]) -> None:
+        """Write draft ``draft_id`` of ``form``: made on its first save, updated after."""
+        now = datetime.now(UTC)
+        payload = json.dumps(content, ensure_ascii=False)
+        statement = sqlite_insert(Draft).values(
+            id=draft_id, form=form, content=payload, created_at=now, updated_at=now
+        )
+        with self.session() as s:
+            s.execute(
+                statement.on_conflict_do_update(
+                    index_elements=[Draft.id], set_={"content": payload, "updated_at": now}
+                )
+            )
+
+    def drafts(self, form: str) -> list[DraftRecord]:
+        """The drafts of ``form`` waiting to be saved or discarded, last typed first. A row
+        that cannot be read is listed too (``readable=False``): it is kept, never dropped."""
+        statement = (
+            select(Draft)
+            .where(Draft.form == form)
+            .order_by(Draft.updated_at.desc(), Draft.created_at.desc(), Draft.id)
+        )
+        with self.session() as s:
+            return [self._draft_record(row) for row in s.scalars(statement)]
+
+    def load_draft(self, draft_id: str) -> dict[str, Any] | None:
+        """The content of draft ``draft_id``; None when there is no such draft, or when it
+        cannot be read (it stays in the database then)."""
+        with self.session() as s:
+            row = s.get(Draft, draft_id)
+            return None if row is None else self._draft_content(row)
+
+    def delete_draft(self, draft_id: str) -> bool:
+        """Delete draft ``draft_id`` (saved, or discarded by the operator); False when it
+        was not there."""
+        with self.session() as s:
+            row = s.get(Draft, draft_id)
+            if row is None:
+                return False
+            s.delete(row)
+            return True
+
+    @staticmethod
+    def _draft_content(row: Draft) -> dict[str, Any] | None:
+        try:
+            content = json.loads(row.content)
+        except ValueError:
+            content = None
+        if not isinstance(content, dict):
+            log.warning("draft %s is unreadable; keeping it in the database", row.id)
+            return None
+        return content
+
+    @classmethod
+    def _draft_record(cls, row: Draft) -> DraftRecord:
+        content = cls._draft_content(row)
+        title = ""
+        if content is not None:
+            title = " ".join(str(content.get("title") or "").split())
+            if not title:  # the start of the description tells drafts apart
+                title = " ".join(str(content.get("description") or "").split())[:60]
+        return DraftRecord(
+            id=row.id,
+            form=row.form,
+            title=title,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            readable=content is not None,
+        )
+
+    def integrity_check(self) -> str:
+        with self.engine.connect() as conn:
+            return str(conn.execute(text("PRAGMA integrity_check")).scalar())
+
+    def categories_in_use(self) -> Sequence[str]:
+        with self.session() as s:
+            return list(s.scalars(select(Complaint.category).distinct()))
