@@ -10,21 +10,29 @@ from desktop.store.records import ComplaintRecord, DeskContext
 from posko import tracking
 from posko.catalog import Catalog
 from posko.i18n import _, current_language
+from posko.zones import zone
 
 PROGRAM_NAME = "Posko Mudik · SP4N-LAPOR!"
 SMS_NUMBER = "1708"
 
 
-def format_datetime_local(moment: datetime, language: str | None = None) -> str:
-    """``Senin, 23 November 2026 14.05`` in the desk's local time zone."""
+def format_datetime_local(
+    moment: datetime, language: str | None = None, *, time_zone: str | None = None
+) -> str:
+    """``Senin, 23 November 2026 14.05 WITA`` in the post's ``time_zone`` (``posko.zones``),
+    or else in the laptop's."""
     from babel.dates import format_datetime, get_timezone_name
 
-    local = moment.astimezone()
     locale = language or current_language()
+    if time_zone is not None:
+        local = moment.astimezone(zone(time_zone))
+        text = format_datetime(local, "EEEE, d MMMM y HH.mm", locale=locale)
+        return f"{text} {local.tzname()}"
+    local = moment.astimezone()
     text = format_datetime(local, "EEEE, d MMMM y HH.mm", locale=locale)
-    zone = local.strftime("%Z")
-    if zone and not zone.startswith(("+", "-")):
-        return f"{text} {zone}"
+    name = local.strftime("%Z")
+    if name and not name.startswith(("+", "-")):
+        return f"{text} {name}"
     return f"{text} {get_timezone_name(local, 'short', locale=locale)}".strip()
 
 
@@ -140,7 +148,7 @@ def build_receipt(
     return ReceiptContent(
         program=PROGRAM_NAME,
         post=f"{context.post_name} ({context.post_code})",
-        created=format_datetime_local(record.created_at),
+        created=format_datetime_local(record.created_at, time_zone=context.time_zone),
         tracking_label=_("Tracking number"),
         tracking_id=display,
         access_label=_("Access code (keep it to yourself)"),

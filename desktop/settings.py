@@ -10,6 +10,7 @@ from typing import Generic, TypeVar
 
 from desktop.domain import PaperSize
 from posko.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from posko.zones import DEFAULT_ZONE, ZONES
 
 T = TypeVar("T")
 
@@ -45,6 +46,7 @@ class Option(Generic[T]):
 
 LANGUAGE = Option("language", DEFAULT_LANGUAGE, tuple(LANGUAGES))
 PAPER = Option("paper", PaperSize.THERMAL_58.value, tuple(p.value for p in PaperSize))
+TIME_ZONE = Option("time_zone", DEFAULT_ZONE, tuple(ZONES))  # the post's, for receipts
 CENTRAL_URL = Option("central_url", "")
 POST_ID = Option("post_id", 0)
 OPERATOR_ID = Option("operator_id", 0)

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from posko import __version__
 from posko.i18n import DEFAULT_LANGUAGE, LANGUAGES, _, set_language
+from posko.zones import ZONES
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 
@@ -54,6 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
     setup.add_argument("--central-url", default="", metavar="URL")
     setup.add_argument("--paper", choices=[p.value for p in PaperSize])
     setup.add_argument("--language", choices=sorted(LANGUAGES))
+    setup.add_argument(
+        "--time-zone", choices=list(ZONES), help=_("the post's time zone (default WIB)")
+    )
 
     commands.add_parser(
         "selftest",

@@ -92,6 +92,7 @@ def setup(profile: Profile, args: argparse.Namespace) -> int:
             central_url=args.central_url,
             language=args.language,
             paper=PaperSize(args.paper) if args.paper else None,
+            time_zone=args.time_zone,
         )
     finally:
         store.close()

@@ -23,3 +23,4 @@ class DeskContext:
     central_url: str
     language: str
     paper: PaperSize
+    time_zone: str = "WIB"  # the post's (posko.zones): times on receipts are in it

@@ -34,6 +34,7 @@ from desktop.settings import (
     OPERATOR_ID,
     PAPER,
     POST_ID,
+    TIME_ZONE,
     Option,
 )
 from desktop.store import health, identity
@@ -99,7 +100,9 @@ def typed_fields(clean: ComplaintInput) -> dict[str, Any]:
 
 
 # Settings the identity file carries (to resume a desk whose database vanished).
-IDENTITY_OPTIONS = frozenset(o.key for o in (CENTRAL_URL, ENROLLED_DEVICE_ID, LANGUAGE, PAPER))
+IDENTITY_OPTIONS = frozenset(
+    o.key for o in (CENTRAL_URL, ENROLLED_DEVICE_ID, LANGUAGE, PAPER, TIME_ZONE)
+)
 
 
 class Database:
@@ -230,6 +233,7 @@ class Database:
                 operator=operator.name if operator else "",
                 language=LANGUAGE.parse(values.get(LANGUAGE.key)),
                 paper=PAPER.parse(values.get(PAPER.key)),
+                time_zone=TIME_ZONE.parse(values.get(TIME_ZONE.key)),
             )
         return identity.record(self.profile, snapshot)
 
@@ -338,6 +342,7 @@ class Database:
                 central_url=CENTRAL_URL.parse(values.get(CENTRAL_URL.key)),
                 language=LANGUAGE.parse(values.get(LANGUAGE.key)),
                 paper=PaperSize(PAPER.parse(values.get(PAPER.key))),
+                time_zone=TIME_ZONE.parse(values.get(TIME_ZONE.key)),
             )
 
     def require_context(self) -> DeskContext:
@@ -355,6 +360,7 @@ class Database:
         central_url: str = "",
         language: str | None = None,
         paper: PaperSize | None = None,
+        time_zone: str | None = None,
     ) -> DeskContext:
         """Record (or change) this desk's post and operator; the device is made once, with
         its key (in the profile) and the provisional prefix derived from that key. An
@@ -399,6 +405,8 @@ class Database:
                 updates.append((LANGUAGE, language))
             if paper is not None:
                 updates.append((PAPER, paper.value))
+            if time_zone is not None:
+                updates.append((TIME_ZONE, time_zone))
             for option, value in updates:
                 s.merge(Setting(key=option.key, value=option.dump(value)))
         if self.profile is not None:  # a prefix this profile used before numbers on

@@ -9,7 +9,7 @@ beside it what is needed to never reuse a number:
 - the highest sequence issued under every prefix the device ever used (its provisional
   prefix, then the enrolled one);
 - what resumes the desk after its database vanished: enrolled or not, the enrolled device
-  ID, the central system's address, the post, the operator, language and paper.
+  ID, the central system's address, the post, the operator, language, paper and time zone.
 
 The store updates it after every save that issues IDs and whenever the device row changes
 (``desktop.store.repo``); a profile made before the file existed gets it on its first open.
@@ -70,6 +70,7 @@ class Identity:
     operator: str = ""
     language: str = ""
     paper: str = ""
+    time_zone: str = ""  # absent from files written before it was kept
     updated_at: str = ""
 
     def highest(self, prefix: str) -> int | None:
@@ -95,6 +96,7 @@ class Identity:
             "operator": self.operator,
             "language": self.language,
             "paper": self.paper,
+            "time_zone": self.time_zone,
             "updated_at": self.updated_at,
         }
         return json.dumps(content, ensure_ascii=False, indent=1).encode("utf-8")
@@ -130,6 +132,7 @@ class Identity:
             operator=text("operator"),
             language=text("language"),
             paper=text("paper"),
+            time_zone=text("time_zone"),
             updated_at=text("updated_at"),
         )
 

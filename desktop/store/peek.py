@@ -14,7 +14,15 @@ from contextlib import closing
 from pathlib import Path
 
 from desktop.domain import PaperSize
-from desktop.settings import CENTRAL_URL, DEVICE_ID, LANGUAGE, OPERATOR_ID, PAPER, POST_ID
+from desktop.settings import (
+    CENTRAL_URL,
+    DEVICE_ID,
+    LANGUAGE,
+    OPERATOR_ID,
+    PAPER,
+    POST_ID,
+    TIME_ZONE,
+)
 from desktop.store.context import DeskContext
 from desktop.store.health import DatabaseDamaged, check_header, damaged
 
@@ -82,4 +90,5 @@ def peek_context(path: Path) -> DeskContext | None:
         central_url=CENTRAL_URL.parse(values.get(CENTRAL_URL.key)),
         language=LANGUAGE.parse(values.get(LANGUAGE.key)),
         paper=PaperSize(PAPER.parse(values.get(PAPER.key))),
+        time_zone=TIME_ZONE.parse(values.get(TIME_ZONE.key)),
     )

@@ -43,6 +43,7 @@ from desktop.settings import (
     PAPER,
     POST_ID,
     SYNC_CURSOR,
+    TIME_ZONE,
 )
 from desktop.store import health, identity
 from desktop.store.context import DeskContext
@@ -665,7 +666,11 @@ def _complete_desk(
         ):
             if not values.get(option.key) and value:
                 _set(conn, option.key, value)
-        for option, value in ((LANGUAGE, recorded.language), (PAPER, recorded.paper)):
+        for option, value in (
+            (LANGUAGE, recorded.language),
+            (PAPER, recorded.paper),
+            (TIME_ZONE, recorded.time_zone),
+        ):
             if option.key not in values and value in option.choices:
                 _set(conn, option.key, value)
     # Statuses are fetched again from the start: some of the recovered ones may be old.

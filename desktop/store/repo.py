@@ -145,6 +145,7 @@ class Store:
         central_url: str = "",
         language: str | None = None,
         paper: PaperSize | None = None,
+        time_zone: str | None = None,
     ) -> DeskContext:
         return self.database().setup(
             post_code=post_code,
@@ -153,6 +154,7 @@ class Store:
             central_url=central_url,
             language=language,
             paper=paper,
+            time_zone=time_zone,
         )
 
     def adopt_enrollment(

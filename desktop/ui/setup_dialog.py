@@ -18,6 +18,7 @@ from desktop.store.records import DeskContext
 from desktop.store.repo import Store
 from desktop.ui.widgets import FieldMessage, hint_label
 from posko.i18n import LANGUAGES, _, current_language
+from posko.zones import DEFAULT_ZONE, REGIONS
 
 
 class SetupDialog(QDialog):
@@ -59,6 +60,13 @@ class SetupDialog(QDialog):
         self.paper.setCurrentIndex(
             self.paper.findData(current.paper.value if current else PaperSize.THERMAL_58.value)
         )
+        self.time_zone = QComboBox()
+        self.time_zone.setObjectName("time_zone")
+        for code, region in REGIONS.items():
+            self.time_zone.addItem(_(region), code)
+        self.time_zone.setCurrentIndex(
+            self.time_zone.findData(current.time_zone if current else DEFAULT_ZONE)
+        )
         self.messages = {
             name: FieldMessage() for name in ("post_code", "post_name", "operator", "central_url")
         }
@@ -74,6 +82,7 @@ class SetupDialog(QDialog):
         form.addRow("", self.messages["central_url"])
         form.addRow(_("&Language"), self.language)
         form.addRow(_("Receipt &paper"), self.paper)
+        form.addRow(_("Post's &time zone"), self.time_zone)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -108,5 +117,6 @@ class SetupDialog(QDialog):
             central_url=self.central_url.text(),
             language=str(self.language.currentData()),
             paper=PaperSize(str(self.paper.currentData())),
+            time_zone=str(self.time_zone.currentData()),
         )
         super().accept()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -66,6 +67,8 @@ def test_setup_then_demo_data_then_receipt(tmp_path: Path) -> None:
         "https://lacak.posko.test/",
         "--paper",
         "80mm",
+        "--time-zone",
+        "WITA",  # not Cipali's, to see it is the post's zone and not the laptop's
     )
     assert result.returncode == 0, result.stderr
     assert "Meja siap: posko Posko Tol Cipali (CBN-1)" in result.stdout
@@ -88,6 +91,8 @@ def test_setup_then_demo_data_then_receipt(tmp_path: Path) -> None:
     assert pdf_qr_codes(pdf) == [record.qr_payload]
     assert record.qr_payload.startswith("https://lacak.posko.test/t/")
     assert record.tracking_display in pdf_text(pdf)
+    created = record.created_at.astimezone(timezone(timedelta(hours=8)))
+    assert f"{created:%H.%M} WITA" in pdf_text(pdf)
 
 
 def test_environment_variable_selects_the_profile(tmp_path: Path) -> None:

@@ -80,6 +80,27 @@ def test_thermal_rolls_have_the_roll_width(
     assert (round(w), round(h)) == (105, 148)
 
 
+@pytest.mark.parametrize(("zone", "hours"), [("WIB", 7), ("WITA", 8), ("WIT", 9)])
+def test_the_time_is_in_the_posts_zone_not_the_laptops(
+    qapp: QGuiApplication, store: Store, tmp_path: Path, zone: str, hours: int
+) -> None:
+    """A laptop whose clock is on UTC (as the test machine's is) prints the post's time:
+    before, the receipt said "05.40 UTC" at a post in Java at 12.40 WIB."""
+    import dataclasses
+    from datetime import UTC, datetime, timedelta, timezone
+
+    record = dataclasses.replace(saved(store), created_at=datetime(2026, 3, 27, 16, 30, tzinfo=UTC))
+    context = dataclasses.replace(store.require_context(), time_zone=zone)
+    content = build_receipt(record, context, store.catalog)
+    local = record.created_at.astimezone(timezone(timedelta(hours=hours)))
+    assert content.created == f"{'Sabtu' if hours > 7 else 'Jumat'}, {local.day} Maret 2026 " + (
+        f"{local:%H.%M} {zone}"
+    )
+    assert f"{local:%H.%M} {zone}" in pdf_text(
+        render_pdf(content, PaperSize.THERMAL_58, tmp_path / "r.pdf")
+    )
+
+
 def test_english_receipt(qapp: QGuiApplication, store: Store, tmp_path: Path) -> None:
     set_language("en")
     content = build_receipt(saved(store), store.require_context(), store.catalog)

@@ -242,8 +242,12 @@ def test_setup_dialog_validates_and_saves(qtbot: QtBot, profile: Profile) -> Non
     dialog.post_name.setText("Posko Terminal Terboyo")
     dialog.operator.setText("Agus")
     dialog.paper.setCurrentIndex(dialog.paper.findData("80mm"))
+    assert dialog.time_zone.currentData() == "WIB"  # the default, most posts are on it
+    dialog.time_zone.setCurrentIndex(dialog.time_zone.findData("WITA"))
+    assert dialog.time_zone.currentText().startswith("WITA: Bali")
     dialog.accept()
     context = store.require_context()
+    assert context.time_zone == "WITA"
     assert (context.post_code, context.paper, context.central_url) == (
         "SMG-02",
         PaperSize.THERMAL_80,

@@ -128,9 +128,10 @@ def test_resume_keeps_uuid_prefix_enrollment_and_post(profile: Profile, store: S
         s.execute(  # as an enrollment does
             update(Device).values(enrolled=True, tracking_prefix="3KQ7", next_sequence=1)
         )
-    from desktop.settings import ENROLLED_DEVICE_ID
+    from desktop.settings import ENROLLED_DEVICE_ID, TIME_ZONE
 
     store.set(ENROLLED_DEVICE_ID, "17")
+    store.set(TIME_ZONE, "WIT")  # a post in Papua: its receipts keep its time
     third = [store.save_complaint(make(f"Laporan {i}")) for i in range(3)][-1]
     known = identity.read(profile)
     assert known is not None
@@ -153,6 +154,7 @@ def test_resume_keeps_uuid_prefix_enrollment_and_post(profile: Profile, store: S
         "Siti Rahmawati",
     )
     assert context.central_url == "https://pelacakan.posko.test"
+    assert context.time_zone == "WIT"
     again = Store.open(profile)
     try:
         assert again.get(ENROLLED_DEVICE_ID) == "17"
