@@ -125,31 +125,78 @@ def _title(description: str, fallback: str) -> str:
     return cut.rstrip(" ,.;:-") + "…"
 
 
+Given = Mapping[str, str | None]
+
+
 def validate_request(
     store: CentralStore, fields: Mapping[str, str], attributes: Mapping[str, list[str]]
 ) -> NewRequest:
-    """Every problem of a submitted form at once, or the report to file."""
+    """Every problem of a submitted form at once, or the report to file. Each check adds its
+    problems to the list and hands back the value it cleaned; their order is the order in
+    which the problems are reported."""
     problems: list[str] = []
     given = {name: _given(fields.get(name)) for name in FIELDS}
+    _check_control_characters(given, problems)
+    category = _check_service(store, given["service_code"], problems)
+    lat, long = _check_position(given, problems)
+    _check_address(given, problems)
+    description = _check_description(fields.get("description"), problems)
+    email = _check_email(given["email"], problems)
+    phone = _check_phone(given["phone"], problems)
+    name = _check_name(given["first_name"], given["last_name"], problems)
+    _check_opaque_ids(given, problems)
+    _check_media_url(given["media_url"], problems)
+    complaint_type = _check_attributes(attributes, problems)
+    if problems or category is None:
+        raise Open311Error(400, *problems)
+    return NewRequest(
+        category=category,
+        complaint_type=complaint_type,
+        title=_title(description, category.name("id")),
+        description=description,
+        location=_location(given, lat, long),
+        lat=lat,
+        long=long,
+        reporter_name=name,
+        phone=phone,
+        email=email,
+        account_id=given["account_id"],
+    )
+
+
+def _check_control_characters(given: Given, problems: list[str]) -> None:
+    """Every field but the description (which may hold line breaks, checked with it)."""
     for name, value in given.items():
         if value is not None and name != "description":
             _control_free(name, value, problems)
 
-    category = None
-    code = given["service_code"]
+
+def _check_service(store: CentralStore, code: str | None, problems: list[str]) -> Category | None:
     if code is None:
         problems.append("service_code: required")
-    else:
-        category = store.catalog.get(code)
-        if category is None:
-            problems.append("service_code: unknown service (see services.json)")
+        return None
+    category = store.catalog.get(code)
+    if category is None:
+        problems.append("service_code: unknown service (see services.json)")
+    return category
 
-    lat = long = None
-    if (given["lat"] is None) != (given["long"] is None):
+
+def _check_position(given: Given, problems: list[str]) -> tuple[float | None, float | None]:
+    """``lat`` and ``long``: both or neither, each in range."""
+    raw_lat, raw_long = given["lat"], given["long"]
+    if (raw_lat is None) != (raw_long is None):
         problems.append("lat, long: give both or neither")
-    elif given["lat"] is not None and given["long"] is not None:
-        lat = _number("lat", given["lat"], -90, 90, problems)
-        long = _number("long", given["long"], -180, 180, problems)
+        return None, None
+    if raw_lat is None or raw_long is None:
+        return None, None
+    return (
+        _number("lat", raw_lat, -90, 90, problems),
+        _number("long", raw_long, -180, 180, problems),
+    )
+
+
+def _check_address(given: Given, problems: list[str]) -> None:
+    """The address fields' lengths, and that some location was given at all."""
     address = given["address_string"] or ""
     address_id = given["address_id"] or ""
     if len(address) > 200:
@@ -159,65 +206,83 @@ def validate_request(
     if given["lat"] is None and not address and not address_id:
         problems.append("location: give lat and long, address_string or address_id")
 
-    description = (fields.get("description") or "").strip()
+
+def _check_description(raw: str | None, problems: list[str]) -> str:
+    description = (raw or "").strip()
     if len(description) > MAX_DESCRIPTION:
         problems.append(f"description: at most {MAX_DESCRIPTION} characters")
     if _HTML_TAG.search(description):
         problems.append("description: HTML is not allowed")
     _control_free("description", description, problems, lines=True)
+    return description
 
-    email = given["email"] or ""
+
+def _check_email(raw: str | None, problems: list[str]) -> str:
+    email = raw or ""
     if email and (len(email) > 254 or not _EMAIL.match(email)):
         problems.append("email: not an e-mail address")
-    phone = ""
-    if given["phone"] is not None:
-        phone = _phone(given["phone"]) or ""
-        if not phone:
-            problems.append("phone: not an Indonesian phone number (e.g. 0812 3456 7890)")
-    name = " ".join(part for part in (given["first_name"], given["last_name"]) if part)
+    return email
+
+
+def _check_phone(raw: str | None, problems: list[str]) -> str:
+    """The number in international form (``+62…``); "" when none was given."""
+    if raw is None:
+        return ""
+    phone = _phone(raw) or ""
+    if not phone:
+        problems.append("phone: not an Indonesian phone number (e.g. 0812 3456 7890)")
+    return phone
+
+
+def _check_name(first: str | None, last: str | None, problems: list[str]) -> str:
+    name = " ".join(part for part in (first, last) if part)
     if len(name) > 100:
         problems.append("first_name, last_name: at most 100 characters together")
+    return name
+
+
+def _check_opaque_ids(given: Given, problems: list[str]) -> None:
+    """Fields kept or ignored as they are, only limited in length."""
     for opaque in ("device_id", "account_id", "jurisdiction_id"):
         if len(given[opaque] or "") > 100:
             problems.append(f"{opaque}: at most 100 characters")
-    media_url = given["media_url"]
+
+
+def _check_media_url(media_url: str | None, problems: list[str]) -> None:
     if media_url is not None and (len(media_url) > 2000 or not _URL.match(media_url)):
         problems.append("media_url: not an http(s) URL")
 
+
+def _check_attributes(attributes: Mapping[str, list[str]], problems: list[str]) -> str:
+    """The ``attribute[...]`` fields: only ``complaint_type``, pengaduan when left out."""
     complaint_type = "pengaduan"
     for attribute, values in attributes.items():
         if attribute != "complaint_type":
             problems.append(f"attribute[{attribute[:40]}]: unknown attribute")
             continue
-        chosen = [v.strip() for v in values if v.strip()]
-        if len(chosen) > 1:
-            problems.append("attribute[complaint_type]: a single value")
-        elif chosen and chosen[0] not in COMPLAINT_TYPES:
-            problems.append("attribute[complaint_type]: one of " + ", ".join(COMPLAINT_TYPES))
-        elif chosen:
-            complaint_type = chosen[0]
+        complaint_type = _check_complaint_type(values, problems) or complaint_type
+    return complaint_type
 
-    if problems or category is None:
-        raise Open311Error(400, *problems)
-    if address:
-        location = address
-    elif lat is not None and long is not None:
-        location = f"{lat:.6f},{long:.6f}"
-    else:
-        location = address_id
-    return NewRequest(
-        category=category,
-        complaint_type=complaint_type,
-        title=_title(description, category.name("id")),
-        description=description,
-        location=location,
-        lat=lat,
-        long=long,
-        reporter_name=name,
-        phone=phone,
-        email=email,
-        account_id=given["account_id"],
-    )
+
+def _check_complaint_type(values: list[str], problems: list[str]) -> str | None:
+    """The one value of ``attribute[complaint_type]``; None when absent or refused."""
+    chosen = [v.strip() for v in values if v.strip()]
+    if len(chosen) > 1:
+        problems.append("attribute[complaint_type]: a single value")
+        return None
+    if chosen and chosen[0] not in COMPLAINT_TYPES:
+        problems.append("attribute[complaint_type]: one of " + ", ".join(COMPLAINT_TYPES))
+        return None
+    return chosen[0] if chosen else None
+
+
+def _location(given: Given, lat: float | None, long: float | None) -> str:
+    """What the report says of its place: the address, else the position, else the ID."""
+    if given["address_string"]:
+        return given["address_string"]
+    if lat is not None and long is not None:
+        return f"{lat:.6f},{long:.6f}"
+    return given["address_id"] or ""
 
 
 def file_request(
