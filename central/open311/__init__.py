@@ -17,6 +17,9 @@ adapters work against the central system unchanged.
   403 bad or missing ``api_key``, 400 anything else. An optional parameter sent empty is
   treated as left out.
 * Dates: ISO 8601 in Western Indonesian Time (``+07:00``), to the second.
+* ``agency_responsible`` is the agency's name in the requested language, from the routing
+  rules' catalog, as the tracking page shows it (a value the catalog does not know is
+  shown as it is).
 
 The parts: ``models`` (the answers and shared limits), ``render`` (XML/JSON and errors),
 ``params`` (query parameters and the look-up limit), ``reading`` (services and reports as

@@ -4,7 +4,7 @@ and reports and their status changes as the public may see them (``central.discl
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -92,7 +92,8 @@ def _service_notice(tracking_id: str, language: str) -> str:
 
 
 def service_request(store: CentralStore, report: Disclosed, language: str) -> ServiceRequest:
-    """A report the public may see (``report`` is already reduced) as Open311 shows it."""
+    """A report the public may see (``report`` is already reduced, its agency named) as
+    Open311 shows it."""
     category = store.catalog.get(report.category) if report.category else None
     service_name = None
     if report.category is not None:
@@ -119,25 +120,46 @@ def service_request(store: CentralStore, report: Disclosed, language: str) -> Se
     )
 
 
-def _public(store: CentralStore, views: Sequence[ComplaintView], language: str) -> list[Any]:
+# ``agency_name(code, language)``: what a citizen reads for an agency's code (the routing
+# rules' catalog, ``RuleSet.agency_name``), as on the tracking page.
+AgencyName = Callable[[str, str], str]
+
+
+def _public(
+    store: CentralStore,
+    views: Sequence[ComplaintView],
+    language: str,
+    agency_name: AgencyName,
+) -> list[Any]:
     timelines = store.timelines([view.id for view in views])
+
+    def named(code: str) -> str:
+        return agency_name(code, language)
+
     return [
         service_request(
-            store, disclose(view, timelines.get(view.id, []), Audience.PUBLIC), language
+            store, disclose(view, timelines.get(view.id, []), Audience.PUBLIC, named), language
         )
         for view in views
     ]
 
 
-def requests_by_id(store: CentralStore, ids: Sequence[str], language: str) -> list[Any]:
+def requests_by_id(
+    store: CentralStore, ids: Sequence[str], language: str, agency_name: AgencyName
+) -> list[Any]:
     """Reports named by number, newest first, as the public may see them; a confidential
     one is left out, as a number that has not arrived would be."""
     views = store.complaints_by_tracking_ids(ids)
-    return _public(store, [v for v in views if known_to(v, Audience.PUBLIC)], language)
+    shown = [v for v in views if known_to(v, Audience.PUBLIC)]
+    return _public(store, shown, language, agency_name)
 
 
 def listed_requests(
-    store: CentralStore, wanted: RequestFilter, page: Page, language: str
+    store: CentralStore,
+    wanted: RequestFilter,
+    page: Page,
+    language: str,
+    agency_name: AgencyName,
 ) -> list[Any]:
     """A page of the public list, newest first; confidential reports are never listed."""
     views = store.listed_complaints(
@@ -148,7 +170,7 @@ def listed_requests(
         offset=page.offset,
         limit=page.size,
     )
-    return _public(store, views, language)
+    return _public(store, views, language, agency_name)
 
 
 def update_id(report_uuid: str, change_id: int) -> str:

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from central.deps import get_store
+from central.deps import get_rules, get_store
 from central.disclosure import Audience, known_to
 from central.open311.filing import file_request
 from central.open311.models import (
@@ -324,6 +324,7 @@ def requests(
     """Reports, newest first, a page at a time, of the last 90 days unless dates are given.
     Confidential reports are never listed; by number, one shows only its status."""
     store = get_store(request)
+    agency_name = get_rules(request).agency_name
     problems: list[str] = []
     wanted_page = _page(page, page_size, problems)
 
@@ -345,7 +346,7 @@ def requests(
         take_tokens(request, max(1, len(raw_ids)))
         if raw_ids:
             ids = sorted({i for i in map(_tracking_id, raw_ids) if i is not None})
-            return _dump(requests_by_id(store, ids, language))
+            return _dump(requests_by_id(store, ids, language, agency_name))
         codes = _comma_list(service_code)
         known = [c for c in codes if store.catalog.get(c) is not None]
         if codes and not known:
@@ -353,7 +354,7 @@ def requests(
         wanted = RequestFilter(
             service_codes=known, start=window[0], end=window[1], statuses=statuses
         )
-        return _dump(listed_requests(store, wanted, wanted_page, language))
+        return _dump(listed_requests(store, wanted, wanted_page, language, agency_name))
 
     link = None if _comma_list(service_request_id) else _next_link(request, wanted_page)
     return _answer(fmt, "service_requests", produce, link)
@@ -374,11 +375,13 @@ def one_request(
 ) -> Response:
     """One report, as a list of one."""
     store = get_store(request)
+    agency_name = get_rules(request).agency_name
 
     def produce() -> object:
         take_tokens(request)
         compact = _tracking_id(service_request_id)
-        found = requests_by_id(store, [compact], _language(locale)) if compact else []
+        language = _language(locale)
+        found = requests_by_id(store, [compact], language, agency_name) if compact else []
         if not found:
             raise _not_found("service_request_id")
         return _dump(found)
