@@ -49,49 +49,62 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        for name, value in scope.get("headers", []):
-            if name == b"content-length":
-                try:
-                    declared = int(value)
-                except ValueError:
-                    declared = -1
-                if declared < 0 or declared > self.limit:
-                    await _too_large(send)
-                    return
-        received = 0
-        started = False
-        too_large = False
-
-        # Past the limit the application is told the client went away (an exception raised
-        # from ``receive`` would come out of Starlette's middleware as a 500), its answer is
-        # dropped, and the 413 is sent instead.
-        async def limited_receive() -> Message:
-            nonlocal received, too_large
-            if too_large:
-                return {"type": "http.disconnect"}
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.limit:
-                    too_large = True
-                    return {"type": "http.disconnect"}
-            return message
-
-        async def guarded_send(message: Message) -> None:
-            nonlocal started
-            if too_large:
-                return
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
-        try:
-            await self.app(scope, limited_receive, guarded_send)
-        except Exception:
-            if not too_large:
-                raise
-        if too_large and not started:
+        if _declares_too_much(scope, self.limit):
             await _too_large(send)
+            return
+        guard = _BodyGuard(receive, send, self.limit)
+        try:
+            await self.app(scope, guard.receive, guard.send)
+        except Exception:
+            if not guard.too_large:
+                raise
+        if guard.too_large and not guard.started:
+            await _too_large(send)
+
+
+def _declares_too_much(scope: Scope, limit: int) -> bool:
+    """A ``Content-Length`` over ``limit``, or one that is not a length at all."""
+    for name, value in scope.get("headers", []):
+        if name == b"content-length":
+            try:
+                declared = int(value)
+            except ValueError:
+                declared = -1
+            if declared < 0 or declared > limit:
+                return True
+    return False
+
+
+class _BodyGuard:
+    """Counts a body as the application reads it. Past the limit the application is told
+    the client went away (an exception raised from ``receive`` would come out of
+    Starlette's middleware as a 500), its answer is dropped, and the 413 is sent instead."""
+
+    def __init__(self, receive: Receive, send: Send, limit: int) -> None:
+        self._receive = receive
+        self._send = send
+        self._limit = limit
+        self.received = 0
+        self.started = False
+        self.too_large = False
+
+    async def receive(self) -> Message:
+        if self.too_large:
+            return {"type": "http.disconnect"}
+        message = await self._receive()
+        if message["type"] == "http.request":
+            self.received += len(message.get("body", b""))
+            if self.received > self._limit:
+                self.too_large = True
+                return {"type": "http.disconnect"}
+        return message
+
+    async def send(self, message: Message) -> None:
+        if self.too_large:
+            return
+        if message["type"] == "http.response.start":
+            self.started = True
+        await self._send(message)
 
 
 async def _too_large(send: Send) -> None:

@@ -1,10 +1,12 @@
-"""What every API route needs: the store, typed errors, and bearer-token authentication."""
+"""What every API route needs: the store, the rules, typed errors, and bearer-token
+authentication."""
 
 from __future__ import annotations
 
 from fastapi import Request
 from fastapi.responses import JSONResponse
 
+from central.rules import RuleSet
 from central.store import CentralStore, ClientInfo, DeviceInfo
 
 
@@ -30,6 +32,13 @@ def get_store(request: Request) -> CentralStore:
     store = request.app.state.store
     assert isinstance(store, CentralStore)
     return store
+
+
+def get_rules(request: Request) -> RuleSet:
+    """The routing rules the server serves: among them the agencies' names."""
+    rules = request.app.state.rules
+    assert isinstance(rules, RuleSet)
+    return rules
 
 
 def bearer_token(request: Request) -> str:

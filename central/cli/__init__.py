@@ -87,11 +87,7 @@ def _run(args: argparse.Namespace, store: CentralStore) -> int:
 
         return enroll_code(args, store)
     if args.command == "device":
-        from central.cli.devices import device_list, device_revoke_or_reinstate
-
-        if args.device_command == "list":
-            return device_list(args, store)
-        return device_revoke_or_reinstate(args, store)
+        return _run_device(args, store)
     if args.command == "status":
         from central.cli.status import status_set
 
@@ -105,11 +101,23 @@ def _run(args: argparse.Namespace, store: CentralStore) -> int:
 
         return due_command(args, store)
     if args.command == "client":
-        from central.cli.devices import client_add, client_list, client_revoke
-
-        if args.client_command == "list":
-            return client_list(args, store)
-        if args.client_command == "revoke":
-            return client_revoke(args, store)
-        return client_add(args, store)
+        return _run_client(args, store)
     return EXIT_USAGE
+
+
+def _run_device(args: argparse.Namespace, store: CentralStore) -> int:
+    from central.cli.devices import device_list, device_revoke_or_reinstate
+
+    if args.device_command == "list":
+        return device_list(args, store)
+    return device_revoke_or_reinstate(args, store)
+
+
+def _run_client(args: argparse.Namespace, store: CentralStore) -> int:
+    from central.cli.devices import client_add, client_list, client_revoke
+
+    if args.client_command == "list":
+        return client_list(args, store)
+    if args.client_command == "revoke":
+        return client_revoke(args, store)
+    return client_add(args, store)

@@ -564,7 +564,7 @@ def test_request_fields_and_latest_note(
     [request] = client.get(f"{BASE}/requests/{tid}.json").json()
     assert request["status"] == "open"
     assert request["status_notes"] == "Petugas menuju lokasi."
-    assert request["agency_responsible"] == "BPJT"
+    assert request["agency_responsible"] == "Badan Pengatur Jalan Tol (Kementerian PU)"
     assert request["address"] == "Gerbang Tol Cikampek Utama"
     assert request["service_name"] == "Jalan tol dan rest area"
     assert request["lat"] is None and request["long"] is None  # desks send no position
@@ -795,3 +795,27 @@ def test_real_server_with_an_independent_open311_client(central_server: CentralS
         assert len(by_code) == 2
     json_list = GeoReport(central_server.url + BASE).get_service_requests()
     conforms("requests.json", json_list)
+
+
+def test_real_server_names_the_agency_responsible(central_server: CentralServer) -> None:
+    """As on the tracking page, a citizen reads the agency's name from the routing rules'
+    catalog, in the requested language, not the code staff chose; a value the catalog
+    does not know (typed before agencies were codes) is shown as it is."""
+    store = central_server.store
+    _token, device = enroll(store)
+    named = push(store, device, 1, created_at=ago(2))
+    store.set_status(named, wire.CentralStatus.FORWARDED, actor="staff", agency="BPJT")
+    typed = push(store, device, 2, created_at=ago(1))
+    store.set_status(typed, wire.CentralStatus.FORWARDED, actor="staff", agency="Dinas lama")
+    with central_server.client() as http:
+        answer = http.get(f"{BASE}/requests.json")
+        assert answer.status_code == 200, answer.text
+        agencies = {r["service_request_id"]: r["agency_responsible"] for r in answer.json()}
+        english = http.get(f"{BASE}/requests.json", params={"locale": "en"}).json()
+        xml = http.get(f"{BASE}/requests.xml").text
+    assert agencies == {named: "Badan Pengatur Jalan Tol (Kementerian PU)", typed: "Dinas lama"}
+    assert {r["service_request_id"]: r["agency_responsible"] for r in english}[named] == (
+        "Toll Road Regulatory Agency (Ministry of Public Works)"
+    )
+    by_id = {r["service_request_id"]: r for r in xml_items(xml, "service_requests", "request")}
+    assert by_id[named]["agency_responsible"] == "Badan Pengatur Jalan Tol (Kementerian PU)"
