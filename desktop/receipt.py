@@ -6,14 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from desktop.programme import programme, receipt_url, tracking_address
 from desktop.store.records import ComplaintRecord, DeskContext
 from posko import tracking
 from posko.catalog import Catalog
 from posko.i18n import _, current_language
 from posko.zones import zone
-
-PROGRAM_NAME = "Posko Mudik · SP4N-LAPOR!"
-SMS_NUMBER = "1708"
 
 
 def format_datetime_local(
@@ -49,13 +47,12 @@ def access_code(secret: str) -> str:
 
 
 def qr_payload(record: ComplaintRecord, context: DeskContext) -> str:
-    """The tracking page with the ID and the receipt secret, at the central system's
-    address as the desk knows it now: a receipt printed before the desk had an address and
-    reprinted after carries it. With no address yet, the tracking ID; the access code is
-    printed beside it either way, so every receipt carries its secret."""
-    if context.central_url:
-        return tracking.tracking_url(context.central_url, record.tracking_id, record.secret)
-    return record.tracking_id
+    """The tracking page with the ID and the receipt secret, at the address the desk knows
+    now (its central system's, else the programme's): a receipt printed before the desk
+    had an address of its own and reprinted after carries the new one. "" when there is no
+    address at all: then the receipt has no QR code, since a bare ID opens nothing on a
+    phone. The access code is printed either way, so every receipt carries its secret."""
+    return receipt_url(context.central_url, record.tracking_id, record.secret)
 
 
 @dataclass(frozen=True)
@@ -122,6 +119,28 @@ def _next_steps(record: ComplaintRecord, catalog: Catalog) -> tuple[Step, ...]:
     return tuple(steps)
 
 
+def _follow_up(context: DeskContext, display: str) -> tuple[Step, ...]:
+    """Only what can work from this receipt: with no tracking address, no QR code to scan
+    and no page to open; the SMS line and the posts always."""
+    steps: list[Step] = []
+    address = tracking_address(context.central_url)
+    if address:
+        steps.append(Step(_("Scan the QR code with your phone's camera.")))
+        steps.append(
+            Step(
+                _("Or open this address and type the access code:"), printed_address(f"{address}/t")
+            )
+        )
+    sms = (
+        _("Send an SMS to {number} with the tracking number:")
+        if not steps
+        else _("Or send an SMS to {number} with the tracking number:")
+    )
+    steps.append(Step(sms.format(number=programme().sms_number), display))
+    steps.append(Step(_("Or ask at any mudik post with this receipt.")))
+    return tuple(steps)
+
+
 def build_receipt(
     record: ComplaintRecord, context: DeskContext, catalog: Catalog
 ) -> ReceiptContent:
@@ -134,19 +153,8 @@ def build_receipt(
         (_("Confidential"), yes if record.confidential else no),
     )
     display = tracking.display(record.tracking_id)
-    follow_up = [Step(_("Scan the QR code with your phone's camera."))]
-    if context.central_url:
-        follow_up.append(
-            Step(
-                _("Or open this address and type the access code:"),
-                printed_address(f"{context.central_url}/t"),
-            )
-        )
-    sms = _("Or send an SMS to {number} with the tracking number:").format(number=SMS_NUMBER)
-    follow_up.append(Step(sms, display))
-    follow_up.append(Step(_("Or ask at any mudik post with this receipt.")))
     return ReceiptContent(
-        program=PROGRAM_NAME,
+        program=programme().name,
         post=f"{context.post_name} ({context.post_code})",
         created=format_datetime_local(record.created_at, time_zone=context.time_zone),
         tracking_label=_("Tracking number"),
@@ -160,6 +168,6 @@ def build_receipt(
         next_steps_title=_("What happens next"),
         next_steps=_next_steps(record, catalog),
         follow_up_title=_("How to follow up"),
-        follow_up=tuple(follow_up),
+        follow_up=_follow_up(context, display),
         footer=_("Served by {operator}. Keep this receipt.").format(operator=record.operator_name),
     )

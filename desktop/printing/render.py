@@ -220,7 +220,8 @@ def _paint(walker: _Painter, content: ReceiptContent) -> float:
     walker.text(content.tracking_label, BODY_PT, align=center)
     walker.text(content.tracking_id, 15, bold=True, align=center, one_line=True)
     walker.gap(1)
-    walker.qr(content.qr_payload)
+    if content.qr_payload:  # none without a tracking address: a bare ID opens nothing
+        walker.qr(content.qr_payload)
     walker.text(content.access_label, SMALL_PT, align=center)
     walker.text(content.access_code, 10, bold=True, align=center, one_line=True)
     walker.rule()

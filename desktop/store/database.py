@@ -26,6 +26,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from desktop.domain import ComplaintInput, ComplaintType, PaperSize, SyncState
 from desktop.paths import Profile
+from desktop.programme import receipt_url
 from desktop.settings import (
     CENTRAL_URL,
     DEVICE_ID,
@@ -488,11 +489,7 @@ class Database:
             s.info["issued"] = (prefix, sequence)  # into the identity file once committed
             tid = tracking.TrackingId.make(prefix, sequence).compact
             secret = tracking.new_secret()
-            qr = (
-                tracking.tracking_url(context.central_url, tid, secret)
-                if context.central_url
-                else tid
-            )
+            qr = receipt_url(context.central_url, tid, secret)
             row = Complaint(
                 uuid=str(uuid.uuid4()),
                 tracking_id=tid,
@@ -573,9 +570,7 @@ class Database:
                         "uuid": str(uuid.uuid4()),
                         "tracking_id": tid,
                         "secret": secret,
-                        "qr_payload": tracking.tracking_url(context.central_url, tid, secret)
-                        if context.central_url
-                        else tid,
+                        "qr_payload": receipt_url(context.central_url, tid, secret),
                         "type": ComplaintType(str(clean.type)).value,
                         **typed_fields(clean),
                         "post_id": context.post_id,

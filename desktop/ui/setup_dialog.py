@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.domain import PaperSize, ValidationError, validate_setup
+from desktop.programme import tracking_address
 from desktop.store.records import DeskContext
 from desktop.store.repo import Store
 from desktop.ui.widgets import FieldMessage, hint_label
@@ -43,7 +44,9 @@ class SetupDialog(QDialog):
         self.post_name.setPlaceholderText(_("e.g. Posko Pelabuhan Merak"))
         self.operator = QLineEdit(current.operator_name if current else "")
         self.operator.setObjectName("operator")
-        self.central_url = QLineEdit(current.central_url if current else "")
+        # A new desk starts from the programme's address: its receipts' QR codes and printed
+        # address send citizens there (desktop.programme).
+        self.central_url = QLineEdit(current.central_url if current else tracking_address(""))
         self.central_url.setObjectName("central_url")
         self.central_url.setPlaceholderText("https://")
         self.language = QComboBox()
@@ -78,7 +81,15 @@ class SetupDialog(QDialog):
         form.addRow(_("&Operator"), self.operator)
         form.addRow("", self.messages["operator"])
         form.addRow(_("&Central system"), self.central_url)
-        form.addRow("", hint_label(_("Optional: the desk works fully without a connection.")))
+        form.addRow(
+            "",
+            hint_label(
+                _(
+                    "Receipts send citizens to this address to follow their report. "
+                    "The desk works fully without a connection."
+                )
+            ),
+        )
         form.addRow("", self.messages["central_url"])
         form.addRow(_("&Language"), self.language)
         form.addRow(_("Receipt &paper"), self.paper)

@@ -101,6 +101,59 @@ def test_the_time_is_in_the_posts_zone_not_the_laptops(
     )
 
 
+def test_with_no_tracking_address_the_receipt_asks_nothing_that_cannot_work(
+    qapp: QGuiApplication, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A programme built with no tracking address and a desk with no central system: no QR
+    code (a bare ID opens nothing on a phone), no "scan" and no page to open; the SMS line
+    and the posts, which do work, and the access code for later."""
+    from desktop import programme
+    from desktop.paths import Profile
+
+    monkeypatch.setattr(
+        programme, "programme", lambda: programme.Programme("Posko Mudik", "", "1708")
+    )
+    offline = Store.open(Profile(tmp_path / "offline"))
+    try:
+        offline.setup(post_code="MRK", post_name="Posko Merak", operator="Siti")
+        record = saved(offline)
+        assert record.qr_payload == ""
+        content = build_receipt(record, offline.require_context(), offline.catalog)
+        pdf = render_pdf(content, PaperSize.THERMAL_58, tmp_path / "r.pdf")
+        words = pdf_text(pdf)
+        assert pdf_qr_codes(pdf) == []
+        assert "Pindai" not in words and "buka alamat" not in words
+        assert "Kirim SMS ke 1708 berisi nomor pelacakan" in words
+        assert "tanyakan di posko mudik mana pun" in words and "Kode akses" in words
+    finally:
+        offline.close()
+
+
+def test_a_bad_programme_file_is_refused(tmp_path: Path) -> None:
+    import json
+
+    from desktop.programme import ProgrammeError, load
+
+    good = {
+        "name": "Posko Mudik",
+        "tracking_address": "https://posko-mudik.id/",
+        "sms_number": "1708",
+    }
+    path = tmp_path / "programme.json"
+    path.write_text(json.dumps(good))
+    assert load(path).tracking_address == "https://posko-mudik.id"
+    for bad in (
+        {**good, "tracking_address": "http://posko-mudik.id"},  # a phone would warn
+        {**good, "tracking_address": "https://posko mudik.id"},
+        {**good, "name": ""},
+        {k: v for k, v in good.items() if k != "sms_number"},
+        {**good, "sms_number": 1708},
+    ):
+        path.write_text(json.dumps(bad))
+        with pytest.raises(ProgrammeError):
+            load(path)
+
+
 def test_english_receipt(qapp: QGuiApplication, store: Store, tmp_path: Path) -> None:
     set_language("en")
     content = build_receipt(saved(store), store.require_context(), store.catalog)
@@ -177,10 +230,9 @@ def test_a_receipt_printed_before_enrollment_carries_its_secret(
     qapp: QGuiApplication, tmp_path: Path
 ) -> None:
     """A desk set up with no central address yet: its receipt still carries the report's
-    secret (printed as the access code), and a reprint once the desk knows the address
-    has the QR with the secret, like every other receipt. Before: the QR held the bare
-    tracking ID and the secret was nowhere on the receipt, so a rahasia report could never
-    be opened by its reporter."""
+    secret (printed as the access code), its QR opens the programme's tracking page (a
+    phone can open it; before, the QR held the bare ID while the receipt said to scan it),
+    and a reprint once the desk knows its own address has the QR with that address."""
     from desktop.paths import Profile
     from desktop.receipt import access_code
     from desktop.settings import CENTRAL_URL
@@ -195,7 +247,10 @@ def test_a_receipt_printed_before_enrollment_carries_its_secret(
         code = access_code(record.secret)
         assert len(code) == 14 and code.replace("-", "") == record.secret
         assert code in words and "Kode akses" in words
-        assert pdf_qr_codes(pdf) == [record.tracking_id]
+        programme = "https://posko-mudik.id"  # assets/programme.json
+        assert pdf_qr_codes(pdf) == [f"{programme}/t/{record.tracking_id}?k={record.secret}"]
+        assert record.qr_payload == pdf_qr_codes(pdf)[0]
+        assert "Pindai kode QR" in words and "posko-mudik.id/t" in words
 
         offline.set(CENTRAL_URL, "https://lacak.posko.test")  # as enrollment does
         again = build_receipt(record, offline.require_context(), offline.catalog)

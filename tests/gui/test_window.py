@@ -251,7 +251,7 @@ def test_setup_dialog_validates_and_saves(qtbot: QtBot, profile: Profile) -> Non
     assert (context.post_code, context.paper, context.central_url) == (
         "SMG-02",
         PaperSize.THERMAL_80,
-        "",
+        "https://posko-mudik.id",  # the programme's address, offered by setup
     )
     store.close()
 

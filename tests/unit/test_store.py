@@ -79,11 +79,12 @@ def test_save_assigns_tracking_id_secret_and_qr(store: Store) -> None:
     assert store.complaint(record.tracking_display.lower()) == record
 
 
-def test_without_central_url_the_qr_carries_the_id(profile: Profile) -> None:
+def test_without_central_url_the_qr_opens_the_programmes_page(profile: Profile) -> None:
+    """Before: the bare tracking ID, which no phone can open."""
     store = Store.open(profile)
     store.setup(post_code="X1", post_name="Posko X", operator="Op")
     record = store.save_complaint(make())
-    assert record.qr_payload == record.tracking_id
+    assert record.qr_payload == f"https://posko-mudik.id/t/{record.tracking_id}?k={record.secret}"
     store.close()
 
 
