@@ -40,11 +40,12 @@ from desktop.settings import (
 )
 from desktop.store import health, identity
 from desktop.store.db import open_database
-from desktop.store.health import DatabaseDamaged, DatabaseVanished
+from desktop.store.errors import EnrolledForAnotherPost, NotSetUp
+from desktop.store.health import DatabaseDamaged, DatabaseVanished, newest_backups
 from desktop.store.identity import Notice
 from desktop.store.models import Complaint, Device, Draft, Operator, Post, Setting
+from desktop.store.outbox import KINDS
 from desktop.store.records import ComplaintQuery, ComplaintRecord, DeskContext, DraftRecord
-from desktop.store.repo import EnrolledForAnotherPost, NotSetUp, newest_backups
 from posko import tracking
 from posko.catalog import Catalog, default_catalog
 from posko.wire import ComplaintPayload
@@ -667,8 +668,6 @@ class Database:
     def _count_states(self, *states: SyncState) -> int:
         """Records of every kind the outbox carries (complaints, survey responses, tallies,
         stock movements) in ``states``."""
-        from desktop.store.outbox import KINDS  # the outbox's registry imports this module
-
         values = [state.value for state in states]
         with self.session() as s:
             return sum(

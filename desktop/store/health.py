@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 from posko.i18n import _
 
 if TYPE_CHECKING:
+    from desktop.paths import Profile
     from desktop.store.identity import Identity, Notice
 
 log = logging.getLogger("posko.db")
@@ -418,3 +419,12 @@ def notice_text(notice: Notice) -> str:
         last=tracking.display(notice.last_issued),
         stored=tracking.display(notice.last_in_file) if notice.last_in_file else "—",
     )
+
+
+def newest_backups(profile: Profile) -> list[Path]:
+    """The profile's database backups, newest first."""
+    try:
+        found = [p for p in profile.backups.glob("*.sqlite3") if p.is_file()]
+    except OSError:
+        return []
+    return sorted(found, key=lambda p: (p.stat().st_mtime, p.name), reverse=True)

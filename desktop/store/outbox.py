@@ -24,7 +24,7 @@ import logging
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from sqlalchemy import ColumnElement, Table, bindparam, case, func, or_, select, update
 from sqlalchemy.orm import DeclarativeBase
@@ -38,8 +38,19 @@ from desktop.store.models import (
     SurveyResponse,
     TallyEvent,
 )
-from desktop.store.repo import Store
 from posko.i18n import _
+
+if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
+
+    from sqlalchemy.orm import Session
+
+
+class Sessions(Protocol):
+    """What the outbox needs of a store (``desktop.store.repo.Store``): a session per call."""
+
+    def session(self) -> AbstractContextManager[Session]: ...
+
 
 log = logging.getLogger("posko.sync")
 
@@ -140,7 +151,7 @@ def _now() -> datetime:
 class Outbox:
     """Sync-state reads and writes over a desk ``Store``; plain data in and out."""
 
-    def __init__(self, store: Store, kinds: Iterable[str] | None = None) -> None:
+    def __init__(self, store: Sessions, kinds: Iterable[str] | None = None) -> None:
         self.store = store
         # The kinds this outbox works on (all registered ones unless told).
         self.kinds = [KINDS[name] for name in kinds] if kinds is not None else list(KINDS.values())

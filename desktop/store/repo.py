@@ -13,12 +13,13 @@ import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from desktop.domain import ComplaintInput, PaperSize
 from desktop.paths import Profile
 from desktop.settings import Option
+from desktop.store.errors import EnrolledForAnotherPost, NotSetUp
+from desktop.store.health import newest_backups
 from posko.catalog import Catalog, default_catalog
 
 if TYPE_CHECKING:
@@ -31,29 +32,7 @@ if TYPE_CHECKING:
     from desktop.store.records import ComplaintQuery, ComplaintRecord, DeskContext, DraftRecord
 
 T = TypeVar("T")
-
-
-class NotSetUp(RuntimeError):
-    """The desk has no post, operator and device yet: run the first-run setup."""
-
-
-class EnrolledForAnotherPost(ValueError):
-    """The desk is enrolled for ``enrolled_post``: its reports cannot be made under another
-    post code (the central system would refuse them). Enroll again with a code for the new
-    post instead."""
-
-    def __init__(self, enrolled_post: str) -> None:
-        super().__init__(enrolled_post)
-        self.enrolled_post = enrolled_post
-
-
-def newest_backups(profile: Profile) -> list[Path]:
-    """The profile's database backups, newest first."""
-    try:
-        found = [p for p in profile.backups.glob("*.sqlite3") if p.is_file()]
-    except OSError:
-        return []
-    return sorted(found, key=lambda p: (p.stat().st_mtime, p.name), reverse=True)
+__all__ = ["EnrolledForAnotherPost", "NotSetUp", "Store", "newest_backups"]
 
 
 class Store:
