@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from posko import status as status_vocabulary
 from posko.catalog import Catalog
 from posko.i18n import N_, _
+from posko.phones import normalize_phone
 
 
 class ComplaintType(enum.StrEnum):
@@ -76,8 +77,6 @@ LIMITS = {
 # The patterns are compiled on first use (``re`` caches them): start-up does not validate.
 _CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]"
 _SINGLE_LINE_CONTROL = r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]"
-_PHONE_SEPARATORS = r"[\s\-.()/]"
-_PHONE = r"^(?:\+62|62|0)([2-9][0-9]{7,11})$"  # ASCII digits only: [0-9], not \d
 _EMAIL = (
     r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
@@ -100,21 +99,6 @@ class ValidationError(ValueError):
 
     def for_field(self, name: str) -> str | None:
         return next((e.message for e in self.errors if e.field == name), None)
-
-
-def normalize_phone(raw: str) -> str | None:
-    """``0812-3456-7890`` / ``+62 812 3456 7890`` / ``(021) 555-1234`` → ``+6281234567890``.
-
-    Returns None when the text is not an Indonesian phone number.
-    """
-    digits = re.sub(_PHONE_SEPARATORS, "", raw)
-    match = re.match(_PHONE, digits)
-    if not match:
-        return None
-    national = match.group(1)
-    if national.startswith("8") and not 9 <= len(national) <= 12:
-        return None
-    return "+62" + national
 
 
 def is_email(raw: str) -> bool:
@@ -217,8 +201,9 @@ class ComplaintInput:
                     FieldError(
                         "phone",
                         _(
-                            "The phone number is not an Indonesian number. "
-                            "Examples: 0812-3456-7890, +62 812 3456 7890, (021) 555-1234."
+                            "The phone number is not valid. Examples: 0812-3456-7890, "
+                            "+62 812 3456 7890, (021) 555-1234; abroad with its country "
+                            "code: +60 12-345 6789."
                         ),
                     )
                 )

@@ -42,7 +42,7 @@ from pydantic import (
     model_validator,
 )
 
-from posko import tracking
+from posko import phones, tracking
 from posko.status import CentralStatus
 
 PROTOCOL_VERSION: Literal[1] = 1  # pull, rules and enrollment, and the oldest push
@@ -136,7 +136,7 @@ class ComplaintPayload(Strict):
     location: _Place = ""
     occurred_at: Moment | None = None
     reporter_name: _Line = ""
-    phone: Annotated[str, StringConstraints(pattern=r"^(\+62[2-9][0-9]{7,11})?$")] = ""
+    phone: Annotated[str, StringConstraints(pattern=rf"^{phones.E164}?$")] = ""
     email: _Email = ""
     anonymous: bool = False
     confidential: bool = False

@@ -23,10 +23,10 @@ from central.open311.reading import _service_notice
 from central.open311.render import Open311Error, _dump
 from central.store import CentralStore
 from posko.catalog import Category
+from posko.phones import normalize_phone
 
 _HTML_TAG = re.compile(r"<\s*[/!?]?\s*[A-Za-z][^<>]*>")
 _EMAIL = re.compile(r"^[^@\s<>\"(),;:]+@[^@\s<>\"(),;:]+\.[^@\s<>\"(),;:]+$")
-_PHONE = re.compile(r"^\+62[2-9][0-9]{7,11}$")
 _ATTRIBUTE = re.compile(r"^attribute\[([^\[\]]*)\](\[\])?$")
 _URL = re.compile(r"^https?://[^\s<>\"]+$")
 FIELDS = (
@@ -102,15 +102,6 @@ def _number(name: str, raw: str, low: float, high: float, problems: list[str]) -
         problems.append(f"{name}: must be between {low:g} and {high:g}")
         return None
     return value
-
-
-def _phone(raw: str) -> str | None:
-    digits = re.sub(r"[\s().-]", "", raw)
-    if digits.startswith("0"):
-        digits = "+62" + digits[1:]
-    elif digits.startswith("62"):
-        digits = "+" + digits
-    return digits if _PHONE.match(digits) else None
 
 
 def _title(description: str, fallback: str) -> str:
@@ -225,12 +216,12 @@ def _check_email(raw: str | None, problems: list[str]) -> str:
 
 
 def _check_phone(raw: str | None, problems: list[str]) -> str:
-    """The number in international form (``+62…``); "" when none was given."""
+    """The number in E.164 (``+62…``, or abroad ``+60…``); "" when none was given."""
     if raw is None:
         return ""
-    phone = _phone(raw) or ""
+    phone = normalize_phone(raw) or ""
     if not phone:
-        problems.append("phone: not an Indonesian phone number (e.g. 0812 3456 7890)")
+        problems.append("phone: not a phone number (e.g. 0812 3456 7890, or +60 12 345 6789)")
     return phone
 
 

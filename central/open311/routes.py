@@ -200,7 +200,7 @@ _FORM_PROPERTIES: dict[str, Any] = {
     "account_id": {"type": "string", "maxLength": 100},
     "first_name": {"type": "string"},
     "last_name": {"type": "string"},
-    "phone": {"type": "string", "description": "Indonesian number, e.g. 0812 3456 7890"},
+    "phone": {"type": "string", "description": "e.g. 0812 3456 7890, or abroad +60 12 345 6789"},
     "description": {"type": "string", "maxLength": MAX_DESCRIPTION, "description": "No HTML"},
     "media_url": {"type": "string", "format": "uri"},
     "attribute[complaint_type]": {"type": "string", "enum": list(COMPLAINT_TYPES)},

@@ -350,6 +350,20 @@ def test_post_needs_an_open311_api_key(
     assert central_store.count() == {"complaints": 1}
 
 
+def test_post_takes_a_phone_abroad(
+    client: TestClient, central_store: CentralStore, api_key: str
+) -> None:
+    """A traveller with a Singapore phone files through Open311 (before: 400, "not an
+    Indonesian phone number")."""
+    answer = client.post(
+        f"{BASE}/requests.json",
+        data=form(api_key, phone="+65 9123 4567", description="Antrean panjang di gerbang tol."),
+    )
+    assert answer.status_code == 200, answer.text
+    stored = central_store.complaint(answer.json()[0]["service_request_id"])
+    assert stored is not None and stored.phone == "+6591234567"
+
+
 @pytest.mark.parametrize(
     ("fields", "problem"),
     [
@@ -369,6 +383,8 @@ def test_post_needs_an_open311_api_key(
         ({"description": "nul\x00byte"}, "description"),
         ({"email": "bukan-email"}, "email"),
         ({"phone": "12345"}, "phone"),
+        ({"phone": "+62 0812 3456 7890"}, "phone"),
+        ({"phone": "+0 12 3456 7890"}, "phone"),
         ({"first_name": "a" * 60, "last_name": "b" * 60}, "first_name"),
         ({"media_url": "javascript:alert(1)"}, "media_url"),
         ({"address_string": "Jalan\x00Raya"}, "address_string"),

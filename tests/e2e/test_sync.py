@@ -55,6 +55,20 @@ def enrolled(store: Store, profile: Profile, server: CentralServer, t: RequestsT
     enroll(store, profile, server.url, code, t)
 
 
+def test_a_phone_abroad_reaches_the_central_system(
+    store: Store, profile: Profile, central_server: CentralServer, transport: RequestsTransport
+) -> None:
+    """A migrant worker's Saudi number goes through the desk, the wire and the central
+    system's checks unchanged (before: the desk refused it, and the wire allowed only +62)."""
+    record = store.save_complaint(complaint(1, phone="+966 50 123 4567"))
+    assert record.phone == "+966501234567"
+    enrolled(store, profile, central_server, transport)
+    report = SyncEngine(store, profile, transport).run_once()
+    assert report.ok and (report.sent, report.attention) == (1, 0), report
+    view = central_server.store.complaint(record.tracking_id)
+    assert view is not None and view.phone == "+966501234567"
+
+
 @pytest.mark.slow
 def test_enroll_sync_and_statuses_come_back(
     store: Store, profile: Profile, central_server: CentralServer, transport: RequestsTransport

@@ -103,7 +103,7 @@ def test_bad_phone_keeps_everything_typed(qtbot: QtBot, store: Store, profile: P
     type_into(qtbot, form.description, "Pertalite habis sejak pagi, antrean panjang.")
     type_into(qtbot, form.phone, "12345")
     assert form.submit() is None
-    assert "bukan nomor Indonesia" in form.messages["phone"].text()
+    assert "Nomor telepon tidak valid" in form.messages["phone"].text()
     assert form.phone.property("invalid") and not form.title.property("invalid")
     assert form.messages["category"].isHidden()
     assert QApplication.focusWidget() is form.phone

@@ -12,11 +12,11 @@ from desktop.domain import (
     ComplaintType,
     ValidationError,
     is_email,
-    normalize_phone,
     validate_setup,
 )
 from posko.catalog import default_catalog
 from posko.i18n import set_language
+from posko.phones import normalize_phone
 
 NOW = datetime(2026, 4, 1, 8, 0, tzinfo=UTC)
 
@@ -116,6 +116,8 @@ def test_lone_surrogates_are_refused() -> None:
         ("0811234567", "+62811234567"),
         ("(021) 555-1234", "+62215551234"),
         ("0274 512345", "+62274512345"),
+        ("+62 (0)812 3456 7890", "+6281234567890"),  # the 0 dialled at home, in brackets
+        ("+62(0)21 555 1234", "+62215551234"),
     ],
 )
 def test_indonesian_phone_formats_are_accepted(raw: str, expected: str) -> None:
@@ -124,12 +126,45 @@ def test_indonesian_phone_formats_are_accepted(raw: str, expected: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("+60 12-345 6789", "+60123456789"),  # Malaysia
+        ("+65 9123 4567", "+6591234567"),  # Singapore
+        ("+966 50 123 4567", "+966501234567"),  # Saudi Arabia
+        ("+852 9123 4567", "+85291234567"),  # Hong Kong
+        ("+886 912 345 678", "+886912345678"),  # Taiwan
+        ("+1 415 555 1234", "+14155551234"),
+        ("+44 (0)20 7946 0958", "+442079460958"),
+    ],
+)
+def test_numbers_abroad_are_accepted_in_international_form(raw: str, expected: str) -> None:
+    """Migrant workers coming home keep their foreign phones (before: refused, "not an
+    Indonesian number")."""
+    assert normalize_phone(raw) == expected
+    assert complaint(phone=raw).validated(default_catalog(), NOW).phone == expected
+
+
+@pytest.mark.parametrize(
     "raw",
-    ["12345", "0812", "+1 415 555 1234", "081234567890123", "08-abc-1234", "0012345678", "+62"],
+    [
+        "12345",
+        "0812",
+        "081234567890123",
+        "08-abc-1234",
+        "0012345678",
+        "+62",
+        "+62 0812 3456 7890",  # a 0 after +62 without its brackets
+        "+62 812",
+        "+0 123 456 7890",  # no country code starts with 0
+        "+60 12",  # too short for any country
+        "+1 234 567 890 123 456",  # more than E.164's 15 digits
+        "60 12-345 6789",  # abroad needs its +
+        "+60 12-345 6789 ext 2",
+    ],
 )
 def test_wrong_phone_formats_get_a_message_with_examples(raw: str) -> None:
     message = errors_of(complaint(phone=raw))["phone"]
-    assert "bukan nomor Indonesia" in message and "0812-3456-7890" in message
+    assert "tidak valid" in message and "0812-3456-7890" in message and "+60" in message
 
 
 @pytest.mark.parametrize("raw", ["budi@contoh.id", "siti.rahma+lapor@mail.co.id"])
