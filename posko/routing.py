@@ -61,6 +61,20 @@ _PREFIXES = ("mempe", "memper", "menge", "peng", "meng", "meny", "mem", "men", "
 _SUFFIXES = ("nya", "kan", "an", "lah", "kah", "pun", "i")
 
 
+@lru_cache(maxsize=1)
+def everyday_words() -> frozenset[str]:
+    """Indonesian root words (``assets/kata-dasar.txt``: the 29,932 of the Sastrawi stemmer's
+    dictionary, MIT licence, github.com/har07/sastrawi). A real word is never "corrected"
+    into a keyword one letter longer: simpan (keep) is not simpang (a crossroads), langkah
+    (a step) not langka (scarce), kontrak not kontak."""
+    path = assets_dir() / "kata-dasar.txt"
+    try:
+        lines = path.read_text(encoding="utf-8").split()
+    except OSError as exc:
+        raise RoutingError(f"cannot read {path}: {exc}") from exc
+    return frozenset(word for word in lines if word.isalpha())
+
+
 class RoutingError(ValueError):
     """The rule files are missing or malformed."""
 
@@ -215,8 +229,8 @@ class Router:
         out: list[str] = []
         for word in self._raw_words(text):
             bare = _unclitic(word)
-            known_word = {_stem(word), word, bare, _stem(bare)} & self._stems
-            if not known_word and len(word) >= 5:
+            forms = {_stem(word), word, bare, _stem(bare)}
+            if not forms & self._stems and not forms & everyday_words() and len(word) >= 5:
                 word = self._correct(word) or word
             out.append(word)
         return out

@@ -232,9 +232,8 @@ class ComplaintForm(QWidget):
         self.suggestion.setObjectName("route_suggestion")
         self.suggestion.setWordWrap(True)
         # No mnemonic: every letter of it is taken in this window. Ctrl+Shift+S instead.
-        self.use_suggestion = QPushButton(_("Use suggestion"))
+        self.use_suggestion = QPushButton(_("Use suggestion") + "  (Ctrl+Shift+S)")
         self.use_suggestion.setObjectName("use_suggestion")
-        self.use_suggestion.setToolTip("Ctrl+Shift+S")
         use_shortcut = QShortcut(QKeySequence("Ctrl+Shift+S"), self)
         set_enum_property(use_shortcut, "context", "WidgetWithChildrenShortcut")
         use_shortcut.activated.connect(self.apply_suggestion)
@@ -344,7 +343,8 @@ class ComplaintForm(QWidget):
         self.occurred_at.dateTimeChanged.connect(self._schedule_draft)
 
     def _resolve_category(self, *_args: object) -> None:
-        """Typing part of a name then Enter or Tab picks the category it names."""
+        """Typing part of a name then Enter or Tab picks the category it names; failing a
+        name, what the routing rules know the words for (krl, bbm, a typo of pelabuhan)."""
         line = self.category.lineEdit()
         assert line is not None
         typed = line.text().strip()
@@ -357,11 +357,21 @@ class ComplaintForm(QWidget):
             if needle and needle in self._category_keys[i]
         ]
         starts = [i for i in matches if self.category.itemText(i).casefold().startswith(needle)]
+        meant = -1 if starts or matches or not needle else self._category_the_rules_know(typed)
         if starts or matches:
             self.category.setCurrentIndex((starts or matches)[0])
+        elif meant > 0:
+            self.category.setCurrentIndex(meant)
         else:
             self.category.setCurrentIndex(0)
             line.setText(typed)  # keep what was typed; saving explains what is missing
+
+    def _category_the_rules_know(self, typed: str) -> int:
+        """The box's row of the category the routing rules give ``typed``, or -1."""
+        from posko.routing import default_router
+
+        found = default_router().route(typed, title="")
+        return self.category.findData(found.category) if found.why else -1
 
     # -- values -----------------------------------------------------------------------------
     def selected_type(self) -> ComplaintType | None:
