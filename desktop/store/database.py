@@ -45,10 +45,18 @@ from desktop.store.health import DatabaseDamaged, DatabaseVanished, newest_backu
 from desktop.store.identity import Notice
 from desktop.store.models import Complaint, Device, Draft, Operator, Post, Setting
 from desktop.store.outbox import KINDS
-from desktop.store.records import ComplaintQuery, ComplaintRecord, DeskContext, DraftRecord
+from desktop.store.records import (
+    SORT_KEYS,
+    ComplaintQuery,
+    ComplaintRecord,
+    DeskContext,
+    DraftRecord,
+)
 from posko import tracking
 from posko.catalog import Catalog, default_catalog
+from posko.status import CentralStatus
 from posko.wire import ComplaintPayload
+from posko.workdays import COVID_GROUP, WIB, deadlines
 
 log = logging.getLogger("posko.db")
 T = TypeVar("T")
@@ -94,6 +102,20 @@ TYPED_FIELDS = (
 RECORD_COLUMNS = tuple(
     f.name for f in dataclasses.fields(ComplaintRecord) if f.name in _TABLE and f.name != "type"
 )
+
+
+def _first_day_not_late(report_type: str, group: str, today: date) -> datetime:
+    """The start (in WIB, where deadlines are counted) of the first day whose reports of
+    this rule are not yet late on ``today``: every report made before it is."""
+    day = today
+    while (
+        deadlines(
+            report_type, group, datetime.combine(day - timedelta(days=1), time(12), WIB)
+        ).answer_by
+        >= today
+    ):
+        day -= timedelta(days=1)
+    return datetime.combine(day, time.min, WIB)
 
 
 def typed_fields(clean: ComplaintInput) -> dict[str, Any]:
@@ -611,8 +633,7 @@ class Database:
             row = s.execute(self._select().where(Complaint.tracking_id == compact)).first()
             return self._record(row[0], row[1], row[2], row[3]) if row else None
 
-    @staticmethod
-    def _filtered(statement: Select[Any], query: ComplaintQuery) -> Select[Any]:
+    def _filtered(self, statement: Select[Any], query: ComplaintQuery) -> Select[Any]:
         needle = query.text.strip()
         if needle:
             pattern = (
@@ -638,16 +659,37 @@ class Database:
             )
         if query.date_to:
             statement = statement.where(Complaint.created_at < local_day_bounds(query.date_to)[1])
+        if query.overdue_only:
+            statement = statement.where(self._overdue(query.today or datetime.now(WIB).date()))
         return statement
+
+    def _overdue(self, today: date) -> ColumnElement[bool]:
+        """Reports whose answer is late on ``today`` and that are not closed, as the list's
+        due column marks them: for each deadline rule, the reports made before the first
+        day whose answer is not yet due."""
+        covid = [c.code for c in self.catalog.categories if c.group == COVID_GROUP]
+        late = [
+            (Complaint.type == kind.value)
+            & Complaint.category.not_in(covid)
+            & (Complaint.created_at < _first_day_not_late(kind.value, "", today))
+            for kind in ComplaintType
+        ]
+        late.append(
+            Complaint.category.in_(covid)
+            & (Complaint.created_at < _first_day_not_late("pengaduan", COVID_GROUP, today))
+        )
+        still_open = Complaint.central_status.is_(None) | Complaint.central_status.not_in(
+            [s.value for s in CentralStatus if s.closed]
+        )
+        return or_(*late) & still_open
 
     def search(
         self, query: ComplaintQuery, *, offset: int = 0, limit: int = 200
     ) -> list[ComplaintRecord]:
+        key = getattr(Complaint, query.order_by if query.order_by in SORT_KEYS else "created_at")
+        order = (key.desc(), Complaint.id.desc()) if query.descending else (key, Complaint.id)
         statement = (
-            self._filtered(self._select(), query)
-            .order_by(Complaint.created_at.desc(), Complaint.id.desc())
-            .offset(offset)
-            .limit(limit)
+            self._filtered(self._select(), query).order_by(*order).offset(offset).limit(limit)
         )
         with self.session() as s:
             return [self._record(r[0], r[1], r[2], r[3]) for r in s.execute(statement)]

@@ -43,14 +43,31 @@ class ComplaintRecord:
         return tracking.display(self.tracking_id)
 
 
+# The columns the list can be sorted by (the answer's due date sorts as the day of the
+# report: deadlines are a few working days after it).
+SORT_KEYS = (
+    "tracking_id",
+    "created_at",
+    "title",
+    "category",
+    "reporter_name",
+    "type",
+    "sync_state",
+)
+
+
 @dataclass(frozen=True)
 class ComplaintQuery:
-    """Filters of the complaint list; empty fields filter nothing."""
+    """Filters and order of the complaint list; empty fields filter nothing."""
 
     text: str = ""
     category: str = ""
     date_from: date | None = None
     date_to: date | None = None  # inclusive, in the desk's local time
+    overdue_only: bool = False  # the answer is late and the report is not closed
+    today: date | None = None  # "late" as of this day (None: today in WIB)
+    order_by: str = "created_at"  # one of SORT_KEYS
+    descending: bool = True
 
 
 @dataclass(frozen=True)
@@ -68,4 +85,4 @@ class DraftRecord:
     readable: bool = True
 
 
-__all__ = ["ComplaintQuery", "ComplaintRecord", "DeskContext", "DraftRecord"]
+__all__ = ["SORT_KEYS", "ComplaintQuery", "ComplaintRecord", "DeskContext", "DraftRecord"]

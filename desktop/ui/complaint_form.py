@@ -689,6 +689,7 @@ class ComplaintForm(QWidget):
         del blocker
         self._draft_timer.stop()
         self.clear_errors()
+        self.status.clear()  # "please correct the marked fields" speaks of the old typing
         # The report is saved, or the operator threw the typing away: its draft goes too.
         if self.draft_id is not None:
             self.store.delete_draft(self.draft_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -34,7 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.domain import central_status_label
-from desktop.store.records import ComplaintQuery, ComplaintRecord
+from desktop.store.records import SORT_KEYS, ComplaintQuery, ComplaintRecord
 from desktop.store.repo import Store
 from desktop.ui.tasks import TaskHandle, Tasks, shared
 from desktop.ui.widgets import ERROR_COLOUR
@@ -179,6 +180,14 @@ class ComplaintTableModel(QAbstractTableModel):
         self.loading = False
         self.failed.emit()
 
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Sorted by the database (all rows, not the page in view); the due date sorts as
+        the day of the report."""
+        key = SORT_KEYS[column] if column < len(SORT_KEYS) else "created_at"
+        descending = order == Qt.SortOrder.DescendingOrder
+        if (key, descending) != (self.query.order_by, self.query.descending):
+            self.set_query(dataclasses.replace(self.query, order_by=key, descending=descending))
+
     def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else self._count
 
@@ -229,8 +238,8 @@ class ComplaintTableModel(QAbstractTableModel):
             return self._display(record, index.column(), self.store.catalog)
         if role == Qt.ItemDataRole.UserRole:
             return record.tracking_id
-        if role == Qt.ItemDataRole.ToolTipRole and index.column() == self.TITLE_COLUMN:
-            return record.title
+        if role == Qt.ItemDataRole.ToolTipRole:  # the whole text where a column cuts it
+            return self._display(record, index.column(), self.store.catalog)
         if (
             role == Qt.ItemDataRole.ForegroundRole
             and index.column() == self.DUE_COLUMN
@@ -411,6 +420,8 @@ class ComplaintList(QWidget):
             edit.setEnabled(False)
         self.use_dates.toggled.connect(self.date_from.setEnabled)
         self.use_dates.toggled.connect(self.date_to.setEnabled)
+        self.overdue = QCheckBox(_("Overdue only"))
+        self.overdue.setObjectName("overdue_only")
         self.count = QLabel()
         self.count.setObjectName("result_count")
         filters = QHBoxLayout()
@@ -420,6 +431,7 @@ class ComplaintList(QWidget):
         filters.addWidget(self.date_from)
         filters.addWidget(QLabel(_("to")))
         filters.addWidget(self.date_to)
+        filters.addWidget(self.overdue)
         filters.addWidget(self.count)
 
         self.table = QTableView()
@@ -432,9 +444,11 @@ class ComplaintList(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        widths = (125, 110, 240, 160, 150, 110, 110)  # the title gets room to be read
+        widths = (125, 110, 240, 160, 150, 110, 190)  # the title gets room to be read
         for column, width in enumerate(widths):
             self.table.setColumnWidth(column, width)
+        header.setSortIndicator(1, Qt.SortOrder.DescendingOrder)  # newest first, as read
+        self.table.setSortingEnabled(True)
         self.detail = ComplaintDetail(store.catalog)
         splitter = QSplitter()
         splitter.addWidget(self.table)
@@ -454,6 +468,7 @@ class ComplaintList(QWidget):
         self.use_dates.toggled.connect(self.apply_filters)
         self.date_from.dateChanged.connect(self.apply_filters)
         self.date_to.dateChanged.connect(self.apply_filters)
+        self.overdue.toggled.connect(self.apply_filters)
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
         self.table.doubleClicked.connect(lambda _index: self._reprint())
         self.detail.reprint.clicked.connect(self._reprint)
@@ -476,6 +491,9 @@ class ComplaintList(QWidget):
             category=str(self.category.currentData() or ""),
             date_from=date_from,
             date_to=date_to,
+            overdue_only=self.overdue.isChecked(),
+            order_by=self.model.query.order_by,  # the order the header shows
+            descending=self.model.query.descending,
         )
 
     def apply_filters(self) -> None:

@@ -195,6 +195,18 @@ def test_simpan_is_not_simpang(qtbot: QtBot, store: Store, profile: Profile) -> 
     assert form.category.currentData() != "LALIN"
 
 
+def test_the_correction_line_goes_with_the_form(
+    qtbot: QtBot, store: Store, profile: Profile
+) -> None:
+    """ "Mohon perbaiki isian…" stayed under an emptied form after a discard."""
+    form = make_window(qtbot, store, profile).form
+    form.set_values({"title": "Tanpa uraian"})
+    assert form.submit() is None
+    assert form.status.text().startswith("Mohon perbaiki isian")
+    form.clear()
+    assert form.status.text() == ""
+
+
 def test_the_suggestion_shortcut_is_on_screen(qtbot: QtBot, store: Store, profile: Profile) -> None:
     form = make_window(qtbot, store, profile).form
     assert "Ctrl+Shift+S" in form.use_suggestion.text()

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import QDate, QPoint, Qt
 from PySide6.QtWidgets import QLabel
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
@@ -166,6 +166,44 @@ def test_the_detail_names_the_agency_the_central_system_gave(qtbot: QtBot, store
     assert "Directorate General of Land Transport" in view.detail.labels["status"].text()
     view.detail.show_record(dataclasses.replace(forwarded, central_agency="DINAS-X"))
     assert "DINAS-X" in view.detail.labels["status"].text()
+
+
+def test_the_list_sorts_by_a_header_click_and_shows_overdue_only(
+    qtbot: QtBot, store: Store
+) -> None:
+    fill(store, 8)  # made in the last minutes: none late
+    old = store.save_many(
+        [
+            (
+                ComplaintInput(
+                    type=ComplaintType.PENGADUAN,
+                    category="TOL",
+                    title="Aaa laporan lama",
+                    description="Dibuat tiga minggu lalu, belum dijawab.",
+                ),
+                datetime.now(UTC) - timedelta(days=21),
+            )
+        ]
+    )
+    assert old == 1
+    view = ComplaintList(store)
+    qtbot.addWidget(view)
+    qtbot.waitUntil(lambda: view.model.rowCount() == 9)
+    assert view.model.data(view.model.index(8, 2)) == "Aaa laporan lama"  # newest first
+    header = view.table.horizontalHeader()
+    view.show()
+    with qtbot.waitSignal(view.model.loaded):  # a click on the title's header
+        at = QPoint(header.sectionViewportPosition(2) + 10, header.height() // 2)
+        qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=at)
+    assert header.sortIndicatorSection() == 2
+    first = 0 if header.sortIndicatorOrder() == Qt.SortOrder.AscendingOrder else 8
+    assert view.model.data(view.model.index(first, 2)) == "Aaa laporan lama"
+    with qtbot.waitSignal(view.model.loaded):
+        view.overdue.setChecked(True)
+    assert view.model.rowCount() == 1 and view.count.text() == "1 laporan"
+    assert view.model.query.order_by == "title"  # the filter kept the order
+    sync = view.model.data(view.model.index(0, 6), Qt.ItemDataRole.ToolTipRole)
+    assert sync == view.model.data(view.model.index(0, 6))  # the whole status, to hover
 
 
 def test_sections_and_status_bar(qtbot: QtBot, store: Store, profile: Profile) -> None:

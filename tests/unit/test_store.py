@@ -377,3 +377,55 @@ def test_the_complaint_fields_come_from_the_wire_model() -> None:
     assert set(ComplaintPayload.model_fields) - {"kind", "revision"} <= record
     assert {"title", "description", "phone", "anonymous"} <= set(database.TYPED_FIELDS)
     assert not {"uuid", "tracking_id", "secret"} & set(database.TYPED_FIELDS)
+
+
+def test_overdue_only_is_what_the_deadline_rules_say(store: Store) -> None:
+    """The list's "overdue only" filter, done in SQL, against the deadline rules applied
+    to each report in Python: every type, a COVID-19 category (1 working day), reports on
+    both sides of midnight in WIB (deadlines count WIB days), closed reports never late."""
+    from posko.workdays import deadlines
+
+    today = date(2026, 4, 15)
+    items = []
+    kinds = list(ComplaintType)
+    for n in range(60):
+        made = datetime(2026, 4, 15, tzinfo=UTC) - timedelta(days=n // 3, hours=(1, 11, 17)[n % 3])
+        category = ("TOL", "BANSOS")[n % 2]
+        items.append((make(f"Laporan {n}", type=kinds[n % 3], category=category), made))
+    store.save_many(items)
+    records = store.search(ComplaintQuery(), limit=1000)
+    closed = {r.tracking_id for r in records[::5]}
+    with store.engine.begin() as conn:
+        for tracking_id in closed:
+            conn.execute(
+                text("UPDATE complaints SET central_status = 'resolved' WHERE tracking_id = :t"),
+                {"t": tracking_id},
+            )
+    groups = {"TOL": "mudik", "BANSOS": "covid19"}
+    expected = {
+        r.tracking_id
+        for r in records
+        if r.tracking_id not in closed
+        and deadlines(r.type.value, groups[r.category], r.created_at).answer_by < today
+    }
+    query = ComplaintQuery(overdue_only=True, today=today)
+    found = {r.tracking_id for r in store.search(query, limit=1000)}
+    assert 0 < len(expected) < len(records) - len(closed)  # the test can fail both ways
+    assert found == expected and store.count(query) == len(expected)
+
+
+@pytest.mark.parametrize("key", ["title", "created_at", "reporter_name", "tracking_id"])
+def test_the_list_sorts_every_row_in_the_database(store: Store, key: str) -> None:
+    now = datetime(2026, 4, 15, 8, tzinfo=UTC)
+    store.save_many(
+        (
+            make(f"Laporan {n:03}", reporter_name=f"Nama {(n * 37) % 250:03}"),
+            now - timedelta(minutes=n),
+        )
+        for n in range(250)
+    )
+    for descending in (False, True):
+        query = ComplaintQuery(order_by=key, descending=descending)
+        rows = store.search(query, limit=200) + store.search(query, offset=200, limit=200)
+        values = [getattr(r, key) for r in rows]
+        assert len(values) == 250 and values == sorted(values, reverse=descending)
