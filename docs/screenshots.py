@@ -55,7 +55,8 @@ def main() -> None:
             window.nav.setCurrentRow(4)
         else:
             window.go_to_list()
-            window.list.table.selectRow(2)
+            listing = window.list  # it reads its rows in the background: select once in
+            listing.model.loaded.connect(lambda: listing.table.selectRow(2))
 
     QTimer.singleShot(300, arrange)
     app.exec()

@@ -444,7 +444,7 @@ class ComplaintList(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        widths = (125, 110, 240, 160, 150, 110, 190)  # the title gets room to be read
+        widths = (125, 135, 240, 160, 150, 110, 190)  # date and time on one line
         for column, width in enumerate(widths):
             self.table.setColumnWidth(column, width)
         header.setSortIndicator(1, Qt.SortOrder.DescendingOrder)  # newest first, as read
