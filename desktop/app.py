@@ -25,7 +25,10 @@ from desktop.settings import LANGUAGE
 from desktop.store.context import DeskContext
 from desktop.store.peek import peek_context
 from desktop.store.repo import Store
-from desktop.ui import crash  # Qt-free until a crash: imported before PySide6, see above
+from desktop.ui import (
+    crash,  # Qt-free until a crash: imported before PySide6, see above
+    qt_language,
+)
 from posko import __version__
 from posko.i18n import _, current_language, set_language
 
@@ -334,6 +337,7 @@ def run_gui(profile: Profile, *, language: str | None, crash_dialog: bool) -> in
     assert isinstance(app, QApplication)
     app.setApplicationName("Posko")
     app.setApplicationVersion(__version__)
+    qt_language.install(app)  # Qt's own buttons and dialogs speak the desk's language
     log.info("Posko %s starting, profile %s", __version__, profile.root)
 
     store: Store

@@ -75,7 +75,8 @@ def _unquote(text: str) -> str:
 
 
 def parse_po(path: Path) -> tuple[dict[str, str], dict[str, list[str]]]:
-    """``msgid`` → ``msgstr`` (and plural forms) of a ``.po`` file, fuzzy entries skipped."""
+    """``msgid`` → ``msgstr`` (and plural forms) of a ``.po`` file, fuzzy entries skipped.
+    An entry with a ``msgctxt`` is keyed ``context + "\x04" + msgid``, as gettext does."""
     messages: dict[str, str] = {}
     plurals: dict[str, list[str]] = {}
     entry: dict[str, list[str]] = {}
@@ -85,6 +86,8 @@ def parse_po(path: Path) -> tuple[dict[str, str], dict[str, list[str]]]:
     def flush() -> None:
         nonlocal entry, fuzzy
         msgid = "".join(entry.get("msgid", []))
+        if "msgctxt" in entry and msgid:
+            msgid = "".join(entry["msgctxt"]) + "\x04" + msgid
         if msgid and not fuzzy:
             if "msgid_plural" in entry:
                 plurals[msgid] = [
@@ -103,7 +106,7 @@ def parse_po(path: Path) -> tuple[dict[str, str], dict[str, list[str]]]:
             continue
         keyword, _sep, rest = line.partition(" ")
         # A comment or a new msgid after a msgstr starts the next entry.
-        if (line.startswith("#") or keyword == "msgid") and any(
+        if (line.startswith("#") or keyword in ("msgid", "msgctxt")) and any(
             k.startswith("msgstr") for k in entry
         ):
             flush()
