@@ -14,10 +14,7 @@ from posko.i18n import _
 def problem_message(problem: str | None, detail: str = "") -> str:
     """The operator's words for why a sync pass stopped."""
     messages = {
-        Problem.NOT_ENROLLED: _(
-            "This desk is not enrolled with a central system yet: "
-            "posko enroll --server URL --code CODE"
-        ),
+        Problem.NOT_ENROLLED: _("This desk is not enrolled with a central system yet."),
         Problem.OFFLINE: _("The central system cannot be reached; the records stay queued."),
         Problem.SERVER_ERROR: _("The central system answered with an error; it will be retried."),
         Problem.AUTH: _(

@@ -88,6 +88,8 @@ def sync(profile: Profile, args: argparse.Namespace) -> int:
                 backoff.succeeded()
             else:
                 _err(problem_message(report.problem, report.detail))
+                if report.problem == Problem.NOT_ENROLLED:
+                    _err(_("Enroll it with: posko enroll --server URL --code CODE"))
             if args.once:
                 return EXIT_OK if report.ok else EXIT_FAILURE
             if report.problem in (Problem.NOT_ENROLLED, Problem.AUTH):

@@ -32,8 +32,10 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.messages import enroll_message, export_message, problem_message
+from desktop.programme import tracking_address
 from desktop.store.outbox import AttentionItem
 from desktop.store.repo import Store
+from desktop.sync.engine import Problem
 from desktop.sync.export import ExportError
 from desktop.ui.sync_service import OutboxOverview, SyncService
 from desktop.ui.tasks import TaskHandle, Tasks
@@ -90,6 +92,8 @@ def report_text(report: SyncReport) -> str:
                 version=report.rules_version
             )
         return text
+    if report.problem == Problem.NOT_ENROLLED:  # the panel enrolls it: no command line here
+        return _("This desk is not enrolled with a central system yet: enroll it below.")
     return problem_message(report.problem)
 
 
@@ -170,6 +174,11 @@ class SyncPanel(QWidget):
         self.last_result = QLabel()
         self.last_result.setObjectName("sync_result")
         self.last_result.setWordWrap(True)
+        self.enrolled_with = QLabel()  # which central system this desk sends to
+        self.enrolled_with.setObjectName("enrolled_with")
+        self.enrolled_with.setTextFormat(Qt.TextFormat.PlainText)
+        self.enrolled_with.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.enrolled_with.hide()
         self.progress = QProgressBar()
         self.progress.setRange(0, 0)
         self.progress.setMaximumHeight(8)
@@ -266,11 +275,15 @@ class SyncPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(heading)
         layout.addLayout(top)
+        layout.addWidget(self.enrolled_with)
         layout.addWidget(self.progress)
         layout.addWidget(self.summary)
         layout.addWidget(self.last_result)
         layout.addWidget(self.enroll_box)
         layout.addWidget(self.attention_box, 1)
+        # The room left goes below, not between the lines (the attention table, when shown,
+        # takes it first).
+        layout.addStretch(0)
 
         service.started.connect(self._on_started)
         service.finished.connect(self._on_finished)
@@ -306,8 +319,12 @@ class SyncPanel(QWidget):
         self.attention.set_items(overview.attention)
         self.attention_box.setVisible(bool(self.attention.items))
         self.enroll_box.setVisible(not overview.enrolled)
-        if not overview.enrolled and not self.server.text():
-            self.server.setText(overview.central_url)
+        self.enrolled_with.setVisible(overview.enrolled)
+        self.enrolled_with.setText(
+            _("Enrolled with the central system at {address}").format(address=overview.central_url)
+        )
+        if not overview.enrolled and not self.server.text():  # the programme's, by default
+            self.server.setText(tracking_address(overview.central_url))
         self._show_connection()
 
     def _show_connection(self) -> None:

@@ -81,6 +81,8 @@ def test_enroll_sync_and_attention_through_the_window(
     report = finished.args[0]
     assert report.ok and report.sent == 3
     assert not panel.enroll_box.isVisibleTo(panel)
+    qtbot.waitUntil(lambda: panel.enrolled_with.isVisibleTo(panel))
+    assert panel.enrolled_with.text() == f"Terdaftar di sistem pusat {central_server.url}"
     assert window.online_label.text() == "Daring"
     qtbot.waitUntil(lambda: "Terkirim: 3" in panel.summary.text())  # read off the GUI thread
     assert central_server.store.count(["complaints"]) == {"complaints": 3}
@@ -138,6 +140,36 @@ def test_enroll_sync_and_attention_through_the_window(
     assert panel.export_bundle(str(profile.root / "usb.posko"))
     assert "1 data ditulis" in panel.last_result.text()
     assert (profile.root / "usb.posko").stat().st_size > 100
+
+
+def test_the_panel_at_1366x768_speaks_to_a_gui_user(
+    qtbot: QtBot, store: Store, profile: Profile, service: SyncService
+) -> None:
+    """No command line for a GUI user (before: "posko enroll --server URL --code KODE"),
+    and no large gaps between the lines on a common field laptop's screen (before: the
+    room left was shared out between every line, 80 px and more apart)."""
+    store.save_complaint(complaint(1))
+    window = MainWindow(store, profile, show_receipt_dialog=False)
+    qtbot.addWidget(window)
+    window.resize(1366, 768)
+    window.show()
+    window.attach_sync(service)
+    panel = window.sync_panel
+    assert panel is not None
+    window.nav.setCurrentRow(4)
+    with qtbot.waitSignal(service.finished, timeout=20_000):
+        qtbot.mouseClick(panel.sync_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "Menunggu dikirim: 1" in panel.summary.text())
+    assert panel.last_result.text() == (
+        "Meja ini belum terdaftar di sistem pusat: daftarkan di bawah ini."
+    )
+    assert "posko " not in panel.last_result.text() and "--" not in panel.last_result.text()
+    assert not panel.enrolled_with.isVisibleTo(panel)
+    # Each line as tall as its text, so the lines stand together (a label given spare room
+    # centres its text in it, which is what left the gaps).
+    for label in (panel.summary, panel.last_result):
+        needed = label.heightForWidth(label.width())
+        assert label.height() <= max(needed, label.sizeHint().height()) + 4, label.objectName()
 
 
 def test_set_aside_keeps_the_record_and_the_reason(
