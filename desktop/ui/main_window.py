@@ -183,7 +183,7 @@ class MainWindow(QMainWindow):
         quit_action = file_menu.addAction(_("&Quit"))
         set_shortcut(quit_action, "Ctrl+Q")
         quit_action.triggered.connect(self.close)
-        settings = menu.addMenu(_("&Settings"))
+        settings = menu.addMenu(_("Settin&gs"))
         setup = settings.addAction(_("&Post, operator and printer…"))
         setup.triggered.connect(self.edit_setup)
         language_menu = settings.addMenu(_("&Language"))

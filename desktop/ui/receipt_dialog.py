@@ -108,7 +108,7 @@ class ReceiptDialog(QDialog):
         self.print_button.setObjectName("print")
         self.print_button.setDefault(True)
         self.preview_button = QPushButton(_("Pre&view"))
-        self.pdf_button = QPushButton(_("Save P&DF…"))
+        self.pdf_button = QPushButton(_("&Save PDF…"))
         self.done_button = QPushButton(_("&Done"))
         self.done_button.setObjectName("done")
         self.print_button.clicked.connect(self._print)

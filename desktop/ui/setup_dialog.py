@@ -92,7 +92,7 @@ class SetupDialog(QDialog):
         )
         form.addRow("", self.messages["central_url"])
         form.addRow(_("&Language"), self.language)
-        form.addRow(_("Receipt &paper"), self.paper)
+        form.addRow(_("&Receipt paper"), self.paper)
         form.addRow(_("Post's &time zone"), self.time_zone)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel

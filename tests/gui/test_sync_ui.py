@@ -124,7 +124,7 @@ def test_enroll_sync_and_attention_through_the_window(
         from PySide6.QtWidgets import QPushButton
 
         save = dialog.findChild(QPushButton, "save_changes")
-        assert save is not None and save.text() == "&Simpan perubahan"
+        assert save is not None and save.text() == "Sim&pan perubahan"
         qtbot.mouseClick(save, Qt.MouseButton.LeftButton)
 
     with qtbot.waitSignal(service.finished, timeout=30_000) as again:
