@@ -695,7 +695,13 @@ class ComplaintForm(QWidget):
             self.store.delete_draft(self.draft_id)
         self.draft_id = None
         self._dirty = False
-        self.type_buttons[ComplaintType.PENGADUAN].setFocus()
+        self.focus_first()
+
+    def focus_first(self) -> None:
+        """The keyboard on the first field in tab order, the report's type (the chosen one),
+        as at the start, on a new report and after a save."""
+        chosen = self.selected_type() or ComplaintType.PENGADUAN
+        self.type_buttons[chosen].setFocus()
 
     def clear_after_confirm(self) -> None:
         """Empty the form, once the operator confirms: an explicit discard of its draft."""

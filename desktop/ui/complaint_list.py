@@ -10,12 +10,15 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import (
     QAbstractTableModel,
     QDate,
+    QEvent,
     QModelIndex,
+    QObject,
     QPersistentModelIndex,
     Qt,
     QTimer,
     Signal,
 )
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -387,6 +390,23 @@ class ComplaintDetail(QGroupBox):
             self.labels[key].setText(value)
 
 
+class ReportTable(QTableView):
+    """The report table, for the keyboard: with nothing selected yet, the first Down (or
+    Up) selects the row the cursor is on, the first one, instead of jumping past it."""
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        selection, model = self.selectionModel(), self.model()
+        if (
+            event.key() in (Qt.Key.Key_Down, Qt.Key.Key_Up)
+            and (selection is None or not selection.hasSelection())
+            and model is not None
+            and model.rowCount() > 0
+        ):
+            self.selectRow(self.currentIndex().row() if self.currentIndex().isValid() else 0)
+            return
+        super().keyPressEvent(event)
+
+
 class ComplaintList(QWidget):
     """Signals: ``reprintRequested(ComplaintRecord)``; ``edited(ComplaintRecord)`` after a
     report was corrected."""
@@ -434,7 +454,7 @@ class ComplaintList(QWidget):
         filters.addWidget(self.overdue)
         filters.addWidget(self.count)
 
-        self.table = QTableView()
+        self.table = ReportTable()
         self.table.setObjectName("complaint_table")
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -464,6 +484,7 @@ class ComplaintList(QWidget):
         self._debounce.setInterval(200)
         self._debounce.timeout.connect(self.apply_filters)
         self.search.textChanged.connect(self._debounce.start)
+        self.search.installEventFilter(self)  # Down goes from the search to the results
         self.category.currentIndexChanged.connect(self.apply_filters)
         self.use_dates.toggled.connect(self.apply_filters)
         self.date_from.dateChanged.connect(self.apply_filters)
@@ -478,6 +499,20 @@ class ComplaintList(QWidget):
         self.model.failed.connect(self._failed)
         self._select_single = False
         self._update_count()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            watched is self.search
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() == Qt.Key.Key_Down
+            and self.model.rowCount() > 0
+        ):
+            self.table.setFocus()
+            if not self.table.selectionModel().hasSelection():
+                self.table.selectRow(0)
+            return True
+        return super().eventFilter(watched, event)
 
     def query(self) -> ComplaintQuery:
         date_from: date | None = None

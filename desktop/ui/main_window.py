@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
+from PySide6 import QtCore
 from PySide6.QtCore import QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup, QIcon
+from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QIcon
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -62,7 +63,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(
             _("Posko — {post}").format(post=f"{self.context.post_name} ({self.context.post_code})")
         )
-        self.resize(1180, 760)
+        self._fit_to_screen()
 
         self.form = ComplaintForm(store)
         # The list is built the first time it is shown (or asked for): start-up shows the
@@ -105,7 +106,7 @@ class MainWindow(QMainWindow):
             self.stack.addWidget(holder)
             action = QAction(self)
             set_shortcut(action, section.mnemonic or f"Alt+{index}")
-            action.triggered.connect(lambda _c=False, i=index - 1: self.nav.setCurrentRow(i))
+            action.triggered.connect(lambda _c=False, i=index - 1: self.enter_section(i))
             self.addAction(action)
         self.nav.currentRowChanged.connect(self._build_section)
         self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
@@ -140,7 +141,7 @@ class MainWindow(QMainWindow):
             self.queue_label.setText(_("Opening the database…"))
 
         self.form.saved.connect(self._on_saved)
-        self.form.title.setFocus()
+        self.form.focus_first()
 
     @property
     def list(self) -> ComplaintList:
@@ -199,11 +200,48 @@ class MainWindow(QMainWindow):
         about = help_menu.addAction(_("&About Posko"))
         about.triggered.connect(self.about)
 
+    def _fit_to_screen(self) -> None:
+        """1180×760 where there is room; on a 1366×768 field laptop, what is left by the
+        title bar and the taskbar, so the status bar stays on screen."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        room = screen.availableGeometry() if screen is not None else None
+        width, height = 1180, 760
+        if room is not None:
+            frame = 40  # the title bar and borders a window manager adds
+            width = min(width, room.width())
+            height = min(height, room.height() - frame)
+        self.resize(width, height)
+
     # -- actions --------------------------------------------------------------------------------
     def go_to_form(self) -> None:
         self.nav.setCurrentRow(0)
         self.complaints.setCurrentWidget(self.form)
-        self.form.title.setFocus()
+        self.form.focus_first()
+
+    def enter_section(self, row: int) -> None:
+        """Alt+1…5: show the section and put the keyboard in it (its first control)."""
+        self.nav.setCurrentRow(row)
+        if row == 0:
+            if self.complaints.currentWidget() is self.form:
+                self.form.focus_first()
+            else:
+                self.list.search.setFocus()
+            return
+        holder = self.stack.widget(row)
+        if holder is None:
+            return
+        widget = holder.nextInFocusChain()
+        while widget is not holder and widget is not None:
+            if (
+                holder.isAncestorOf(widget)
+                and widget.isVisibleTo(self)
+                and widget.isEnabled()
+                and widget.focusPolicy() & QtCore.Qt.FocusPolicy.TabFocus
+            ):
+                widget.setFocus(QtCore.Qt.FocusReason.ShortcutFocusReason)
+                return
+            widget = widget.nextInFocusChain()
+        holder.setFocus(QtCore.Qt.FocusReason.ShortcutFocusReason)
 
     def go_to_list(self) -> None:
         self.nav.setCurrentRow(0)

@@ -12,6 +12,7 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import text
 
 from desktop.app import DeskApp
+from desktop.domain import ComplaintInput, ComplaintType
 from desktop.paths import Profile
 from desktop.store.records import ComplaintQuery
 from desktop.store.repo import Store
@@ -504,3 +505,88 @@ def test_the_form_suggests_category_and_agency_as_the_text_is_typed(
             {"u": record.uuid},
         ).one()
     assert tuple(row) == ("HARGA", "SPBU")  # the override is on record
+
+
+def test_focus_starts_on_the_first_field_and_comes_back_after_a_save(
+    qtbot: QtBot, store: Store, profile: Profile
+) -> None:
+    """The first field in tab order (the report's type) has the keyboard at the start, on
+    Ctrl+N and after a save (before: the title at the start, the type after a save)."""
+    window = make_window(qtbot, store, profile)
+    form = window.form
+    first = form.type_buttons[ComplaintType.PENGADUAN]
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is first)
+    form.set_values(
+        {
+            "type": "pengaduan",
+            "category": "TOL",
+            "title": "Antrean gerbang tol",
+            "description": "Antrean panjang, tidak ada petugas.",
+        }
+    )
+    form.description.setFocus()
+    assert form.submit() is not None
+    assert QApplication.focusWidget() is first
+    window.go_to_list()
+    qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is first)
+
+
+def test_alt_and_a_number_puts_the_keyboard_in_the_section(
+    qtbot: QtBot, store: Store, profile: Profile
+) -> None:
+    from desktop.ui.sync_service import SyncService
+
+    window = make_window(qtbot, store, profile)
+    service = SyncService(profile, watch_network=False)
+    try:
+        window.attach_sync(service)
+        qtbot.keyClick(window, Qt.Key.Key_5, Qt.KeyboardModifier.AltModifier)
+        assert window.stack.currentIndex() == 4
+        focused = QApplication.focusWidget()
+        assert focused is not None and window.stack.currentWidget().isAncestorOf(focused)
+        qtbot.keyClick(window, Qt.Key.Key_1, Qt.KeyboardModifier.AltModifier)
+        assert window.stack.currentIndex() == 0
+        assert QApplication.focusWidget() is window.form.type_buttons[ComplaintType.PENGADUAN]
+    finally:
+        service.shutdown()
+
+
+def test_the_first_down_in_the_list_selects_the_first_report(
+    qtbot: QtBot, store: Store, profile: Profile
+) -> None:
+    """Before: the table's cursor sat on row 1 unselected, and the first Down chose row 2."""
+    for n in range(3):
+        store.save_complaint(
+            ComplaintInput(
+                type=ComplaintType.PENGADUAN,
+                category="TOL",
+                title=f"Laporan {n}",
+                description="Antrean panjang di gerbang tol.",
+            )
+        )
+    window = make_window(qtbot, store, profile)
+    window.go_to_list()
+    view = window.list
+    qtbot.waitUntil(lambda: view.model.rowCount() == 3)
+    view.table.setFocus()
+    qtbot.keyClick(view.table, Qt.Key.Key_Down)
+    assert view.selected() is not None and view.selected() == view.model.record(0)
+    qtbot.keyClick(view.table, Qt.Key.Key_Down)
+    assert view.selected() == view.model.record(1)
+    view.search.setFocus()  # and from the search box, Down goes to the first result
+    view.table.clearSelection()
+    qtbot.keyClick(view.search, Qt.Key.Key_Down)
+    assert view.table.hasFocus() and view.selected() == view.model.record(0)
+
+
+def test_the_window_fits_a_1366x768_screen(qtbot: QtBot, store: Store, profile: Profile) -> None:
+    window = MainWindow(store, profile, show_receipt_dialog=False)
+    qtbot.addWidget(window)
+    room = window.screen().availableGeometry()
+    assert window.height() <= room.height() - 40 and window.width() <= room.width()
+    window.resize(1366, 768 - 40 - 30)  # a taskbar, a title bar
+    window.show()
+    assert window.statusBar().isVisible()
+    bottom = window.statusBar().mapTo(window, window.statusBar().rect().bottomLeft()).y()
+    assert bottom < window.height()
