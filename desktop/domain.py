@@ -235,6 +235,15 @@ class ComplaintInput:
         )
 
 
+def validate_operator(name: str) -> str:
+    """An operator's name as typed at a shift change, trimmed; ``ValidationError``."""
+    errors: list[FieldError] = []
+    clean = check_text(errors, "operator", name, label=_("Operator name"), required=True)
+    if errors:
+        raise ValidationError(errors)
+    return clean
+
+
 def validate_setup(post_code: str, post_name: str, operator: str, central_url: str) -> str:
     """Check the first-run answers; returns the normalised post code."""
     errors: list[FieldError] = []

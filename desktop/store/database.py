@@ -24,7 +24,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 
-from desktop.domain import ComplaintInput, ComplaintType, PaperSize, SyncState
+from desktop.domain import ComplaintInput, ComplaintType, PaperSize, SyncState, validate_operator
 from desktop.paths import Profile
 from desktop.programme import receipt_url
 from desktop.settings import (
@@ -435,6 +435,40 @@ class Database:
                 s.merge(Setting(key=option.key, value=option.dump(value)))
         if self.profile is not None:  # a prefix this profile used before numbers on
             self.notices += self._reconcile_identity()
+        return self.require_context()
+
+    def operators(self) -> list[str]:
+        """The names of this post's operators, the one on duty first, then the others by
+        when they last recorded a report (newest first), then by when they were added."""
+        context = self.require_context()
+        last_report = (
+            select(func.max(Complaint.created_at))
+            .where(Complaint.operator_id == Operator.id)
+            .scalar_subquery()
+        )
+        statement = (
+            select(Operator.name)
+            .where(Operator.post_id == context.post_id, Operator.id != context.operator_id)
+            .order_by(last_report.desc().nulls_last(), Operator.id.desc())
+        )
+        with self.session() as s:
+            return [context.operator_name, *s.scalars(statement)]
+
+    def switch_operator(self, name: str) -> DeskContext:
+        """A shift change: ``name`` (one of the post's operators, or a new one) records the
+        reports from now on. ``ValidationError`` for a name that cannot be one."""
+        clean = validate_operator(name)
+        context = self.require_context()
+        with self.session() as s:
+            operator = s.scalar(
+                select(Operator).where(Operator.post_id == context.post_id, Operator.name == clean)
+            )
+            if operator is None:
+                operator = Operator(name=clean, post_id=context.post_id)
+                s.add(operator)
+                s.flush()
+            s.merge(Setting(key=OPERATOR_ID.key, value=OPERATOR_ID.dump(operator.id)))
+        log.info("operator changed")  # no name: the log holds no personal data
         return self.require_context()
 
     def _provisional_prefix(self) -> str:

@@ -143,6 +143,12 @@ class Store:
             tracking_prefix=tracking_prefix, next_sequence=next_sequence, post_code=post_code
         )
 
+    def operators(self) -> list[str]:
+        return self.database().operators()
+
+    def switch_operator(self, name: str) -> DeskContext:
+        return self.database().switch_operator(name)
+
     # -- reports ----------------------------------------------------------------------------
     def save_complaint(
         self, data: ComplaintInput, *, now: datetime | None = None

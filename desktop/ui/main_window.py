@@ -120,11 +120,9 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self.queue_label = QLabel()
         self.queue_label.setObjectName("queue_count")
-        self.post_label = QLabel(
-            _("{post} · operator {operator}").format(
-                post=self.context.post_name, operator=self.context.operator_name
-            )
-        )
+        self.post_label = QLabel()
+        self.post_label.setObjectName("post_and_operator")
+        self._show_post()
         self.online_label = QLabel()
         self.online_label.setObjectName("online")
         self.statusBar().addPermanentWidget(self.post_label)
@@ -185,6 +183,9 @@ class MainWindow(QMainWindow):
         set_shortcut(quit_action, "Ctrl+Q")
         quit_action.triggered.connect(self.close)
         settings = menu.addMenu(_("Settin&gs"))
+        operator = settings.addAction(_("&Change operator…"))
+        set_shortcut(operator, "F2")
+        operator.triggered.connect(lambda: self.change_operator())
         setup = settings.addAction(_("&Post, operator and printer…"))
         setup.triggered.connect(self.edit_setup)
         language_menu = settings.addMenu(_("&Language"))
@@ -255,8 +256,35 @@ class MainWindow(QMainWindow):
         dialog = SetupDialog(self.store, self)
         if dialog.exec() and dialog.context is not None:
             self.context = dialog.context
+            self._show_post()
             if dialog.context.language != current_language():
                 self.languageRequested.emit(dialog.context.language)
+
+    def change_operator(self, dialog_hook: object = None) -> bool:
+        """F2: the shift changes; receipts and reports carry the new name from now on
+        (``dialog_hook`` lets a test drive the dialog)."""
+        from desktop.ui.operator_dialog import OperatorDialog
+
+        dialog = OperatorDialog(self.store, self)
+        if callable(dialog_hook):
+            dialog_hook(dialog)
+        else:
+            dialog.exec()
+        if dialog.context is None:
+            return False
+        self.context = dialog.context
+        self._show_post()
+        self.statusBar().showMessage(
+            _("{operator} is on duty now.").format(operator=dialog.context.operator_name), 5000
+        )
+        return True
+
+    def _show_post(self) -> None:
+        self.post_label.setText(
+            _("{post} · operator {operator}").format(
+                post=self.context.post_name, operator=self.context.operator_name
+            )
+        )
 
     def about(self) -> None:
         from PySide6.QtWidgets import QMessageBox
