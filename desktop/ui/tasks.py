@@ -169,7 +169,10 @@ def wait_for(work: Callable[[], T], parent: QWidget | None, text: str) -> T:
     handle._job = job
     shared().pool.start(job)  # type: ignore[union-attr]
     if not outcome:
-        loop.exec()
+        # Paint, but take no keystroke or click until the work is done (as when it ran on
+        # the GUI thread): nothing reaches a window whose database is being replaced before
+        # the busy window is up.
+        loop.exec(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
     busy.close()
     busy.deleteLater()
     ok, value = outcome[0]
