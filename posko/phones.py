@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 # One number in E.164: Indonesia's by its own numbering plan (area or mobile code, then
-# the subscriber: 9 to 13 digits after +62), any other country's by E.164's general shape
+# the subscriber: 8 to 12 digits after +62), any other country's by E.164's general shape
 # (a country code that does not start with 0, at most 15 digits in all).
 INDONESIAN = r"\+62[2-9][0-9]{7,11}"
 ABROAD = r"\+(?:[1-57-9][0-9]{6,14}|6[013-9][0-9]{5,13})"  # not +62; no look-ahead (pydantic)

@@ -209,6 +209,12 @@ class ComplaintTableModel(QAbstractTableModel):
         offset = row % PAGE
         return page[offset] if offset < len(page) else None
 
+    def record_if_read(self, row: int) -> str | None:
+        """The tracking ID of ``row`` if its page is in, without asking for it."""
+        page = self._pages.get(row // PAGE)
+        offset = row % PAGE
+        return page[offset].tracking_id if page is not None and offset < len(page) else None
+
     def _fetch(self, number: int) -> None:
         if number in self._fetching:
             return
@@ -217,8 +223,12 @@ class ComplaintTableModel(QAbstractTableModel):
             self,
             lambda: store.search(query, offset=number * PAGE, limit=PAGE),
             lambda page: self._arrived(number, page),
-            self._failed,
+            lambda error: self._page_failed(number, error),
         )
+
+    def _page_failed(self, number: int, error: BaseException) -> None:
+        self._fetching.pop(number, None)  # asked again when a row of it is next needed
+        self._failed(error)
 
     def _arrived(self, number: int, page: list[ComplaintRecord]) -> None:
         self._fetching.pop(number, None)
@@ -498,6 +508,7 @@ class ComplaintList(QWidget):
         self.model.pageLoaded.connect(self._page_loaded)
         self.model.failed.connect(self._failed)
         self._select_single = False
+        self._keep: str | None = None  # the report to choose again after a refresh
         self._update_count()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
@@ -538,14 +549,24 @@ class ComplaintList(QWidget):
         self._update_count()
 
     def refresh(self) -> None:
+        """Read again (a save, a sync): the report being read stays chosen and shown."""
+        chosen = self.selected()
+        self._keep = chosen.tracking_id if chosen is not None else None
         self.model.refresh()
         self._update_count()
 
     def _loaded(self) -> None:
-        self.detail.show_record(None)
         self._update_count()
-        if self._select_single and self.model.rowCount() == 1:
-            self.table.selectRow(0)
+        keep, self._keep = self._keep, None
+        if self._select_single:  # a new search: what was shown is gone
+            self.detail.show_record(None)
+            if self.model.rowCount() == 1:
+                self.table.selectRow(0)
+        elif keep is not None:
+            rows = range(min(self.model.rowCount(), PAGE))
+            row = next((r for r in rows if self.model.record_if_read(r) == keep), None)
+            if row is not None:
+                self.table.selectRow(row)
         self._select_single = False
 
     def _page_loaded(self, first: int, last: int) -> None:

@@ -80,7 +80,7 @@ class _Job(QRunnable):
     def run(self) -> None:
         try:
             outcome: tuple[bool, Any] = (True, self._work())
-        except Exception as exc:  # delivered to the failure callback, on the GUI thread
+        except BaseException as exc:  # delivered to the failure callback, on the GUI thread
             outcome = (False, exc)
         if shiboken6.isValid(self._handle):  # gone when the process is shutting down
             self._handle._done.emit(*outcome)

@@ -206,6 +206,41 @@ def test_the_list_sorts_by_a_header_click_and_shows_overdue_only(
     assert sync == view.model.data(view.model.index(0, 6))  # the whole status, to hover
 
 
+def test_a_refresh_keeps_the_report_being_read_and_a_failed_page_is_asked_again(
+    qtbot: QtBot, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sync refreshes the list every few minutes: the report the operator is reading
+    stays chosen and shown (a reviewer found it blanked). A page whose read failed (a busy
+    disk) is read again when a row of it is next needed, not left blank."""
+    fill(store, 450)
+    view = ComplaintList(store)
+    qtbot.addWidget(view)
+    qtbot.waitUntil(lambda: view.model.rowCount() == 450)
+    view.table.selectRow(3)
+    chosen = view.selected()
+    assert chosen is not None
+    with qtbot.waitSignal(view.model.loaded):
+        view.refresh()
+    assert view.selected() == chosen
+    assert view.detail.labels["tracking"].text() == chosen.tracking_display
+
+    search = store.search
+    calls = {"n": 0}
+
+    def busy_once(*args: object, **kwargs: object) -> object:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise RuntimeError("database is locked")
+        return search(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(store, "search", busy_once)
+    with qtbot.waitSignal(view.model.failed):
+        assert view.model.record(449) is None
+    with qtbot.waitSignal(view.model.pageLoaded):
+        assert view.model.record(449) is None  # asked again
+    assert view.model.record(449) is not None
+
+
 def test_sections_and_status_bar(qtbot: QtBot, store: Store, profile: Profile) -> None:
     fill(store, 3)
     window = MainWindow(store, profile, show_receipt_dialog=False)
