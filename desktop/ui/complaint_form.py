@@ -7,15 +7,13 @@ from datetime import UTC, datetime
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
-from PySide6 import QtCore
-from PySide6.QtCore import QDateTime, QSignalBlocker, QTimer, Signal
+from PySide6.QtCore import QSignalBlocker, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
     QComboBox,
     QCompleter,
-    QDateTimeEdit,
     QFormLayout,
     QFrame,
     QGroupBox,
@@ -30,11 +28,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.domain import ComplaintInput, ComplaintType, ValidationError
-from desktop.store.health import DatabaseDamaged
+from desktop.domain import ComplaintInput, ComplaintType, FieldError, ValidationError
+from desktop.settings import TIME_ZONE
+from desktop.store.health import DatabaseDamaged, DatabaseError
 from desktop.store.repo import Store
+from desktop.ui.when_field import WhenEdit
 from desktop.ui.widgets import ERROR_COLOUR, FieldMessage, hint_label, set_enum_property
+from desktop.when import WhenError
 from posko.i18n import _, current_language
+from posko.zones import DEFAULT_ZONE
 
 if TYPE_CHECKING:
     from desktop.store.records import ComplaintRecord, DraftRecord
@@ -181,17 +183,14 @@ class ComplaintForm(QWidget):
         self.location = QLineEdit()
         self.location.setObjectName("location")
         self.location.setPlaceholderText(_("e.g. Gerbang Tol Cikampek Utama, lajur 3"))
-        self.occurred_known = QCheckBox(_("Known"))
-        self.occurred_known.setObjectName("occurred_known")
-        self.occurred_at = QDateTimeEdit(QDateTime.currentDateTime())
+        # Typed in one go in the post's local time; empty is "not known".
+        self.occurred_at = WhenEdit(self._post_zone)
         self.occurred_at.setObjectName("occurred_at")
-        self.occurred_at.setCalendarPopup(True)
-        self.occurred_at.setDisplayFormat("dd-MM-yyyy HH:mm")
-        self.occurred_at.setEnabled(False)
-        self.occurred_known.toggled.connect(self.occurred_at.setEnabled)
+        self.occurred_at.editingFinished.connect(self._check_when)
         when_row = QHBoxLayout()
-        when_row.addWidget(self.occurred_known)
-        when_row.addWidget(self.occurred_at, 1)
+        when_row.addWidget(self.occurred_at, 2)
+        when_row.addWidget(self.occurred_at.choices)
+        when_row.addWidget(self.occurred_at.understood, 3)
 
         self.reporter_name = QLineEdit()
         self.reporter_name.setObjectName("reporter_name")
@@ -252,7 +251,7 @@ class ComplaintForm(QWidget):
         report_form.addRow(_("Whe&re"), self.location)
         report_form.addRow("", self.messages["location"])
         when_label = QLabel(_("&When"))
-        when_label.setBuddy(self.occurred_known)
+        when_label.setBuddy(self.occurred_at)
         report_form.addRow(when_label, when_row)
         report_form.addRow("", self.messages["occurred_at"])
 
@@ -319,7 +318,6 @@ class ComplaintForm(QWidget):
             self.title,
             self.description,
             self.location,
-            self.occurred_known,
             self.occurred_at,
             self.reporter_name,
             self.phone,
@@ -338,9 +336,9 @@ class ComplaintForm(QWidget):
         self.description.textChanged.connect(self._schedule_draft)
         self.category.currentIndexChanged.connect(self._schedule_draft)
         self.type_group.buttonToggled.connect(self._schedule_draft)
-        for box in (self.anonymous, self.confidential, self.occurred_known):
+        for box in (self.anonymous, self.confidential):
             box.toggled.connect(self._schedule_draft)
-        self.occurred_at.dateTimeChanged.connect(self._schedule_draft)
+        self.occurred_at.textChanged.connect(self._schedule_draft)
 
     def _resolve_category(self, *_args: object) -> None:
         """Typing part of a name then Enter or Tab picks the category it names; failing a
@@ -390,9 +388,7 @@ class ComplaintForm(QWidget):
             "title": self.title.text(),
             "description": self.description.toPlainText(),
             "location": self.location.text(),
-            "occurred_at": self.occurred_at.dateTime().toString(QtCore.Qt.DateFormat.ISODate)
-            if self.occurred_known.isChecked()
-            else None,
+            **self._when_values(),
             "reporter_name": self.reporter_name.text(),
             "phone": self.phone.text(),
             "email": self.email.text(),
@@ -415,30 +411,72 @@ class ComplaintForm(QWidget):
             for name in _TEXT_FIELDS:
                 getattr(self, name).setText(str(values.get(name) or ""))
             self.description.setPlainText(str(values.get("description") or ""))
-            occurred = values.get("occurred_at")
-            self.occurred_known.setChecked(bool(occurred))
-            if isinstance(occurred, str) and occurred:
-                self.occurred_at.setDateTime(
-                    QDateTime.fromString(occurred, QtCore.Qt.DateFormat.ISODate)
-                )
+            self._set_when(values.get("occurred_at"), values.get("occurred_text"))
             self.anonymous.setChecked(bool(values.get("anonymous")))
             self.confidential.setChecked(bool(values.get("confidential")))
         finally:
             self._loading = False
 
+    def _when_values(self) -> dict[str, str | None]:
+        """The draft's ``occurred_at``: the instant understood, ISO with the post's offset
+        (so ``kemarin 20.00`` means the same day when restored tomorrow); text that cannot
+        be read is kept as typed in ``occurred_text``."""
+        try:
+            moment = self.occurred_at.moment()
+        except WhenError:
+            return {"occurred_at": None, "occurred_text": self.occurred_at.text()}
+        return {"occurred_at": moment.isoformat() if moment else None, "occurred_text": ""}
+
+    def _set_when(self, stored: object, text: object) -> None:
+        """Show a draft's moment in the post's zone. Drafts written before the field took
+        typing hold ISO text without an offset: the wall clock the operator saw, which is
+        the post's."""
+        moment: datetime | None = None
+        if isinstance(stored, str) and stored:
+            try:
+                moment = datetime.fromisoformat(stored)
+            except ValueError:
+                text = text or stored  # not an instant: kept as typed, saving explains it
+            else:
+                if moment.tzinfo is None:
+                    moment = moment.replace(tzinfo=self.occurred_at.zone())
+        if moment is not None:
+            self.occurred_at.set_moment(moment)
+        else:
+            self.occurred_at.setText(str(text or ""))
+
+    def _post_zone(self) -> str:
+        """The post's time zone (``posko.zones``): the one the operator types times in."""
+        try:
+            return self.store.get(TIME_ZONE)
+        except DatabaseError:
+            return DEFAULT_ZONE
+
+    def _check_when(self) -> None:
+        """Leaving the field with text it cannot read says why at once (saving would too);
+        the text stays as typed."""
+        message = self.messages["occurred_at"]
+        problem = self.occurred_at.problem()
+        if problem or message.text():
+            message.show_message(problem)
+
     def to_input(self) -> ComplaintInput:
+        """What the form holds for storage; ``ValidationError`` already here when the time
+        of the event cannot be read, together with what else the checks find."""
         values = self.values()
-        occurred: datetime | None = None
-        if self.occurred_known.isChecked():
-            seconds = self.occurred_at.dateTime().toSecsSinceEpoch()
-            occurred = datetime.fromtimestamp(seconds, UTC)
-        return ComplaintInput(
+        now = self.occurred_at.clock()
+        try:
+            occurred = self.occurred_at.moment()
+            problem = None
+        except WhenError as error:
+            occurred, problem = None, error.message
+        data = ComplaintInput(
             type=values["type"],
             category=values["category"] or None,
             title=values["title"],
             description=values["description"],
             location=values["location"],
-            occurred_at=occurred,
+            occurred_at=occurred.astimezone(UTC) if occurred else None,
             reporter_name=values["reporter_name"],
             phone=values["phone"],
             email=values["email"],
@@ -447,6 +485,15 @@ class ComplaintForm(QWidget):
             # Kept with the report: where the operator chose otherwise, it shows.
             category_suggested=self.suggested,
         )
+        if problem is None:
+            return data
+        errors = [FieldError("occurred_at", problem)]
+        try:
+            data.validated(self.store.catalog, now)
+        except ValidationError as others:
+            errors += [e for e in others.errors if e.field != "occurred_at"]
+        order = list(self.messages)
+        raise ValidationError(sorted(errors, key=lambda e: order.index(e.field)))
 
     # -- routing ------------------------------------------------------------------------------
     def update_suggestion(self) -> None:
@@ -681,11 +728,6 @@ class ComplaintForm(QWidget):
     def clear(self) -> None:
         blocker = QSignalBlocker(self)
         self.set_values({"type": ComplaintType.PENGADUAN.value})
-        self._loading = True
-        try:
-            self.occurred_at.setDateTime(QDateTime.currentDateTime())
-        finally:
-            self._loading = False
         del blocker
         self._draft_timer.stop()
         self.clear_errors()

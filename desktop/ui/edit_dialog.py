@@ -3,6 +3,8 @@ tracking ID, secret and receipt stay; the sync sends the corrected revision."""
 
 from __future__ import annotations
 
+from datetime import UTC
+
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QVBoxLayout, QWidget
 
 from desktop.store.records import ComplaintRecord
@@ -18,7 +20,8 @@ def record_values(record: ComplaintRecord) -> dict[str, object]:
         "title": record.title,
         "description": record.description,
         "location": record.location,
-        "occurred_at": record.occurred_at.astimezone().replace(tzinfo=None).isoformat()
+        # An instant with its offset: the form shows it in the post's zone, not the laptop's.
+        "occurred_at": record.occurred_at.astimezone(UTC).isoformat()
         if record.occurred_at
         else None,
         "reporter_name": record.reporter_name,
