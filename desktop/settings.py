@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from desktop.appearance import TEXT_SIZES, THEMES, Appearance
 from desktop.domain import PaperSize
 from posko.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from posko.zones import DEFAULT_ZONE, ZONES
@@ -47,6 +48,9 @@ class Option(Generic[T]):
 LANGUAGE = Option("language", DEFAULT_LANGUAGE, tuple(LANGUAGES))
 PAPER = Option("paper", PaperSize.THERMAL_58.value, tuple(p.value for p in PaperSize))
 TIME_ZONE = Option("time_zone", DEFAULT_ZONE, tuple(ZONES))  # the post's, for receipts
+# How the desk looks (desktop.appearance): remembered per profile, read before the window shows.
+TEXT_SIZE = Option("text_size", "100", tuple(str(size) for size in TEXT_SIZES))
+THEME = Option("theme", THEMES[0], THEMES)
 CENTRAL_URL = Option("central_url", "")
 POST_ID = Option("post_id", 0)
 OPERATOR_ID = Option("operator_id", 0)
@@ -55,3 +59,11 @@ DEVICE_ID = Option("device_id", 0)
 ENROLLED_DEVICE_ID = Option("enrolled_device_id", "")
 SYNC_CURSOR = Option("sync_cursor", "0")
 LAST_SYNC_AT = Option("last_sync_at", "")
+
+
+def appearance_of(values: dict[str, str]) -> Appearance:
+    """The appearance stored in a profile's ``settings`` rows."""
+    return Appearance(
+        text_size=int(TEXT_SIZE.parse(values.get(TEXT_SIZE.key))),
+        theme=THEME.parse(values.get(THEME.key)),
+    )

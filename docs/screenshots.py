@@ -6,7 +6,9 @@
     tools/see-window docs/form.png -- python docs/screenshots.py /tmp/shots form
     tools/see-window docs/list.png -- python docs/screenshots.py /tmp/shots list
     tools/see-window docs/sync.png -- python docs/screenshots.py /tmp/shots sync
-(the last after ``posko enroll`` with a running central system and a sync)
+(the last after ``posko enroll`` with a running central system and a sync). A text size
+and a theme may follow the view, e.g. ``form 150`` or ``form 100 contrast``; the README's
+are taken with ``see-window --size 1366x768``, a common field laptop's screen.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from desktop.app import DeskApp
+from desktop.appearance import Appearance
 from desktop.paths import Profile
 from desktop.store.repo import Store
 from desktop.ui.main_window import MainWindow
@@ -26,12 +29,15 @@ from posko.i18n import set_language
 def main() -> None:
     profile = Profile.resolve(sys.argv[1])
     view = sys.argv[2]
+    text_size = int(sys.argv[3]) if len(sys.argv) > 3 else 100
+    theme = sys.argv[4] if len(sys.argv) > 4 else "standard"
     app = QApplication(sys.argv[:1])
     store = Store.open(profile)
     set_language(store.require_context().language)
     window = DeskApp(store, profile).show_main_window()
     assert isinstance(window, MainWindow)
-    window.setGeometry(0, 0, 1280, 800)
+    window.set_appearance(Appearance(text_size=text_size, theme=theme))
+    window.move(0, 0)
 
     def arrange() -> None:
         form = window.form

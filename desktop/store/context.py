@@ -3,8 +3,9 @@ the window needs it before anything else of the store (see ``desktop.store.peek`
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from desktop.appearance import Appearance
 from desktop.domain import PaperSize
 
 
@@ -24,3 +25,4 @@ class DeskContext:
     language: str
     paper: PaperSize
     time_zone: str = "WIB"  # the post's (posko.zones): times on receipts are in it
+    appearance: Appearance = field(default_factory=Appearance)  # desktop.appearance

@@ -37,6 +37,7 @@ from desktop.settings import (
     POST_ID,
     TIME_ZONE,
     Option,
+    appearance_of,
 )
 from desktop.store import health, identity
 from desktop.store.db import open_database
@@ -367,6 +368,7 @@ class Database:
                 language=LANGUAGE.parse(values.get(LANGUAGE.key)),
                 paper=PaperSize(PAPER.parse(values.get(PAPER.key))),
                 time_zone=TIME_ZONE.parse(values.get(TIME_ZONE.key)),
+                appearance=appearance_of(values),
             )
 
     def require_context(self) -> DeskContext:

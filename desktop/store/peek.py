@@ -22,6 +22,7 @@ from desktop.settings import (
     PAPER,
     POST_ID,
     TIME_ZONE,
+    appearance_of,
 )
 from desktop.store.context import DeskContext
 from desktop.store.health import DatabaseDamaged, check_header, damaged
@@ -91,4 +92,5 @@ def peek_context(path: Path) -> DeskContext | None:
         language=LANGUAGE.parse(values.get(LANGUAGE.key)),
         paper=PaperSize(PAPER.parse(values.get(PAPER.key))),
         time_zone=TIME_ZONE.parse(values.get(TIME_ZONE.key)),
+        appearance=appearance_of(values),
     )

@@ -32,8 +32,9 @@ from desktop.domain import ComplaintInput, ComplaintType, FieldError, Validation
 from desktop.settings import TIME_ZONE
 from desktop.store.health import DatabaseDamaged, DatabaseError
 from desktop.store.repo import Store
+from desktop.ui.appearance import mark_invalid
 from desktop.ui.when_field import WhenEdit
-from desktop.ui.widgets import ERROR_COLOUR, FieldMessage, hint_label, set_enum_property
+from desktop.ui.widgets import FieldMessage, hint_label, required, set_enum_property
 from desktop.when import WhenError
 from posko.i18n import _, current_language
 from posko.zones import DEFAULT_ZONE
@@ -222,9 +223,11 @@ class ComplaintForm(QWidget):
         for name, message in self.messages.items():
             message.setObjectName(f"error_{name}")
 
-        report = QGroupBox(_("Report"))
+        report = QGroupBox(_("Report (* must be filled in)"))
         report_form = QFormLayout(report)
-        report_form.addRow(_("Type"), type_row)
+        type_label = QLabel(required(_("Type")))
+        type_label.setObjectName("type_label")
+        report_form.addRow(type_label, type_row)
         report_form.addRow("", self.messages["type"])
         # The rules' suggestion, as the description is typed; the operator decides.
         self.suggestion = QLabel()
@@ -241,12 +244,12 @@ class ComplaintForm(QWidget):
         suggestion_row = QHBoxLayout()
         suggestion_row.addWidget(self.suggestion, 1)
         suggestion_row.addWidget(self.use_suggestion)
-        report_form.addRow(_("Categor&y"), self.category)
+        report_form.addRow(required(_("Categor&y")), self.category)
         report_form.addRow("", suggestion_row)
         report_form.addRow("", self.messages["category"])
-        report_form.addRow(_("&Title"), self.title)
+        report_form.addRow(required(_("&Title")), self.title)
         report_form.addRow("", self.messages["title"])
-        report_form.addRow(_("&Description"), self.description)
+        report_form.addRow(required(_("&Description")), self.description)
         report_form.addRow("", self.messages["description"])
         report_form.addRow(_("Whe&re"), self.location)
         report_form.addRow("", self.messages["location"])
@@ -459,6 +462,7 @@ class ComplaintForm(QWidget):
         problem = self.occurred_at.problem()
         if problem or message.text():
             message.show_message(problem)
+        mark_invalid(self.occurred_at, bool(problem))
 
     def to_input(self) -> ComplaintInput:
         """What the form holds for storage; ``ValidationError`` already here when the time
@@ -679,9 +683,8 @@ class ComplaintForm(QWidget):
         for name, message in self.messages.items():
             message.show_message(None)
             widget = self._field_widget(name)
-            if widget is not None and widget.property("invalid"):
-                widget.setProperty("invalid", False)
-                widget.setStyleSheet("")
+            if widget is not None:
+                mark_invalid(widget, False)
 
     def submit(self) -> ComplaintRecord | None:
         """Validate and save; on success the form empties and ``saved`` is emitted."""
@@ -696,8 +699,7 @@ class ComplaintForm(QWidget):
                 self.messages[item.field].show_message(item.message)
                 marked = self._field_widget(item.field)
                 if marked is not None and item.field != "type":
-                    marked.setProperty("invalid", True)
-                    marked.setStyleSheet(f"border: 1px solid {ERROR_COLOUR};")
+                    mark_invalid(marked, True)
             widget = self._field_widget(error.errors[0].field)
             if widget is not None:
                 widget.setFocus()

@@ -3,25 +3,30 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from PySide6 import QtCore
-from PySide6.QtCore import QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QIcon
+from PySide6.QtCore import QSignalBlocker, QTimer, Signal
+from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QMenu,
     QStackedWidget,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
+from desktop.appearance import CONTRAST, STANDARD, TEXT_SIZES, Appearance
 from desktop.paths import Profile
+from desktop.settings import TEXT_SIZE, THEME
 from desktop.store.repo import Store
+from desktop.ui import appearance
 from desktop.ui.complaint_form import ComplaintForm
 from desktop.ui.sections import Section, register, registered
 from desktop.ui.widgets import set_shortcut
@@ -60,6 +65,7 @@ class MainWindow(QMainWindow):
         self.profile = profile
         self.show_receipt_dialog = show_receipt_dialog
         self.context = context or store.require_context()
+        appearance.apply(self.context.appearance, palette_soon=True)  # before any widget
         self.setWindowTitle(
             _("Posko — {post}").format(post=f"{self.context.post_name} ({self.context.post_code})")
         )
@@ -90,7 +96,7 @@ class MainWindow(QMainWindow):
 
         self.nav = QListWidget()
         self.nav.setObjectName("sections")
-        self.nav.setFixedWidth(170)
+        self.nav.setFixedWidth(self._nav_width())
         self.stack = QStackedWidget()
         # Each section's widget is built the first time it is shown (the window's own,
         # complaints and synchronisation, already are).
@@ -197,16 +203,77 @@ class MainWindow(QMainWindow):
             action.setObjectName(f"language_{code}")
             group.addAction(action)
             action.triggered.connect(lambda _c=False, c=code: self.languageRequested.emit(c))
+        settings.addSeparator()
+        self._build_view_menu(settings)
         help_menu = menu.addMenu(_("&Help"))
         about = help_menu.addAction(_("&About Posko"))
         about.triggered.connect(self.about)
+
+    def _build_view_menu(self, settings: QMenu) -> None:
+        """Text size and theme, for reading outdoors: Ctrl+= / Ctrl+- (and Ctrl+0) from
+        anywhere in the window. In the Settings menu: a menu of its own would have no free
+        Alt key in Indonesian."""
+        sizes = settings.addMenu(_("&Text size"))
+        larger = sizes.addAction(_("&Larger text"))
+        larger.setObjectName("text_larger")
+        larger.setShortcuts([QKeySequence("Ctrl+="), QKeySequence("Ctrl++")])
+        larger.triggered.connect(lambda: self.set_appearance(self.context.appearance.larger()))
+        smaller = sizes.addAction(_("&Smaller text"))
+        smaller.setObjectName("text_smaller")
+        set_shortcut(smaller, "Ctrl+-")
+        smaller.triggered.connect(lambda: self.set_appearance(self.context.appearance.smaller()))
+        sizes.addSeparator()
+        group = QActionGroup(self)
+        self.size_actions: dict[int, QAction] = {}
+        for size in TEXT_SIZES:
+            action = sizes.addAction(f"&{size} %" if size == 100 else f"{size} %")
+            action.setCheckable(True)
+            action.setObjectName(f"text_size_{size}")
+            group.addAction(action)
+            action.triggered.connect(
+                lambda _c=False, n=size: self.set_appearance(
+                    replace(self.context.appearance, text_size=n)
+                )
+            )
+            self.size_actions[size] = action
+        set_shortcut(self.size_actions[100], "Ctrl+0")
+        self.contrast_action = settings.addAction(_("&High contrast"))
+        self.contrast_action.setObjectName("high_contrast")
+        self.contrast_action.setCheckable(True)
+        self.contrast_action.toggled.connect(
+            lambda on: self.set_appearance(
+                replace(self.context.appearance, theme=CONTRAST if on else STANDARD)
+            )
+        )
+        self._show_appearance()
+
+    def set_appearance(self, chosen: Appearance) -> None:
+        """Apply a text size or theme to every window now, and remember it in the profile."""
+        if chosen == self.context.appearance:
+            return
+        appearance.apply(chosen)
+        self.context = replace(self.context, appearance=chosen)
+        self.store.set(TEXT_SIZE, str(chosen.text_size))
+        self.store.set(THEME, chosen.theme)
+        self.nav.setFixedWidth(self._nav_width())
+        self._show_appearance()
+        self.statusBar().showMessage(_("Text size {size} %").format(size=chosen.text_size), 3000)
+
+    def _show_appearance(self) -> None:
+        shown = self.context.appearance
+        self.size_actions[shown.text_size].setChecked(True)
+        with QSignalBlocker(self.contrast_action):
+            self.contrast_action.setChecked(shown.theme == CONTRAST)
+
+    def _nav_width(self) -> int:
+        return round(170 * self.context.appearance.scale)
 
     def _fit_to_screen(self) -> None:
         """1180×760 where there is room; on a 1366×768 field laptop, what is left by the
         title bar and the taskbar, so the status bar stays on screen."""
         screen = self.screen() or QGuiApplication.primaryScreen()
         room = screen.availableGeometry() if screen is not None else None
-        width, height = 1180, 760
+        width, height = 1280, 760
         if room is not None:
             frame = 40  # the title bar and borders a window manager adds
             width = min(width, room.width())

@@ -17,7 +17,7 @@ from desktop.domain import PaperSize, ValidationError, validate_setup
 from desktop.programme import tracking_address
 from desktop.store.records import DeskContext
 from desktop.store.repo import Store
-from desktop.ui.widgets import FieldMessage, hint_label
+from desktop.ui.widgets import FieldMessage, hint_label, required
 from posko.i18n import LANGUAGES, _, current_language
 from posko.zones import DEFAULT_ZONE, REGIONS
 
@@ -74,11 +74,11 @@ class SetupDialog(QDialog):
             name: FieldMessage() for name in ("post_code", "post_name", "operator", "central_url")
         }
         form = QFormLayout()
-        form.addRow(_("&Post code"), self.post_code)
+        form.addRow(required(_("&Post code")), self.post_code)
         form.addRow("", self.messages["post_code"])
-        form.addRow(_("Post &name"), self.post_name)
+        form.addRow(required(_("Post &name")), self.post_name)
         form.addRow("", self.messages["post_name"])
-        form.addRow(_("&Operator"), self.operator)
+        form.addRow(required(_("&Operator")), self.operator)
         form.addRow("", self.messages["operator"])
         form.addRow(_("&Central system"), self.central_url)
         form.addRow(
@@ -103,6 +103,7 @@ class SetupDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
+        layout.addWidget(hint_label(_("Fields marked * must be filled in.")))
         layout.addLayout(form)
         layout.addWidget(buttons)
 

@@ -39,7 +39,7 @@ from desktop.sync.engine import Problem
 from desktop.sync.export import ExportError
 from desktop.ui.sync_service import OutboxOverview, SyncService
 from desktop.ui.tasks import TaskHandle, Tasks
-from desktop.ui.widgets import FieldMessage, hint_label
+from desktop.ui.widgets import FieldMessage, heading_label, hint_label
 from posko import tracking
 from posko.i18n import N_, _
 
@@ -164,8 +164,7 @@ class SyncPanel(QWidget):
         self.store = store
         self.service = service
 
-        heading = QLabel(_("Synchronisation"))
-        heading.setStyleSheet("font-size: 16pt; font-weight: bold;")
+        heading = heading_label(_("Synchronisation"))
         self.connection = QLabel()
         self.connection.setObjectName("connection")
         self.summary = QLabel()

@@ -7,22 +7,19 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLabel, QWidget
 
 ERROR_COLOUR = "#b00020"
-ERROR_STYLE = f"color: {ERROR_COLOUR};"
 
 
 class FieldMessage(QLabel):
-    """The red one-liner under a field that says what is wrong with it."""
+    """The red one-liner under a field that says what is wrong with it (bold, in the theme's
+    error colour: ``desktop.ui.appearance``)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setProperty("role", "error")
         self.setWordWrap(True)
         self.hide()
 
     def show_message(self, text: str | None) -> None:
-        if text and not self.styleSheet():
-            # Styled when first needed: a form has a dozen of these, mostly never shown,
-            # and each style sheet costs the window's first appearance.
-            self.setStyleSheet(ERROR_STYLE)
         self.setText(text or "")
         self.setVisible(bool(text))
 
@@ -30,8 +27,20 @@ class FieldMessage(QLabel):
 def hint_label(text: str, parent: QWidget | None = None) -> QLabel:
     label = QLabel(text, parent)
     label.setWordWrap(True)
-    label.setStyleSheet("color: palette(placeholder-text); font-size: 90%;")
+    label.setProperty("role", "hint")  # the theme's hint colour, at AA contrast
     return label
+
+
+def heading_label(text: str, parent: QWidget | None = None) -> QLabel:
+    """A section's title: larger and bold, growing with the operator's text size."""
+    label = QLabel(text, parent)
+    label.setProperty("role", "heading")
+    return label
+
+
+def required(label: str) -> str:
+    """A form label marked as a field that must be filled in (see ``REQUIRED_LEGEND``)."""
+    return f"{label} *"
 
 
 def set_enum_property(target: QObject, name: str, key: str) -> None:

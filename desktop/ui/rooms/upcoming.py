@@ -5,14 +5,14 @@ from __future__ import annotations
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from desktop.ui.sections import Section, register
+from desktop.ui.widgets import heading_label
 from posko.i18n import N_, _
 
 
 class UpcomingSection(QWidget):
     def __init__(self, title: str, text: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        heading = QLabel(title)
-        heading.setStyleSheet("font-size: 16pt; font-weight: bold;")
+        heading = heading_label(title)
         body = QLabel(text)
         body.setWordWrap(True)
         layout = QVBoxLayout(self)

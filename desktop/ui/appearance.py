@@ -1,0 +1,172 @@
+"""Applies ``desktop.appearance`` to the whole application: the font size, the palette and one
+application style sheet, so every window (dialogs too) follows the operator's choice.
+
+The desk draws with Qt's Fusion style on every system: the palette and the style sheet then
+look the same on the field laptops' Windows as on Linux, and the contrast checks hold.
+
+One style sheet for the application, not one per widget: Qt parses it once, and a widget's
+own style sheet (a cost at every window's first appearance) is not needed for a hint, a
+heading or an invalid field; they carry a ``role`` or ``invalid`` property instead.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QColor, QFont, QPalette
+from PySide6.QtWidgets import QApplication, QWidget
+
+from desktop.appearance import Appearance, Colours, colours
+
+_BASE_POINT_SIZE = "posko_base_point_size"  # the system's text size, before any scaling
+_APPLIED = "posko_appearance"
+HEADING_SCALE = 1.6
+FIELDS = ("QLineEdit", "QPlainTextEdit", "QTextEdit", "QComboBox", "QDateTimeEdit", "QSpinBox")
+VIEWS = ("QTableView", "QListView", "QListWidget", "QTreeView")
+
+
+def current() -> Appearance:
+    app = QApplication.instance()
+    applied = app.property(_APPLIED) if app is not None else None
+    return applied if isinstance(applied, Appearance) else Appearance()
+
+
+def _selectors(types: tuple[str, ...], suffix: str) -> str:
+    return ", ".join(f"{name}{suffix}" for name in types)
+
+
+def style_sheet(appearance: Appearance, point_size: float) -> str:
+    """The application style sheet for ``appearance`` with text of ``point_size``."""
+    c = colours(appearance)
+    rest, ring = c.border_width, c.focus_width
+    pad = 4  # a field's inner padding at rest; less by the ring's extra width when focused
+    focus_pad = max(pad - (ring - rest), 0)
+    indicator = round(13 * appearance.scale)  # Fusion's check box, grown with the text
+    return f"""
+QLabel[role="heading"] {{ font-size: {point_size * HEADING_SCALE:.1f}pt; font-weight: bold; }}
+QLabel[role="hint"] {{ color: {c.hint}; }}
+QLabel[role="error"] {{ color: {c.error}; font-weight: bold; }}
+{_selectors(FIELDS, "")} {{
+    border: {rest}px solid {c.border}; border-radius: 3px; padding: {pad}px;
+    background: {c.base}; color: {c.text};
+}}
+{_selectors(FIELDS, ":disabled")} {{
+    background: {c.disabled_base}; color: {c.disabled_text}; border-color: {c.disabled_text};
+}}
+{_selectors(FIELDS, ":focus")} {{
+    border: {ring}px solid {c.focus}; padding: {focus_pad}px; background: {c.focus_fill};
+}}
+{_selectors(FIELDS, '[invalid="true"]')}, {_selectors(FIELDS, '[invalid="true"]:focus')} {{
+    border: {ring}px solid {c.error}; padding: {focus_pad}px; background: {c.error_fill};
+}}
+QComboBox QAbstractItemView {{ border: {rest}px solid {c.border}; background: {c.base}; }}
+QPushButton, QToolButton {{
+    border: {rest}px solid {c.border}; border-radius: 4px; padding: {pad}px 12px;
+    background: {c.window}; color: {c.text};
+}}
+QPushButton:hover, QToolButton:hover {{ background: {c.button_hover}; }}
+QPushButton:pressed, QToolButton:pressed {{ background: {c.border}; color: {c.base}; }}
+QPushButton:default {{
+    background: {c.highlight}; color: {c.highlighted_text}; border-color: {c.highlight};
+}}
+QPushButton:default:hover {{ background: {c.focus}; }}
+QPushButton:disabled, QToolButton:disabled {{
+    color: {c.disabled_text}; border-color: {c.disabled_text};
+}}
+QPushButton:focus, QToolButton:focus {{
+    border: {ring}px solid {c.focus}; padding: {focus_pad}px {12 - (ring - rest)}px;
+    background: {c.focus_fill};
+}}
+QPushButton:default:focus {{
+    border-color: {c.text}; background: {c.highlight}; color: {c.highlighted_text};
+}}
+QCheckBox, QRadioButton {{
+    border: {ring}px solid transparent; border-radius: 3px; padding: 1px 4px; color: {c.text};
+}}
+QCheckBox:focus, QRadioButton:focus {{ border-color: {c.focus}; background: {c.focus_fill}; }}
+QCheckBox::indicator, QRadioButton::indicator {{ width: {indicator}px; height: {indicator}px; }}
+QCheckBox:disabled, QRadioButton:disabled {{ color: {c.disabled_text}; }}
+{_selectors(VIEWS, "")} {{
+    border: {rest}px solid {c.border}; background: {c.base}; color: {c.text};
+    selection-background-color: {c.highlight}; selection-color: {c.highlighted_text};
+}}
+{_selectors(VIEWS, ":focus")} {{ border: {ring}px solid {c.focus}; }}
+QTabBar::tab:focus {{ color: {c.focus}; text-decoration: underline; }}
+"""
+
+
+def palette(c: Colours) -> QPalette:
+    roles = QPalette.ColorRole
+    groups = QPalette.ColorGroup
+    result = QPalette(QColor(c.window))
+    for group in (groups.Active, groups.Inactive):
+        result.setColor(group, roles.Window, QColor(c.window))
+        result.setColor(group, roles.Button, QColor(c.window))
+        result.setColor(group, roles.Base, QColor(c.base))
+        result.setColor(group, roles.AlternateBase, QColor(c.disabled_base))
+        for role in (roles.Text, roles.WindowText, roles.ButtonText, roles.ToolTipText):
+            result.setColor(group, role, QColor(c.text))
+        result.setColor(group, roles.ToolTipBase, QColor(c.base))
+        result.setColor(group, roles.PlaceholderText, QColor(c.hint))
+        result.setColor(group, roles.Highlight, QColor(c.highlight))
+        result.setColor(group, roles.HighlightedText, QColor(c.highlighted_text))
+    disabled = groups.Disabled
+    for role in (roles.Text, roles.WindowText, roles.ButtonText, roles.PlaceholderText):
+        result.setColor(disabled, role, QColor(c.disabled_text))
+    result.setColor(disabled, roles.Base, QColor(c.disabled_base))
+    result.setColor(disabled, roles.Window, QColor(c.window))
+    result.setColor(disabled, roles.Button, QColor(c.window))
+    return result
+
+
+def apply(appearance: Appearance, *, palette_soon: bool = False) -> None:
+    """Make every window of the application follow ``appearance``; nothing when it already
+    does (re-polishing every widget is not free).
+
+    ``palette_soon``: the palette follows on the event loop's next turn. Building one calls
+    into PySide6's ``Qt`` namespace (13 ms, see ``widgets.set_enum_property``), which the
+    window does not wait for at start-up: the style sheet gives every field, button and
+    label its colours at once, and the palette adds the rest (placeholders, selections, the
+    window's background) as the window appears."""
+    app = QApplication.instance()
+    if not isinstance(app, QApplication) or app.property(_APPLIED) == appearance:
+        return
+    base = app.property(_BASE_POINT_SIZE)
+    if not isinstance(base, float):
+        if app.style().name().lower() != "fusion":
+            app.setStyle("Fusion")
+        base = app.font().pointSizeF()
+        if base <= 0:
+            base = 9.0
+        app.setProperty(_BASE_POINT_SIZE, base)
+    font = QFont(app.font())
+    size = round(base * appearance.scale, 1)
+    font.setPointSizeF(size)
+    app.setFont(font)
+    app.setProperty(_APPLIED, appearance)
+    if palette_soon:
+        app.setStyleSheet(style_sheet(appearance, size))
+        QTimer.singleShot(0, _apply_palette)
+    else:
+        _apply_palette()
+
+
+def _apply_palette() -> None:
+    """The palette, then the style sheet again: widgets the style sheet styles keep the
+    palette they were polished with, so they are polished once more with the new one."""
+    app = QApplication.instance()
+    if isinstance(app, QApplication):
+        app.setPalette(palette(colours(current())))
+        sheet = style_sheet(current(), app.font().pointSizeF())
+        app.setStyleSheet("")
+        app.setStyleSheet(sheet)
+
+
+def mark_invalid(widget: QWidget, invalid: bool) -> None:
+    """Show ``widget`` as invalid (the theme's thick error outline and fill), or not."""
+    if bool(widget.property("invalid")) == invalid:
+        return
+    widget.setProperty("invalid", invalid)
+    style = widget.style()
+    style.unpolish(widget)
+    style.polish(widget)
+    widget.update()
