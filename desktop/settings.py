@@ -10,6 +10,7 @@ from typing import Generic, TypeVar
 
 from desktop.appearance import TEXT_SIZES, THEMES, Appearance
 from desktop.domain import PaperSize
+from desktop.store.context import ReceiptPrinting
 from posko.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from posko.zones import DEFAULT_ZONE, ZONES
 
@@ -51,6 +52,10 @@ TIME_ZONE = Option("time_zone", DEFAULT_ZONE, tuple(ZONES))  # the post's, for r
 # How the desk looks (desktop.appearance): remembered per profile, read before the window shows.
 TEXT_SIZE = Option("text_size", "100", tuple(str(size) for size in TEXT_SIZES))
 THEME = Option("theme", THEMES[0], THEMES)
+# The receipt printer (a print queue name; empty: the print dialog asks each time), and
+# whether saving prints at once (desktop.store.context.ReceiptPrinting).
+RECEIPT_PRINTER = Option("receipt_printer", "")
+PRINT_ON_SAVE = Option("print_on_save", False)
 CENTRAL_URL = Option("central_url", "")
 POST_ID = Option("post_id", 0)
 OPERATOR_ID = Option("operator_id", 0)
@@ -66,4 +71,12 @@ def appearance_of(values: dict[str, str]) -> Appearance:
     return Appearance(
         text_size=int(TEXT_SIZE.parse(values.get(TEXT_SIZE.key))),
         theme=THEME.parse(values.get(THEME.key)),
+    )
+
+
+def printing_of(values: dict[str, str]) -> ReceiptPrinting:
+    """Where a profile's ``settings`` rows send receipts."""
+    return ReceiptPrinting(
+        printer=RECEIPT_PRINTER.parse(values.get(RECEIPT_PRINTER.key)),
+        on_save=PRINT_ON_SAVE.parse(values.get(PRINT_ON_SAVE.key)),
     )

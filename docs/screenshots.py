@@ -6,9 +6,12 @@
     tools/see-window docs/form.png -- python docs/screenshots.py /tmp/shots form
     tools/see-window docs/list.png -- python docs/screenshots.py /tmp/shots list
     tools/see-window docs/sync.png -- python docs/screenshots.py /tmp/shots sync
-(the last after ``posko enroll`` with a running central system and a sync). A text size
-and a theme may follow the view, e.g. ``form 150`` or ``form 100 contrast``; the README's
-are taken with ``see-window --size 1366x768``, a common field laptop's screen.
+    tools/see-window docs/setup.png -- python docs/screenshots.py /tmp/shots setup
+    tools/see-window docs/receipt-window.png -- python docs/screenshots.py /tmp/shots receipt
+(setup and receipt with a receipt printer set up, ``posko setup … --printer QUEUE``; sync
+after ``posko enroll`` with a running central system and a sync). A text size and a theme
+may follow the view, e.g. ``form 150`` or ``form 100 contrast``; the README's are taken
+with ``see-window --size 1366x768``, a common field laptop's screen.
 """
 
 from __future__ import annotations
@@ -59,6 +62,23 @@ def main() -> None:
             form.submit()
         elif view == "sync":
             window.nav.setCurrentRow(4)
+        elif view == "setup":
+            from desktop.ui.setup_dialog import SetupDialog
+
+            dialog = SetupDialog(store, window)
+            dialog.move(window.width() // 2 - 250, 60)
+            dialog.show()
+        elif view == "receipt":
+            from desktop.receipt import build_receipt
+            from desktop.store.records import ComplaintQuery
+            from desktop.ui.receipt_dialog import ReceiptDialog
+
+            (record,) = store.search(ComplaintQuery(), limit=1)
+            context = store.require_context()
+            content = build_receipt(record, context, store.catalog)
+            receipt = ReceiptDialog(content, context.paper, window, context.printing)
+            receipt.move(window.width() // 2 - 250, 20)
+            receipt.show()
         else:
             window.go_to_list()
             listing = window.list  # it reads its rows in the background: select once in

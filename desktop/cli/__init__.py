@@ -56,6 +56,16 @@ def build_parser() -> argparse.ArgumentParser:
     setup.add_argument("--paper", choices=[p.value for p in PaperSize])
     setup.add_argument("--language", choices=sorted(LANGUAGES))
     setup.add_argument(
+        "--printer",
+        metavar="QUEUE",
+        help=_('print receipts straight to this print queue ("": ask each time)'),
+    )
+    setup.add_argument(
+        "--print-on-save",
+        action=argparse.BooleanOptionalAction,
+        help=_("print each receipt as soon as its report is saved (needs --printer)"),
+    )
+    setup.add_argument(
         "--time-zone", choices=list(ZONES), help=_("the post's time zone (default WIB)")
     )
 

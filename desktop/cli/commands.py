@@ -20,6 +20,7 @@ from desktop.domain import ComplaintInput, ComplaintType, PaperSize, ValidationE
 from desktop.logs import configure as configure_logs
 from desktop.paths import Profile
 from desktop.store import recover as rescue
+from desktop.store.context import ReceiptPrinting
 from desktop.store.db import DatabaseError
 from desktop.store.health import (
     DatabaseDamaged,
@@ -75,6 +76,22 @@ def _print_errors(error: ValidationError) -> None:
         _err(f"{item.field}: {item.message}")
 
 
+def _printing(args: argparse.Namespace, store: Store) -> ReceiptPrinting | None:
+    """The receipt printing the options ask for, on top of what the desk has; None after
+    explaining why they cannot be (saving prints nowhere without a printer)."""
+    current = store.context()
+    known = current.printing if current is not None else ReceiptPrinting()
+    printer = known.printer if args.printer is None else args.printer.strip()
+    on_save = known.on_save if args.print_on_save is None else args.print_on_save
+    if args.print_on_save and not printer:
+        print(
+            _("--print-on-save needs a receipt printer: give it with --printer QUEUE."),
+            file=sys.stderr,
+        )
+        return None
+    return ReceiptPrinting(printer=printer, on_save=on_save and bool(printer))
+
+
 def setup(profile: Profile, args: argparse.Namespace) -> int:
     try:
         code = validate_setup(args.post_code, args.post_name, args.operator, args.central_url)
@@ -85,6 +102,9 @@ def setup(profile: Profile, args: argparse.Namespace) -> int:
     if store is None:
         return EXIT_FAILURE
     try:
+        printing = _printing(args, store)
+        if printing is None:
+            return EXIT_FAILURE
         context = store.setup(
             post_code=code,
             post_name=args.post_name,
@@ -93,6 +113,7 @@ def setup(profile: Profile, args: argparse.Namespace) -> int:
             language=args.language,
             paper=PaperSize(args.paper) if args.paper else None,
             time_zone=args.time_zone,
+            printing=printing,
         )
     finally:
         store.close()

@@ -10,6 +10,24 @@ from desktop.domain import PaperSize
 
 
 @dataclass(frozen=True)
+class ReceiptPrinting:
+    """Where receipts go. No printer: the system print dialog asks each time. A printer: the
+    receipt window's Print sends it there straight away, and with ``on_save`` saving a report
+    prints its receipt at once, without the receipt window (it stays one key away)."""
+
+    printer: str = ""  # the print queue's name, as QPrinterInfo lists it
+    on_save: bool = False
+
+    @property
+    def direct(self) -> bool:
+        return bool(self.printer)
+
+    @property
+    def when_saved(self) -> bool:
+        return self.direct and self.on_save
+
+
+@dataclass(frozen=True)
 class DeskContext:
     """Who and where this desk is: the answers of the first-run setup."""
 
@@ -26,3 +44,4 @@ class DeskContext:
     paper: PaperSize
     time_zone: str = "WIB"  # the post's (posko.zones): times on receipts are in it
     appearance: Appearance = field(default_factory=Appearance)  # desktop.appearance
+    printing: ReceiptPrinting = field(default_factory=ReceiptPrinting)

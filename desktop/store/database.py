@@ -35,11 +35,15 @@ from desktop.settings import (
     OPERATOR_ID,
     PAPER,
     POST_ID,
+    PRINT_ON_SAVE,
+    RECEIPT_PRINTER,
     TIME_ZONE,
     Option,
     appearance_of,
+    printing_of,
 )
 from desktop.store import health, identity
+from desktop.store.context import ReceiptPrinting
 from desktop.store.db import open_database
 from desktop.store.errors import EnrolledForAnotherPost, NotSetUp
 from desktop.store.health import DatabaseDamaged, DatabaseVanished, newest_backups
@@ -369,6 +373,7 @@ class Database:
                 paper=PaperSize(PAPER.parse(values.get(PAPER.key))),
                 time_zone=TIME_ZONE.parse(values.get(TIME_ZONE.key)),
                 appearance=appearance_of(values),
+                printing=printing_of(values),
             )
 
     def require_context(self) -> DeskContext:
@@ -387,6 +392,7 @@ class Database:
         language: str | None = None,
         paper: PaperSize | None = None,
         time_zone: str | None = None,
+        printing: ReceiptPrinting | None = None,
     ) -> DeskContext:
         """Record (or change) this desk's post and operator; the device is made once, with
         its key (in the profile) and the provisional prefix derived from that key. An
@@ -433,6 +439,9 @@ class Database:
                 updates.append((PAPER, paper.value))
             if time_zone is not None:
                 updates.append((TIME_ZONE, time_zone))
+            if printing is not None:
+                updates.append((RECEIPT_PRINTER, printing.printer.strip()))
+                updates.append((PRINT_ON_SAVE, printing.on_save))
             for option, value in updates:
                 s.merge(Setting(key=option.key, value=option.dump(value)))
         if self.profile is not None:  # a prefix this profile used before numbers on

@@ -23,6 +23,7 @@ from desktop.settings import (
     POST_ID,
     TIME_ZONE,
     appearance_of,
+    printing_of,
 )
 from desktop.store.context import DeskContext
 from desktop.store.health import DatabaseDamaged, check_header, damaged
@@ -93,4 +94,5 @@ def peek_context(path: Path) -> DeskContext | None:
         paper=PaperSize(PAPER.parse(values.get(PAPER.key))),
         time_zone=TIME_ZONE.parse(values.get(TIME_ZONE.key)),
         appearance=appearance_of(values),
+        printing=printing_of(values),
     )

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
     from sqlalchemy.orm import Session
 
+    from desktop.store.context import ReceiptPrinting
     from desktop.store.database import Database
     from desktop.store.health import DatabaseDamaged
     from desktop.store.identity import Identity, Notice
@@ -125,6 +126,7 @@ class Store:
         language: str | None = None,
         paper: PaperSize | None = None,
         time_zone: str | None = None,
+        printing: ReceiptPrinting | None = None,
     ) -> DeskContext:
         return self.database().setup(
             post_code=post_code,
@@ -134,6 +136,7 @@ class Store:
             language=language,
             paper=paper,
             time_zone=time_zone,
+            printing=printing,
         )
 
     def adopt_enrollment(

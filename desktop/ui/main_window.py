@@ -64,6 +64,7 @@ class MainWindow(QMainWindow):
         self.store = store
         self.profile = profile
         self.show_receipt_dialog = show_receipt_dialog
+        self._last_saved: ComplaintRecord | None = None  # Ctrl+P prints its receipt again
         self.context = context or store.require_context()
         appearance.apply(self.context.appearance, palette_soon=True)  # before any widget
         self.setWindowTitle(
@@ -184,6 +185,11 @@ class MainWindow(QMainWindow):
         find = file_menu.addAction(_("&Find report"))
         set_shortcut(find, "Ctrl+F")
         find.triggered.connect(self.go_to_list)
+        self.reprint_last = file_menu.addAction(_("Print &last receipt again…"))
+        self.reprint_last.setObjectName("reprint_last")
+        set_shortcut(self.reprint_last, "Ctrl+P")
+        self.reprint_last.setEnabled(False)
+        self.reprint_last.triggered.connect(self._reprint_last)
         file_menu.addSeparator()
         quit_action = file_menu.addAction(_("&Quit"))
         set_shortcut(quit_action, "Ctrl+Q")
@@ -437,10 +443,20 @@ class MainWindow(QMainWindow):
         )
         self.refresh_queue()
         self._refresh.start()
-        self.show_receipt(record)
+        self._last_saved = record
+        self.reprint_last.setEnabled(True)
+        self.show_receipt(record, just_saved=True)
 
-    def show_receipt(self, record: ComplaintRecord) -> None:
-        """Write the receipt PDF into the profile (always), then offer to print it."""
+    def _reprint_last(self) -> None:
+        if self._last_saved is not None:  # as it is now (it may have been corrected)
+            self.show_receipt(
+                self.store.complaint(self._last_saved.tracking_id) or self._last_saved
+            )
+
+    def show_receipt(self, record: ComplaintRecord, *, just_saved: bool = False) -> None:
+        """Write the receipt PDF into the profile (always), then offer to print it; a report
+        just saved on a desk that prints on saving goes straight to the receipt printer, and
+        the receipt window only comes when that fails (Ctrl+P brings it)."""
         # Imported here: painting is not needed to show the window, and start-up counts.
         from desktop.printing.render import PrintError, render_pdf
         from desktop.receipt import build_receipt
@@ -462,10 +478,28 @@ class MainWindow(QMainWindow):
             )
         else:
             self.receiptReady.emit(record, str(target))
+        printing = self.context.printing
+        if just_saved and printing.when_saved:
+            from desktop.ui.receipt_dialog import Printed, print_direct  # loads QtPrintSupport
+
+            if print_direct(self, content, self.context.paper, printing.printer) is (
+                Printed.PRINTED
+            ):
+                self.statusBar().showMessage(
+                    _(
+                        "Report {tracking_id} saved; its receipt is printing on {printer}. "
+                        "Ctrl+P prints it again."
+                    ).format(tracking_id=record.tracking_display, printer=printing.printer),
+                    15000,
+                )
+                return
         if self.show_receipt_dialog:
             from desktop.ui.receipt_dialog import ReceiptDialog  # loads QtPrintSupport
 
-            ReceiptDialog(content, self.context.paper, self).exec()
+            ReceiptDialog(content, self.context.paper, self, printing).exec()
+            if just_saved:  # the keyboard back on the first field, for the next traveller
+                self.activateWindow()
+                self.form.focus_first()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.form.flush_draft()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -15,6 +16,7 @@ from PySide6.QtWidgets import (
 
 from desktop.domain import PaperSize, ValidationError, validate_setup
 from desktop.programme import tracking_address
+from desktop.store.context import ReceiptPrinting
 from desktop.store.records import DeskContext
 from desktop.store.repo import Store
 from desktop.ui.widgets import FieldMessage, hint_label, required
@@ -23,7 +25,8 @@ from posko.zones import DEFAULT_ZONE, REGIONS
 
 
 class SetupDialog(QDialog):
-    """Asks for post, operator, central URL, language and receipt paper; saves on OK."""
+    """Asks for post, operator, central URL, language, receipt paper and printer; saves on
+    OK."""
 
     def __init__(self, store: Store, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -63,6 +66,27 @@ class SetupDialog(QDialog):
         self.paper.setCurrentIndex(
             self.paper.findData(current.paper.value if current else PaperSize.THERMAL_58.value)
         )
+        printing = current.printing if current else ReceiptPrinting()
+        self.printer = QComboBox()
+        self.printer.setObjectName("printer")
+        self.printer.addItem(_("Ask each time (print dialog)"), "")
+        from desktop.ui.receipt_dialog import available_printers, default_printer
+
+        system_default = default_printer()
+        for name in available_printers():
+            label = _("{printer} (default)") if name == system_default else "{printer}"
+            self.printer.addItem(label.format(printer=name), name)
+        if printing.printer and self.printer.findData(printing.printer) < 0:
+            # Kept, not silently dropped: the printer may only be unplugged just now.
+            self.printer.addItem(
+                _("{printer} (not found)").format(printer=printing.printer), printing.printer
+            )
+        self.printer.setCurrentIndex(max(0, self.printer.findData(printing.printer)))
+        self.print_on_save = QCheckBox(_("Print each receipt as soon as its report is &saved"))
+        self.print_on_save.setObjectName("print_on_save")
+        self.print_on_save.setChecked(printing.on_save)
+        self.printer.currentIndexChanged.connect(self._printer_changed)
+        self._printer_changed()
         self.time_zone = QComboBox()
         self.time_zone.setObjectName("time_zone")
         for code, region in REGIONS.items():
@@ -93,6 +117,17 @@ class SetupDialog(QDialog):
         form.addRow("", self.messages["central_url"])
         form.addRow(_("&Language"), self.language)
         form.addRow(_("&Receipt paper"), self.paper)
+        form.addRow(_("Receipt pr&inter"), self.printer)
+        form.addRow("", self.print_on_save)
+        form.addRow(
+            "",
+            hint_label(
+                _(
+                    "With a printer chosen, Print sends the receipt straight to it; "
+                    "Print to… still asks."
+                )
+            ),
+        )
         form.addRow(_("Post's &time zone"), self.time_zone)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
@@ -130,5 +165,15 @@ class SetupDialog(QDialog):
             language=str(self.language.currentData()),
             paper=PaperSize(str(self.paper.currentData())),
             time_zone=str(self.time_zone.currentData()),
+            printing=self.chosen_printing(),
         )
         super().accept()
+
+    def chosen_printing(self) -> ReceiptPrinting:
+        printer = str(self.printer.currentData() or "")
+        return ReceiptPrinting(
+            printer=printer, on_save=bool(printer) and self.print_on_save.isChecked()
+        )
+
+    def _printer_changed(self, *_args: object) -> None:
+        self.print_on_save.setEnabled(bool(self.printer.currentData()))

@@ -230,3 +230,29 @@ def test_the_quick_start_reads_the_options_as_the_full_parser_does(argv: list[st
     full = build_parser().parse_args(argv)
     assert vars(quick) == {key: getattr(full, key) for key in vars(quick)}
     assert full.command is None
+
+
+def test_setup_chooses_the_receipt_printer(tmp_path: Path) -> None:
+    from desktop.paths import Profile
+    from desktop.store.context import ReceiptPrinting
+    from desktop.store.peek import peek_context
+
+    data = tmp_path / "p"
+    desk = ["--data-dir", str(data), "setup", "--post-code", "MRK", "--post-name", "Merak"]
+    refused = posko(*desk, "--operator", "Siti", "--print-on-save")
+    assert refused.returncode == 1
+    assert "--print-on-save memerlukan printer tanda terima" in refused.stderr
+    assert "Traceback" not in refused.stderr
+
+    chosen = posko(*desk, "--operator", "Siti", "--printer", "Thermal58", "--print-on-save")
+    assert chosen.returncode == 0, chosen.stderr
+    context = peek_context(Profile(data).database)
+    assert context is not None and context.printing == ReceiptPrinting("Thermal58", on_save=True)
+
+    # Another setup leaves the printer as it was unless asked; "" goes back to asking.
+    assert posko(*desk, "--operator", "Budi").returncode == 0
+    context = peek_context(Profile(data).database)
+    assert context is not None and context.printing == ReceiptPrinting("Thermal58", on_save=True)
+    assert posko(*desk, "--operator", "Budi", "--printer", "").returncode == 0
+    context = peek_context(Profile(data).database)
+    assert context is not None and context.printing == ReceiptPrinting()

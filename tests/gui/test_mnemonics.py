@@ -15,6 +15,7 @@ from pytestqt.qtbot import QtBot
 from desktop.domain import ComplaintInput, ComplaintType, PaperSize
 from desktop.paths import Profile
 from desktop.receipt import build_receipt
+from desktop.store.context import ReceiptPrinting
 from desktop.store.repo import Store
 from desktop.ui.desk_files import ProblemDialog
 from desktop.ui.edit_dialog import EditDialog
@@ -99,6 +100,11 @@ def test_the_dialogs(qtbot: QtBot, store: Store, profile: Profile, language: str
         EditDialog(store, record),
         ReceiptDialog(
             build_receipt(record, store.require_context(), store.catalog), PaperSize.THERMAL_58
+        ),
+        ReceiptDialog(  # with a receipt printer chosen: Print to… is there too
+            build_receipt(record, store.require_context(), store.catalog),
+            PaperSize.THERMAL_58,
+            printing=ReceiptPrinting(printer="Thermal58"),
         ),
         ProblemDialog(
             DatabaseDamaged(profile.database, DatabaseDamaged.CHECK_FAILED, "x"),
