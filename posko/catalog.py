@@ -11,6 +11,7 @@ for what fits nowhere else.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -18,6 +19,8 @@ from pathlib import Path
 
 from posko.assets import assets_dir
 from posko.i18n import current_language
+
+log = logging.getLogger("posko.catalog")
 
 
 # What fits no other category; always offered. (posko.routing falls back to it too.)
@@ -116,3 +119,33 @@ class Catalog:
 @lru_cache(maxsize=1)
 def default_catalog() -> Catalog:
     return Catalog.from_file(assets_dir() / "categories.json")
+
+
+def known_switches(raw: object, catalog: Catalog | None = None) -> dict[str, bool]:
+    """The switches in ``raw`` (group -> offered, as the central system sends them) for the
+    groups ``catalog`` knows; anything else in it is left out."""
+    known = (catalog or default_catalog()).groups
+    if not isinstance(raw, dict):
+        return {}
+    return {g: on for g, on in raw.items() if g in known and isinstance(on, bool)}
+
+
+def read_switches(path: Path | None, catalog: Catalog | None = None) -> dict[str, bool]:
+    """The switches a desk saved from its last sync (``{"groups": {group: offered}}``); none
+    (the catalog's defaults) when there is no file or it is damaged."""
+    if path is None:
+        return {}
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        log.warning("ignoring the saved category groups: %s", exc)
+        return {}
+    return known_switches(raw.get("groups") if isinstance(raw, dict) else None, catalog)
+
+
+def offered_groups_in(path: Path | None, catalog: Catalog | None = None) -> frozenset[str]:
+    """The groups offered for new reports at a desk whose saved switches are in ``path``."""
+    chosen = catalog or default_catalog()
+    return chosen.offered_groups(read_switches(path, chosen))
