@@ -154,14 +154,9 @@ class ComplaintForm(QWidget):
         self.category.setObjectName("category")
         self.category.setEditable(True)
         self.category.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        self.category.addItem("", "")
-        self._category_keys = [""]
-        for cat in self.store.catalog.categories:
-            group = self.store.catalog.groups[cat.group]
-            label = f"{cat.name()} — {group.get('id', '')}"
-            self.category.addItem(label, cat.code)
-            # Enter also resolves codes and the other language's name ("bansos", "fuel").
-            self._category_keys.append(" ".join([label, cat.code, *cat.names.values()]).casefold())
+        self._category_keys: list[str] = []
+        self._offered_codes: frozenset[str] = frozenset()
+        self.refresh_categories()
         completer = self.category.completer()
         assert completer is not None
         set_enum_property(completer, "filterMode", "MatchContains")
@@ -343,6 +338,38 @@ class ComplaintForm(QWidget):
             box.toggled.connect(self._schedule_draft)
         self.occurred_at.textChanged.connect(self._schedule_draft)
 
+    def refresh_categories(self, keep: str | None = None) -> None:
+        """List the categories offered for a new report: the coordinator's groups, as the
+        last sync learned them. ``keep`` (by default the chosen one), a category no longer
+        offered, stays listed, marked, so a saved report or a draft keeps its category."""
+        from posko.catalog import offered_groups_in
+
+        catalog = self.store.catalog
+        chosen = self.category.currentData() if keep is None else keep
+        line = self.category.lineEdit()
+        typed = line.text() if line is not None and keep is None and not chosen else ""
+        groups = offered_groups_in(self.store.profile.category_groups, catalog)
+        self._offered_codes = catalog.offered_codes(groups)
+        blocker = QSignalBlocker(self.category)
+        self.category.clear()
+        self.category.addItem("", "")
+        self._category_keys = [""]
+        for cat in catalog.categories:
+            offered = cat.code in self._offered_codes
+            if not offered and cat.code != chosen:
+                continue
+            group = catalog.groups[cat.group]
+            label = f"{cat.name()} — {group.get('id', '')}"
+            if not offered:
+                label = f"{label} {_('(no longer offered)')}"
+            self.category.addItem(label, cat.code)
+            # Enter also resolves codes and the other language's name ("bansos", "fuel").
+            self._category_keys.append(" ".join([label, cat.code, *cat.names.values()]).casefold())
+        self.category.setCurrentIndex(max(self.category.findData(chosen or ""), 0))
+        if typed and line is not None:
+            line.setText(typed)  # half-typed in the box: left as it was
+        del blocker
+
     def _resolve_category(self, *_args: object) -> None:
         """Typing part of a name then Enter or Tab picks the category it names; failing a
         name, what the routing rules know the words for (krl, bbm, a typo of pelabuhan)."""
@@ -371,7 +398,7 @@ class ComplaintForm(QWidget):
         """The box's row of the category the routing rules give ``typed``, or -1."""
         from posko.routing import default_router
 
-        found = default_router().route(typed, title="")
+        found = default_router().route(typed, title="", offered=self._offered_codes)
         return self.category.findData(found.category) if found.why else -1
 
     # -- values -----------------------------------------------------------------------------
@@ -409,7 +436,10 @@ class ComplaintForm(QWidget):
             kind = values.get("type")
             for button_kind, button in self.type_buttons.items():
                 button.setChecked(button_kind.value == kind)
-            index = self.category.findData(values.get("category") or "")
+            category = str(values.get("category") or "")
+            if self.category.findData(category) < 0 and self.store.catalog.get(category):
+                self.refresh_categories(keep=category)  # no longer offered: kept, marked
+            index = self.category.findData(category)
             self.category.setCurrentIndex(max(index, 0))
             for name in _TEXT_FIELDS:
                 getattr(self, name).setText(str(values.get(name) or ""))
@@ -507,7 +537,11 @@ class ComplaintForm(QWidget):
 
         title, description = self.title.text().strip(), self.description.toPlainText().strip()
         router = default_router()
-        found = router.route(description, title=title) if title or description else None
+        found = (
+            router.route(description, title=title, offered=self._offered_codes)
+            if title or description
+            else None
+        )
         if found is None or not found.why:
             self.suggested = None
             self.suggestion.clear()
@@ -729,6 +763,8 @@ class ComplaintForm(QWidget):
 
     def clear(self) -> None:
         blocker = QSignalBlocker(self)
+        # A new report: the categories offered now (a sync may have changed them).
+        self.refresh_categories(keep="")
         self.set_values({"type": ComplaintType.PENGADUAN.value})
         del blocker
         self._draft_timer.stop()

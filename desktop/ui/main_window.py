@@ -410,8 +410,10 @@ class MainWindow(QMainWindow):
     def _on_sync_started(self) -> None:
         self.online_label.setText(_("Syncing…"))
 
-    def _on_sync_finished(self, _report: object) -> None:
+    def _on_sync_finished(self, report: object) -> None:
         self._show_online(self.sync.online if self.sync else None)
+        if getattr(report, "categories_changed", False):
+            self.form.refresh_categories()  # the coordinator's groups, from now on
         self._refresh.start()
 
     def _show_online(self, online: bool | None) -> None:
