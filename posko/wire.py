@@ -35,6 +35,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictBool,
     StringConstraints,
     TypeAdapter,
     ValidationError,
@@ -409,7 +410,7 @@ class CategoriesResponse(Strict):
     ignores a group its own catalog does not know; saved reports keep any category."""
 
     protocol: Literal[1] = PROTOCOL_VERSION
-    groups: Annotated[dict[_GROUP, bool], Field(max_length=MAX_GROUPS)]
+    groups: Annotated[dict[_GROUP, StrictBool], Field(max_length=MAX_GROUPS)]
 
 
 _PUBLIC_KEY = r"^[A-Za-z0-9+/]{43}=$"  # 32 bytes, base64
