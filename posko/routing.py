@@ -24,9 +24,9 @@ import itertools
 import json
 import logging
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from functools import lru_cache
-from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 

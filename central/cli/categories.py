@@ -21,7 +21,9 @@ def categories_command(args: argparse.Namespace, store: CentralStore) -> int:
 def categories_list(args: argparse.Namespace, store: CentralStore) -> int:
     """Each group, offered for new reports or not, with its categories."""
     groups = store.category_groups()
-    codes = {g.code: [c.code for c in store.catalog.categories if c.group == g.code] for g in groups}
+    codes = {
+        g.code: [c.code for c in store.catalog.categories if c.group == g.code] for g in groups
+    }
     if args.json:
         print(
             json.dumps(
@@ -44,7 +46,11 @@ def categories_list(args: argparse.Namespace, store: CentralStore) -> int:
     for g in groups:
         state = _("offered") if g.offered else _("not offered")
         if g.offered != g.by_default:
-            state = f"{state} ({_('switched by {name}').format(name=shown(g.changed_by) or '-')})"
+            by = shown(g.changed_by) or "-"
+            if g.offered:
+                state = _("offered (switched on by {name})").format(name=by)
+            else:
+                state = _("not offered (switched off by {name})").format(name=by)
         name = g.names.get(language) or g.names.get("id", g.code)
         print(f"{g.code:<10} {state:<14} {name}: {', '.join(codes[g.code])}")
     return EXIT_OK

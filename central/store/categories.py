@@ -41,7 +41,9 @@ class Categories(StoreBase):
     def category_groups(self) -> list[GroupState]:
         """Each group of the catalog, in its order, with its state."""
         with self.session() as session:
-            rows = {row.group_code: row for row in session.scalars(select(models.CategoryGroupSwitch))}
+            rows = {
+                row.group_code: row for row in session.scalars(select(models.CategoryGroupSwitch))
+            }
         out = []
         for code, names in self.catalog.groups.items():
             row = rows.get(code)

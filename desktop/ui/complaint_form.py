@@ -361,7 +361,7 @@ class ComplaintForm(QWidget):
             group = catalog.groups[cat.group]
             label = f"{cat.name()} — {group.get('id', '')}"
             if not offered:
-                label = f"{label} {_('(no longer offered)')}"
+                label = _("{category} (no longer offered)").format(category=label)
             self.category.addItem(label, cat.code)
             # Enter also resolves codes and the other language's name ("bansos", "fuel").
             self._category_keys.append(" ".join([label, cat.code, *cat.names.values()]).casefold())
