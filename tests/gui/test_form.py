@@ -214,8 +214,13 @@ def test_a_new_report_is_offered_only_todays_categories(
     assert {"TOL", "SOSIAL", "LAINNYA"} <= listed
     choose_category(qtbot, form, "PSBB")  # by code, by name, by the rules' words: nothing
     assert form.category.currentData() == ""
-    choose_category(qtbot, form, "Hoaks")
-    assert form.category.currentData() == ""
+    line = form.category.lineEdit()
+    assert line is not None
+    for typed in ("Hoaks", "karantina", "swab"):
+        line.selectAll()
+        choose_category(qtbot, form, typed)
+        assert form.category.currentData() == "", typed
+        assert line.text() == typed
 
     offer_covid(profile)
     form.clear()  # after a saved report the form starts again with today's categories
@@ -230,6 +235,37 @@ def test_a_new_report_is_offered_only_todays_categories(
 
     offer_covid(profile, on=False)
     assert ComplaintForm(store).category.findData("PSBB") < 0
+
+
+def test_a_sync_that_changed_the_groups_refreshes_the_open_form(
+    qtbot: QtBot, store: Store, profile: Profile
+) -> None:
+    """The desk runs all day: what the coordinator switched shows without a restart, and
+    what the operator already chose or half typed stays."""
+    from desktop.sync.engine import SyncReport
+
+    window = make_window(qtbot, store, profile)
+    form = window.form
+    choose_category(qtbot, form, "spbu")
+    offer_covid(profile)
+    window._on_sync_finished(SyncReport())  # nothing changed: nothing rebuilt
+    assert form.category.findData("PSBB") < 0
+    window._on_sync_finished(SyncReport(categories_changed=True))
+    assert form.category.findData("PSBB") > 0
+    assert form.category.currentData() == "SPBU"
+    line = form.category.lineEdit()
+    assert line is not None
+    line.selectAll()
+    choose_category(qtbot, form, "psbb")
+    assert form.category.currentData() == "PSBB"
+    offer_covid(profile, on=False)
+    window._on_sync_finished(SyncReport(categories_changed=True))
+    assert form.category.currentData() == "PSBB"  # chosen before: kept, marked
+    assert form.category.currentText() == tr("{category} (no longer offered)").format(
+        category="Pelanggaran jaga jarak dan PSBB — COVID-19"
+    )
+    form.clear()
+    assert form.category.findData("PSBB") < 0
 
 
 def test_the_suggestion_never_names_a_category_not_offered(
