@@ -266,6 +266,11 @@ def test_a_sync_that_changed_the_groups_refreshes_the_open_form(
     )
     form.clear()
     assert form.category.findData("PSBB") < 0
+    from desktop.ui.sync_panel import report_text
+
+    said = tr("The categories offered for new reports changed.")
+    assert said in report_text(SyncReport(categories_changed=True))
+    assert said not in report_text(SyncReport())
 
 
 def test_the_suggestion_never_names_a_category_not_offered(
