@@ -192,9 +192,6 @@ def whoami(device: Annotated[DeviceInfo, Depends(current_device)]) -> dict[str, 
     }
 
 
-__all__ = ["router"]
-
-
 @router.get(
     "/sync/rules",
     response_model=wire.RulesResponse,
@@ -213,3 +210,18 @@ def rules(
     return wire.RulesResponse(
         version=current.version, routing=current.routing, agencies=current.agencies
     )
+
+
+@router.get("/sync/categories", response_model=wire.CategoriesResponse)
+def categories(
+    request: Request, _device: Annotated[DeviceInfo, Depends(current_device)]
+) -> wire.CategoriesResponse:
+    """Which groups of categories a new report may be filed under: every group of the
+    catalog, on or off, as the coordinator switched them (``posko-central categories``).
+    Saved reports keep their category whatever this says."""
+    store = get_store(request)
+    offered = store.offered_groups()
+    return wire.CategoriesResponse(groups={code: code in offered for code in store.catalog.groups})
+
+
+__all__ = ["router"]

@@ -201,3 +201,15 @@ class RateLimitBucket(Base):
     address: Mapped[str] = mapped_column(String(255), primary_key=True)
     tokens: Mapped[float] = mapped_column(Float)
     updated_at: Mapped[float] = mapped_column(Float, index=True)
+
+
+class CategoryGroupSwitch(Base):
+    """A coordinator's choice for a group of categories (``posko-central categories on|off
+    GROUP``): offered for new reports or not. A group without a row is as the catalog says
+    (``offered_by_default``). Saved reports keep their category either way."""
+
+    __tablename__ = "category_groups"
+    group_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    offered: Mapped[bool] = mapped_column(Boolean)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    changed_by: Mapped[str] = mapped_column(String(100), default="")

@@ -56,6 +56,9 @@ class Colours:
     highlight: str  # selected rows
     highlighted_text: str
     button_hover: str
+    warning: str  # text that asks for a second look (a date long ago)
+    banner_fill: str  # a notice across the form (an unsaved report to restore)
+    banner_border: str
     border_width: int  # px, outlines at rest
     focus_width: int  # px, the focus ring and an invalid field's outline
 
@@ -76,6 +79,9 @@ THEME_COLOURS = {
         highlight="#0b57d0",
         highlighted_text="#ffffff",
         button_hover="#e2e2e2",
+        warning="#7a4f00",
+        banner_fill="#fff4ce",
+        banner_border="#a07800",
         border_width=1,
         focus_width=3,
     ),
@@ -96,6 +102,9 @@ THEME_COLOURS = {
         highlight="#000080",
         highlighted_text="#ffffff",
         button_hover="#e6e6e6",
+        warning="#4d3200",
+        banner_fill="#fff3a0",
+        banner_border="#000000",
         border_width=2,
         focus_width=4,
     ),

@@ -222,9 +222,17 @@ TEMPLATES: dict[str, tuple[list[str], list[str]]] = {
         ],
     ),
     "BANSOS": (
+        ["Bantuan sosial tunai COVID-19 belum cair", "Bansos COVID salah sasaran"],
+        [
+            "Keluarga saya terdaftar penerima BST sejak pandemi tetapi belum menerima "
+            "sejak {n} bulan lalu.",
+            "bansos covid di desa kmi yg dpt malah yg mampu. mohon dicek datanya",
+        ],
+    ),
+    "SOSIAL": (
         ["Bansos tidak diterima", "Data penerima bansos tidak tepat"],
         [
-            "Keluarga saya terdaftar penerima bansos tetapi belum menerima sejak {n} bulan lalu.",
+            "Keluarga saya terdaftar penerima PKH tetapi belum menerima sejak {n} bulan lalu.",
             "tetangga yg mampu dpt bansos, yg miskin malah gk dpt. mohon dicek datanya",
         ],
     ),

@@ -69,6 +69,12 @@ class Profile:
         return self.root / "routing-rules.json"
 
     @property
+    def category_groups(self) -> Path:
+        """The groups of categories the coordinator offers for new reports, as the last
+        sync learned them (``posko.catalog.read_switches``)."""
+        return self.root / "category-groups.json"
+
+    @property
     def identity(self) -> Path:
         """Who this desk is and the highest tracking number it ever issued per prefix, kept
         outside the database (``desktop.store.identity``)."""

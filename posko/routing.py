@@ -24,6 +24,7 @@ import itertools
 import json
 import logging
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -285,9 +286,18 @@ class Router:
 
     # -- routing -------------------------------------------------------------------------
 
-    def route(self, text: str, *, title: str | None = None) -> Suggestion:
+    def route(
+        self,
+        text: str,
+        *,
+        title: str | None = None,
+        offered: Collection[str] | None = None,
+    ) -> Suggestion:
         """The suggestion for a report: ``title`` and ``text`` (its description), or without
-        a title, ``text`` whose first sentence is taken as the title."""
+        a title, ``text`` whose first sentence is taken as the title. ``offered``: the
+        categories a new report may take (``Catalog.offered_codes``); no other is ever
+        suggested, nor given as an alternative, and with none of them matched the
+        suggestion is the fallback. None: every category of the rules."""
         if title is not None:
             lead, rest = title, text
         else:
@@ -335,7 +345,10 @@ class Router:
             scores = dict(problem)
             for category, weight in place.items():
                 scores[category] = scores.get(category, 0.0) + weight
-        ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+        ranked = sorted(
+            (item for item in scores.items() if offered is None or item[0] in offered),
+            key=lambda item: (-item[1], item[0]),
+        )
         if not ranked:
             return Suggestion(
                 FALLBACK_CATEGORY,

@@ -35,6 +35,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictBool,
     StringConstraints,
     TypeAdapter,
     ValidationError,
@@ -399,6 +400,19 @@ class RulesResponse(Strict):
     agencies: dict[str, Any]
 
 
+_GROUP = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")]
+MAX_GROUPS = 64
+
+
+class CategoriesResponse(Strict):
+    """Which groups of categories the coordinator offers for new reports (``GET
+    /sync/categories``): every group the central system's catalog knows, on or off. A desk
+    ignores a group its own catalog does not know; saved reports keep any category."""
+
+    protocol: Literal[1] = PROTOCOL_VERSION
+    groups: Annotated[dict[_GROUP, StrictBool], Field(max_length=MAX_GROUPS)]
+
+
 _PUBLIC_KEY = r"^[A-Za-z0-9+/]{43}=$"  # 32 bytes, base64
 _SIGNATURE = r"^[A-Za-z0-9+/]{86}==$"  # 64 bytes, base64
 _PROVISIONAL_PREFIX = r"^([A-HJKMNP-TV-Y][2-9A-HJKMNP-TV-Y]{6})?$"
@@ -495,6 +509,7 @@ __all__ = [
     "PROTOCOL_VERSION",
     "PUSH_PROTOCOL",
     "SKM_ELEMENTS",
+    "CategoriesResponse",
     "CentralStatus",
     "ComplaintPayload",
     "EnrollRequest",

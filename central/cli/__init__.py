@@ -5,8 +5,9 @@ and apply to every subcommand. Exit codes: 0 done, 1 failed, 2 usage, 141 when t
 of a pipe (``| head``) stopped reading early.
 
 One module per job: ``parser`` (the options), ``serve``, ``devices`` (enrollment codes,
-devices, staff and Open311 clients), ``status``, ``bundle``, ``due``. A command's module is
-imported only when it runs, so ``--help`` stays quick.
+devices, staff and Open311 clients), ``status``, ``bundle``, ``due``, ``categories`` (the
+groups offered for new reports). A command's module is imported only when it runs, so
+``--help`` stays quick.
 """
 
 from __future__ import annotations
@@ -102,6 +103,10 @@ def _run(args: argparse.Namespace, store: CentralStore) -> int:
         return due_command(args, store)
     if args.command == "client":
         return _run_client(args, store)
+    if args.command == "categories":
+        from central.cli.categories import categories_command
+
+        return categories_command(args, store)
     return EXIT_USAGE
 
 

@@ -151,4 +151,20 @@ def build_parser() -> argparse.ArgumentParser:
         "revoke", help=_("revoke a staff token or an Open311 key: it stops working at once")
     )
     client_revoke.add_argument("client_id", metavar="ID", type=int)
+
+    categories = commands.add_parser(
+        "categories", help=_("which groups of categories the desks offer for new reports")
+    )
+    categories_commands = categories.add_subparsers(dest="categories_command", required=True)
+    categories_list = categories_commands.add_parser(
+        "list", help=_("list the groups of categories, offered or not")
+    )
+    categories_list.add_argument("--json", action="store_true")
+    for verb, text in (
+        ("on", _("offer a group's categories for new reports")),
+        ("off", _("stop offering a group's categories for new reports (saved reports keep them)")),
+    ):
+        switch = categories_commands.add_parser(verb, help=text)
+        switch.add_argument("group", metavar="GROUP")
+        switch.add_argument("--by", default=os.environ.get("USER", "admin"), metavar="NAME")
     return parser

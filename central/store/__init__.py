@@ -5,7 +5,8 @@
 - ``ingest``: what desks push, exactly once by UUID;
 - ``complaints``: filing on the central system, statuses, look-ups, the public lists;
 - ``pull``: what a desk fetches back;
-- ``due``: the due lists against working-day deadlines.
+- ``due``: the due lists against working-day deadlines;
+- ``categories``: the category groups a coordinator offers for new reports.
 
 Statistics and exports come as jobs of their own beside these. ``CentralStore`` is all of
 them on one engine, so a route or command holds one store; each job reads alone. Plain data
@@ -15,6 +16,7 @@ leaves the store (``central.views`` and wire models), never ORM objects.
 from __future__ import annotations
 
 from central.store.base import CENTRAL_DEVICE_NUMBER, ROLES, SYSTEM_ACTOR, EnrollError, NotFound
+from central.store.categories import Categories, GroupState
 from central.store.complaints import Complaints
 from central.store.devices import Devices
 from central.store.due import (
@@ -33,7 +35,7 @@ from central.store.pull import Pull
 from central.views import ClientInfo, ComplaintView, DeviceInfo, TimelineEntry, complaint_view
 
 
-class CentralStore(Devices, Ingest, Complaints, Pull, DueLists):
+class CentralStore(Devices, Ingest, Complaints, Pull, DueLists, Categories):
     """All reads and writes of the central database. Thread-safe: a session per call."""
 
 
@@ -54,6 +56,7 @@ __all__ = [
     "DueReport",
     "DueState",
     "EnrollError",
+    "GroupState",
     "NotFound",
     "TimelineEntry",
     "complaint_view",

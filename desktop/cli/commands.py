@@ -34,7 +34,7 @@ from desktop.store.repo import Store, newest_backups
 from posko import tracking, wire
 from posko.bundle import open_bundle
 from posko.bundle import write_bundle as write
-from posko.catalog import default_catalog
+from posko.catalog import default_catalog, offered_groups_in
 from posko.i18n import _, current_language, set_language
 from posko.routing import RoutingError, router_for
 
@@ -338,8 +338,10 @@ def route(profile: Profile, args: argparse.Namespace) -> int:
     except RoutingError as exc:
         _err(_("The routing rules cannot be read: {error}").format(error=exc))
         return EXIT_FAILURE
-    suggestion = router.route(text)
     catalog = default_catalog()
+    # What the desk's form would suggest for a new report: only the categories offered.
+    groups = offered_groups_in(profile.category_groups, catalog)
+    suggestion = router.route(text, offered=catalog.offered_codes(groups))
     language = current_language()
 
     def category_name(code: str) -> str:

@@ -84,6 +84,8 @@ def sync(profile: Profile, args: argparse.Namespace) -> int:
                     ),
                     flush=True,
                 )
+            if report.categories_changed:
+                print(_("The categories offered for new reports changed."), flush=True)
             if report.ok:
                 backoff.succeeded()
             else:

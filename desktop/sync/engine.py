@@ -17,6 +17,8 @@ One pass (``run_once``):
 4. Fetch the routing rules if the central system has a newer version than the desk's; they
    are checked by the desk's own rule engine, then saved in the profile in one atomic write
    and used from the next suggestion on. A set that does not check out is logged and left.
+5. Fetch which groups of categories the coordinator offers for new reports; a group this
+   desk does not know is ignored, an answer that does not check out keeps what was saved.
 """
 
 from __future__ import annotations
@@ -69,6 +71,7 @@ class SyncReport:
     http_status: int | None = None
     batches: int = 0
     rules_version: int | None = None  # set when newer routing rules were taken in
+    categories_changed: bool = False  # the groups offered for new reports changed
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     @property
@@ -134,6 +137,7 @@ class SyncEngine:
             self._push_all(server, headers, report)
             self._pull_all(server, headers, report)
             self._fetch_rules(server, headers, report)
+            self._fetch_categories(server, headers, report)
         except _NoAnswer as exc:
             report.problem = exc.problem
             report.detail = exc.detail
@@ -397,6 +401,48 @@ class SyncEngine:
             return
         report.rules_version = router.version
         log.info("routing rules updated to version %d", router.version)
+
+    def _fetch_categories(self, server: str, headers: dict[str, str], report: SyncReport) -> None:
+        """Learn which groups of categories the coordinator offers for new reports, and keep
+        them in the profile for the form. Like the rules, never a failed pass: whatever goes
+        wrong is logged and the groups saved before stay."""
+        from posko.catalog import known_switches, read_switches
+        from posko.files import write_atomic
+
+        self._check_stop()
+        try:
+            answer = self._call("GET", f"{server}/api/v1/sync/categories", headers=headers)
+        except _NoAnswer as exc:
+            log.warning("category groups not fetched: %s %s", exc.problem, exc.detail)
+            return
+        if answer.status == 404:  # a central system from before the switches
+            return
+        if answer.status != 200:
+            log.warning("category groups not fetched: HTTP %d %s", answer.status, _message(answer))
+            return
+        try:
+            sent = wire.CategoriesResponse.model_validate_json(answer.body)
+        except ValidationError as exc:
+            log.warning("category groups from the central system unreadable: %s", exc)
+            return
+        catalog = self.store.catalog
+        switches = known_switches(sent.groups, catalog)
+        if unknown := sorted(set(sent.groups) - set(switches)):
+            log.info("category groups this desk does not know, ignored: %s", unknown)
+        saved = self.profile.category_groups
+        if switches == read_switches(saved, catalog) and saved.exists():
+            return
+        before = catalog.offered_groups(read_switches(saved, catalog))
+        data = json.dumps({"groups": switches}, ensure_ascii=False, sort_keys=True)
+        try:
+            write_atomic(saved, data.encode("utf-8"))
+        except OSError as exc:
+            log.warning("category groups not saved: %s", exc)
+            return
+        after = catalog.offered_groups(switches)
+        report.categories_changed = after != before
+        if report.categories_changed:
+            log.info("category groups offered for new reports: %s", ", ".join(sorted(after)))
 
     def _check_stop(self) -> None:
         """Between requests: a desk that is closing stops here, its records safe."""

@@ -47,12 +47,6 @@ log = logging.getLogger("posko.ui")
 DRAFT_FORM = "complaint"
 DRAFT_DELAY_MS = 300
 ROUTE_DELAY_MS = 250
-# Style sheets are set when their widget first shows something: each costs the window's
-# first appearance, and these two are empty or hidden then.
-BANNER_STYLE = (
-    "#draft_banner { background: #fff4ce; border: 1px solid #e0c060; border-radius: 4px; }"
-)
-SUGGESTION_STYLE = "color: palette(placeholder-text);"
 _TEXT_FIELDS = ("title", "location", "reporter_name", "phone", "email")
 
 
@@ -103,6 +97,7 @@ class ComplaintForm(QWidget):
     def _build(self) -> None:
         self.banner = QFrame()
         self.banner.setObjectName("draft_banner")
+        self.banner.setProperty("role", "banner")  # the theme's notice colours
         self.banner_text = QLabel()
         self.banner_text.setObjectName("draft_banner_text")
         self.banner_text.setWordWrap(True)
@@ -154,14 +149,9 @@ class ComplaintForm(QWidget):
         self.category.setObjectName("category")
         self.category.setEditable(True)
         self.category.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        self.category.addItem("", "")
-        self._category_keys = [""]
-        for cat in self.store.catalog.categories:
-            group = self.store.catalog.groups[cat.group]
-            label = f"{cat.name()} — {group.get('id', '')}"
-            self.category.addItem(label, cat.code)
-            # Enter also resolves codes and the other language's name ("bansos", "fuel").
-            self._category_keys.append(" ".join([label, cat.code, *cat.names.values()]).casefold())
+        self._category_keys: list[str] = []
+        self._offered_codes: frozenset[str] = frozenset()
+        self.refresh_categories()
         completer = self.category.completer()
         assert completer is not None
         set_enum_property(completer, "filterMode", "MatchContains")
@@ -232,6 +222,7 @@ class ComplaintForm(QWidget):
         # The rules' suggestion, as the description is typed; the operator decides.
         self.suggestion = QLabel()
         self.suggestion.setObjectName("route_suggestion")
+        self.suggestion.setProperty("role", "hint")
         self.suggestion.setWordWrap(True)
         # No mnemonic: every letter of it is taken in this window. Ctrl+Shift+S instead.
         self.use_suggestion = QPushButton(_("Use suggestion") + "  (Ctrl+Shift+S)")
@@ -343,6 +334,38 @@ class ComplaintForm(QWidget):
             box.toggled.connect(self._schedule_draft)
         self.occurred_at.textChanged.connect(self._schedule_draft)
 
+    def refresh_categories(self, keep: str | None = None) -> None:
+        """List the categories offered for a new report: the coordinator's groups, as the
+        last sync learned them. ``keep`` (by default the chosen one), a category no longer
+        offered, stays listed, marked, so a saved report or a draft keeps its category."""
+        from posko.catalog import offered_groups_in
+
+        catalog = self.store.catalog
+        chosen = self.category.currentData() if keep is None else keep
+        line = self.category.lineEdit()
+        typed = line.text() if line is not None and keep is None and not chosen else ""
+        groups = offered_groups_in(self.store.profile.category_groups, catalog)
+        self._offered_codes = catalog.offered_codes(groups)
+        blocker = QSignalBlocker(self.category)
+        self.category.clear()
+        self.category.addItem("", "")
+        self._category_keys = [""]
+        for cat in catalog.categories:
+            offered = cat.code in self._offered_codes
+            if not offered and cat.code != chosen:
+                continue
+            group = catalog.groups[cat.group]
+            label = f"{cat.name()} — {group.get('id', '')}"
+            if not offered:
+                label = _("{category} (no longer offered)").format(category=label)
+            self.category.addItem(label, cat.code)
+            # Enter also resolves codes and the other language's name ("bansos", "fuel").
+            self._category_keys.append(" ".join([label, cat.code, *cat.names.values()]).casefold())
+        self.category.setCurrentIndex(max(self.category.findData(chosen or ""), 0))
+        if typed and line is not None:
+            line.setText(typed)  # half-typed in the box: left as it was
+        del blocker
+
     def _resolve_category(self, *_args: object) -> None:
         """Typing part of a name then Enter or Tab picks the category it names; failing a
         name, what the routing rules know the words for (krl, bbm, a typo of pelabuhan)."""
@@ -371,7 +394,7 @@ class ComplaintForm(QWidget):
         """The box's row of the category the routing rules give ``typed``, or -1."""
         from posko.routing import default_router
 
-        found = default_router().route(typed, title="")
+        found = default_router().route(typed, title="", offered=self._offered_codes)
         return self.category.findData(found.category) if found.why else -1
 
     # -- values -----------------------------------------------------------------------------
@@ -409,7 +432,10 @@ class ComplaintForm(QWidget):
             kind = values.get("type")
             for button_kind, button in self.type_buttons.items():
                 button.setChecked(button_kind.value == kind)
-            index = self.category.findData(values.get("category") or "")
+            category = str(values.get("category") or "")
+            if self.category.findData(category) < 0 and self.store.catalog.get(category):
+                self.refresh_categories(keep=category)  # no longer offered: kept, marked
+            index = self.category.findData(category)
             self.category.setCurrentIndex(max(index, 0))
             for name in _TEXT_FIELDS:
                 getattr(self, name).setText(str(values.get(name) or ""))
@@ -507,7 +533,11 @@ class ComplaintForm(QWidget):
 
         title, description = self.title.text().strip(), self.description.toPlainText().strip()
         router = default_router()
-        found = router.route(description, title=title) if title or description else None
+        found = (
+            router.route(description, title=title, offered=self._offered_codes)
+            if title or description
+            else None
+        )
         if found is None or not found.why:
             self.suggested = None
             self.suggestion.clear()
@@ -515,8 +545,6 @@ class ComplaintForm(QWidget):
             return
         category = default_catalog().get(found.category)
         self.suggested = found.category
-        if not self.suggestion.styleSheet():
-            self.suggestion.setStyleSheet(SUGGESTION_STYLE)
         self.suggestion.setText(
             _("Suggested: {category} → {agency} (matched: {terms})").format(
                 category=category.name() if category else found.category,
@@ -619,8 +647,6 @@ class ComplaintForm(QWidget):
             ).format(time=_when(self.offered[0].updated_at))
         self.banner_text.setText(text)
         self._update_draft_buttons()
-        if not self.banner.styleSheet():
-            self.banner.setStyleSheet(BANNER_STYLE)
         self.banner.show()
 
     def _chosen(self) -> DraftRecord | None:
@@ -729,6 +755,8 @@ class ComplaintForm(QWidget):
 
     def clear(self) -> None:
         blocker = QSignalBlocker(self)
+        # A new report: the categories offered now (a sync may have changed them).
+        self.refresh_categories(keep="")
         self.set_values({"type": ComplaintType.PENGADUAN.value})
         del blocker
         self._draft_timer.stop()

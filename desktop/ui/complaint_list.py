@@ -37,11 +37,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.appearance import colours
 from desktop.domain import central_status_label
 from desktop.store.records import SORT_KEYS, ComplaintQuery, ComplaintRecord
 from desktop.store.repo import Store
+from desktop.ui import appearance
 from desktop.ui.tasks import TaskHandle, Tasks, shared
-from desktop.ui.widgets import ERROR_COLOUR
 from posko.catalog import Catalog
 from posko.i18n import N_, _, current_language
 from posko.routing import default_router
@@ -260,7 +261,7 @@ class ComplaintTableModel(QAbstractTableModel):
         ):
             from PySide6.QtGui import QColor
 
-            return QColor(ERROR_COLOUR)
+            return QColor(colours(appearance.current()).error)  # the theme's
         return None
 
     @staticmethod

@@ -147,6 +147,7 @@ class MainWindow(QMainWindow):
 
         self.form.saved.connect(self._on_saved)
         self.form.focus_first()
+        appearance.ready()  # the style sheet, now the widgets are built (see apply)
 
     @property
     def list(self) -> ComplaintList:
@@ -257,13 +258,19 @@ class MainWindow(QMainWindow):
         """Apply a text size or theme to every window now, and remember it in the profile."""
         if chosen == self.context.appearance:
             return
+        from desktop.store.health import DatabaseDamaged
+
         appearance.apply(chosen)
         self.context = replace(self.context, appearance=chosen)
-        self.store.set(TEXT_SIZE, str(chosen.text_size))
-        self.store.set(THEME, chosen.theme)
         self.nav.setFixedWidth(self._nav_width())
         self._show_appearance()
-        self.statusBar().showMessage(_("Text size {size} %").format(size=chosen.text_size), 3000)
+        shown = _("Text size {size} %").format(size=chosen.text_size)
+        try:
+            self.store.set(TEXT_SIZE, str(chosen.text_size))
+            self.store.set(THEME, chosen.theme)
+        except DatabaseDamaged:  # it applies now all the same; the next start will not know
+            shown += " " + _("(not remembered: the database is damaged)")
+        self.statusBar().showMessage(shown, 5000)
 
     def _show_appearance(self) -> None:
         shown = self.context.appearance
@@ -416,8 +423,10 @@ class MainWindow(QMainWindow):
     def _on_sync_started(self) -> None:
         self.online_label.setText(_("Syncing…"))
 
-    def _on_sync_finished(self, _report: object) -> None:
+    def _on_sync_finished(self, report: object) -> None:
         self._show_online(self.sync.online if self.sync else None)
+        if getattr(report, "categories_changed", False):
+            self.form.refresh_categories()  # the coordinator's groups, from now on
         self._refresh.start()
 
     def _show_online(self, online: bool | None) -> None:

@@ -16,6 +16,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QPixmap
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrinterInfo, QPrintPreviewDialog
 from PySide6.QtWidgets import (
+    QApplication,
     QDialog,
     QFileDialog,
     QHBoxLayout,
@@ -148,8 +149,9 @@ class ReceiptDialog(QDialog):
         self.paper = paper
         self.printing = printing or ReceiptPrinting()
         self.setWindowTitle(_("Receipt {tracking_id}").format(tracking_id=content.tracking_id))
+        big = QApplication.font().pointSizeF() * 2.4  # grows with the operator's text size
         heading = QLabel(
-            _("Tracking number") + f"<br><span style='font-size:22pt;font-weight:bold'>"
+            _("Tracking number") + f"<br><span style='font-size:{big:.0f}pt;font-weight:bold'>"
             f"{content.tracking_id}</span>"
         )
         heading.setTextFormat(Qt.TextFormat.RichText)

@@ -91,6 +91,8 @@ def report_text(report: SyncReport) -> str:
             text += " " + _("Routing rules updated to version {version}.").format(
                 version=report.rules_version
             )
+        if report.categories_changed:
+            text += " " + _("The categories offered for new reports changed.")
         return text
     if report.problem == Problem.NOT_ENROLLED:  # the panel enrolls it: no command line here
         return _("This desk is not enrolled with a central system yet: enroll it below.")

@@ -13,13 +13,11 @@ from datetime import UTC, datetime, tzinfo
 from PySide6.QtGui import QAction, QKeyEvent
 from PySide6.QtWidgets import QLabel, QLineEdit, QMenu, QToolButton, QWidget
 
+from desktop.ui.appearance import set_role
 from desktop.ui.widgets import set_enum_property
 from desktop.when import FAR_PAST, When, WhenError, canonical, parse_when
 from posko.i18n import _
 from posko.zones import zone
-
-UNDERSTOOD_STYLE = "color: palette(placeholder-text);"
-FAR_PAST_STYLE = "color: #8a5a00;"
 
 
 class WhenEdit(QLineEdit):
@@ -35,7 +33,7 @@ class WhenEdit(QLineEdit):
         )
         self.understood = QLabel()
         self.understood.setObjectName("occurred_understood")
-        self._understood_style = ""
+        self.understood.setProperty("role", "hint")  # "warning" for a date long ago
         self.choices = QToolButton()
         self.choices.setObjectName("occurred_choices")
         self.choices.setText("▾")
@@ -88,9 +86,9 @@ class WhenEdit(QLineEdit):
         try:
             found = self.reading()
         except WhenError:
-            found, shown, style = None, "", UNDERSTOOD_STYLE
+            found, shown, role = None, "", "hint"
         else:
-            style = UNDERSTOOD_STYLE
+            role = "hint"
             if found is None:
                 shown = _("Not known") if not self.text().strip() else ""
             else:
@@ -99,10 +97,8 @@ class WhenEdit(QLineEdit):
                     shown += "  " + _("(more than {days} days ago: check the date)").format(
                         days=FAR_PAST.days
                     )
-                    style = FAR_PAST_STYLE
-        if style != self._understood_style:
-            self.understood.setStyleSheet(style)
-            self._understood_style = style
+                    role = "warning"
+        set_role(self.understood, role)
         self.understood.setText(shown)
 
     # -- quick choices -------------------------------------------------------------------

@@ -6,8 +6,6 @@ from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLabel, QWidget
 
-ERROR_COLOUR = "#b00020"
-
 
 class FieldMessage(QLabel):
     """The red one-liner under a field that says what is wrong with it (bold, in the theme's

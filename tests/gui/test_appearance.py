@@ -128,6 +128,10 @@ def test_every_theme_reaches_wcag_aa(theme: str) -> None:
     assert contrast(c.text, c.error_fill) >= AA_TEXT
     assert contrast(c.error, c.base) >= AA_TEXT
     assert contrast(c.error, c.error_fill) >= AA_NON_TEXT
+    for background in (c.window, c.base):
+        assert contrast(c.warning, background) >= AA_TEXT
+    assert contrast(c.text, c.banner_fill) >= 7  # the draft notice's text
+    assert contrast(c.banner_border, c.banner_fill) >= AA_NON_TEXT
     assert contrast(c.highlighted_text, c.highlight) >= AA_TEXT
     assert contrast(c.focus, c.focus_fill) >= AA_NON_TEXT
 

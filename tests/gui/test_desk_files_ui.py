@@ -16,12 +16,14 @@ from PySide6.QtWidgets import QDialog, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from desktop.app import DeskApp, _open_slow_path
+from desktop.appearance import Appearance
 from desktop.domain import ComplaintInput, ComplaintType
 from desktop.paths import Profile
 from desktop.store import health
 from desktop.store.db import backup
 from desktop.store.peek import peek_context
 from desktop.store.repo import Store
+from desktop.ui import appearance
 from desktop.ui.desk_files import HealthWatch, ProblemDialog
 from desktop.ui.main_window import MainWindow
 from tests.unit.test_recover import all_rows, build, damage_page, sequence, table_leaf_pages
@@ -236,6 +238,11 @@ def test_damage_found_after_the_window_shows(qtbot: QtBot, desk: Profile) -> Non
     assert window.form.title.text() == "Antrean di gerbang tol"  # the typing stays
     assert desk.database.read_bytes() == before  # nothing went into the damaged file
     assert (desk.root / "draft-rescue.json").exists()
+    # A larger text applies all the same, and says it cannot be remembered.
+    window.set_appearance(Appearance(text_size=125))
+    assert appearance.current().text_size == 125
+    assert "tidak diingat: basis data rusak" in window.statusBar().currentMessage()
+    assert desk.database.read_bytes() == before
 
     def recovered(text: str) -> None:
         assert "Laporan belum terkirim" in text

@@ -19,6 +19,7 @@ from desktop.store.records import ComplaintQuery
 from desktop.store.repo import Store
 from desktop.ui.complaint_form import DRAFT_DELAY_MS, DRAFT_FORM, ComplaintForm
 from desktop.ui.main_window import MainWindow
+from posko.i18n import _ as tr
 from tests.drafts_support import answer_question, drafts_on_disk, titles_on_disk
 from tests.helpers import pdf_qr_codes, pdf_text
 
@@ -148,9 +149,11 @@ def test_tab_order_follows_the_form(qtbot: QtBot, store: Store, profile: Profile
 def test_category_by_keyboard_fragment(qtbot: QtBot, store: Store, profile: Profile) -> None:
     window = make_window(qtbot, store, profile)
     form = window.form
+    # Social assistance is a general matter today (PKH, BPNT, BLT): "bansos" is the general
+    # category; the COVID-19 one (BANSOS) is not offered for a new report by default.
     choose_category(qtbot, form, "bansos")
-    assert form.values()["category"] == "BANSOS"
-    assert form.category.currentData() == "BANSOS"
+    assert form.values()["category"] == "SOSIAL"
+    assert form.category.currentData() == "SOSIAL"
     line = form.category.lineEdit()
     assert line is not None
     line.selectAll()
@@ -167,7 +170,18 @@ def test_category_by_keyboard_fragment(qtbot: QtBot, store: Store, profile: Prof
 
 @pytest.mark.parametrize(
     ("typed", "category"),
-    [("krl", "KERETA"), ("bbm", "SPBU"), ("e-toll", "TOL"), ("pelabuan", "PELABUHAN")],
+    [
+        ("krl", "KERETA"),
+        ("bbm", "SPBU"),
+        ("e-toll", "TOL"),
+        ("pelabuan", "PELABUHAN"),
+        ("bansos", "SOSIAL"),
+        ("pkh", "SOSIAL"),
+        # Terms of categories no longer offered find nothing (not the COVID-19 ones).
+        ("bansos covid", "SOSIAL"),
+        ("psbb", ""),
+        ("isolasi mandiri", ""),
+    ],
 )
 def test_the_category_box_knows_what_the_rules_know(
     qtbot: QtBot, store: Store, profile: Profile, typed: str, category: str
@@ -180,6 +194,138 @@ def test_the_category_box_knows_what_the_rules_know(
     type_into(qtbot, line, typed)
     qtbot.keyClick(line, Qt.Key.Key_Return)
     assert form.category.currentData() == category
+
+
+def offer_covid(profile: Profile, on: bool = True) -> None:
+    """What the sync saves once the coordinator switched the COVID-19 group."""
+    import json
+
+    profile.category_groups.write_text(json.dumps({"groups": {"covid19": on}}), "utf-8")
+
+
+def test_a_new_report_is_offered_only_todays_categories(
+    qtbot: QtBot, store: Store, profile: Profile
+) -> None:
+    """The COVID-19 categories are not offered for a new report unless the coordinator
+    turned them on; once the sync saved that, the next form (or a cleared one) has them."""
+    form = make_window(qtbot, store, profile).form
+    listed = {form.category.itemData(i) for i in range(form.category.count())}
+    assert "PSBB" not in listed and "BANSOS" not in listed and "HOAKS" not in listed
+    assert {"TOL", "SOSIAL", "LAINNYA"} <= listed
+    choose_category(qtbot, form, "PSBB")  # by code, by name, by the rules' words: nothing
+    assert form.category.currentData() == ""
+    line = form.category.lineEdit()
+    assert line is not None
+    for typed in ("Hoaks", "karantina", "swab"):
+        line.selectAll()
+        choose_category(qtbot, form, typed)
+        assert form.category.currentData() == "", typed
+        assert line.text() == typed
+
+    offer_covid(profile)
+    form.clear()  # after a saved report the form starts again with today's categories
+    listed = {form.category.itemData(i) for i in range(form.category.count())}
+    assert {"PSBB", "BANSOS", "HOAKS", "SOSIAL"} <= listed
+    choose_category(qtbot, form, "psbb")
+    assert form.category.currentData() == "PSBB"
+    assert form.category.currentText() == "Pelanggaran jaga jarak dan PSBB — COVID-19"
+    fresh = ComplaintForm(store)
+    qtbot.addWidget(fresh)
+    assert fresh.category.findData("PSBB") > 0
+
+    offer_covid(profile, on=False)
+    assert ComplaintForm(store).category.findData("PSBB") < 0
+
+
+def test_a_sync_that_changed_the_groups_refreshes_the_open_form(
+    qtbot: QtBot, store: Store, profile: Profile
+) -> None:
+    """The desk runs all day: what the coordinator switched shows without a restart, and
+    what the operator already chose or half typed stays."""
+    from desktop.sync.engine import SyncReport
+
+    window = make_window(qtbot, store, profile)
+    form = window.form
+    choose_category(qtbot, form, "spbu")
+    offer_covid(profile)
+    window._on_sync_finished(SyncReport())  # nothing changed: nothing rebuilt
+    assert form.category.findData("PSBB") < 0
+    window._on_sync_finished(SyncReport(categories_changed=True))
+    assert form.category.findData("PSBB") > 0
+    assert form.category.currentData() == "SPBU"
+    line = form.category.lineEdit()
+    assert line is not None
+    line.selectAll()
+    choose_category(qtbot, form, "psbb")
+    assert form.category.currentData() == "PSBB"
+    offer_covid(profile, on=False)
+    window._on_sync_finished(SyncReport(categories_changed=True))
+    assert form.category.currentData() == "PSBB"  # chosen before: kept, marked
+    assert form.category.currentText() == tr("{category} (no longer offered)").format(
+        category="Pelanggaran jaga jarak dan PSBB — COVID-19"
+    )
+    form.clear()
+    assert form.category.findData("PSBB") < 0
+    from desktop.ui.sync_panel import report_text
+
+    said = tr("The categories offered for new reports changed.")
+    assert said in report_text(SyncReport(categories_changed=True))
+    assert said not in report_text(SyncReport())
+
+
+def test_the_suggestion_never_names_a_category_not_offered(
+    qtbot: QtBot, store: Store, profile: Profile
+) -> None:
+    form = make_window(qtbot, store, profile).form
+    type_into(qtbot, form.title, "Kerumunan tanpa masker")
+    type_into(qtbot, form.description, "Tidak ada jaga jarak di rest area, melanggar PSBB.")
+    form.update_suggestion()
+    assert form.suggested not in {"PSBB", "KARANTINA", "YANKES", "BANSOS", "EKONOMI", "HOAKS"}
+    form.apply_suggestion()
+    assert form.category.currentData() != "PSBB"
+
+    offer_covid(profile)
+    form.clear()
+    type_into(qtbot, form.title, "Kerumunan tanpa masker")
+    type_into(qtbot, form.description, "Tidak ada jaga jarak di rest area, melanggar PSBB.")
+    form.update_suggestion()
+    assert form.suggested == "PSBB"
+    form.apply_suggestion()
+    assert form.category.currentData() == "PSBB"
+
+
+def test_an_old_report_keeps_a_category_no_longer_offered(
+    qtbot: QtBot, store: Store, profile: Profile
+) -> None:
+    """A PSBB report saved when the group was offered: the list shows it, its correction
+    shows the category, marked, and saving the correction keeps it."""
+    from desktop.ui.edit_dialog import EditDialog
+
+    record = store.save_complaint(
+        ComplaintInput(
+            type=ComplaintType.PENGADUAN,
+            category="PSBB",
+            title="Kerumunan di terminal",
+            description="Penumpang berdesakan tanpa masker di ruang tunggu.",
+        )
+    )
+    window = make_window(qtbot, store, profile)
+    assert window.form.category.findData("PSBB") < 0  # not for a new report
+    dialog = EditDialog(store, record)
+    qtbot.addWidget(dialog)
+    box = dialog.form.category
+    assert box.currentData() == "PSBB"
+    assert box.currentText() == tr("{category} (no longer offered)").format(
+        category="Pelanggaran jaga jarak dan PSBB — COVID-19"
+    )
+    dialog.form.description.setPlainText("Penumpang berdesakan tanpa masker, 200 orang.")
+    saved = dialog.form.submit()
+    assert saved is not None and saved.category == "PSBB"
+    again = store.complaint(record.tracking_id)
+    assert again is not None and again.category == "PSBB"
+    # Another category chosen in the correction: fine, but only today's are there besides.
+    listed = {box.itemData(i) for i in range(box.count())}
+    assert "KARANTINA" not in listed and "TOL" in listed
 
 
 def test_simpan_is_not_simpang(qtbot: QtBot, store: Store, profile: Profile) -> None:

@@ -55,7 +55,7 @@ def type_into(qtbot: QtBot, widget: QWidget, text: str) -> None:
 
 def fill_the_rest(qtbot: QtBot, form: ComplaintForm) -> None:
     # Chosen without typing: the category box's completer is another test's subject.
-    form.category.setCurrentIndex(form.category.findData("BANSOS"))
+    form.category.setCurrentIndex(form.category.findData("SOSIAL"))
     type_into(qtbot, form.title, "Antrean gerbang tol")
     type_into(qtbot, form.description, "Antrean 5 km di gerbang tol Cikampek Utama.")
 
@@ -169,6 +169,7 @@ def test_a_far_past_is_shown_for_a_second_look(qtbot: QtBot, form: ComplaintForm
     assert form.occurred_at.understood.text() == (
         "Selasa, 1 April 2025 09.30 WITA  (lebih dari 30 hari yang lalu: periksa tanggalnya)"
     )
+    assert form.occurred_at.understood.property("role") == "warning"  # the theme's colour
     fill_the_rest(qtbot, form)
     record = form.submit()
     assert record is not None and record.occurred_at == datetime(2025, 4, 1, 1, 30, tzinfo=UTC)

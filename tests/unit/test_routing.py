@@ -38,7 +38,7 @@ EVAL = Path(__file__).resolve().parents[1] / "data" / "routing_eval.jsonl"
         ("Dompet ketinggalan di KRL, jatuh di gerbong 2", "BARANGHILANG", "KAI"),
         ("harga nasi di rest area km 57 mahal banget", "HARGA", "KEMENDAG"),
         # Stems that are everyday words (tinggal: to live; empat: four; meter) match nothing:
-        ("Nenek tinggal sendiri tapi namanya dicoret dari daftar PKH", "BANSOS", "KEMENSOS"),
+        ("Nenek tinggal sendiri tapi namanya dicoret dari daftar PKH", "SOSIAL", "KEMENSOS"),
         ("Di SPBU dari empat dispenser hanya satu yang buka", "SPBU", "PERTAMINA"),
         ("Pipa bocor 3 meter dari rumah, air tidak mengalir", "AIR", "PDAM"),
     ],
