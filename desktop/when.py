@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 
 from posko.i18n import _
+from posko.zones import DEFAULT_ZONE, ZONES, zone
 
 # The laptop's clock and the traveller's "just now" may be a few minutes apart.
 FUTURE_TOLERANCE = timedelta(minutes=5)
@@ -209,3 +210,30 @@ def _latest_before(today: date, month: int, day: int) -> date:
 
 def _at(day: date, clock: time, zone: tzinfo) -> datetime:
     return datetime.combine(day, clock, tzinfo=zone)
+
+
+# -- showing times ----------------------------------------------------------------------------
+# The desk's screens show times as the post's clock reads them, like its receipts: a laptop
+# bought in Jakarta and used at a post in Makassar still says WIB. The window sets the zone
+# from the desk's setup (``show_times_in``); one desk serves one post at a time.
+_shown_zone = DEFAULT_ZONE
+
+
+def show_times_in(code: str) -> None:
+    """Show times in the zone ``code`` (``posko.zones``) from now on."""
+    global _shown_zone
+    _shown_zone = code if code in ZONES else DEFAULT_ZONE
+
+
+def shown_zone() -> str:
+    return _shown_zone
+
+
+def post_time(moment: datetime, *, named: bool = False, short_today: bool = False) -> str:
+    """``03-12-2026 14:30`` at the post (``named``: with ``WITA``; ``short_today``: the hour
+    alone for a moment of today)."""
+    local = moment.astimezone(zone(_shown_zone))
+    text = local.strftime(CANONICAL)
+    if short_today and local.date() == datetime.now(local.tzinfo).date():
+        text = local.strftime("%H:%M")
+    return f"{text} {_shown_zone}" if named else text

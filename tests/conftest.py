@@ -93,6 +93,16 @@ def installed_routing_rules() -> Iterator[None]:
     use_profile_rules(None)
 
 
+@pytest.fixture(autouse=True)
+def times_shown_in_wib() -> Iterator[None]:
+    """A window sets the zone the screens show times in (``desktop.when``) from its post:
+    the next test starts from the default again."""
+    yield
+    from desktop.when import show_times_in
+
+    show_times_in("WIB")
+
+
 @pytest.fixture
 def profile(tmp_path: Path) -> Profile:
     return Profile(tmp_path / "profile")

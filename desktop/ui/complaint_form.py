@@ -809,8 +809,7 @@ def _draft_name(draft: DraftRecord) -> str:
 
 
 def _when(moment: datetime) -> str:
-    """The desk's local time of ``moment``: the hour for today, else with the date."""
-    local = moment.astimezone()
-    if local.date() == datetime.now().astimezone().date():
-        return local.strftime("%H:%M")
-    return local.strftime("%d-%m-%Y %H:%M")
+    """The post's time of ``moment``: the hour for today, else with the date."""
+    from desktop.when import post_time
+
+    return post_time(moment, short_today=True)

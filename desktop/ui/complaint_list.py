@@ -43,6 +43,7 @@ from desktop.store.records import SORT_KEYS, ComplaintQuery, ComplaintRecord
 from desktop.store.repo import Store
 from desktop.ui import appearance
 from desktop.ui.tasks import TaskHandle, Tasks, shared
+from desktop.when import post_time
 from posko.catalog import Catalog
 from posko.i18n import N_, _, current_language
 from posko.routing import default_router
@@ -108,7 +109,8 @@ def due_text(record: ComplaintRecord, catalog: Catalog) -> str:
 
 
 def local_text(record: ComplaintRecord) -> str:
-    return record.created_at.astimezone().strftime("%d-%m-%Y %H:%M")
+    """When it was recorded, on the post's clock (``desktop.when.post_time``)."""
+    return post_time(record.created_at)
 
 
 class ComplaintTableModel(QAbstractTableModel):
@@ -370,15 +372,13 @@ class ComplaintDetail(QGroupBox):
             flags.append(_("confidential"))
         values = {
             "tracking": record.tracking_display,
-            "recorded": local_text(record),
+            "recorded": post_time(record.created_at, named=True),
             "type": record.type.label(),
             "category": category.name() if category else record.category,
             "title": record.title,
             "description": record.description,
             "location": record.location or "—",
-            "occurred": record.occurred_at.astimezone().strftime("%d-%m-%Y %H:%M")
-            if record.occurred_at
-            else "—",
+            "occurred": post_time(record.occurred_at, named=True) if record.occurred_at else "—",
             "reporter": record.reporter_name or "—",
             "phone": record.phone or "—",
             "email": record.email or "—",

@@ -30,6 +30,7 @@ from desktop.ui import appearance
 from desktop.ui.complaint_form import ComplaintForm
 from desktop.ui.sections import Section, register, registered
 from desktop.ui.widgets import set_shortcut
+from desktop.when import show_times_in
 from posko import __version__
 from posko.i18n import LANGUAGES, N_, _, current_language
 
@@ -67,6 +68,7 @@ class MainWindow(QMainWindow):
         self._last_saved: ComplaintRecord | None = None  # Ctrl+P prints its receipt again
         self.context = context or store.require_context()
         appearance.apply(self.context.appearance, palette_soon=True)  # before any widget
+        show_times_in(self.context.time_zone)  # the post's clock, as on its receipts
         self.setWindowTitle(
             _("Posko — {post}").format(post=f"{self.context.post_name} ({self.context.post_code})")
         )
@@ -336,6 +338,7 @@ class MainWindow(QMainWindow):
         dialog = SetupDialog(self.store, self)
         if dialog.exec() and dialog.context is not None:
             self.context = dialog.context
+            show_times_in(self.context.time_zone)
             self._show_post()
             if dialog.context.language != current_language():
                 self.languageRequested.emit(dialog.context.language)

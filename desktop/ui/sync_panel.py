@@ -63,7 +63,9 @@ def when_text(iso_or_moment: str | datetime | None) -> str:
     moment = (
         datetime.fromisoformat(iso_or_moment) if isinstance(iso_or_moment, str) else iso_or_moment
     )
-    return moment.astimezone().strftime("%d-%m-%Y %H:%M")
+    from desktop.when import post_time
+
+    return post_time(moment, named=True)
 
 
 OUTCOME_LABELS = {

@@ -552,3 +552,42 @@ def test_the_window_shows_before_anything_it_does_not_need(store: Store, profile
     assert "LOADED []" in lines, result.stdout
     assert "QT_NAMESPACE False" in lines, result.stdout
     assert any(line.startswith("SHOWN ") for line in lines), result.stdout
+
+
+def test_the_list_shows_times_on_the_posts_clock_not_the_laptops(
+    qtbot: QtBot, store: Store, profile: Profile
+) -> None:
+    """The test machine's clock is on UTC; the post is in Makassar (WITA, UTC+8). The list,
+    its detail and the drafts show the post's time, as the receipt does (before: the
+    laptop's, eight hours off)."""
+    from datetime import timedelta, timezone
+
+    from desktop.ui.main_window import MainWindow
+
+    context = store.require_context()
+    store.setup(
+        post_code=context.post_code,
+        post_name=context.post_name,
+        operator=context.operator_name,
+        time_zone="WITA",
+    )
+    record = store.save_complaint(
+        ComplaintInput(
+            type=ComplaintType.PENGADUAN,
+            category="TOL",
+            title="Antrean gerbang tol",
+            description="Antrean panjang.",
+            occurred_at=datetime(2026, 3, 27, 16, 30, tzinfo=UTC),
+        )
+    )
+    window = MainWindow(store, profile, show_receipt_dialog=False)
+    qtbot.addWidget(window)
+    window.go_to_list()
+    view = window.list
+    qtbot.waitUntil(lambda: view.model.rowCount() == 1)
+    wita = timezone(timedelta(hours=8))
+    recorded = record.created_at.astimezone(wita).strftime("%d-%m-%Y %H:%M")
+    assert view.model.data(view.model.index(0, 1)) == recorded
+    view.table.selectRow(0)
+    qtbot.waitUntil(lambda: view.detail.labels["recorded"].text() == f"{recorded} WITA")
+    assert view.detail.labels["occurred"].text() == "28-03-2026 00:30 WITA"
