@@ -333,7 +333,9 @@ def run_gui(profile: Profile, *, language: str | None, crash_dialog: bool) -> in
     configure_logs(profile.logs)
     crash.install(profile.crash_reports, show_dialog=crash_dialog)
     qInstallMessageHandler(_qt_message)
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    from desktop.ui.appearance import new_application
+
+    app = QApplication.instance() or new_application(sys.argv[0])
     assert isinstance(app, QApplication)
     app.setApplicationName("Posko")
     app.setApplicationVersion(__version__)

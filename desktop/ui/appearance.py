@@ -11,18 +11,33 @@ heading or an invalid field; they carry a ``role`` or ``invalid`` property inste
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QTimer
-from PySide6.QtGui import QColor, QFont, QPalette
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication, QWidget
 
 from desktop.appearance import Appearance, Colours, colours
 
+if TYPE_CHECKING:
+    from PySide6.QtGui import QPalette
+
 _BASE_POINT_SIZE = "posko_base_point_size"  # the system's text size, before any scaling
 _APPLIED = "posko_appearance"
 _SHEET_PENDING = "posko_style_sheet_pending"  # apply(palette_soon=True) until ready()
+_FUSION = "posko_fusion"  # the application draws with Fusion
 HEADING_SCALE = 1.6
 FIELDS = ("QLineEdit", "QPlainTextEdit", "QTextEdit", "QComboBox", "QDateTimeEdit", "QSpinBox")
 VIEWS = ("QTableView", "QListView", "QListWidget", "QTreeView")
+
+
+def new_application(program: str) -> QApplication:
+    """The desk's application, drawing with Fusion from the start: choosing the style later
+    goes through ``QApplication.style()``, and PySide builds its ``QStyle`` type and enums
+    for it on first use (30 ms measured at start-up)."""
+    app = QApplication([program, "-style", "Fusion"])
+    app.setProperty(_FUSION, True)
+    return app
 
 
 def current() -> Appearance:
@@ -96,10 +111,22 @@ QCheckBox:disabled, QRadioButton:disabled {{ color: {c.disabled_text}; }}
 }}
 {_selectors(VIEWS, ":focus")} {{ border: {ring}px solid {c.focus}; }}
 QTabBar::tab:focus {{ color: {c.focus}; text-decoration: underline; }}
+QGroupBox {{
+    border: {rest}px solid {c.border}; border-radius: 4px; margin-top: 1.3em;
+    padding: 0.3em 4px 4px 4px; background: {c.window};
+}}
+QGroupBox::title {{
+    subcontrol-origin: margin; subcontrol-position: top left; left: 6px; padding: 0 4px;
+    color: {c.text};
+}}
 """
 
 
 def palette(c: Colours) -> QPalette:
+    # Imported here: the palette follows the window's first turn (see apply), and PySide
+    # builds QPalette's type and enums on first use.
+    from PySide6.QtGui import QColor, QPalette
+
     roles = QPalette.ColorRole
     groups = QPalette.ColorGroup
     result = QPalette(QColor(c.window))
@@ -141,8 +168,9 @@ def apply(appearance: Appearance, *, palette_soon: bool = False) -> None:
         return
     base = app.property(_BASE_POINT_SIZE)
     if not isinstance(base, float):
-        if app.style().name().lower() != "fusion":
+        if not app.property(_FUSION):
             app.setStyle("Fusion")
+            app.setProperty(_FUSION, True)
         base = app.font().pointSizeF()
         if base <= 0:
             base = 9.0

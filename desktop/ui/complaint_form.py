@@ -179,9 +179,9 @@ class ComplaintForm(QWidget):
         self.occurred_at.setObjectName("occurred_at")
         self.occurred_at.editingFinished.connect(self._check_when)
         when_row = QHBoxLayout()
-        when_row.addWidget(self.occurred_at, 2)
+        when_row.addWidget(self.occurred_at, 1)
         when_row.addWidget(self.occurred_at.choices)
-        when_row.addWidget(self.occurred_at.understood, 3)
+        when_row.addWidget(self.occurred_at.understood, 1)
 
         self.reporter_name = QLineEdit()
         self.reporter_name.setObjectName("reporter_name")
