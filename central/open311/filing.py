@@ -169,6 +169,9 @@ def _check_service(store: CentralStore, code: str | None, problems: list[str]) -
     category = store.catalog.get(code)
     if category is None:
         problems.append("service_code: unknown service (see services.json)")
+    elif not store.catalog.is_offered(category.code, store.offered_groups()):
+        problems.append("service_code: no longer offered for new reports (see services.json)")
+        return None
     return category
 
 

@@ -152,14 +152,17 @@ def discovery(fmt: Fmt, request: Request) -> Response:
 
 @router.get("/services.{fmt}", responses=_responses(list[Service]))
 def services(fmt: Fmt, request: Request, locale: Locale = "") -> Response:
-    """The complaint categories, as Open311 services."""
+    """The complaint categories a new report may take, as Open311 services: those of the
+    groups a coordinator offers (``posko-central categories``). A category no longer
+    offered keeps its service definition, for the reports filed under it."""
     store = get_store(request)
     language = _language(locale)
-    return _answer(
-        fmt,
-        "services",
-        lambda: _dump(_service(store, c, language) for c in store.catalog.categories),
-    )
+
+    def produce() -> object:
+        offered = store.catalog.offered(store.offered_groups())
+        return _dump(_service(store, c, language) for c in offered)
+
+    return _answer(fmt, "services", produce)
 
 
 @router.get("/services/{service_code}.{fmt}", responses=_responses(ServiceDefinition))

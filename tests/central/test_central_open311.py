@@ -186,10 +186,11 @@ def test_services_come_from_the_categories(client: TestClient, central_store: Ce
     services = answer.json()
     conforms("services.json", services)
     by_code = {s["service_code"]: s for s in services}
-    assert set(by_code) == central_store.catalog.codes()
+    assert set(by_code) == central_store.catalog.offered_codes()  # not the COVID-19 ones
+    assert "PSBB" not in by_code and "SOSIAL" in by_code
     toll = by_code["TOL"]
     assert toll["service_name"] == "Jalan tol dan rest area"
-    assert toll["group"] == "mudik" and by_code["HOAKS"]["group"] == "covid19"
+    assert toll["group"] == "mudik" and by_code["SOSIAL"]["group"] == "umum"
     assert toll["metadata"] is True and toll["type"] == "realtime"
     assert "tol" in toll["keywords"].lower()
 
@@ -200,6 +201,32 @@ def test_services_come_from_the_categories(client: TestClient, central_store: Ce
     )
     # Sent empty = left out.
     assert client.get(f"{BASE}/services.json", params={"locale": ""}).json() == services
+
+
+def test_a_group_no_longer_offered_is_not_a_service_for_new_reports(
+    client: TestClient, central_store: CentralStore, api_key: str
+) -> None:
+    """The COVID-19 categories: not listed and refused for a new report until a
+    coordinator turns the group on; their definitions stay, for the reports filed before."""
+    answer = client.post(f"{BASE}/requests.json", data=form(api_key, service_code="PSBB"))
+    assert answer.status_code == 400
+    assert any("no longer offered" in e for e in errors_of(answer, "json"))
+    assert client.get(f"{BASE}/services/PSBB.json").status_code == 200
+
+    central_store.switch_category_group("covid19", True, "koordinator")
+    codes = {s["service_code"] for s in client.get(f"{BASE}/services.json").json()}
+    assert {"PSBB", "HOAKS"} <= codes
+    filed = client.post(f"{BASE}/requests.json", data=form(api_key, service_code="PSBB"))
+    assert filed.status_code == 200, filed.text
+    [created] = filed.json()
+    [shown] = client.get(f"{BASE}/requests/{created['service_request_id']}.json").json()
+    assert shown["service_code"] == "PSBB"
+
+    central_store.switch_category_group("covid19", False, "koordinator")
+    assert "PSBB" not in {s["service_code"] for s in client.get(f"{BASE}/services.json").json()}
+    # The report filed while it was offered keeps its service.
+    [still] = client.get(f"{BASE}/requests/{created['service_request_id']}.json").json()
+    assert still["service_code"] == "PSBB"
 
 
 def test_service_definition(client: TestClient) -> None:
