@@ -70,6 +70,7 @@ LIMITS = {
     "post_code": (2, 16),
     "post_name": (2, 100),
     "operator": (2, 100),
+    "suggestion": (0, 2000),  # an SKM questionnaire's saran (posko.wire's limit)
 }
 
 # Control characters other than tab and newline are never typed on purpose; they break

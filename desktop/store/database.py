@@ -48,7 +48,15 @@ from desktop.store.db import open_database
 from desktop.store.errors import EnrolledForAnotherPost, NotSetUp
 from desktop.store.health import DatabaseDamaged, DatabaseVanished, newest_backups
 from desktop.store.identity import Notice
-from desktop.store.models import Complaint, Device, Draft, Operator, Post, Setting
+from desktop.store.models import (
+    Complaint,
+    Device,
+    Draft,
+    Operator,
+    Post,
+    Setting,
+    SurveyResponse,
+)
 from desktop.store.outbox import KINDS
 from desktop.store.records import (
     SORT_KEYS,
@@ -57,6 +65,7 @@ from desktop.store.records import (
     DeskContext,
     DraftRecord,
 )
+from desktop.survey.entry import SurveyInput, SurveyRow
 from posko import tracking
 from posko.catalog import Catalog, default_catalog
 from posko.status import CentralStatus
@@ -537,6 +546,83 @@ class Database:
         s.merge(Setting(key=OPERATOR_ID.key, value=OPERATOR_ID.dump(operator.id)))
 
     # -- complaints ---------------------------------------------------------------------------
+    def save_survey_responses(
+        self, responses: Sequence[SurveyInput], *, now: datetime | None = None
+    ) -> int:
+        """Validate and store SKM questionnaires in one transaction (all or none); the
+        outbox sends them. One whose ``uuid`` is already stored is skipped (an import run
+        twice adds nothing). Returns how many were added."""
+        moment = now or datetime.now(UTC)
+        clean = [r.validated() for r in responses]
+        self._refuse_if_damaged()
+        context = self.require_context()
+        given = [r.uuid for r in clean if r.uuid]
+        with self.session() as s:
+            known = (
+                set(s.scalars(select(SurveyResponse.uuid).where(SurveyResponse.uuid.in_(given))))
+                if given
+                else set()
+            )
+            added = 0
+            for response in clean:
+                identity = response.uuid or str(uuid.uuid4())
+                if identity in known:
+                    continue
+                known.add(identity)
+                s.add(
+                    SurveyResponse(
+                        uuid=identity,
+                        service_code=response.service_code,
+                        answers=dict(response.answers),
+                        age_band=response.age_band,
+                        sex=response.sex,
+                        education=response.education,
+                        occupation=response.occupation,
+                        suggestion=response.suggestion,
+                        self_filled=response.self_filled,
+                        post_id=context.post_id,
+                        operator_id=context.operator_id,
+                        created_at=response.created_at or moment,
+                        sync_state=SyncState.PENDING.value,
+                    )
+                )
+                added += 1
+        log.info("saved %d survey responses", added)
+        return added
+
+    def survey_answers(
+        self,
+        *,
+        date_from: datetime | None = None,
+        date_to: datetime | None = None,
+        service_code: str = "",
+    ) -> list[SurveyRow]:
+        """The stored questionnaires (oldest first), as scoring and reports read them:
+        ``date_from`` inclusive, ``date_to`` exclusive."""
+        query = select(SurveyResponse).order_by(SurveyResponse.created_at, SurveyResponse.id)
+        if date_from is not None:
+            query = query.where(SurveyResponse.created_at >= date_from)
+        if date_to is not None:
+            query = query.where(SurveyResponse.created_at < date_to)
+        if service_code:
+            query = query.where(SurveyResponse.service_code == service_code)
+        with self._sessions() as s:
+            return [
+                SurveyRow(
+                    uuid=row.uuid,
+                    service_code=row.service_code,
+                    answers={str(k): int(v) for k, v in dict(row.answers).items()},
+                    sex=row.sex,
+                    age_band=row.age_band,
+                    education=row.education,
+                    occupation=row.occupation,
+                    suggestion=row.suggestion,
+                    self_filled=bool(row.self_filled),
+                    created_at=row.created_at,
+                )
+                for row in s.scalars(query)
+            ]
+
     def save_complaint(
         self, data: ComplaintInput, *, now: datetime | None = None
     ) -> ComplaintRecord:

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from desktop.store.health import DatabaseDamaged
     from desktop.store.identity import Identity, Notice
     from desktop.store.records import ComplaintQuery, ComplaintRecord, DeskContext, DraftRecord
+    from desktop.survey.entry import SurveyInput, SurveyRow
 
 T = TypeVar("T")
 __all__ = ["EnrolledForAnotherPost", "NotSetUp", "Store", "newest_backups"]
@@ -167,6 +168,22 @@ class Store:
         self, items: Iterable[tuple[ComplaintInput, datetime]], *, now: datetime | None = None
     ) -> int:
         return self.database().save_many(items, now=now)
+
+    def save_survey_responses(
+        self, responses: Sequence[SurveyInput], *, now: datetime | None = None
+    ) -> int:
+        return self.database().save_survey_responses(responses, now=now)
+
+    def survey_answers(
+        self,
+        *,
+        date_from: datetime | None = None,
+        date_to: datetime | None = None,
+        service_code: str = "",
+    ) -> list[SurveyRow]:
+        return self.database().survey_answers(
+            date_from=date_from, date_to=date_to, service_code=service_code
+        )
 
     def complaint(self, tracking_id: str) -> ComplaintRecord | None:
         return self.database().complaint(tracking_id)

@@ -1,0 +1,120 @@
+"""One SKM questionnaire as the desk takes it in (typed at the desk, imported from paper, or
+filled on the kiosk): checked against the survey's definition before it is stored. No Qt.
+
+Answers are by element code; any element may be skipped, but not all of them (a blank
+questionnaire says nothing). The profile's answers are option codes of the definition; the
+service is one of the services surveyed (``posko.survey.services``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from desktop.domain import FieldError, ValidationError, check_text
+from posko.i18n import _
+from posko.survey import SCALE, Survey, services, skm_2017
+
+PROFILE_FIELDS = ("sex", "age_band", "education", "occupation")
+
+
+@dataclass(frozen=True)
+class SurveyInput:
+    service_code: str
+    answers: dict[str, int]
+    sex: str = ""
+    age_band: str = ""
+    education: str = ""
+    occupation: str = ""
+    suggestion: str = ""
+    self_filled: bool = False
+    # Set by an import: the response's own identity (the same file imported twice adds
+    # nothing) and when it was filled in on paper.
+    uuid: str | None = None
+    created_at: datetime | None = None
+
+    def validated(self, survey: Survey | None = None) -> SurveyInput:
+        """This input, cleaned, or ``ValidationError`` naming every field that is wrong."""
+        chosen = survey or skm_2017()
+        errors: list[FieldError] = []
+        if self.service_code not in {s.code for s in services()}:
+            errors.append(
+                FieldError(
+                    "service_code",
+                    _("Choose the service the survey is about.")
+                    if not self.service_code
+                    else _("{code} is not a service surveyed.").format(code=self.service_code),
+                )
+            )
+        answers: dict[str, int] = {}
+        for code, value in self.answers.items():
+            element = chosen.element(code)
+            if element is None:
+                errors.append(
+                    FieldError(
+                        code, _("{code} is not a question of this survey.").format(code=code)
+                    )
+                )
+            elif isinstance(value, bool) or value not in SCALE:
+                errors.append(
+                    FieldError(
+                        code,
+                        _("{element}: the answer is a number from 1 to 4.").format(
+                            element=element.name()
+                        ),
+                    )
+                )
+            else:
+                answers[code] = value
+        if not self.answers:
+            errors.append(FieldError("answers", _("Answer at least one question.")))
+        profile: dict[str, str] = {}
+        for name in PROFILE_FIELDS:
+            value = getattr(self, name).strip()
+            question = chosen.question(name)
+            if value and (question is None or question.option(value) is None):
+                label = question.name() if question is not None else name
+                known = ", ".join(o.code for o in question.options) if question else ""
+                errors.append(
+                    FieldError(
+                        name,
+                        _("{question}: {value} is not one of {choices}.").format(
+                            question=label, value=value, choices=known
+                        ),
+                    )
+                )
+            profile[name] = value
+        suggestion = check_text(
+            errors,
+            "suggestion",
+            self.suggestion,
+            label=_("Suggestions"),
+            required=False,
+            multiline=True,
+        )
+        if errors:
+            raise ValidationError(errors)
+        return replace(
+            self,
+            answers=answers,
+            suggestion=suggestion,
+            sex=profile["sex"],
+            age_band=profile["age_band"],
+            education=profile["education"],
+            occupation=profile["occupation"],
+        )
+
+
+@dataclass(frozen=True)
+class SurveyRow:
+    """A stored questionnaire, as reports and scoring read it."""
+
+    uuid: str
+    service_code: str
+    answers: dict[str, int]
+    sex: str
+    age_band: str
+    education: str
+    occupation: str
+    suggestion: str
+    self_filled: bool
+    created_at: datetime
