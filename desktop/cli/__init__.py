@@ -102,6 +102,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     _add_sync_parsers(commands)
+    from desktop.cli import survey
+
+    survey.add_parsers(commands)
     return parser
 
 
@@ -181,7 +184,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from desktop.app import run_gui
 
         return run_gui(profile, language=args.lang, crash_dialog=not args.no_crash_dialog)
-    from desktop.cli import commands, sync  # only to run a command: see ``_gui_only``
+    from desktop.cli import commands, survey, sync  # only to run a command: see ``_gui_only``
 
     handler = {
         "setup": commands.setup,
@@ -190,6 +193,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "receipt": commands.receipt,
         "route": commands.route,
         "recover": commands.recover,
+        "survey": survey.survey,
         **sync.HANDLERS,
     }[command]
     return handler(profile, args)

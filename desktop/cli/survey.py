@@ -1,0 +1,179 @@
+"""``posko survey``: questionnaires filled on paper imported from CSV, and the SKM report of
+what the desk holds (PermenPANRB 14/2017 scoring, ``posko.survey``)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+
+from desktop.cli.commands import EXIT_FAILURE, EXIT_OK, _err, _open
+from desktop.domain import ValidationError
+from desktop.paths import Profile
+from posko.i18n import _, current_language
+from posko.survey import sample_progress, score, services, skm_2017
+from posko.zones import zone
+
+
+def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    survey = commands.add_parser("survey", help=_("the satisfaction survey (SKM)"))
+    survey_commands = survey.add_subparsers(dest="survey_command", required=True)
+    paper = survey_commands.add_parser(
+        "import", help=_("import questionnaires filled on paper (CSV, one row each)")
+    )
+    paper.add_argument("file", metavar="FILE.csv")
+    paper.add_argument(
+        "--service", default="", metavar="CODE", help=_("for rows without a layanan column")
+    )
+    report = survey_commands.add_parser("report", help=_("the SKM figures: NRR, IKM, grade"))
+    report.add_argument("--from", dest="date_from", type=_day, metavar="YYYY-MM-DD")
+    report.add_argument("--to", dest="date_to", type=_day, metavar="YYYY-MM-DD")
+    report.add_argument("--service", default="", metavar="CODE")
+    report.add_argument(
+        "--population",
+        type=int,
+        metavar="N",
+        help=_("service users in the period, for the minimum sample"),
+    )
+    report.add_argument("--json", action="store_true")
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            _("{value} is not a date written YYYY-MM-DD").format(value=text)
+        ) from None
+
+
+def survey(profile: Profile, args: argparse.Namespace) -> int:
+    if args.survey_command == "import":
+        return _import(profile, args)
+    return _report(profile, args)
+
+
+def _import(profile: Profile, args: argparse.Namespace) -> int:
+    from desktop.survey.paper import PaperImportError, read_paper_csv
+
+    store = _open(profile)
+    if store is None:
+        return EXIT_FAILURE
+    try:
+        context = store.require_context()
+        post_zone = zone(context.time_zone)
+        try:
+            responses = read_paper_csv(
+                Path(args.file),
+                service_code=args.service,
+                zone=post_zone,
+                today=datetime.now(post_zone).date(),
+            )
+        except PaperImportError as error:
+            _err(_("Nothing was imported from {file}:").format(file=args.file))
+            for problem in error.problems:
+                _err(f"  {problem}")
+            return EXIT_FAILURE
+        try:
+            added = store.save_survey_responses(responses)
+        except ValidationError as error:  # checked already; kept for safety
+            _err(str(error))
+            return EXIT_FAILURE
+    finally:
+        store.close()
+    print(
+        _("{added} questionnaires imported from {file} ({skipped} already there).").format(
+            added=added, file=args.file, skipped=len(responses) - added
+        )
+    )
+    return EXIT_OK
+
+
+def _report(profile: Profile, args: argparse.Namespace) -> int:
+    if args.date_from and args.date_to and args.date_to < args.date_from:
+        _err(_("--to is before --from."))
+        return 2
+    if args.service and args.service not in {s.code for s in services()}:
+        _err(
+            _("{code} is not a service surveyed; the services are: {codes}.").format(
+                code=args.service, codes=", ".join(s.code for s in services())
+            )
+        )
+        return 2
+    if args.population is not None and args.population < 1:
+        _err(_("--population is the number of service users: at least 1."))
+        return 2
+    store = _open(profile)
+    if store is None:
+        return EXIT_FAILURE
+    try:
+        post_zone = zone(store.require_context().time_zone)
+
+        def start_of(day: date) -> datetime:
+            return datetime.combine(day, time(0), tzinfo=post_zone).astimezone(UTC)
+
+        rows = store.survey_answers(
+            date_from=start_of(args.date_from) if args.date_from else None,
+            date_to=start_of(args.date_to + timedelta(days=1)) if args.date_to else None,
+            service_code=args.service,
+        )
+    finally:
+        store.close()
+    survey_definition = skm_2017()
+    result = score((row.answers for row in rows), survey_definition)
+    language = current_language()
+    figures = result.as_json(language)
+    figures["self_filled"] = sum(1 for row in rows if row.self_filled)
+    figures["weakest"] = result.weakest(3)
+    figures["suggestions"] = [row.suggestion for row in rows if row.suggestion]
+    selection = {
+        "from": args.date_from.isoformat() if args.date_from else None,
+        "to": args.date_to.isoformat() if args.date_to else None,
+        "service": args.service or None,
+    }
+    figures["selection"] = selection
+    if args.population is not None:
+        progress = sample_progress(args.population, result.respondents)
+        figures["sample"] = {
+            "population": progress.population,
+            "minimum": progress.needed,
+            "collected": progress.collected,
+            "missing": progress.missing,
+        }
+    if args.json:
+        json.dump(figures, sys.stdout, ensure_ascii=False, indent=2)
+        print()
+        return EXIT_OK
+    print(_("Respondents: {n}").format(n=result.respondents))
+    if result.ikm is None or result.grade is None:
+        print(_("No answers in this selection yet."))
+        return EXIT_OK
+    for element in survey_definition.elements:
+        if element.code in result.nrr:
+            nrr = figures["nrr"]
+            assert isinstance(nrr, dict)
+            print(f"  {element.code}  {nrr[element.code]:.3f}  {element.name(language)}")
+    print(
+        _("IKM {ikm} · grade {grade} ({label})").format(
+            ikm=f"{result.ikm:.2f}",
+            grade=result.grade.letter,
+            label=result.grade.label(language),
+        )
+    )
+    weakest = [survey_definition.element(code) for code in result.weakest(3)]
+    print(
+        _("Weakest: {elements}").format(
+            elements=", ".join(f"{e.code} {e.name(language)}" for e in weakest if e)
+        )
+    )
+    if "sample" in figures:
+        sample = figures["sample"]
+        assert isinstance(sample, dict)
+        print(
+            _("Minimum sample for {population} users: {minimum}; still missing: {missing}").format(
+                **sample
+            )
+        )
+    return EXIT_OK

@@ -1,0 +1,153 @@
+"""``posko survey import`` and ``posko survey report``, run as the operator runs them: the
+real command on a real profile (SQLite in a temp dir), the CSV as a spreadsheet writes it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.test_cli import posko
+from tests.unit.test_survey import with_totals
+
+HEADER = "U1,U2,U3,U4,U5,U6,U7,U8,U9"
+
+
+@pytest.fixture
+def desk(tmp_path: Path) -> list[str]:
+    data = tmp_path / "desk"
+    made = posko(
+        "--data-dir", str(data), "setup", "--post-code", "MRK", "--post-name", "Merak",
+        "--operator", "Siti", "--time-zone", "WIB",
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    return ["--data-dir", str(data)]
+
+
+def report(desk: list[str], *options: str) -> dict[str, object]:
+    answer = posko(*desk, "survey", "report", "--json", *options)
+    assert answer.returncode == 0, answer.stderr
+    figures = json.loads(answer.stdout)
+    assert isinstance(figures, dict)
+    return figures
+
+
+def test_paper_questionnaires_are_imported_once_and_scored(desk: list[str], tmp_path: Path) -> None:
+    """As a spreadsheet set to Indonesian saves it: semicolons, a byte-order mark, headers
+    in any case and order, ages in years, the sex written out."""
+    sheet = tmp_path / "kuesioner.csv"
+    sheet.write_text(
+        "\ufefftanggal;Layanan;jenis_kelamin;usia;pendidikan;pekerjaan;"
+        "u9;U8;U7;U6;U5;U4;U3;U2;U1;saran\n"
+        "2026-11-30;PELABUHAN;Perempuan;34;sma;Swasta;4;4;4;4;4;4;4;4;4;Toilet bersih\n"
+        "2026-11-30;pelabuhan;L;61;S1;;3;3;3;3;3;3;3;3;3;\n"
+        "\n"
+        # a saran holding the delimiter: the spreadsheet quotes it
+        '2026-12-01;TERMINAL;;;;;2;2;2;2;2;2;2;;2;"Antrean loket; terlalu lama"\n',
+        encoding="utf-8",
+    )
+
+    refused = posko(*desk, "survey", "import", str(sheet))
+    assert refused.returncode == 1
+    assert "baris 3, kolom pendidikan: Pendidikan: S1 bukan salah satu dari" in refused.stderr
+    assert report(desk)["respondents"] == 0  # nothing of a file with a bad row
+
+    sheet.write_text(sheet.read_text(encoding="utf-8").replace(";S1;", ";D4-S1;"))
+    first = posko(*desk, "survey", "import", str(sheet))
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.startswith("3 kuesioner diimpor")
+    again = posko(*desk, "survey", "import", str(sheet))
+    assert again.returncode == 0 and again.stdout.startswith("0 kuesioner diimpor")
+    assert "(3 sudah ada)" in again.stdout
+
+    figures = report(desk)
+    assert figures["respondents"] == 3
+    nrr = figures["nrr"]
+    assert isinstance(nrr, dict)
+    assert nrr["U1"] == 3.0 and nrr["U2"] == 3.5  # U2 was left empty on the third row
+    assert figures["suggestions"] == ["Toilet bersih", "Antrean loket; terlalu lama"]
+    port = report(desk, "--service", "PELABUHAN")
+    assert port["respondents"] == 2 and port["ikm"] == 87.5 and port["grade"] == "B"
+    first_day = report(desk, "--from", "2026-11-30", "--to", "2026-11-30")
+    assert first_day["respondents"] == 2
+
+
+def test_the_published_example_through_the_command(desk: list[str], tmp_path: Path) -> None:
+    rows = with_totals([105, 101, 100, 116, 102, 105, 106, 105, 115], 29)
+    sheet = tmp_path / "contoh.csv"
+    sheet.write_text(
+        HEADER
+        + ",layanan\n"
+        + "".join(",".join(str(r[f"U{i}"]) for i in range(1, 10)) + ",REST-AREA\n" for r in rows),
+        encoding="utf-8",
+    )
+    assert posko(*desk, "survey", "import", str(sheet)).returncode == 0
+    figures = report(desk, "--population", "1000")
+    assert figures["respondents"] == 29 and figures["ikm"] == 91.48 and figures["grade"] == "A"
+    assert figures["sample"] == {
+        "population": 1000,
+        "minimum": 278,
+        "collected": 29,
+        "missing": 249,
+    }
+    text = posko(*desk, "survey", "report", "--population", "1000")
+    assert "IKM 91.48 · mutu A (Sangat Baik)" in text.stdout
+    assert "masih kurang: 249" in text.stdout
+
+
+def test_every_problem_is_told_by_line_and_column(desk: list[str], tmp_path: Path) -> None:
+    sheet = tmp_path / "salah.csv"
+    sheet.write_text(
+        "U1,U2,U3,U4,U5,U6,U7,U8,U9,layanan,tanggal,sarann\n4,4,4,4,4,4,4,4,4,SPBU,2026-11-30,\n",
+        encoding="utf-8",
+    )
+    unknown = posko(*desk, "survey", "import", str(sheet))
+    assert unknown.returncode == 1
+    assert "baris 1, kolom sarann: kolom tidak dikenal" in unknown.stderr
+
+    sheet.write_text(
+        "U1,U2,U3,U4,U5,U6,U7,U8,U9,layanan,tanggal,jenis_kelamin\n"
+        "5,4,4,4,4,4,4,4,4,SPBU,2026-11-30,L\n"  # a 5
+        "4,4,4,4,4,4,4,4,4,GEREJA,30-11-2026,X\n"  # unknown service, date, sex
+        ",,,,,,,,,SPBU,,\n"  # nothing answered
+        "4,4,4\n"  # too few cells
+        "4,4,4,4,4,4,4,4,4,SPBU,2099-01-01,P\n",  # the future
+        encoding="utf-8",
+    )
+    bad = posko(*desk, "survey", "import", str(sheet))
+    assert bad.returncode == 1 and "Traceback" not in bad.stderr
+    told = bad.stderr
+    assert "Tidak ada yang diimpor dari" in told
+    assert "baris 2, kolom U1: jawabannya 1, 2, 3 atau 4 (atau kosong)." in told
+    assert "baris 3, kolom layanan: GEREJA bukan layanan yang disurvei." in told
+    assert "baris 3, kolom tanggal: tanggal ditulis TTTT-BB-HH." in told
+    assert "baris 3, kolom jenis_kelamin:" in told
+    assert "baris 4: tidak ada pertanyaan yang dijawab." in told
+    assert "baris 5: 3 sel, padahal kepala tabel punya 12." in told
+    assert "baris 6, kolom tanggal: tanggalnya di masa depan." in told
+    assert report(desk)["respondents"] == 0
+
+    for content, message in [
+        (b"", "Berkas kosong"),
+        (b"\xff\xfeU\x001\x00", "bukan teks UTF-8"),
+        (b"nama,alamat\nBudi,Jl. Merdeka\n", "tidak ada kolom jawaban"),
+        (b"U1,U2,layanan\n", "hanya kepala tabel"),
+        (b"U1,U2\n4,4\n", "--service"),
+    ]:
+        sheet.write_bytes(content)
+        answer = posko(*desk, "survey", "import", str(sheet))
+        assert answer.returncode == 1 and message in answer.stderr, (content, answer.stderr)
+    missing = posko(*desk, "survey", "import", str(tmp_path / "tidak-ada.csv"))
+    assert missing.returncode == 1 and "tidak dapat dibaca" in missing.stderr
+
+
+def test_report_options_are_checked(desk: list[str]) -> None:
+    backwards = posko(*desk, "survey", "report", "--from", "2026-12-02", "--to", "2026-12-01")
+    assert backwards.returncode == 2 and "--to" in backwards.stderr
+    unknown = posko(*desk, "survey", "report", "--service", "GEREJA")
+    assert unknown.returncode == 2 and "REST-AREA" in unknown.stderr
+    bad_day = posko(*desk, "survey", "report", "--from", "30-11-2026")
+    assert bad_day.returncode == 2 and "TTTT-BB-HH" in bad_day.stderr
+    empty = posko(*desk, "survey", "report")
+    assert empty.returncode == 0 and "Belum ada jawaban" in empty.stdout
