@@ -254,6 +254,8 @@ class Score:
     def as_json(self, language: str | None = None) -> dict[str, object]:
         return {
             "respondents": self.respondents,
+            "totals": dict(self.totals),
+            "answered": dict(self.answered),
             "nrr": {code: _decimal(value, 3) for code, value in self.nrr.items()},
             "weighted_nrr": {code: _decimal(value, 3) for code, value in self.weighted.items()},
             "value": _decimal(self.value, 4) if self.value is not None else None,
@@ -311,6 +313,20 @@ def score(responses: Iterable[Mapping[str, int]], survey: Survey | None = None) 
         grade=chosen.grade(ikm),
         elements_scored=len(nrr),
     )
+
+
+def demographics(
+    profiles: Iterable[Mapping[str, str]], survey: Survey | None = None
+) -> dict[str, dict[str, int]]:
+    """How many respondents gave each answer of each profile question (sex, age band…), in
+    the definition's order, with ``""`` for those who left it blank."""
+    chosen = survey or skm_2017()
+    counts = {q.code: {**{o.code: 0 for o in q.options}, "": 0} for q in chosen.profile}
+    for profile in profiles:
+        for question, tally in counts.items():
+            given = profile.get(question, "")
+            tally[given if given in tally else ""] += 1
+    return counts
 
 
 # -- sample size ------------------------------------------------------------------------------

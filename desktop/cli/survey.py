@@ -13,7 +13,7 @@ from desktop.cli.commands import EXIT_FAILURE, EXIT_OK, _err, _open
 from desktop.domain import ValidationError
 from desktop.paths import Profile
 from posko.i18n import _, current_language
-from posko.survey import sample_progress, score, services, skm_2017
+from posko.survey import demographics, sample_progress, score, services, skm_2017
 from posko.zones import zone
 
 
@@ -126,6 +126,26 @@ def _report(profile: Profile, args: argparse.Namespace) -> int:
     language = current_language()
     figures = result.as_json(language)
     figures["self_filled"] = sum(1 for row in rows if row.self_filled)
+    figures["services"] = {
+        code: score(
+            (row.answers for row in rows if row.service_code == code), survey_definition
+        ).as_json(language)
+        for code in sorted({row.service_code for row in rows})
+    }
+    figures["demographics"] = demographics(
+        (
+            {
+                "sex": row.sex,
+                "age_band": row.age_band,
+                "education": row.education,
+                "occupation": row.occupation,
+            }
+            for row in rows
+        ),
+        survey_definition,
+    )
+    # The respondent x element grid of the published reports (empty: not answered).
+    figures["grid"] = [[row.answers.get(code) for code in survey_definition.codes] for row in rows]
     figures["weakest"] = result.weakest(3)
     figures["suggestions"] = [row.suggestion for row in rows if row.suggestion]
     selection = {

@@ -67,6 +67,16 @@ def test_paper_questionnaires_are_imported_once_and_scored(desk: list[str], tmp_
     assert isinstance(nrr, dict)
     assert nrr["U1"] == 3.0 and nrr["U2"] == 3.5  # U2 was left empty on the third row
     assert figures["suggestions"] == ["Toilet bersih", "Antrean loket; terlalu lama"]
+    assert figures["totals"] == {**dict.fromkeys(nrr, 9), "U2": 7}
+    assert figures["grid"][2] == [2, None, 2, 2, 2, 2, 2, 2, 2]
+    services = figures["services"]
+    assert isinstance(services, dict) and set(services) == {"PELABUHAN", "TERMINAL"}
+    assert services["TERMINAL"]["ikm"] == 50.0 and services["TERMINAL"]["grade"] == "D"
+    people = figures["demographics"]
+    assert isinstance(people, dict)
+    assert people["sex"] == {"L": 1, "P": 1, "": 1}
+    assert people["age_band"]["26-35"] == 1 and people["age_band"]["56+"] == 1
+    assert people["education"]["SMA"] == 1 and people["education"]["D4-S1"] == 1
     port = report(desk, "--service", "PELABUHAN")
     assert port["respondents"] == 2 and port["ikm"] == 87.5 and port["grade"] == "B"
     first_day = report(desk, "--from", "2026-11-30", "--to", "2026-11-30")

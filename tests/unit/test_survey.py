@@ -248,3 +248,12 @@ def test_a_bad_definition_is_refused(spoil: object) -> None:
     spoil(definition)
     with pytest.raises(SurveyError):
         Survey.from_data(definition)
+
+
+def test_demographics_count_every_option_and_the_blanks() -> None:
+    from posko.survey import demographics
+
+    counts = demographics([{"sex": "P", "age_band": "17-25"}, {"sex": "L"}, {"sex": "?"}])
+    assert counts["sex"] == {"L": 1, "P": 1, "": 1}
+    assert counts["age_band"]["17-25"] == 1 and counts["age_band"][""] == 2
+    assert list(counts["education"]) == ["SD", "SMP", "SMA", "D1-D3", "D4-S1", "S2", "S3", ""]
