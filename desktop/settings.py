@@ -56,6 +56,9 @@ THEME = Option("theme", THEMES[0], THEMES)
 # whether saving prints at once (desktop.store.context.ReceiptPrinting).
 RECEIPT_PRINTER = Option("receipt_printer", "")
 PRINT_ON_SAVE = Option("print_on_save", False)
+# The SKM services this post surveys (codes of posko.survey.services, comma-separated;
+# empty: all of them).
+SURVEY_SERVICES = Option("survey_services", "")
 CENTRAL_URL = Option("central_url", "")
 POST_ID = Option("post_id", 0)
 OPERATOR_ID = Option("operator_id", 0)
@@ -80,3 +83,9 @@ def printing_of(values: dict[str, str]) -> ReceiptPrinting:
         printer=RECEIPT_PRINTER.parse(values.get(RECEIPT_PRINTER.key)),
         on_save=PRINT_ON_SAVE.parse(values.get(PRINT_ON_SAVE.key)),
     )
+
+
+def survey_services_of(values: dict[str, str]) -> tuple[str, ...]:
+    """The services a profile's post surveys (empty: every service)."""
+    raw = SURVEY_SERVICES.parse(values.get(SURVEY_SERVICES.key))
+    return tuple(code for code in raw.split(",") if code)

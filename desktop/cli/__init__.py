@@ -61,6 +61,11 @@ def build_parser() -> argparse.ArgumentParser:
         help=_('print receipts straight to this print queue ("": ask each time)'),
     )
     setup.add_argument(
+        "--survey-services",
+        metavar="CODE,CODE",
+        help=_('the services this post\'s SKM survey is about ("": all)'),
+    )
+    setup.add_argument(
         "--print-on-save",
         action=argparse.BooleanOptionalAction,
         help=_("print each receipt as soon as its report is saved (needs --printer)"),

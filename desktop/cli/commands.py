@@ -92,6 +92,27 @@ def _printing(args: argparse.Namespace, store: Store) -> ReceiptPrinting | None:
     return ReceiptPrinting(printer=printer, on_save=on_save and bool(printer))
 
 
+def _survey_services(args: argparse.Namespace) -> list[str] | bool:
+    """The services ``--survey-services`` names (True: not given, left as it is; False:
+    after explaining a code that is not a service)."""
+    if args.survey_services is None:
+        return True
+    from posko.survey import services
+
+    known = [s.code for s in services()]
+    chosen = [code.strip().upper() for code in args.survey_services.split(",") if code.strip()]
+    unknown = [code for code in chosen if code not in known]
+    if unknown:
+        print(
+            _("{codes}: not a service; the services are {known}.").format(
+                codes=", ".join(unknown), known=", ".join(known)
+            ),
+            file=sys.stderr,
+        )
+        return False
+    return chosen
+
+
 def setup(profile: Profile, args: argparse.Namespace) -> int:
     try:
         code = validate_setup(args.post_code, args.post_name, args.operator, args.central_url)
@@ -103,7 +124,8 @@ def setup(profile: Profile, args: argparse.Namespace) -> int:
         return EXIT_FAILURE
     try:
         printing = _printing(args, store)
-        if printing is None:
+        surveyed = _survey_services(args)
+        if printing is None or surveyed is False:
             return EXIT_FAILURE
         context = store.setup(
             post_code=code,
@@ -114,6 +136,7 @@ def setup(profile: Profile, args: argparse.Namespace) -> int:
             paper=PaperSize(args.paper) if args.paper else None,
             time_zone=args.time_zone,
             printing=printing,
+            survey_services=None if surveyed is True else surveyed,
         )
     finally:
         store.close()

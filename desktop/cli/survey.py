@@ -70,6 +70,7 @@ def _import(profile: Profile, args: argparse.Namespace) -> int:
                 service_code=args.service,
                 zone=post_zone,
                 today=datetime.now(post_zone).date(),
+                services_surveyed=context.survey_services or None,
             )
         except PaperImportError as error:
             _err(_("Nothing was imported from {file}:").format(file=args.file))

@@ -45,3 +45,4 @@ class DeskContext:
     time_zone: str = "WIB"  # the post's (posko.zones): times on receipts are in it
     appearance: Appearance = field(default_factory=Appearance)  # desktop.appearance
     printing: ReceiptPrinting = field(default_factory=ReceiptPrinting)
+    survey_services: tuple[str, ...] = ()  # the SKM services surveyed here (): all)

@@ -37,10 +37,12 @@ from desktop.settings import (
     POST_ID,
     PRINT_ON_SAVE,
     RECEIPT_PRINTER,
+    SURVEY_SERVICES,
     TIME_ZONE,
     Option,
     appearance_of,
     printing_of,
+    survey_services_of,
 )
 from desktop.store import health, identity
 from desktop.store.context import ReceiptPrinting
@@ -383,6 +385,7 @@ class Database:
                 time_zone=TIME_ZONE.parse(values.get(TIME_ZONE.key)),
                 appearance=appearance_of(values),
                 printing=printing_of(values),
+                survey_services=survey_services_of(values),
             )
 
     def require_context(self) -> DeskContext:
@@ -402,6 +405,7 @@ class Database:
         paper: PaperSize | None = None,
         time_zone: str | None = None,
         printing: ReceiptPrinting | None = None,
+        survey_services: Sequence[str] | None = None,
     ) -> DeskContext:
         """Record (or change) this desk's post and operator; the device is made once, with
         its key (in the profile) and the provisional prefix derived from that key. An
@@ -451,6 +455,8 @@ class Database:
             if printing is not None:
                 updates.append((RECEIPT_PRINTER, printing.printer.strip()))
                 updates.append((PRINT_ON_SAVE, printing.on_save))
+            if survey_services is not None:
+                updates.append((SURVEY_SERVICES, ",".join(survey_services)))
             for option, value in updates:
                 s.merge(Setting(key=option.key, value=option.dump(value)))
         if self.profile is not None:  # a prefix this profile used before numbers on
@@ -553,9 +559,10 @@ class Database:
         outbox sends them. One whose ``uuid`` is already stored is skipped (an import run
         twice adds nothing). Returns how many were added."""
         moment = now or datetime.now(UTC)
-        clean = [r.validated() for r in responses]
-        self._refuse_if_damaged()
         context = self.require_context()
+        allowed = context.survey_services or None
+        clean = [r.validated(services_surveyed=allowed) for r in responses]
+        self._refuse_if_damaged()
         given = [r.uuid for r in clean if r.uuid]
         with self.session() as s:
             known = (

@@ -24,6 +24,7 @@ from desktop.settings import (
     TIME_ZONE,
     appearance_of,
     printing_of,
+    survey_services_of,
 )
 from desktop.store.context import DeskContext
 from desktop.store.health import DatabaseDamaged, check_header, damaged
@@ -95,4 +96,5 @@ def peek_context(path: Path) -> DeskContext | None:
         time_zone=TIME_ZONE.parse(values.get(TIME_ZONE.key)),
         appearance=appearance_of(values),
         printing=printing_of(values),
+        survey_services=survey_services_of(values),
     )

@@ -128,6 +128,7 @@ class Store:
         paper: PaperSize | None = None,
         time_zone: str | None = None,
         printing: ReceiptPrinting | None = None,
+        survey_services: Sequence[str] | None = None,
     ) -> DeskContext:
         return self.database().setup(
             post_code=post_code,
@@ -138,6 +139,7 @@ class Store:
             paper=paper,
             time_zone=time_zone,
             printing=printing,
+            survey_services=survey_services,
         )
 
     def adopt_enrollment(

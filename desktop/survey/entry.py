@@ -7,14 +7,21 @@ service is one of the services surveyed (``posko.survey.services``)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
 from desktop.domain import FieldError, ValidationError, check_text
 from posko.i18n import _
-from posko.survey import SCALE, Survey, services, skm_2017
+from posko.survey import SCALE, Service, Survey, services, skm_2017
 
 PROFILE_FIELDS = ("sex", "age_band", "education", "occupation")
+
+
+def services_surveyed(codes: Sequence[str]) -> tuple[Service, ...]:
+    """The services a post surveys (``DeskContext.survey_services``; empty: every one), in
+    the list's order."""
+    return tuple(s for s in services() if not codes or s.code in codes)
 
 
 @dataclass(frozen=True)
@@ -32,17 +39,23 @@ class SurveyInput:
     uuid: str | None = None
     created_at: datetime | None = None
 
-    def validated(self, survey: Survey | None = None) -> SurveyInput:
-        """This input, cleaned, or ``ValidationError`` naming every field that is wrong."""
+    def validated(
+        self, survey: Survey | None = None, *, services_surveyed: Sequence[str] | None = None
+    ) -> SurveyInput:
+        """This input, cleaned, or ``ValidationError`` naming every field that is wrong.
+        ``services_surveyed``: the post's services (None: every one)."""
         chosen = survey or skm_2017()
         errors: list[FieldError] = []
-        if self.service_code not in {s.code for s in services()}:
+        allowed = {s.code for s in services()}
+        if services_surveyed is not None:
+            allowed &= set(services_surveyed)
+        if self.service_code not in allowed:
             errors.append(
                 FieldError(
                     "service_code",
                     _("Choose the service the survey is about.")
                     if not self.service_code
-                    else _("{code} is not a service surveyed.").format(code=self.service_code),
+                    else _("{code} is not a service surveyed here.").format(code=self.service_code),
                 )
             )
         answers: dict[str, int] = {}

@@ -19,6 +19,7 @@ import csv
 import hashlib
 import io
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, tzinfo
 from pathlib import Path
@@ -74,6 +75,7 @@ def read_paper_csv(
     zone: tzinfo,
     today: date,
     survey: Survey | None = None,
+    services_surveyed: Sequence[str] | None = None,
 ) -> list[SurveyInput]:
     """Every row of ``path`` as a checked questionnaire, or ``PaperImportError`` with every
     problem found. ``service_code`` is for rows without a ``layanan``; ``tanggal`` is read
@@ -157,7 +159,7 @@ def read_paper_csv(
             header_of = {key: name for key, name in zip(columns, names, strict=True)}
             response = _row(
                 cells, header_of, line, problems, chosen, elements, service_codes,
-                service_code, zone, today,
+                service_code, zone, today, services_surveyed,
             )  # fmt: skip
             if response is None:
                 continue
@@ -188,6 +190,7 @@ def _row(
     default_service: str,
     zone: tzinfo,
     today: date,
+    services_surveyed: Sequence[str] | None,
 ) -> SurveyInput | None:
     before = len(problems)
     answers: dict[str, int] = {}
@@ -231,7 +234,7 @@ def _row(
         created_at=created,
     )
     try:
-        clean = candidate.validated(survey)
+        clean = candidate.validated(survey, services_surveyed=services_surveyed)
     except ValidationError as error:
         column_of = {field: name for name, field in COLUMNS.items()}
         for item in error.errors:

@@ -130,7 +130,7 @@ def test_every_problem_is_told_by_line_and_column(desk: list[str], tmp_path: Pat
     told = bad.stderr
     assert "Tidak ada yang diimpor dari" in told
     assert "baris 2, kolom U1: jawabannya 1, 2, 3 atau 4 (atau kosong)." in told
-    assert "baris 3, kolom layanan: GEREJA bukan layanan yang disurvei." in told
+    assert "baris 3, kolom layanan: GEREJA bukan layanan yang disurvei di sini." in told
     assert "baris 3, kolom tanggal: tanggal ditulis TTTT-BB-HH." in told
     assert "baris 3, kolom jenis_kelamin:" in told
     assert "baris 4: tidak ada pertanyaan yang dijawab." in told
@@ -161,3 +161,18 @@ def test_report_options_are_checked(desk: list[str]) -> None:
     assert bad_day.returncode == 2 and "TTTT-BB-HH" in bad_day.stderr
     empty = posko(*desk, "survey", "report")
     assert empty.returncode == 0 and "Belum ada jawaban" in empty.stdout
+
+
+def test_a_post_surveys_its_own_services(desk: list[str], tmp_path: Path) -> None:
+    wrong = posko(*desk, "setup", "--post-code", "MRK", "--post-name", "Merak",
+                  "--operator", "Siti", "--survey-services", "PELABUHAN,GEREJA")  # fmt: skip
+    assert wrong.returncode == 1 and "GEREJA: bukan layanan" in wrong.stderr
+    chosen = posko(*desk, "setup", "--post-code", "MRK", "--post-name", "Merak",
+                   "--operator", "Siti", "--survey-services", "pelabuhan, rest-area")  # fmt: skip
+    assert chosen.returncode == 0, chosen.stderr
+    sheet = tmp_path / "dua.csv"
+    sheet.write_text(HEADER + ",layanan\n" + "4,4,4,4,4,4,4,4,4,SPBU\n", encoding="utf-8")
+    refused = posko(*desk, "survey", "import", str(sheet))
+    assert "baris 2, kolom layanan: SPBU bukan layanan yang disurvei di sini." in refused.stderr
+    sheet.write_text(HEADER + ",layanan\n" + "4,4,4,4,4,4,4,4,4,REST-AREA\n", encoding="utf-8")
+    assert posko(*desk, "survey", "import", str(sheet)).returncode == 0

@@ -87,3 +87,22 @@ def test_answers_are_read_by_day_and_service(store: Store) -> None:
     assert [r.service_code for r in since] == ["SPBU"]
     before = store.survey_answers(date_to=datetime(2026, 12, 2, tzinfo=UTC))
     assert [r.service_code for r in before] == ["PELABUHAN"]
+
+
+def test_a_post_takes_only_the_services_it_surveys(store: Store) -> None:
+    from desktop.survey.entry import services_surveyed
+
+    context = store.require_context()
+    store.setup(
+        post_code=context.post_code,
+        post_name=context.post_name,
+        operator=context.operator_name,
+        survey_services=["PELABUHAN", "REST-AREA"],
+    )
+    codes = store.require_context().survey_services
+    assert [s.code for s in services_surveyed(codes)] == ["REST-AREA", "PELABUHAN"]
+    with pytest.raises(ValidationError) as refused:
+        store.save_survey_responses([response(service_code="SPBU")])
+    assert refused.value.for_field("service_code") == "SPBU bukan layanan yang disurvei di sini."
+    assert store.save_survey_responses([response()]) == 1
+    assert len(services_surveyed(())) == len(services_surveyed([])) > 2  # none set: all
