@@ -1,0 +1,25 @@
+"""The Survei section: the SKM questionnaire typed in at the desk (``desktop.ui.survey_desk``,
+imported when the section is first shown, never at the window's start)."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QWidget
+
+from desktop.ui.sections import Section, register
+from posko.i18n import N_, _
+
+
+def _survey(window: QWidget) -> QWidget:
+    from desktop.ui.survey_desk import SurveyDesk
+
+    store = getattr(window, "store")  # noqa: B009 (the window is typed loosely, see sections)
+    desk = SurveyDesk(store, window)
+    status = getattr(window, "statusBar", None)
+    if callable(status):
+        desk.saved.connect(
+            lambda n: status().showMessage(_("Answers saved ({n} today).").format(n=n), 5000)
+        )
+    return desk
+
+
+register(Section("survey", N_("Survey"), 20, _survey))
