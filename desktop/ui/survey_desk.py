@@ -108,7 +108,7 @@ class KeyChoice(QLineEdit):
         return next((n for c, n in self.choices if c == code), "")
 
     # -- keys ------------------------------------------------------------------------------
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt's name)
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         key = event.key()
         text = event.text()
         modifiers = event.modifiers().value  # an int: no Qt namespace needed
@@ -142,7 +142,7 @@ class KeyChoice(QLineEdit):
         self.set_code(code)
         self.focusNextChild()
 
-    def focusOutEvent(self, event: object) -> None:  # noqa: N802 (Qt's name)
+    def focusOutEvent(self, event: object) -> None:
         if self._typed:  # half-typed letters are not an answer
             self._typed = ""
             self._show()
@@ -160,7 +160,7 @@ class KeyChoice(QLineEdit):
         parts = []
         for number, (code, name) in enumerate(self.choices, 1):
             part = f"{number} {_escape(name)}"
-            if self.by_letters and _normal(code) != _normal(name):
+            if self.by_letters and not _normal(name).startswith(_normal(code)):
                 part += f" ({_escape(code)})"
             if code == self._code:
                 part = f"<b><u>{part}</u></b>"
@@ -228,12 +228,12 @@ class SurveyDesk(QWidget):
         elements = QGroupBox(_("Answers (1-4, at least one)"))
         elements_grid = QGridLayout(elements)
         for row, element in enumerate(survey.elements):
-            box = KeyChoice(
-                [(str(n), element.answer(n)) for n in (1, 2, 3, 4)], by_letters=False
-            )
+            box = KeyChoice([(str(n), element.answer(n)) for n in (1, 2, 3, 4)], by_letters=False)
             box.setObjectName(f"survey_{element.code}")
             self.answer_boxes[element.code] = box
-            self._add_row(elements_grid, row, f"{element.code}  {element.name()}", box, element.code)
+            self._add_row(
+                elements_grid, row, f"{element.code}  {element.name()}", box, element.code
+            )
         self.messages["answers"] = FieldMessage()
         self.messages["answers"].setObjectName("survey_error_answers")
         elements_grid.addWidget(self.messages["answers"], 2 * len(survey.elements), 0, 1, 3)
@@ -308,7 +308,8 @@ class SurveyDesk(QWidget):
         grid.addWidget(box.options_label, 2 * row, 2)
         grid.addWidget(message, 2 * row + 1, 1, 1, 2)
         grid.setColumnStretch(2, 1)
-        grid.setColumnMinimumWidth(0, box.fontMetrics().averageCharWidth() * 30)
+        grid.setColumnMinimumWidth(0, box.fontMetrics().averageCharWidth() * 40)
+        grid.setVerticalSpacing(3)
 
     # -- values ----------------------------------------------------------------------------
     def to_input(self) -> SurveyInput:

@@ -42,7 +42,7 @@ def _focused() -> QWidget:
     return widget
 
 
-def open_survey(qtbot: QtBot, store: Store, profile: Profile) -> tuple[MainWindow, SurveyDesk]:
+def open_survey(qtbot: QtBot, store: Store, profile: Profile) -> SurveyDesk:
     window = MainWindow(store, profile, show_receipt_dialog=False)
     qtbot.addWidget(window)
     with qtbot.waitActive(window):
@@ -51,11 +51,11 @@ def open_survey(qtbot: QtBot, store: Store, profile: Profile) -> tuple[MainWindo
     window.enter_section(SURVEY_ROW)
     desk = window.stack.currentWidget().findChild(SurveyDesk)
     assert desk is not None
-    return window, desk
+    return desk
 
 
 def test_a_whole_respondent_in_fourteen_keys(qtbot: QtBot, store: Store, profile: Profile) -> None:
-    window, desk = open_survey(qtbot, store, profile)
+    desk = open_survey(qtbot, store, profile)
     assert QApplication.focusWidget() is desk.service  # Alt+2 lands on the service
     desk.service.setCurrentIndex(desk.service.findData("PELABUHAN"))
     desk.focus_first()  # as after the previous respondent: the service stays chosen
@@ -86,9 +86,14 @@ def test_a_whole_respondent_in_fourteen_keys(qtbot: QtBot, store: Store, profile
 
     # Ready for the next respondent: empty, the same service, the keyboard on the first.
     assert desk.service.currentData() == "PELABUHAN"
-    assert all(not box.code() for box in (*desk.profile_boxes.values(), *desk.answer_boxes.values()))
+    assert all(
+        not box.code() for box in (*desk.profile_boxes.values(), *desk.answer_boxes.values())
+    )
     assert _focused() is desk.profile_boxes["sex"]
     assert desk.status.text() == tr("Answers saved ({n} today).").format(n=1)
+    window = desk.window()
+    assert isinstance(window, MainWindow)
+    assert window.statusBar().currentMessage() == desk.status.text()
     expected = score([row.answers])
     assert expected.ikm is not None
     assert f"{expected.ikm:.2f}".replace(".", ",") in desk.summary.text()
@@ -102,7 +107,7 @@ def test_a_whole_respondent_in_fourteen_keys(qtbot: QtBot, store: Store, profile
     keys.type_text("444444444")
     keys.press(Qt.Key.Key_Return, CTRL)
     assert keys.count == 14
-    first, second = store.survey_answers()
+    _first, second = store.survey_answers()
     assert second.answers == dict.fromkeys(desk.answer_boxes, 4)
     assert (second.sex, second.age_band, second.education, second.occupation) == (
         "L",
@@ -115,7 +120,7 @@ def test_a_whole_respondent_in_fourteen_keys(qtbot: QtBot, store: Store, profile
 
 
 def test_skipping_and_clearing_answers(qtbot: QtBot, store: Store, profile: Profile) -> None:
-    window, desk = open_survey(qtbot, store, profile)
+    desk = open_survey(qtbot, store, profile)
     desk.focus_first()
     keys = Keyboard()
     for _ in desk.profile_boxes:  # the profile left out
@@ -146,7 +151,7 @@ def test_skipping_and_clearing_answers(qtbot: QtBot, store: Store, profile: Prof
 def test_an_empty_questionnaire_is_refused_in_indonesian(
     qtbot: QtBot, store: Store, profile: Profile
 ) -> None:
-    window, desk = open_survey(qtbot, store, profile)
+    desk = open_survey(qtbot, store, profile)
     desk.focus_first()
     keys = Keyboard()
     keys.type_text("L")
@@ -158,9 +163,9 @@ def test_an_empty_questionnaire_is_refused_in_indonesian(
     message = desk.messages["answers"]
     # In the desk's language (Indonesian here, once the lead's translation is in).
     assert message.isVisibleTo(desk) and message.text() == tr("Answer at least one question.")
-    assert desk.status.text() == tr(
-        "Not saved: please correct the marked questions ({n})."
-    ).format(n=1)
+    assert desk.status.text() == tr("Not saved: please correct the marked questions ({n}).").format(
+        n=1
+    )
     # Nothing lost: the profile and the suggestion are still there, the keyboard on U1.
     assert desk.profile_boxes["sex"].code() == "L"
     assert desk.profile_boxes["age_band"].code() == "36-45"
@@ -179,7 +184,7 @@ def test_a_bad_profile_answer_is_refused_in_place(
 ) -> None:
     """A code the definition does not have (as an old draft or a changed list could bring)
     is named under its question; nothing is stored."""
-    window, desk = open_survey(qtbot, store, profile)
+    desk = open_survey(qtbot, store, profile)
     desk.profile_boxes["education"]._code = "S9"  # past the keys: they cannot type it
     desk.answer_boxes["U1"].set_code("2")
     desk.save_button.click()
@@ -193,7 +198,7 @@ def test_a_bad_profile_answer_is_refused_in_place(
 def test_letters_that_fit_several_options_wait_for_the_next(
     qtbot: QtBot, store: Store, profile: Profile
 ) -> None:
-    window, desk = open_survey(qtbot, store, profile)
+    desk = open_survey(qtbot, store, profile)
     box = desk.profile_boxes["occupation"]
     box.setFocus()
     keys = Keyboard()
