@@ -20,7 +20,7 @@ from itertools import pairwise
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
-from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -186,11 +186,18 @@ class SurveyDesk(QWidget):
         self._build()
         self.refresh_summary()
 
+    def showEvent(self, event: QShowEvent) -> None:
+        self.refresh_summary()  # a new day, or answers imported meanwhile
+        super().showEvent(event)
+
     def _build(self) -> None:
         survey = self.survey
         heading = heading_label(_("Satisfaction survey (SKM)"))
         self.service = QComboBox()
         self.service.setObjectName("survey_service")
+        # None chosen at first: a day's answers filed under a service nobody picked would
+        # score the wrong one. Then it stays as chosen, respondent after respondent.
+        self.service.addItem(_("(choose the service)"), "")
         for service in services():
             self.service.addItem(service.name(), service.code)
         self.service.currentIndexChanged.connect(self.refresh_summary)
@@ -403,6 +410,9 @@ class SurveyDesk(QWidget):
         count. One indexed query of today's rows for one service: cheap enough to run on
         the GUI thread (a post takes in a few hundred a day at most)."""
         code = self.service.currentData() or ""
+        if not code:
+            self.summary.setText(_("Choose the service to see today's figures."))
+            return 0
         start, end = self._today()
         rows = self.store.survey_answers(date_from=start, date_to=end, service_code=code)
         figures = score(row.answers for row in rows)

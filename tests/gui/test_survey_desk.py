@@ -69,6 +69,7 @@ def test_a_whole_respondent_in_fourteen_keys(qtbot: QtBot, store: Store, profile
     keys.type_text("433241234")  # U1..U9 in order
     assert _focused() is desk.suggestion
     keys.press(Qt.Key.Key_Return, CTRL)
+    assert keys.count <= 20
     assert keys.count == 16  # 4 profile questions in 6 keys, 9 digits, Ctrl+Enter
 
     (row,) = store.survey_answers()
@@ -121,6 +122,7 @@ def test_a_whole_respondent_in_fourteen_keys(qtbot: QtBot, store: Store, profile
 
 def test_skipping_and_clearing_answers(qtbot: QtBot, store: Store, profile: Profile) -> None:
     desk = open_survey(qtbot, store, profile)
+    desk.service.setCurrentIndex(desk.service.findData("POSKO"))
     desk.focus_first()
     keys = Keyboard()
     for _ in desk.profile_boxes:  # the profile left out
@@ -152,6 +154,7 @@ def test_an_empty_questionnaire_is_refused_in_indonesian(
     qtbot: QtBot, store: Store, profile: Profile
 ) -> None:
     desk = open_survey(qtbot, store, profile)
+    desk.service.setCurrentIndex(desk.service.findData("SPBU"))
     desk.focus_first()
     keys = Keyboard()
     keys.type_text("L")
@@ -179,12 +182,39 @@ def test_an_empty_questionnaire_is_refused_in_indonesian(
     assert not message.isVisibleTo(desk)
 
 
+def test_no_service_chosen_is_refused(qtbot: QtBot, store: Store, profile: Profile) -> None:
+    desk = open_survey(qtbot, store, profile)
+    assert desk.service.currentData() == ""  # nobody chose one yet
+    keys = Keyboard()
+    keys.press(Qt.Key.Key_Tab)  # past the service
+    keys.type_text("L3")  # sex, age band
+    keys.press(Qt.Key.Key_Tab)  # education and occupation left out
+    keys.press(Qt.Key.Key_Tab)
+    keys.type_text("3")  # U1
+    keys.press(Qt.Key.Key_Return, CTRL)
+    assert store.survey_answers() == []
+    message = desk.messages["service_code"]
+    assert message.isVisibleTo(desk)
+    assert message.text() == tr("Choose the service the survey is about.")
+    assert _focused() is desk.service and desk.service.property("invalid") is True
+    assert desk.answer_boxes["U1"].code() == "3"  # nothing lost
+
+    keys.type_text("T")  # the list's type-ahead: Terminal bus
+    assert desk.service.currentData() == "TERMINAL"
+    keys.press(Qt.Key.Key_Return, CTRL)
+    (row,) = store.survey_answers()
+    assert row.service_code == "TERMINAL" and row.answers == {"U1": 3}
+    assert (row.sex, row.age_band, row.education) == ("L", "36-45", "")
+    assert not message.isVisibleTo(desk)
+
+
 def test_a_bad_profile_answer_is_refused_in_place(
     qtbot: QtBot, store: Store, profile: Profile
 ) -> None:
     """A code the definition does not have (as an old draft or a changed list could bring)
     is named under its question; nothing is stored."""
     desk = open_survey(qtbot, store, profile)
+    desk.service.setCurrentIndex(desk.service.findData("POSKO"))
     desk.profile_boxes["education"]._code = "S9"  # past the keys: they cannot type it
     desk.answer_boxes["U1"].set_code("2")
     desk.save_button.click()
