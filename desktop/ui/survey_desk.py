@@ -49,7 +49,7 @@ from desktop.ui.widgets import (
     set_enum_property,
 )
 from desktop.when import shown_zone
-from posko.i18n import _
+from posko.i18n import _, current_language
 from posko.survey import Survey, score, services, skm_2017
 from posko.zones import zone
 
@@ -417,11 +417,12 @@ class SurveyDesk(QWidget):
         rows = self.store.survey_answers(date_from=start, date_to=end, service_code=code)
         figures = score(row.answers for row in rows)
         if figures.ikm is None or figures.grade is None:
-            text = _("Today: {n} respondents.").format(n=figures.respondents)
+            text = _("Today's respondents: {n}.").format(n=figures.respondents)
         else:
-            text = _("Today: {n} respondents, IKM {ikm} (grade {grade}, {label}).").format(
+            ikm = f"{figures.ikm:.2f}"
+            text = _("Today's respondents: {n}, IKM {ikm} (grade {grade}, {label}).").format(
                 n=figures.respondents,
-                ikm=f"{figures.ikm:.2f}".replace(".", ","),
+                ikm=ikm.replace(".", ",") if current_language() == "id" else ikm,
                 grade=figures.grade.letter,
                 label=figures.grade.label(),
             )

@@ -3,6 +3,8 @@ spoken questionnaire in: every key goes to whatever has the focus, and is counte
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
@@ -95,9 +97,13 @@ def test_a_whole_respondent_in_fourteen_keys(qtbot: QtBot, store: Store, profile
     window = desk.window()
     assert isinstance(window, MainWindow)
     assert window.statusBar().currentMessage() == desk.status.text()
+    # Today's figures for the service: 26 points over 9 elements, x 25 = 72.22, grade C.
     expected = score([row.answers])
-    assert expected.ikm is not None
-    assert f"{expected.ikm:.2f}".replace(".", ",") in desk.summary.text()
+    assert expected.ikm == Decimal("72.22") and expected.grade is not None
+    assert expected.grade.letter == "C"
+    assert desk.summary.text() == tr(
+        "Today's respondents: {n}, IKM {ikm} (grade {grade}, {label})."
+    ).format(n=1, ikm="72,22", grade="C", label=expected.grade.label())
 
     # The shortest respondent: one key per profile question, nine digits, Ctrl+Enter.
     keys = Keyboard()
@@ -108,7 +114,7 @@ def test_a_whole_respondent_in_fourteen_keys(qtbot: QtBot, store: Store, profile
     keys.type_text("444444444")
     keys.press(Qt.Key.Key_Return, CTRL)
     assert keys.count == 14
-    _first, second = store.survey_answers()
+    first, second = store.survey_answers()
     assert second.answers == dict.fromkeys(desk.answer_boxes, 4)
     assert (second.sex, second.age_band, second.education, second.occupation) == (
         "L",
@@ -117,7 +123,11 @@ def test_a_whole_respondent_in_fourteen_keys(qtbot: QtBot, store: Store, profile
         "PNS",
     )
     assert second.service_code == "PELABUHAN"
-    assert "2" in desk.summary.text()
+    both = score([first.answers, second.answers])  # (26 + 36) / 2 / 9 x 25 = 86.11, B
+    assert both.ikm == Decimal("86.11") and both.grade is not None
+    assert desk.summary.text() == tr(
+        "Today's respondents: {n}, IKM {ikm} (grade {grade}, {label})."
+    ).format(n=2, ikm="86,11", grade="B", label=both.grade.label())
 
 
 def test_skipping_and_clearing_answers(qtbot: QtBot, store: Store, profile: Profile) -> None:
