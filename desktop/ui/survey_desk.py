@@ -159,13 +159,14 @@ class KeyChoice(QLineEdit):
             self.setText("")
         parts = []
         for number, (code, name) in enumerate(self.choices, 1):
-            part = f"{number} {_escape(name)}"
+            part = f"{number} {name}"
             if self.by_letters and not _normal(name).startswith(_normal(code)):
-                part += f" ({_escape(code)})"
+                part += f" ({code})"
+            part = _escape(part).replace(" ", "&nbsp;")  # lines break between options only
             if code == self._code:
                 part = f"<b><u>{part}</u></b>"
             parts.append(part)
-        self.options_label.setText(" · ".join(parts))
+        self.options_label.setText("&nbsp;· ".join(parts))
 
 
 def _escape(text: str) -> str:
@@ -222,6 +223,7 @@ class SurveyDesk(QWidget):
         keys_hint.setObjectName("survey_keys_hint")
 
         self.messages: dict[str, FieldMessage] = {}
+        self._row_labels: list[QLabel] = []
         self.profile_boxes: dict[str, KeyChoice] = {}
         profile = QGroupBox(_("Respondent (optional)"))
         profile_grid = QGridLayout(profile)
@@ -243,6 +245,14 @@ class SurveyDesk(QWidget):
             )
         self.messages["answers"] = FieldMessage()
         self.messages["answers"].setObjectName("survey_error_answers")
+        # The boxes of both groups in one column: as wide as the longest question, up to
+        # about 40 characters (a longer one wraps).
+        widest = max(
+            label.fontMetrics().horizontalAdvance(label.text()) for label in self._row_labels
+        )
+        limit = self.fontMetrics().averageCharWidth() * 40
+        for label in self._row_labels:
+            label.setFixedWidth(min(widest, limit))
         elements_grid.addWidget(self.messages["answers"], 2 * len(survey.elements), 0, 1, 3)
 
         self.suggestion = _TabLeavingText()
@@ -315,7 +325,7 @@ class SurveyDesk(QWidget):
         grid.addWidget(box.options_label, 2 * row, 2)
         grid.addWidget(message, 2 * row + 1, 1, 1, 2)
         grid.setColumnStretch(2, 1)
-        grid.setColumnMinimumWidth(0, box.fontMetrics().averageCharWidth() * 40)
+        self._row_labels.append(label)
         grid.setVerticalSpacing(3)
 
     # -- values ----------------------------------------------------------------------------
