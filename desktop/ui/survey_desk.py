@@ -20,7 +20,7 @@ from itertools import pairwise
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
-from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut, QShowEvent
+from PySide6.QtGui import QFocusEvent, QKeyEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -68,8 +68,9 @@ def _normal(text: str) -> str:
 
 class KeyChoice(QLineEdit):
     """One question answered by a key or two. ``choices`` is (code, shown name) in order;
-    ``by_number``: a digit picks the choice of that number (1 the first); ``by_letters``:
-    typed letters pick the choice whose code starts with them, once only one does.
+    a digit picks the choice of that number (1 the first); with ``by_letters``, typed
+    letters (and digits after a letter: ``S2``) pick the choice whose code starts with
+    them, as soon as only one does. A choice made, the keyboard moves to the next field.
 
     Signals: ``chosen(str)`` with the code (``""`` when cleared)."""
 
@@ -142,11 +143,11 @@ class KeyChoice(QLineEdit):
         self.set_code(code)
         self.focusNextChild()
 
-    def focusOutEvent(self, event: object) -> None:
+    def focusOutEvent(self, event: QFocusEvent) -> None:
         if self._typed:  # half-typed letters are not an answer
             self._typed = ""
             self._show()
-        super().focusOutEvent(event)  # type: ignore[arg-type]
+        super().focusOutEvent(event)
 
     # -- display ---------------------------------------------------------------------------
     def _show(self) -> None:
@@ -315,6 +316,8 @@ class SurveyDesk(QWidget):
     def _add_row(self, grid: QGridLayout, row: int, title: str, box: KeyChoice, code: str) -> None:
         label = QLabel(title)
         label.setWordWrap(True)
+        box.setAccessibleName(title)
+        box.setAccessibleDescription(box.options_label.text())
         box.setMinimumWidth(box.fontMetrics().averageCharWidth() * 24)
         box.setMaximumWidth(box.fontMetrics().averageCharWidth() * 32)
         box.options_label.setProperty("role", "hint")

@@ -65,7 +65,7 @@ def test_a_whole_respondent_in_fourteen_keys(qtbot: QtBot, store: Store, profile
     keys = Keyboard()
     keys.type_text("P")  # sex: Perempuan
     keys.type_text("2")  # age band: the second, 26-35
-    keys.type_text("SMA")  # education by its code's letters (SMP shares "SM")
+    keys.type_text("sma")  # education by its code's letters (SMP shares "SM"), any case
     keys.type_text("W")  # occupation: Wirausaha
     assert _focused() is desk.answer_boxes["U1"]
     keys.type_text("433241234")  # U1..U9 in order
@@ -249,3 +249,14 @@ def test_letters_that_fit_several_options_wait_for_the_next(
     keys.type_text("O")
     assert box.code() == "POLRI"
     assert _focused() is desk.answer_boxes["U1"]
+
+    education = desk.profile_boxes["education"]
+    for typed, meant in (("S2", "S2"), ("D4", "D4-S1"), ("SD", "SD"), ("5", "D4-S1")):
+        education.setFocus()
+        keys.type_text(typed)
+        assert education.code() == meant, typed
+        assert _focused() is desk.profile_boxes["occupation"]
+    education.setFocus()
+    keys.type_text("S")  # SD, SMP, SMA, S2, S3: waits…
+    keys.press(Qt.Key.Key_Tab)  # …and leaving drops the half-typed letters
+    assert education.code() == "D4-S1" and education.text().startswith("5 ")
