@@ -3,8 +3,11 @@ spoken questionnaire in: every key goes to whatever has the focus, and is counte
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
@@ -12,8 +15,10 @@ from pytestqt.qtbot import QtBot
 
 from desktop.paths import Profile
 from desktop.store.repo import Store
+from desktop.survey.entry import SurveyInput
 from desktop.ui.main_window import MainWindow
 from desktop.ui.survey_desk import SurveyDesk
+from desktop.ui.tasks import shared
 from posko.i18n import _ as tr
 from posko.survey import score
 
@@ -36,6 +41,13 @@ class Keyboard:
         for character in text:
             self.count += 1
             QTest.keyClicks(_focused(), character)
+
+
+@pytest.fixture(autouse=True)
+def _reads_done(store: Store) -> Iterator[None]:
+    """Today's figures are read in the background: done before the store closes."""
+    yield
+    shared().wait(5000)
 
 
 def _focused() -> QWidget:
@@ -70,7 +82,9 @@ def test_a_whole_respondent_in_fourteen_keys(qtbot: QtBot, store: Store, profile
     assert _focused() is desk.answer_boxes["U1"]
     keys.type_text("433241234")  # U1..U9 in order
     assert _focused() is desk.suggestion
-    keys.press(Qt.Key.Key_Return, CTRL)
+    with qtbot.waitSignal(desk.saved, timeout=5000) as saved:
+        keys.press(Qt.Key.Key_Return, CTRL)
+    assert saved.args == [1]
     assert keys.count <= 20
     assert keys.count == 16  # 4 profile questions in 6 keys, 9 digits, Ctrl+Enter
 
@@ -112,7 +126,8 @@ def test_a_whole_respondent_in_fourteen_keys(qtbot: QtBot, store: Store, profile
     keys.type_text("1")  # education by number: SD
     keys.type_text("1")  # occupation by number: PNS
     keys.type_text("444444444")
-    keys.press(Qt.Key.Key_Return, CTRL)
+    with qtbot.waitSignal(desk.saved, timeout=5000):
+        keys.press(Qt.Key.Key_Return, CTRL)
     assert keys.count == 14
     first, second = store.survey_answers()
     assert second.answers == dict.fromkeys(desk.answer_boxes, 4)
@@ -260,3 +275,34 @@ def test_letters_that_fit_several_options_wait_for_the_next(
     keys.type_text("S")  # SD, SMP, SMA, S2, S3: waits…
     keys.press(Qt.Key.Key_Tab)  # …and leaving drops the half-typed letters
     assert education.code() == "D4-S1" and education.text().startswith("5 ")
+
+
+def test_todays_figures_are_the_services_and_todays(
+    qtbot: QtBot, store: Store, profile: Profile
+) -> None:
+    now = datetime.now(UTC)
+    yesterday = now - timedelta(days=1, hours=1)
+    all_ones = {f"U{n}": 1 for n in range(1, 10)}
+    store.save_survey_responses([SurveyInput("POSKO", all_ones)], now=yesterday)
+    store.save_survey_responses([SurveyInput("TERMINAL", all_ones)], now=now)
+    store.save_survey_responses(
+        [SurveyInput("POSKO", {"U1": 4, "U2": 4}), SurveyInput("POSKO", {"U1": 2})], now=now
+    )
+    desk = open_survey(qtbot, store, profile)
+    with qtbot.waitSignal(desk.summaryShown, timeout=5000) as shown:
+        desk.service.setCurrentIndex(desk.service.findData("POSKO"))
+    assert shown.args == [2]
+    # U1: (4 + 2) / 2 = 3, U2: 4; two elements scored, (3 + 4) / 2 x 25 = 87.50, grade B.
+    assert desk.summary.text() == tr(
+        "Today's respondents: {n}, IKM {ikm} (grade {grade}, {label})."
+    ).format(n=2, ikm="87,50", grade="B", label=store_grade_label("B"))
+    with qtbot.waitSignal(desk.summaryShown, timeout=5000) as shown:
+        desk.service.setCurrentIndex(desk.service.findData("BANDARA"))
+    assert shown.args == [0]
+    assert desk.summary.text() == tr("Today's respondents: {n}.").format(n=0)
+
+
+def store_grade_label(letter: str) -> str:
+    from posko.survey import skm_2017
+
+    return next(g.label() for g in skm_2017().grades if g.letter == letter)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QWidget
 
 from desktop.ui.sections import Section, register
-from posko.i18n import N_, _
+from posko.i18n import N_
 
 
 def _survey(window: QWidget) -> QWidget:
@@ -16,9 +16,7 @@ def _survey(window: QWidget) -> QWidget:
     desk = SurveyDesk(store, window)
     status = getattr(window, "statusBar", None)
     if callable(status):
-        desk.saved.connect(
-            lambda n: status().showMessage(_("Answers saved ({n} today).").format(n=n), 5000)
-        )
+        desk.saved.connect(lambda _n: status().showMessage(desk.status.text(), 5000))
     return desk
 
 
