@@ -5,6 +5,7 @@
     posko --data-dir /tmp/shots demo-data --complaints 300
     tools/see-window docs/form.png -- python docs/screenshots.py /tmp/shots form
     tools/see-window docs/list.png -- python docs/screenshots.py /tmp/shots list
+    tools/see-window docs/survey-desk.png -- python docs/screenshots.py /tmp/shots survey
     tools/see-window docs/sync.png -- python docs/screenshots.py /tmp/shots sync
     tools/see-window docs/setup.png -- python docs/screenshots.py /tmp/shots setup
     tools/see-window docs/receipt-window.png -- python docs/screenshots.py /tmp/shots receipt
@@ -60,6 +61,18 @@ def main() -> None:
                 }
             )
             form.submit()
+        elif view == "survey":
+            from desktop.ui.survey_desk import SurveyDesk
+
+            window.enter_section(1)
+            desk = window.stack.currentWidget().findChild(SurveyDesk)
+            assert desk is not None
+            desk.service.setCurrentIndex(desk.service.findData("PELABUHAN"))
+            for code, value in {"sex": "P", "age_band": "26-35", "education": "SMA"}.items():
+                desk.profile_boxes[code].set_code(value)
+            for code, value in {"U1": "4", "U2": "3", "U3": "2", "U4": "4"}.items():
+                desk.answer_boxes[code].set_code(value)
+            desk.answer_boxes["U5"].setFocus()
         elif view == "sync":
             window.nav.setCurrentRow(4)
         elif view == "setup":

@@ -21,16 +21,6 @@ class UpcomingSection(QWidget):
         layout.addStretch(1)  # keeps the text at the top
 
 
-def _survey(_window: QWidget) -> QWidget:
-    return UpcomingSection(
-        _("Satisfaction survey (SKM)"),
-        _(
-            "The public satisfaction survey on the route's services will be run here, "
-            "at the desk or on a self-service screen."
-        ),
-    )
-
-
 def _outreach(_window: QWidget) -> QWidget:
     return UpcomingSection(
         _("Outreach"),
@@ -48,6 +38,5 @@ def _statistics(_window: QWidget) -> QWidget:
     )
 
 
-register(Section("survey", N_("Survey"), 20, _survey))
 register(Section("outreach", N_("Outreach"), 30, _outreach))
 register(Section("statistics", N_("Statistics"), 40, _statistics))
