@@ -39,7 +39,7 @@ from PySide6.QtWidgets import (
 
 from desktop.domain import ValidationError
 from desktop.store.health import DatabaseDamaged
-from desktop.survey.entry import SurveyInput
+from desktop.survey.entry import SurveyInput, services_surveyed
 from desktop.ui.appearance import mark_invalid
 from desktop.ui.tasks import TaskHandle, Tasks, shared
 from desktop.ui.widgets import (
@@ -51,7 +51,7 @@ from desktop.ui.widgets import (
 )
 from desktop.when import shown_zone
 from posko.i18n import _, current_language
-from posko.survey import Score, Survey, score, services, skm_2017
+from posko.survey import Score, Survey, score, skm_2017
 from posko.zones import zone
 
 if TYPE_CHECKING:
@@ -200,6 +200,16 @@ class SurveyDesk(QWidget):
         self.refresh_summary()  # a new day, or answers imported meanwhile
         super().showEvent(event)
 
+    def _post_services(self) -> tuple[str, ...]:
+        """The services this post surveys (``posko setup --survey-services``; none: all)."""
+        from desktop.store.health import DatabaseError
+
+        try:
+            context = self.store.context()
+        except DatabaseError:
+            return ()
+        return context.survey_services if context is not None else ()
+
     def _build(self) -> None:
         survey = self.survey
         heading = heading_label(_("Satisfaction survey (SKM)"))
@@ -208,7 +218,7 @@ class SurveyDesk(QWidget):
         # None chosen at first: a day's answers filed under a service nobody picked would
         # score the wrong one. Then it stays as chosen, respondent after respondent.
         self.service.addItem(_("(choose the service)"), "")
-        for service in services():
+        for service in services_surveyed(self._post_services()):
             self.service.addItem(service.name(), service.code)
         self.service.currentIndexChanged.connect(self.refresh_summary)
         service_label = QLabel(required(_("Ser&vice")))
