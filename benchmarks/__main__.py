@@ -192,7 +192,7 @@ def file_checks(root: Path) -> dict[str, object]:
 def main() -> int:
     quick = "--quick" in sys.argv
     results: dict[str, object] = {"when": datetime.now(UTC).isoformat(), "quick": quick}
-    sections = ("desk", "central", "sync", "field", "routing", "bundle")
+    sections = ("desk", "central", "sync", "field", "routing", "bundle", "survey")
     chosen = {s for s in sections if f"--{s}" in sys.argv} or set(sections)
     if "desk" in chosen:
         results["desk"] = desk(quick)
@@ -216,6 +216,10 @@ def main() -> int:
         from benchmarks import bundle
 
         results["bundle"] = bundle.run(quick)
+    if "survey" in chosen:
+        from benchmarks import survey
+
+        results["survey"] = survey.run(quick)
     print(json.dumps(results, indent=2))
     out = HERE / "results"
     out.mkdir(exist_ok=True)

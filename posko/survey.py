@@ -295,6 +295,21 @@ def score(responses: Iterable[Mapping[str, int]], survey: Survey | None = None) 
                 raise SurveyError(f"{code}: {value!r} is not a score from 1 to 4")
             totals[code] += value
             answered[code] += 1
+    return score_totals(respondents, totals, answered, chosen)
+
+
+def score_totals(
+    respondents: int,
+    totals: Mapping[str, int],
+    answered: Mapping[str, int],
+    survey: Survey | None = None,
+) -> Score:
+    """The figures from each element's sum of scores and number of answers (what one SQL
+    aggregate gives: see ``Database.survey_totals``), for ``respondents`` questionnaires."""
+    chosen = survey or skm_2017()
+    codes = chosen.codes
+    totals = {code: int(totals.get(code) or 0) for code in codes}
+    answered = {code: int(answered.get(code) or 0) for code in codes}
     nrr = {code: Fraction(totals[code], answered[code]) for code in codes if answered[code]}
     if not nrr:
         return Score(respondents, totals, answered, {}, {}, None, None, None, 0)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
@@ -13,7 +14,15 @@ from desktop.cli.commands import EXIT_FAILURE, EXIT_OK, _err, _open
 from desktop.domain import ValidationError
 from desktop.paths import Profile
 from posko.i18n import _, current_language
-from posko.survey import demographics, sample_progress, score, services, skm_2017
+from posko.survey import (
+    Score,
+    Survey,
+    demographics,
+    sample_progress,
+    score_totals,
+    services,
+    skm_2017,
+)
 from posko.zones import zone
 
 
@@ -92,6 +101,21 @@ def _import(profile: Profile, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _overall(scores: Iterable[Score], survey: Survey) -> Score:
+    """The figures of several selections together (every service of the report)."""
+    respondents, totals, answered = (
+        0,
+        dict.fromkeys(survey.codes, 0),
+        dict.fromkeys(survey.codes, 0),
+    )
+    for part in scores:
+        respondents += part.respondents
+        for code in survey.codes:
+            totals[code] += part.totals[code]
+            answered[code] += part.answered[code]
+    return score_totals(respondents, totals, answered, survey)
+
+
 def _report(profile: Profile, args: argparse.Namespace) -> int:
     if args.date_from and args.date_to and args.date_to < args.date_from:
         _err(_("--to is before --from."))
@@ -115,23 +139,27 @@ def _report(profile: Profile, args: argparse.Namespace) -> int:
         def start_of(day: date) -> datetime:
             return datetime.combine(day, time(0), tzinfo=post_zone).astimezone(UTC)
 
-        rows = store.survey_answers(
-            date_from=start_of(args.date_from) if args.date_from else None,
-            date_to=start_of(args.date_to + timedelta(days=1)) if args.date_to else None,
-            service_code=args.service,
-        )
+        selection_of = {
+            "date_from": start_of(args.date_from) if args.date_from else None,
+            "date_to": start_of(args.date_to + timedelta(days=1)) if args.date_to else None,
+            "service_code": args.service,
+        }
+        totals = store.survey_totals(**selection_of, codes=skm_2017().codes)
+        rows = store.survey_answers(**selection_of)
     finally:
         store.close()
     survey_definition = skm_2017()
-    result = score((row.answers for row in rows), survey_definition)
+    # The figures from one SQL aggregate per service; the rows for the grid and profile.
+    per_service = {
+        code: score_totals(n, sums, counts, survey_definition)
+        for code, (n, sums, counts) in totals.items()
+    }
+    result = _overall(per_service.values(), survey_definition)
     language = current_language()
     figures = result.as_json(language)
     figures["self_filled"] = sum(1 for row in rows if row.self_filled)
     figures["services"] = {
-        code: score(
-            (row.answers for row in rows if row.service_code == code), survey_definition
-        ).as_json(language)
-        for code in sorted({row.service_code for row in rows})
+        code: per_service[code].as_json(language) for code in sorted(per_service)
     }
     figures["demographics"] = demographics(
         (

@@ -597,6 +597,49 @@ class Database:
         log.info("saved %d survey responses", added)
         return added
 
+    def survey_totals(
+        self,
+        *,
+        date_from: datetime | None = None,
+        date_to: datetime | None = None,
+        service_code: str = "",
+        codes: Sequence[str] = (),
+    ) -> dict[str, tuple[int, dict[str, int], dict[str, int]]]:
+        """Per service: the questionnaires, and each element's sum of scores and number of
+        answers, in one SQL aggregate (what scoring needs: ``posko.survey.score_totals``);
+        the same selection as ``survey_answers``."""
+        element = SurveyResponse.answers
+        columns = []
+        for code in codes:
+            value = func.json_extract(element, f"$.{code}")
+            columns += [func.coalesce(func.sum(value), 0), func.count(value)]
+        query = select(SurveyResponse.service_code, func.count(), *columns).group_by(
+            SurveyResponse.service_code
+        )
+        query = self._survey_selection(query, date_from, date_to, service_code)
+        with self._sessions() as s:
+            rows = s.execute(query).all()
+        return {
+            row[0]: (
+                int(row[1]),
+                {code: int(row[2 + 2 * i]) for i, code in enumerate(codes)},
+                {code: int(row[3 + 2 * i]) for i, code in enumerate(codes)},
+            )
+            for row in rows
+        }
+
+    @staticmethod
+    def _survey_selection(
+        query: Any, date_from: datetime | None, date_to: datetime | None, service_code: str
+    ) -> Any:
+        if date_from is not None:
+            query = query.where(SurveyResponse.created_at >= date_from)
+        if date_to is not None:
+            query = query.where(SurveyResponse.created_at < date_to)
+        if service_code:
+            query = query.where(SurveyResponse.service_code == service_code)
+        return query
+
     def survey_answers(
         self,
         *,
@@ -606,13 +649,19 @@ class Database:
     ) -> list[SurveyRow]:
         """The stored questionnaires (oldest first), as scoring and reports read them:
         ``date_from`` inclusive, ``date_to`` exclusive."""
-        query = select(SurveyResponse).order_by(SurveyResponse.created_at, SurveyResponse.id)
-        if date_from is not None:
-            query = query.where(SurveyResponse.created_at >= date_from)
-        if date_to is not None:
-            query = query.where(SurveyResponse.created_at < date_to)
-        if service_code:
-            query = query.where(SurveyResponse.service_code == service_code)
+        query = select(
+            SurveyResponse.uuid,
+            SurveyResponse.service_code,
+            SurveyResponse.answers,
+            SurveyResponse.sex,
+            SurveyResponse.age_band,
+            SurveyResponse.education,
+            SurveyResponse.occupation,
+            SurveyResponse.suggestion,
+            SurveyResponse.self_filled,
+            SurveyResponse.created_at,
+        ).order_by(SurveyResponse.created_at, SurveyResponse.id)
+        query = self._survey_selection(query, date_from, date_to, service_code)
         with self._sessions() as s:
             return [
                 SurveyRow(
@@ -627,7 +676,7 @@ class Database:
                     self_filled=bool(row.self_filled),
                     created_at=row.created_at,
                 )
-                for row in s.scalars(query)
+                for row in s.execute(query)
             ]
 
     def save_complaint(

@@ -176,6 +176,18 @@ class Store:
     ) -> int:
         return self.database().save_survey_responses(responses, now=now)
 
+    def survey_totals(
+        self,
+        *,
+        date_from: datetime | None = None,
+        date_to: datetime | None = None,
+        service_code: str = "",
+        codes: Sequence[str] = (),
+    ) -> dict[str, tuple[int, dict[str, int], dict[str, int]]]:
+        return self.database().survey_totals(
+            date_from=date_from, date_to=date_to, service_code=service_code, codes=codes
+        )
+
     def survey_answers(
         self,
         *,

@@ -11,6 +11,8 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from posko.survey import (
     Survey,
@@ -257,3 +259,48 @@ def test_demographics_count_every_option_and_the_blanks() -> None:
     assert counts["sex"] == {"L": 1, "P": 1, "": 1}
     assert counts["age_band"]["17-25"] == 1 and counts["age_band"][""] == 2
     assert list(counts["education"]) == ["SD", "SMP", "SMA", "D1-D3", "D4-S1", "S2", "S3", ""]
+
+
+# -- properties ---------------------------------------------------------------------------------
+
+
+CODES = ("U1", "U2", "U3", "U4", "U5", "U6", "U7", "U8", "U9")
+questionnaires = st.lists(
+    st.dictionaries(st.sampled_from(CODES), st.integers(1, 4), min_size=1), min_size=1, max_size=60
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(questionnaires)
+def test_the_index_stays_within_25_and_100(rows: list[dict[str, int]]) -> None:
+    result = score(rows)
+    assert result.ikm is not None and Decimal(25) <= result.ikm <= Decimal(100)
+    assert result.grade is not None
+    # Each element's NRR divides by those who answered it, not by every respondent.
+    for code, nrr in result.nrr.items():
+        answered = [row[code] for row in rows if code in row]
+        assert nrr == Fraction(sum(answered), len(answered))
+        assert 1 <= nrr <= 4
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(2500, 10000), st.integers(2500, 10000))
+def test_the_grade_never_falls_as_the_index_rises(low: int, high: int) -> None:
+    low, high = sorted((low, high))
+    order = "DCBA"
+    lower = skm_2017().grade(Decimal(low).scaleb(-2)).letter
+    upper = skm_2017().grade(Decimal(high).scaleb(-2)).letter
+    assert order.index(lower) <= order.index(upper)
+
+
+@settings(max_examples=100, deadline=None)
+@given(questionnaires, st.randoms(use_true_random=False))
+def test_the_order_of_respondents_and_of_answers_changes_nothing(
+    rows: list[dict[str, int]], shuffle: object
+) -> None:
+    import random
+
+    assert isinstance(shuffle, random.Random)
+    mixed = [dict(sorted(row.items(), key=lambda _item: shuffle.random())) for row in rows]
+    shuffle.shuffle(mixed)
+    assert score(mixed).ikm == score(rows).ikm and score(mixed).nrr == score(rows).nrr

@@ -106,3 +106,23 @@ def test_a_post_takes_only_the_services_it_surveys(store: Store) -> None:
     assert refused.value.for_field("service_code") == "SPBU bukan layanan yang disurvei di sini."
     assert store.save_survey_responses([response()]) == 1
     assert len(services_surveyed(())) == len(services_surveyed([])) > 2  # none set: all
+
+
+def test_one_aggregate_gives_what_scoring_every_row_gives(store: Store) -> None:
+    from posko.survey import score, score_totals, skm_2017
+
+    codes = skm_2017().codes
+    given = [
+        response(answers={"U1": 4, "U2": 2, "U9": 1}),
+        response(answers={"U1": 3, "U4": 4}, service_code="SPBU"),
+        response(answers=dict(ALL_FOUR)),
+    ]
+    store.save_survey_responses(given, now=NOW)
+    per_service = store.survey_totals(codes=codes)
+    assert set(per_service) == {"PELABUHAN", "SPBU"}
+    port = score_totals(*per_service["PELABUHAN"])
+    assert port == score([given[0].answers, given[2].answers])
+    assert port.answered["U4"] == 1 and port.totals["U1"] == 8
+    only_fuel = store.survey_totals(codes=codes, service_code="SPBU")
+    assert list(only_fuel) == ["SPBU"] and only_fuel["SPBU"][0] == 1
+    assert store.survey_totals(codes=codes, date_from=datetime(2027, 1, 1, tzinfo=UTC)) == {}
