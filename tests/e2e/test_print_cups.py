@@ -16,7 +16,6 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrinterInfo
-from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
@@ -31,11 +30,10 @@ from desktop.store.repo import Store
 from desktop.ui.main_window import MainWindow
 from desktop.ui.receipt_dialog import ReceiptDialog
 from desktop.ui.setup_dialog import SetupDialog
+from tests.desk_support import CTRL, Keyboard
 from tests.helpers import pdf_page_size_mm, pdf_qr_codes
 
 QUEUE = "PoskoTestPDF"
-NO_MODIFIER = Qt.KeyboardModifier.NoModifier
-CTRL = Qt.KeyboardModifier.ControlModifier
 
 
 def _scheduler_running() -> bool:
@@ -118,51 +116,6 @@ def test_receipt_through_the_system_print_queue(
         printed.unlink()
 
 
-class Keyboard:
-    """Every key goes to whatever has the keyboard focus, as a person's would, and is
-    counted: a key with Ctrl or Shift held counts once (one press of the hand)."""
-
-    def __init__(self, qtbot: QtBot) -> None:
-        self.qtbot = qtbot
-        self.count = 0
-
-    def press(self, key: Qt.Key, modifier: Qt.KeyboardModifier = NO_MODIFIER) -> None:
-        self.count += 1
-        QTest.keyClick(_focused(), key, modifier)
-
-    def type_text(self, text: str) -> None:
-        for character in text:
-            self.count += 1
-            QTest.keyClicks(_focused(), character)
-
-    def in_next_windows(self, *steps: tuple[type[QWidget], Qt.Key]) -> list[QWidget]:
-        """Answer the modal windows that open next, in order: in each, one key. Returns
-        the windows as they were answered (the test checks that each one came)."""
-        answered: list[QWidget] = []
-        pending = list(steps)
-
-        def look() -> None:
-            if not pending:
-                return
-            window = QApplication.activeModalWidget()
-            kind, key = pending[0]
-            again = bool(answered) and window is answered[-1]  # still closing
-            if window is not None and isinstance(window, kind) and not again and window.isVisible():
-                pending.pop(0)
-                answered.append(window)
-                QTimer.singleShot(50, lambda: self.press(key))  # once it has the focus
-            QTimer.singleShot(20, look)
-
-        QTimer.singleShot(0, look)
-        return answered
-
-
-def _focused() -> QWidget:
-    widget = QApplication.focusWidget() or QApplication.activeModalWidget()
-    assert widget is not None, "nothing has the keyboard"
-    return widget
-
-
 def _desk(qtbot: QtBot, store: Store, profile: Profile, printing: ReceiptPrinting) -> MainWindow:
     context = store.require_context()
     store.setup(
@@ -205,7 +158,7 @@ def _keys_to_a_printed_receipt(
     window = _desk(qtbot, store, profile, printing)
     first = window.form.type_buttons[ComplaintType.PENGADUAN]
     assert QApplication.focusWidget() is first
-    keys = Keyboard(qtbot)
+    keys = Keyboard()
     title = f"Pertalite habis {uuid.uuid4().hex[:6]}"
     answered = keys.in_next_windows(*windows)
 
@@ -266,7 +219,7 @@ def test_a_printer_that_is_gone_says_so_and_the_print_dialog_takes_over(
             description="SPBU di KM 102 kehabisan Pertalite sejak pagi.",
         )
     )
-    keys = Keyboard(qtbot)
+    keys = Keyboard()
     seen: list[str] = []
     steps = keys.in_next_windows(
         (ReceiptDialog, Qt.Key.Key_Return),  # Print: the printer is not there
@@ -285,7 +238,7 @@ def test_printing_on_saving_to_a_printer_that_is_gone_shows_the_receipt_window(
     qtbot: QtBot, store: Store, profile: Profile, cups_queue: str
 ) -> None:
     _desk(qtbot, store, profile, ReceiptPrinting(printer="PrinterYangDicabut", on_save=True))
-    keys = Keyboard(qtbot)
+    keys = Keyboard()
     steps = keys.in_next_windows(
         (QMessageBox, Qt.Key.Key_Return),
         (ReceiptDialog, Qt.Key.Key_Escape),  # here the receipt can still be printed

@@ -44,21 +44,13 @@ from desktop.store.repo import Store
 from desktop.ui import appearance
 from desktop.ui.main_window import MainWindow
 from desktop.ui.setup_dialog import SetupDialog
+from tests.desk_support import shown_window
 
 
 @pytest.fixture(autouse=True)
 def standard_look() -> Iterator[None]:
     yield
     appearance.apply(Appearance())  # the next test starts from the system's text size
-
-
-def _window(qtbot: QtBot, store: Store, profile: Profile) -> MainWindow:
-    window = MainWindow(store, profile, show_receipt_dialog=False)
-    qtbot.addWidget(window)
-    with qtbot.waitActive(window):
-        window.show()
-        window.activateWindow()
-    return window
 
 
 def _point_size() -> float:
@@ -68,7 +60,7 @@ def _point_size() -> float:
 def test_text_size_keys_scale_every_window_and_are_remembered(
     qtbot: QtBot, store: Store, profile: Profile
 ) -> None:
-    window = _window(qtbot, store, profile)
+    window = shown_window(qtbot, store, profile)
     window.form.title.setFocus()
     base = _point_size()
     qtbot.keyClick(window.form.title, Qt.Key.Key_Equal, Qt.KeyboardModifier.ControlModifier)
@@ -100,7 +92,7 @@ def test_text_size_keys_scale_every_window_and_are_remembered(
 def test_the_high_contrast_theme_is_one_menu_item_away_and_remembered(
     qtbot: QtBot, store: Store, profile: Profile
 ) -> None:
-    window = _window(qtbot, store, profile)
+    window = shown_window(qtbot, store, profile)
     window.contrast_action.trigger()
     assert window.context.appearance.theme == CONTRAST
     palette = QApplication.palette()
@@ -199,7 +191,7 @@ def test_the_keyboard_focus_shows_on_every_control_of_the_form(
 ) -> None:
     """Each control in the form's tab chain repaints with focus a ring at least two pixels
     thick all round: radio buttons, check boxes and buttons as much as fields."""
-    window = _window(qtbot, store, profile)
+    window = shown_window(qtbot, store, profile)
     window.set_appearance(Appearance(theme=theme))
     form = window.form
     controls: list[QWidget] = [
@@ -236,7 +228,7 @@ def test_the_keyboard_focus_shows_on_every_control_of_the_form(
 def test_an_invalid_field_is_marked_by_a_thick_outline_and_its_fill(
     qtbot: QtBot, store: Store, profile: Profile, theme: str
 ) -> None:
-    window = _window(qtbot, store, profile)
+    window = shown_window(qtbot, store, profile)
     window.set_appearance(Appearance(theme=theme))
     c = colours(Appearance(theme=theme))
     form = window.form
@@ -269,7 +261,7 @@ def test_the_fields_that_must_be_filled_in_are_marked(
     qtbot: QtBot, store: Store, profile: Profile
 ) -> None:
     """A star on exactly the fields the checks refuse empty: an empty form's errors."""
-    window = _window(qtbot, store, profile)
+    window = shown_window(qtbot, store, profile)
     form = window.form
     assert form.submit() is None
     refused = {name for name, message in form.messages.items() if message.isVisible()}
@@ -299,7 +291,7 @@ def test_the_fields_that_must_be_filled_in_are_marked(
 def test_the_window_fits_1366x768_at_every_text_size(
     qtbot: QtBot, store: Store, profile: Profile, size: int
 ) -> None:
-    window = _window(qtbot, store, profile)
+    window = shown_window(qtbot, store, profile)
     window.set_appearance(Appearance(text_size=size))
     room_height = 768 - 40 - 30  # a taskbar, a title bar
     window.resize(1366, room_height)

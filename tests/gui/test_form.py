@@ -20,17 +20,9 @@ from desktop.store.repo import Store
 from desktop.ui.complaint_form import DRAFT_DELAY_MS, DRAFT_FORM, ComplaintForm
 from desktop.ui.main_window import MainWindow
 from posko.i18n import _ as tr
+from tests.desk_support import shown_window as make_window
 from tests.drafts_support import answer_question, drafts_on_disk, titles_on_disk
 from tests.helpers import pdf_qr_codes, pdf_text
-
-
-def make_window(qtbot: QtBot, store: Store, profile: Profile) -> MainWindow:
-    window = MainWindow(store, profile, show_receipt_dialog=False)
-    qtbot.addWidget(window)
-    with qtbot.waitActive(window):
-        window.show()
-        window.activateWindow()
-    return window
 
 
 def type_into(qtbot: QtBot, widget: QWidget, text: str) -> None:

@@ -11,8 +11,8 @@ from desktop.domain import ComplaintInput, ComplaintType
 from desktop.paths import Profile
 from desktop.receipt import build_receipt
 from desktop.store.repo import Store
-from desktop.ui.main_window import MainWindow
 from desktop.ui.operator_dialog import OperatorDialog
+from tests.desk_support import shown_window
 
 
 def report(n: int) -> ComplaintInput:
@@ -46,11 +46,7 @@ def keys_in_the_dialog(qtbot: QtBot, *keys: Qt.Key, text: str = "") -> None:
 
 
 def test_a_shift_change_takes_two_keys(qtbot: QtBot, store: Store, profile: Profile) -> None:
-    window = MainWindow(store, profile, show_receipt_dialog=False)
-    qtbot.addWidget(window)
-    with qtbot.waitActive(window):
-        window.show()
-        window.activateWindow()
+    window = shown_window(qtbot, store, profile)
     first = store.save_complaint(report(1))
     assert first.operator_name == "Siti Rahmawati"
 

@@ -9,8 +9,7 @@ from decimal import Decimal
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from desktop.paths import Profile
@@ -21,26 +20,9 @@ from desktop.ui.survey_desk import SurveyDesk
 from desktop.ui.tasks import shared
 from posko.i18n import _ as tr
 from posko.survey import score
+from tests.desk_support import CTRL, Keyboard, focused, shown_window
 
-NO_MODIFIER = Qt.KeyboardModifier.NoModifier
-CTRL = Qt.KeyboardModifier.ControlModifier
 SURVEY_ROW = 1
-
-
-class Keyboard:
-    """As tests/e2e/test_print_cups.py's: a key with Ctrl or Shift held counts once."""
-
-    def __init__(self) -> None:
-        self.count = 0
-
-    def press(self, key: Qt.Key, modifier: Qt.KeyboardModifier = NO_MODIFIER) -> None:
-        self.count += 1
-        QTest.keyClick(_focused(), key, modifier)
-
-    def type_text(self, text: str) -> None:
-        for character in text:
-            self.count += 1
-            QTest.keyClicks(_focused(), character)
 
 
 @pytest.fixture(autouse=True)
@@ -50,18 +32,8 @@ def _reads_done(store: Store) -> Iterator[None]:
     shared().wait(5000)
 
 
-def _focused() -> QWidget:
-    widget = QApplication.focusWidget()
-    assert widget is not None, "nothing has the keyboard focus"
-    return widget
-
-
 def open_survey(qtbot: QtBot, store: Store, profile: Profile) -> SurveyDesk:
-    window = MainWindow(store, profile, show_receipt_dialog=False)
-    qtbot.addWidget(window)
-    with qtbot.waitActive(window):
-        window.show()
-        window.activateWindow()
+    window = shown_window(qtbot, store, profile)
     window.enter_section(SURVEY_ROW)
     desk = window.stack.currentWidget().findChild(SurveyDesk)
     assert desk is not None
@@ -79,9 +51,9 @@ def test_a_whole_respondent_in_fourteen_keys(qtbot: QtBot, store: Store, profile
     keys.type_text("2")  # age band: the second, 26-35
     keys.type_text("sma")  # education by its code's letters (SMP shares "SM"), any case
     keys.type_text("W")  # occupation: Wirausaha
-    assert _focused() is desk.answer_boxes["U1"]
+    assert focused() is desk.answer_boxes["U1"]
     keys.type_text("433241234")  # U1..U9 in order
-    assert _focused() is desk.suggestion
+    assert focused() is desk.suggestion
     with qtbot.waitSignal(desk.saved, timeout=5000) as saved:
         keys.press(Qt.Key.Key_Return, CTRL)
     assert saved.args == [1]
@@ -106,7 +78,7 @@ def test_a_whole_respondent_in_fourteen_keys(qtbot: QtBot, store: Store, profile
     assert all(
         not box.code() for box in (*desk.profile_boxes.values(), *desk.answer_boxes.values())
     )
-    assert _focused() is desk.profile_boxes["sex"]
+    assert focused() is desk.profile_boxes["sex"]
     assert desk.status.text() == tr("Answers saved ({n} today).").format(n=1)
     window = desk.window()
     assert isinstance(window, MainWindow)
@@ -155,19 +127,19 @@ def test_skipping_and_clearing_answers(qtbot: QtBot, store: Store, profile: Prof
     keys.type_text("3")  # U1
     keys.press(Qt.Key.Key_Tab)  # U2 skipped
     keys.type_text("2")  # U3
-    assert _focused() is desk.answer_boxes["U4"]
+    assert focused() is desk.answer_boxes["U4"]
     keys.type_text("4")  # U4, then back to it to take it back
     keys.press(Qt.Key.Key_Backtab)
-    assert _focused() is desk.answer_boxes["U4"] and desk.answer_boxes["U4"].code() == "4"
+    assert focused() is desk.answer_boxes["U4"] and desk.answer_boxes["U4"].code() == "4"
     keys.press(Qt.Key.Key_Backspace)
     assert desk.answer_boxes["U4"].code() == ""
-    assert _focused() is desk.answer_boxes["U4"]  # clearing stays on the question
+    assert focused() is desk.answer_boxes["U4"]  # clearing stays on the question
     keys.type_text("1")  # U4 answered again
     keys.press(Qt.Key.Key_Space)  # U5 answered, cleared by Space
     keys.type_text("0")  # and 0 clears too
     keys.type_text("9")  # not an answer: ignored
     assert desk.answer_boxes["U5"].code() == ""
-    assert _focused() is desk.answer_boxes["U5"]
+    assert focused() is desk.answer_boxes["U5"]
     keys.press(Qt.Key.Key_Return, CTRL)
 
     (row,) = store.survey_answers()
@@ -198,7 +170,7 @@ def test_an_empty_questionnaire_is_refused_in_indonesian(
     assert desk.profile_boxes["sex"].code() == "L"
     assert desk.profile_boxes["age_band"].code() == "36-45"
     assert desk.suggestion.toPlainText() == "Toilet kurang bersih"
-    assert _focused() is desk.answer_boxes["U1"]
+    assert focused() is desk.answer_boxes["U1"]
 
     keys.type_text("3")
     keys.press(Qt.Key.Key_Return, CTRL)
@@ -221,7 +193,7 @@ def test_no_service_chosen_is_refused(qtbot: QtBot, store: Store, profile: Profi
     message = desk.messages["service_code"]
     assert message.isVisibleTo(desk)
     assert message.text() == tr("Choose the service the survey is about.")
-    assert _focused() is desk.service and desk.service.property("invalid") is True
+    assert focused() is desk.service and desk.service.property("invalid") is True
     assert desk.answer_boxes["U1"].code() == "3"  # nothing lost
 
     keys.type_text("T")  # the list's type-ahead: Terminal bus
@@ -258,19 +230,19 @@ def test_letters_that_fit_several_options_wait_for_the_next(
     box.setFocus()
     keys = Keyboard()
     keys.type_text("P")  # PNS and POLRI
-    assert box.code() == "" and _focused() is box and box.text() == "P…"
+    assert box.code() == "" and focused() is box and box.text() == "P…"
     keys.type_text("X")  # fits neither: ignored, "P" stays
-    assert box.code() == "" and _focused() is box
+    assert box.code() == "" and focused() is box
     keys.type_text("O")
     assert box.code() == "POLRI"
-    assert _focused() is desk.answer_boxes["U1"]
+    assert focused() is desk.answer_boxes["U1"]
 
     education = desk.profile_boxes["education"]
     for typed, meant in (("S2", "S2"), ("D4", "D4-S1"), ("SD", "SD"), ("5", "D4-S1")):
         education.setFocus()
         keys.type_text(typed)
         assert education.code() == meant, typed
-        assert _focused() is desk.profile_boxes["occupation"]
+        assert focused() is desk.profile_boxes["occupation"]
     education.setFocus()
     keys.type_text("S")  # SD, SMP, SMA, S2, S3: waits…
     keys.press(Qt.Key.Key_Tab)  # …and leaving drops the half-typed letters
