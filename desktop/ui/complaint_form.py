@@ -34,7 +34,13 @@ from desktop.store.health import DatabaseDamaged, DatabaseError
 from desktop.store.repo import Store
 from desktop.ui.appearance import mark_invalid
 from desktop.ui.when_field import WhenEdit
-from desktop.ui.widgets import FieldMessage, hint_label, required, set_enum_property
+from desktop.ui.widgets import (
+    FieldMessage,
+    hint_label,
+    required,
+    save_shortcuts,
+    set_enum_property,
+)
 from desktop.when import WhenError
 from posko.i18n import _, current_language
 from posko.zones import DEFAULT_ZONE
@@ -286,10 +292,7 @@ class ComplaintForm(QWidget):
         buttons.addWidget(self.clear_button)
         buttons.addWidget(self.save_button)
 
-        for sequence in ("Ctrl+Return", "Ctrl+Enter", "Ctrl+S"):
-            shortcut = QShortcut(QKeySequence(sequence), self)
-            set_enum_property(shortcut, "context", "WidgetWithChildrenShortcut")
-            shortcut.activated.connect(self.submit)
+        save_shortcuts(self, self.submit)
 
         body = QWidget()
         column = QVBoxLayout(body)

@@ -20,7 +20,7 @@ from itertools import pairwise
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
-from PySide6.QtGui import QFocusEvent, QKeyEvent, QKeySequence, QShortcut, QShowEvent
+from PySide6.QtGui import QFocusEvent, QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -47,7 +47,7 @@ from desktop.ui.widgets import (
     heading_label,
     hint_label,
     required,
-    set_enum_property,
+    save_shortcuts,
 )
 from desktop.when import shown_zone
 from posko.i18n import _, current_language
@@ -297,10 +297,7 @@ class SurveyDesk(QWidget):
         buttons = QHBoxLayout()
         buttons.addWidget(self.status, 1)
         buttons.addWidget(self.save_button)
-        for sequence in ("Ctrl+Return", "Ctrl+Enter", "Ctrl+S"):
-            shortcut = QShortcut(QKeySequence(sequence), self)
-            set_enum_property(shortcut, "context", "WidgetWithChildrenShortcut")
-            shortcut.activated.connect(self.submit)
+        save_shortcuts(self, self.submit)
 
         body = QWidget()
         column = QVBoxLayout(body)

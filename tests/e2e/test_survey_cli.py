@@ -176,3 +176,14 @@ def test_a_post_surveys_its_own_services(desk: list[str], tmp_path: Path) -> Non
     assert "baris 2, kolom layanan: SPBU bukan layanan yang disurvei di sini." in refused.stderr
     sheet.write_text(HEADER + ",layanan\n" + "4,4,4,4,4,4,4,4,4,REST-AREA\n", encoding="utf-8")
     assert posko(*desk, "survey", "import", str(sheet)).returncode == 0
+
+
+def test_an_oversized_file_is_refused_unread(desk: list[str], tmp_path: Path) -> None:
+    """A file past 20 MB (a wrong file chosen, or one made to exhaust the laptop) is refused
+    before it is parsed, and nothing is imported."""
+    sheet = tmp_path / "besar.csv"
+    row = "4,4,4,4,4,4,4,4,4,SPBU\n"
+    sheet.write_text(HEADER + ",layanan\n" + row * (21 * 2**20 // len(row)), encoding="utf-8")
+    answer = posko(*desk, "survey", "import", str(sheet))
+    assert answer.returncode == 1 and "Berkas lebih besar dari 20 MB." in answer.stderr
+    assert report(desk)["respondents"] == 0
