@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
@@ -14,15 +13,8 @@ from desktop.cli.commands import EXIT_FAILURE, EXIT_OK, _err, _open
 from desktop.domain import ValidationError
 from desktop.paths import Profile
 from posko.i18n import _, current_language
-from posko.survey import (
-    Score,
-    Survey,
-    demographics,
-    sample_progress,
-    score_totals,
-    services,
-    skm_2017,
-)
+from posko.survey import score_totals, services, skm_2017
+from posko.survey_report import overall, report_figures
 from posko.zones import zone
 
 
@@ -101,21 +93,6 @@ def _import(profile: Profile, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _overall(scores: Iterable[Score], survey: Survey) -> Score:
-    """The figures of several selections together (every service of the report)."""
-    respondents, totals, answered = (
-        0,
-        dict.fromkeys(survey.codes, 0),
-        dict.fromkeys(survey.codes, 0),
-    )
-    for part in scores:
-        respondents += part.respondents
-        for code in survey.codes:
-            totals[code] += part.totals[code]
-            answered[code] += part.answered[code]
-    return score_totals(respondents, totals, answered, survey)
-
-
 def _report(profile: Profile, args: argparse.Namespace) -> int:
     if args.date_from and args.date_to and args.date_to < args.date_from:
         _err(_("--to is before --from."))
@@ -149,48 +126,24 @@ def _report(profile: Profile, args: argparse.Namespace) -> int:
     finally:
         store.close()
     survey_definition = skm_2017()
-    # The figures from one SQL aggregate per service; the rows for the grid and profile.
-    per_service = {
-        code: score_totals(n, sums, counts, survey_definition)
-        for code, (n, sums, counts) in totals.items()
-    }
-    result = _overall(per_service.values(), survey_definition)
     language = current_language()
-    figures = result.as_json(language)
-    figures["self_filled"] = sum(1 for row in rows if row.self_filled)
-    figures["services"] = {
-        code: per_service[code].as_json(language) for code in sorted(per_service)
-    }
-    figures["demographics"] = demographics(
-        (
-            {
-                "sex": row.sex,
-                "age_band": row.age_band,
-                "education": row.education,
-                "occupation": row.occupation,
-            }
-            for row in rows
-        ),
+    # The figures from one SQL aggregate per service; the rows for the grid and profile.
+    figures = report_figures(
+        totals,
+        rows,
+        selection={
+            "from": args.date_from.isoformat() if args.date_from else None,
+            "to": args.date_to.isoformat() if args.date_to else None,
+            "service": args.service or None,
+        },
+        population=args.population,
+        survey=survey_definition,
+        language=language,
+    )
+    result = overall(
+        (score_totals(n, sums, counts, survey_definition) for n, sums, counts in totals.values()),
         survey_definition,
     )
-    # The respondent x element grid of the published reports (empty: not answered).
-    figures["grid"] = [[row.answers.get(code) for code in survey_definition.codes] for row in rows]
-    figures["weakest"] = result.weakest(3)
-    figures["suggestions"] = [row.suggestion for row in rows if row.suggestion]
-    selection = {
-        "from": args.date_from.isoformat() if args.date_from else None,
-        "to": args.date_to.isoformat() if args.date_to else None,
-        "service": args.service or None,
-    }
-    figures["selection"] = selection
-    if args.population is not None:
-        progress = sample_progress(args.population, result.respondents)
-        figures["sample"] = {
-            "population": progress.population,
-            "minimum": progress.needed,
-            "collected": progress.collected,
-            "missing": progress.missing,
-        }
     if args.json:
         json.dump(figures, sys.stdout, ensure_ascii=False, indent=2)
         print()
