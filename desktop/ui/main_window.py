@@ -313,6 +313,13 @@ class MainWindow(QMainWindow):
         holder = self.stack.widget(row)
         if holder is None:
             return
+        layout = holder.layout()
+        item = layout.itemAt(0) if layout is not None else None
+        section = item.widget() if item is not None else None
+        focus_first = getattr(section, "focus_first", None)
+        if callable(focus_first):  # the section knows where its keyboard work starts
+            focus_first()
+            return
         widget = holder.nextInFocusChain()
         while widget is not holder and widget is not None:
             if (

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QGridLayout,
     QLabel,
     QLineEdit,
     QVBoxLayout,
@@ -19,6 +20,7 @@ from desktop.programme import tracking_address
 from desktop.store.context import ReceiptPrinting
 from desktop.store.records import DeskContext
 from desktop.store.repo import Store
+from desktop.survey.entry import services_surveyed
 from desktop.ui.widgets import FieldMessage, hint_label, required
 from posko.i18n import LANGUAGES, _, current_language
 from posko.zones import DEFAULT_ZONE, REGIONS
@@ -94,8 +96,22 @@ class SetupDialog(QDialog):
         self.time_zone.setCurrentIndex(
             self.time_zone.findData(current.time_zone if current else DEFAULT_ZONE)
         )
+        # The services this post's survey is about (none stored: every one, ticked here).
+        surveyed = set(current.survey_services) if current and current.survey_services else None
+        self.services: dict[str, QCheckBox] = {}
+        self.services_box = QWidget()
+        self.services_box.setObjectName("survey_services")
+        grid = QGridLayout(self.services_box)
+        grid.setContentsMargins(0, 0, 0, 0)
+        for index, service in enumerate(services_surveyed(())):
+            box = QCheckBox(service.name())
+            box.setObjectName(f"survey_service_{service.code}")
+            box.setChecked(surveyed is None or service.code in surveyed)
+            self.services[service.code] = box
+            grid.addWidget(box, index // 2, index % 2)
         self.messages = {
-            name: FieldMessage() for name in ("post_code", "post_name", "operator", "central_url")
+            name: FieldMessage()
+            for name in ("post_code", "post_name", "operator", "central_url", "survey_services")
         }
         form = QFormLayout()
         form.addRow(required(_("&Post code")), self.post_code)
@@ -129,6 +145,10 @@ class SetupDialog(QDialog):
             ),
         )
         form.addRow(_("Post's &time zone"), self.time_zone)
+        services_label = QLabel(_("Ser&vices surveyed"))
+        services_label.setBuddy(next(iter(self.services.values())))
+        form.addRow(services_label, self.services_box)
+        form.addRow("", self.messages["survey_services"])
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -157,6 +177,13 @@ class SetupDialog(QDialog):
                 self.messages[item.field].show_message(item.message)
             getattr(self, error.errors[0].field).setFocus()
             return
+        surveyed = self.chosen_services()
+        if surveyed is None:
+            self.messages["survey_services"].show_message(
+                _("Tick at least one service the post's survey is about.")
+            )
+            next(iter(self.services.values())).setFocus()
+            return
         self.context = self.store.setup(
             post_code=code,
             post_name=self.post_name.text(),
@@ -166,8 +193,17 @@ class SetupDialog(QDialog):
             paper=PaperSize(str(self.paper.currentData())),
             time_zone=str(self.time_zone.currentData()),
             printing=self.chosen_printing(),
+            survey_services=surveyed,
         )
         super().accept()
+
+    def chosen_services(self) -> list[str] | None:
+        """The services ticked: an empty list when every one is (a service added to the
+        list later is then surveyed too), None when none is."""
+        ticked = [code for code, box in self.services.items() if box.isChecked()]
+        if not ticked:
+            return None
+        return [] if len(ticked) == len(self.services) else ticked
 
     def chosen_printing(self) -> ReceiptPrinting:
         printer = str(self.printer.currentData() or "")

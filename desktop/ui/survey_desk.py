@@ -11,16 +11,21 @@ and hands the keyboard to the next question:
 Ctrl+Enter (or Alt+A, "Save answers") saves; the profile and the answers empty, the service
 stays, and the keyboard is back on the first profile question. A whole respondent is 14
 keys: four profile keys, nine digits and Ctrl+Enter.
+
+What is typed is kept as a draft while it is typed (one draft, ``DRAFT_ID``): a desk that
+crashes or is closed mid-questionnaire shows it again on the next start, and the service
+chosen last is remembered with it.
 """
 
 from __future__ import annotations
 
+from contextlib import suppress
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSignalBlocker, Qt, Signal
-from PySide6.QtGui import QFocusEvent, QKeyEvent, QShowEvent
+from PySide6.QtCore import QSignalBlocker, Qt, QTimer, Signal
+from PySide6.QtGui import QFocusEvent, QHideEvent, QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -60,6 +65,11 @@ if TYPE_CHECKING:
 # Keys by their Qt.Key value (comparing ints keeps the Qt namespace's enums out of the
 # hot path and matches what QKeyEvent.key() returns).
 _CLEAR_KEYS = {0x01000003, 0x01000007, 0x20, 0x30}  # Backspace, Delete, Space, 0
+
+# The questionnaire being typed, kept as the desk's one survey draft (``Store.save_draft``).
+DRAFT_ID = "survey-desk"
+DRAFT_FORM = "survey"
+DRAFT_DELAY_MS = 300  # as the complaint form: a pause in typing, not every key
 
 
 def _normal(text: str) -> str:
@@ -193,12 +203,26 @@ class SurveyDesk(QWidget):
         self.setObjectName("survey_desk")
         self.store = store
         self.survey: Survey = skm_2017()
+        self._draft_timer = QTimer(self)
+        self._draft_timer.setSingleShot(True)
+        self._draft_timer.setInterval(DRAFT_DELAY_MS)
+        self._draft_timer.timeout.connect(self.save_draft)
         self._build()
+        self.restore_draft()
+        for box in (*self.profile_boxes.values(), *self.answer_boxes.values()):
+            box.chosen.connect(self._draft_timer.start)
+        self.suggestion.textChanged.connect(self._draft_timer.start)
+        self.service.currentIndexChanged.connect(self._draft_timer.start)
         self.refresh_summary()
 
     def showEvent(self, event: QShowEvent) -> None:
         self.refresh_summary()  # a new day, or answers imported meanwhile
         super().showEvent(event)
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        if self._draft_timer.isActive():  # leaving the section: what was typed is kept now
+            self.save_draft()
+        super().hideEvent(event)
 
     def _post_services(self) -> tuple[str, ...]:
         """The services this post surveys (``posko setup --survey-services``; none: all)."""
@@ -409,6 +433,7 @@ class SurveyDesk(QWidget):
             )
             return False
         self.clear()
+        self.save_draft()  # the questionnaire is stored: the draft keeps only the service
         self.status.setText(_("Answers saved."))  # with today's count once it is read
         self._after_save = True
         self.refresh_summary()
@@ -424,8 +449,62 @@ class SurveyDesk(QWidget):
         self.focus_first()
 
     def focus_first(self) -> None:
-        """The keyboard on the first profile question (the service stays as chosen)."""
-        next(iter(self.profile_boxes.values())).setFocus()
+        """The keyboard on the first profile question (the service stays as chosen), or on
+        the service while none is chosen."""
+        if not self.service.currentData():
+            self.service.setFocus(Qt.FocusReason.ShortcutFocusReason)
+            return
+        next(iter(self.profile_boxes.values())).setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    # -- the draft -------------------------------------------------------------------------
+    def draft_content(self) -> dict[str, object]:
+        return {
+            "service": self.service.currentData() or "",
+            "profile": {code: box.code() for code, box in self.profile_boxes.items() if box.code()},
+            "answers": {code: box.code() for code, box in self.answer_boxes.items() if box.code()},
+            "suggestion": self.suggestion.toPlainText(),
+        }
+
+    def save_draft(self) -> None:
+        """Keep what is on screen as the survey draft. A database that cannot be written
+        leaves the answers on screen: saving them says what is wrong."""
+        from desktop.store.health import DatabaseError
+
+        self._draft_timer.stop()
+        with suppress(DatabaseError):
+            self.store.save_draft(DRAFT_ID, DRAFT_FORM, self.draft_content())
+
+    def restore_draft(self) -> bool:
+        """Put the draft back on screen: the service chosen last, and a questionnaire left
+        unsaved (True when there was one, and the status says so)."""
+        from desktop.store.health import DatabaseError
+
+        try:
+            content = self.store.load_draft(DRAFT_ID)
+        except DatabaseError:
+            return False
+        if not isinstance(content, dict):
+            return False
+        index = self.service.findData(str(content.get("service") or ""))
+        if index > 0:
+            self.service.setCurrentIndex(index)
+        restored = False
+        for key, boxes in (("profile", self.profile_boxes), ("answers", self.answer_boxes)):
+            given = content.get(key)
+            for code, value in given.items() if isinstance(given, dict) else ():
+                box = boxes.get(str(code))
+                if box is not None:
+                    box.set_code(str(value))
+                    restored = restored or bool(box.code())
+        suggestion = content.get("suggestion")
+        if isinstance(suggestion, str) and suggestion:
+            self.suggestion.setPlainText(suggestion)
+            restored = True
+        if restored:
+            self.status.setText(
+                _("A questionnaire that was not saved is back on screen: check it and save it.")
+            )
+        return restored
 
     # -- today's figures -------------------------------------------------------------------
     def _today(self) -> tuple[datetime, datetime]:

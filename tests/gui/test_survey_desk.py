@@ -278,3 +278,118 @@ def store_grade_label(letter: str) -> str:
     from posko.survey import skm_2017
 
     return next(g.label() for g in skm_2017().grades if g.letter == letter)
+
+
+def _survey_draft_on_disk(profile: Profile) -> dict[str, object] | None:
+    """The survey draft as another process reads the file (what a crash leaves)."""
+    import json
+    import sqlite3
+    from contextlib import closing
+
+    from desktop.ui.survey_desk import DRAFT_ID
+
+    with closing(sqlite3.connect(f"file:{profile.database}?mode=ro", uri=True)) as conn:
+        row = conn.execute("SELECT content FROM drafts WHERE id = ?", (DRAFT_ID,)).fetchone()
+    return None if row is None else dict(json.loads(row[0]))
+
+
+def test_a_half_typed_respondent_survives_and_the_service_is_remembered(
+    qtbot: QtBot, store: Store, profile: Profile
+) -> None:
+    desk = open_survey(qtbot, store, profile)
+    desk.service.setCurrentIndex(desk.service.findData("TERMINAL"))
+    desk.focus_first()
+    keys = Keyboard()
+    keys.type_text("L")
+    keys.type_text("1")
+    desk.answer_boxes["U1"].setFocus()
+    keys.type_text("34")
+
+    def both_answers_kept() -> bool:
+        answers = (_survey_draft_on_disk(profile) or {}).get("answers")
+        return isinstance(answers, dict) and len(answers) == 2
+
+    qtbot.waitUntil(both_answers_kept)  # a pause in typing: the draft is written
+    draft = _survey_draft_on_disk(profile)
+    assert draft == {
+        "service": "TERMINAL",
+        "profile": {"sex": "L", "age_band": desk.profile_boxes["age_band"].code()},
+        "answers": {"U1": "3", "U2": "4"},
+        "suggestion": "",
+    }
+    assert store.survey_answers() == []  # a draft, not a response
+
+    # The desk comes back (after a crash or a close): the questionnaire is on screen again.
+    again = SurveyDesk(store)
+    qtbot.addWidget(again)
+    assert again.service.currentData() == "TERMINAL"
+    assert again.profile_boxes["sex"].code() == "L"
+    assert (again.answer_boxes["U1"].code(), again.answer_boxes["U2"].code()) == ("3", "4")
+    assert again.status.text() == tr(
+        "A questionnaire that was not saved is back on screen: check it and save it."
+    )
+    assert again.submit()
+    (row,) = store.survey_answers()
+    assert row.answers == {"U1": 3, "U2": 4} and row.sex == "L"
+
+    # Saved: the draft keeps only the service, the next start has it chosen and nothing else.
+    assert _survey_draft_on_disk(profile) == {
+        "service": "TERMINAL", "profile": {}, "answers": {}, "suggestion": "",
+    }  # fmt: skip
+    third = SurveyDesk(store)
+    qtbot.addWidget(third)
+    assert third.service.currentData() == "TERMINAL"
+    assert not any(box.code() for box in third.answer_boxes.values())
+    assert third.status.text() == ""
+
+
+def test_the_section_key_lands_on_the_first_question_once_a_service_is_chosen(
+    qtbot: QtBot, store: Store, profile: Profile
+) -> None:
+    window = shown_window(qtbot, store, profile)
+    window.enter_section(SURVEY_ROW)
+    desk = window.stack.currentWidget().findChild(SurveyDesk)
+    assert desk is not None
+    assert QApplication.focusWidget() is desk.service  # nothing chosen yet
+    desk.service.setCurrentIndex(desk.service.findData("POSKO"))
+    window.enter_section(0)
+    window.enter_section(SURVEY_ROW)
+    assert QApplication.focusWidget() is desk.profile_boxes["sex"]
+
+
+def test_the_setup_dialog_chooses_the_services_surveyed(
+    qtbot: QtBot, store: Store, profile: Profile
+) -> None:
+    from desktop.ui.setup_dialog import SetupDialog
+
+    dialog = SetupDialog(store)
+    qtbot.addWidget(dialog)
+    assert all(box.isChecked() for box in dialog.services.values())  # none set: every one
+    for box in dialog.services.values():
+        box.setChecked(False)
+    dialog.accept()
+    assert dialog.result() == 0  # not saved: a survey about nothing
+    assert dialog.messages["survey_services"].text() == (
+        "Centang sedikitnya satu layanan yang disurvei di posko ini."
+    )
+    assert store.require_context().survey_services == ()
+    dialog.services["PELABUHAN"].setChecked(True)
+    dialog.services["POSKES"].setChecked(True)
+    dialog.accept()
+    assert dialog.result() == 1
+    assert store.require_context().survey_services == ("PELABUHAN", "POSKES")
+
+    # The Survei section offers those two, in the list's order; the dialog shows them again.
+    desk = SurveyDesk(store)
+    qtbot.addWidget(desk)
+    offered = [desk.service.itemData(i) for i in range(1, desk.service.count())]
+    assert offered == ["PELABUHAN", "POSKES"]
+    again = SetupDialog(store)
+    qtbot.addWidget(again)
+    assert [c for c, box in again.services.items() if box.isChecked()] == ["PELABUHAN", "POSKES"]
+
+    # Every one ticked is stored as "every service" (a service added later is surveyed too).
+    for box in again.services.values():
+        box.setChecked(True)
+    again.accept()
+    assert store.require_context().survey_services == ()
