@@ -109,6 +109,8 @@ class SetupDialog(QDialog):
             box.setChecked(surveyed is None or service.code in surveyed)
             self.services[service.code] = box
             grid.addWidget(box, index // 2, index % 2)
+        # Never squeezed below its rows: a clipped tick box cannot be read.
+        self.services_box.setMinimumHeight(grid.sizeHint().height())
         self.messages = {
             name: FieldMessage()
             for name in ("post_code", "post_name", "operator", "central_url", "survey_services")
@@ -161,6 +163,10 @@ class SetupDialog(QDialog):
         layout.addWidget(hint_label(_("Fields marked * must be filled in.")))
         layout.addLayout(form)
         layout.addWidget(buttons)
+        # The wrapped hints need more height than the form's minimum counts: start at the
+        # size the whole form asks for.
+        width = max(self.sizeHint().width(), self.minimumWidth())
+        self.resize(width, max(self.heightForWidth(width), self.sizeHint().height()))
 
     def accept(self) -> None:
         for message in self.messages.values():
