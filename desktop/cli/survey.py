@@ -13,8 +13,8 @@ from desktop.cli.commands import EXIT_FAILURE, EXIT_OK, _err, _open
 from desktop.domain import ValidationError
 from desktop.paths import Profile
 from posko.i18n import _, current_language
-from posko.survey import score_totals, services, skm_2017
-from posko.survey_report import overall, report_figures
+from posko.survey import services, skm_2017
+from posko.survey_report import report_figures
 from posko.zones import zone
 
 
@@ -140,34 +140,29 @@ def _report(profile: Profile, args: argparse.Namespace) -> int:
         survey=survey_definition,
         language=language,
     )
-    result = overall(
-        (score_totals(n, sums, counts, survey_definition) for n, sums, counts in totals.values()),
-        survey_definition,
-    )
     if args.json:
         json.dump(figures, sys.stdout, ensure_ascii=False, indent=2)
         print()
         return EXIT_OK
-    print(_("Respondents: {n}").format(n=result.respondents))
-    if result.ikm is None or result.grade is None:
+    # The text is read from the same figures as the JSON: nothing is scored twice.
+    nrr, ikm, weakest = figures["nrr"], figures["ikm"], figures["weakest"]
+    assert isinstance(nrr, dict) and isinstance(weakest, list)
+    print(_("Respondents: {n}").format(n=figures["respondents"]))
+    if not isinstance(ikm, float):
         print(_("No answers in this selection yet."))
         return EXIT_OK
     for element in survey_definition.elements:
-        if element.code in result.nrr:
-            nrr = figures["nrr"]
-            assert isinstance(nrr, dict)
+        if element.code in nrr:
             print(f"  {element.code}  {nrr[element.code]:.3f}  {element.name(language)}")
     print(
         _("IKM {ikm} · grade {grade} ({label})").format(
-            ikm=f"{result.ikm:.2f}",
-            grade=result.grade.letter,
-            label=result.grade.label(language),
+            ikm=f"{ikm:.2f}", grade=figures["grade"], label=figures["grade_label"]
         )
     )
-    weakest = [survey_definition.element(code) for code in result.weakest(3)]
+    elements = [survey_definition.element(code) for code in weakest]
     print(
         _("Weakest: {elements}").format(
-            elements=", ".join(f"{e.code} {e.name(language)}" for e in weakest if e)
+            elements=", ".join(f"{e.code} {e.name(language)}" for e in elements if e)
         )
     )
     if "sample" in figures:

@@ -20,9 +20,9 @@ from desktop.programme import tracking_address
 from desktop.store.context import ReceiptPrinting
 from desktop.store.records import DeskContext
 from desktop.store.repo import Store
-from desktop.survey.entry import services_surveyed
 from desktop.ui.widgets import FieldMessage, hint_label, required
 from posko.i18n import LANGUAGES, _, current_language
+from posko.survey import services
 from posko.zones import DEFAULT_ZONE, REGIONS
 
 
@@ -103,7 +103,7 @@ class SetupDialog(QDialog):
         self.services_box.setObjectName("survey_services")
         grid = QGridLayout(self.services_box)
         grid.setContentsMargins(0, 0, 0, 0)
-        for index, service in enumerate(services_surveyed(())):
+        for index, service in enumerate(services()):
             box = QCheckBox(service.name())
             box.setObjectName(f"survey_service_{service.code}")
             box.setChecked(surveyed is None or service.code in surveyed)
