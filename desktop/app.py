@@ -34,7 +34,7 @@ from posko.i18n import _, current_language, set_language
 
 if TYPE_CHECKING:
     from PySide6.QtCore import QtMsgType
-    from PySide6.QtWidgets import QDialog, QWidget
+    from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
     from desktop.store.health import DatabaseDamaged
 
@@ -325,8 +325,9 @@ def _report_shown_and_quit() -> None:
     QApplication.quit()
 
 
-def run_gui(profile: Profile, *, language: str | None, crash_dialog: bool) -> int:
-    from PySide6.QtCore import QTimer, qInstallMessageHandler
+def _application(profile: Profile, *, crash_dialog: bool) -> QApplication:
+    """The desk's Qt application, with its logs and crash reports in ``profile``."""
+    from PySide6.QtCore import qInstallMessageHandler
     from PySide6.QtWidgets import QApplication
 
     profile.ensure()
@@ -341,7 +342,13 @@ def run_gui(profile: Profile, *, language: str | None, crash_dialog: bool) -> in
     app.setApplicationVersion(__version__)
     qt_language.install(app)  # Qt's own buttons and dialogs speak the desk's language
     log.info("Posko %s starting, profile %s", __version__, profile.root)
+    return app
 
+
+def run_gui(profile: Profile, *, language: str | None, crash_dialog: bool) -> int:
+    from PySide6.QtCore import QTimer
+
+    app = _application(profile, crash_dialog=crash_dialog)
     store: Store
     context = peek_context(profile.database)
     if context is not None:
@@ -370,3 +377,44 @@ def run_gui(profile: Profile, *, language: str | None, crash_dialog: bool) -> in
         desk.sync.shutdown()
     store.close()
     return code
+
+
+def run_kiosk(
+    profile: Profile,
+    store: Store,
+    *,
+    screen: int | None,
+    service: str,
+    crash_dialog: bool,
+) -> int:
+    """``posko kiosk``: the SKM survey full screen on ``screen`` (1 the first; None: the
+    primary one) until the operator leaves it with the exit PIN. ``store`` is open and set
+    up, with a PIN (``desktop.cli.survey`` checks both)."""
+    from desktop.settings import KIOSK_PIN
+
+    app = _application(profile, crash_dialog=crash_dialog)
+    from desktop.ui import appearance
+    from desktop.ui.kiosk import open_kiosk
+
+    context = store.require_context()
+    appearance.apply(context.appearance)
+    screens = app.screens()
+    if screen is not None and not 1 <= screen <= len(screens):
+        names = ", ".join(
+            f"{n} ({s.size().width()}×{s.size().height()})" for n, s in enumerate(screens, 1)
+        )
+        print(
+            _("There is no screen {n}; the screens are {names}.").format(n=screen, names=names),
+            file=sys.stderr,
+        )
+        return 1
+    kiosk = open_kiosk(
+        store,
+        store.get(KIOSK_PIN),
+        screen_number=None if screen is None else screen - 1,
+        service_code=service,
+        services=context.survey_services,
+    )
+    kiosk.finished.connect(app.quit)
+    log.info("kiosk started on screen %s", kiosk.screen().name())
+    return app.exec()

@@ -59,6 +59,9 @@ PRINT_ON_SAVE = Option("print_on_save", False)
 # The SKM services this post surveys (codes of posko.survey.services, comma-separated;
 # empty: all of them).
 SURVEY_SERVICES = Option("survey_services", "")
+# The kiosk's exit PIN, as its scrypt hash (desktop.survey.pin; empty: none set, and the
+# kiosk does not start).
+KIOSK_PIN = Option("kiosk_pin", "")
 CENTRAL_URL = Option("central_url", "")
 POST_ID = Option("post_id", 0)
 OPERATOR_ID = Option("operator_id", 0)

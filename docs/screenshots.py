@@ -9,6 +9,7 @@
     tools/see-window docs/sync.png -- python docs/screenshots.py /tmp/shots sync
     tools/see-window docs/setup.png -- python docs/screenshots.py /tmp/shots setup
     tools/see-window docs/receipt-window.png -- python docs/screenshots.py /tmp/shots receipt
+    tools/see-window docs/kiosk.png -- python docs/screenshots.py /tmp/shots kiosk
 (setup and receipt with a receipt printer set up, ``posko setup … --printer QUEUE``; sync
 after ``posko enroll`` with a running central system and a sync). A text size and a theme
 may follow the view, e.g. ``form 150`` or ``form 100 contrast``; the README's are taken
@@ -38,6 +39,10 @@ def main() -> None:
     app = QApplication(sys.argv[:1])
     store = Store.open(profile)
     set_language(store.require_context().language)
+    if view == "kiosk":
+        kiosk_question(store)
+        app.exec()
+        return
     window = DeskApp(store, profile).show_main_window()
     assert isinstance(window, MainWindow)
     window.set_appearance(Appearance(text_size=text_size, theme=theme))
@@ -99,6 +104,19 @@ def main() -> None:
 
     QTimer.singleShot(300, arrange)
     app.exec()
+
+
+def kiosk_question(store: Store) -> None:
+    """The kiosk at its seventh element, the profile and six answers given."""
+    from desktop.ui import appearance
+    from desktop.ui.kiosk import open_kiosk
+
+    appearance.apply(store.require_context().appearance)
+    kiosk = open_kiosk(store, "", service_code="PELABUHAN")
+    kiosk.begin("PELABUHAN")
+    for choice in ("P", "26-35", "SMA", "SWASTA", "4", "3", "3", "4", "3", "4"):
+        kiosk.choose(choice)
+    main.kiosk = kiosk  # type: ignore[attr-defined]  # kept alive while the loop runs
 
 
 if __name__ == "__main__":

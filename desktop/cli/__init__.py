@@ -199,6 +199,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "route": commands.route,
         "recover": commands.recover,
         "survey": survey.survey,
+        "kiosk": survey.kiosk,
         **sync.HANDLERS,
     }[command]
     return handler(profile, args)

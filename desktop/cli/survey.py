@@ -12,6 +12,8 @@ from pathlib import Path
 from desktop.cli.commands import EXIT_FAILURE, EXIT_OK, _err, _open
 from desktop.domain import ValidationError
 from desktop.paths import Profile
+from desktop.store.repo import Store
+from desktop.survey.entry import services_surveyed
 from posko.i18n import _, current_language
 from posko.survey import services, skm_2017
 from posko.survey_report import report_figures
@@ -40,6 +42,19 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     )
     report.add_argument("--json", action="store_true")
 
+    kiosk = commands.add_parser(
+        "kiosk", help=_("the survey full screen, filled in by travellers (exit with the PIN)")
+    )
+    kiosk.add_argument(
+        "--screen", type=int, metavar="N", help=_("show it on screen N (1 the first)")
+    )
+    kiosk.add_argument("--service", default="", metavar="CODE", help=_("the service it asks about"))
+    kiosk.add_argument(
+        "--set-pin",
+        action="store_true",
+        help=_("set the PIN that leaves the kiosk (read from the terminal), then exit"),
+    )
+
 
 def _day(text: str) -> date:
     try:
@@ -48,6 +63,61 @@ def _day(text: str) -> date:
         raise argparse.ArgumentTypeError(
             _("{value} is not a date written YYYY-MM-DD").format(value=text)
         ) from None
+
+
+def kiosk(profile: Profile, args: argparse.Namespace) -> int:
+    """``posko kiosk``: set its exit PIN, or run it (a desk set up, with a PIN)."""
+    from desktop.settings import KIOSK_PIN
+
+    store = _open(profile)
+    if store is None:
+        return EXIT_FAILURE
+    try:
+        if store.context() is None:
+            _err(_("This desk is not set up yet: run posko setup first."))
+            return EXIT_FAILURE
+        if args.set_pin:
+            return _set_pin(store)
+        if not store.get(KIOSK_PIN):
+            _err(_("The kiosk needs an exit PIN first: posko kiosk --set-pin"))
+            return EXIT_FAILURE
+        surveyed = services_surveyed(store.require_context().survey_services)
+        if args.service and args.service not in {s.code for s in surveyed}:
+            _err(_("{code} is not a service surveyed here.").format(code=args.service))
+            return EXIT_FAILURE
+        from desktop.app import run_kiosk
+
+        return run_kiosk(
+            profile,
+            store,
+            screen=args.screen,
+            service=args.service,
+            crash_dialog=not args.no_crash_dialog,
+        )
+    finally:
+        store.close()
+
+
+def _set_pin(store: Store) -> int:
+    """The PIN typed twice at a terminal (hidden), or one line of standard input."""
+    import getpass
+
+    from desktop.settings import KIOSK_PIN
+    from desktop.survey.pin import checked_pin, hash_pin
+
+    if sys.stdin.isatty():
+        pin = getpass.getpass(_("New kiosk PIN (4-12 digits): "))
+        repeated: str | None = getpass.getpass(_("The same PIN again: "))
+    else:
+        pin, repeated = sys.stdin.readline().strip(), None
+    try:
+        checked_pin(pin, repeated)
+    except ValidationError as error:
+        _err(error.errors[0].message)
+        return EXIT_FAILURE
+    store.set(KIOSK_PIN, hash_pin(pin))
+    print(_("Kiosk PIN set."))
+    return EXIT_OK
 
 
 def survey(profile: Profile, args: argparse.Namespace) -> int:

@@ -20,11 +20,14 @@ from tests.helpers import pdf_qr_codes, pdf_text
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def posko(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def posko(
+    *args: str, env: dict[str, str] | None = None, stdin: str = ""
+) -> subprocess.CompletedProcess[str]:
     full_env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(ROOT))
     full_env.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "desktop", *args],
+        input=stdin,
         capture_output=True,
         text=True,
         env=full_env,
