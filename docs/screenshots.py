@@ -78,6 +78,13 @@ def main() -> None:
             for code, value in {"U1": "4", "U2": "3", "U3": "2", "U4": "4"}.items():
                 desk.answer_boxes[code].set_code(value)
             desk.answer_boxes["U5"].setFocus()
+        elif view == "kiosk-dialog":
+            from desktop.ui.kiosk_dialog import KioskDialog
+
+            window.enter_section(1)
+            dialog = KioskDialog(store, (), "PELABUHAN", window)
+            dialog.move(window.width() // 2 - 250, 80)
+            dialog.show()
         elif view == "sync":
             window.nav.setCurrentRow(4)
         elif view == "setup":

@@ -227,6 +227,7 @@ class KioskWindow(QWidget):
         target = self.target
         self.progress = QLabel()
         self.progress.setObjectName("kiosk_progress")
+        self.progress.setWordWrap(True)  # the survey's long name: never wider than the screen
         self.operator_button = QPushButton("⚙")
         self.operator_button.setObjectName("kiosk_operator")
         self.operator_button.setToolTip(_("Operator: leave the kiosk"))

@@ -28,6 +28,7 @@ from PySide6.QtCore import QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtGui import QFocusEvent, QHideEvent, QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
+    QDialog,
     QFormLayout,
     QFrame,
     QGridLayout,
@@ -318,8 +319,16 @@ class SurveyDesk(QWidget):
         self.save_button.clicked.connect(self.submit)
         self.status = QLabel()
         self.status.setObjectName("survey_status")
+        self.kiosk_button = QPushButton(_("&Kiosk…"))
+        self.kiosk_button.setObjectName("survey_kiosk")
+        self.kiosk_button.setToolTip(
+            _("The survey full screen on a screen facing the public, for travellers to fill in")
+        )
+        self.kiosk_button.clicked.connect(self.start_kiosk)
+        self.kiosk: QWidget | None = None  # the kiosk while it runs (desktop.ui.kiosk)
         buttons = QHBoxLayout()
         buttons.addWidget(self.status, 1)
+        buttons.addWidget(self.kiosk_button)
         buttons.addWidget(self.save_button)
         save_shortcuts(self, self.submit)
 
@@ -455,6 +464,48 @@ class SurveyDesk(QWidget):
             self.service.setFocus(Qt.FocusReason.ShortcutFocusReason)
             return
         next(iter(self.profile_boxes.values())).setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    # -- the kiosk -------------------------------------------------------------------------
+    def start_kiosk(self) -> None:
+        """Ask where and about what (and the exit PIN, the first time), then show the kiosk
+        full screen there; the desk stays usable on its own screen meanwhile."""
+        from desktop.ui.kiosk import open_kiosk
+        from desktop.ui.kiosk_dialog import KioskDialog
+
+        if self.kiosk is not None:
+            self.kiosk.raise_()
+            return
+        dialog = KioskDialog(
+            self.store, self._post_services(), self.service.currentData() or "", self
+        )
+        if not self.run_dialog(dialog) or dialog.choice is None:
+            return
+        choice = dialog.choice
+        kiosk = open_kiosk(
+            self.store,
+            choice.pin_hash,
+            screen_number=choice.screen,
+            service_code=choice.service_code,
+            services=self._post_services(),
+        )
+        kiosk.saved.connect(self.refresh_summary)
+        kiosk.finished.connect(self._kiosk_closed)
+        self.kiosk = kiosk
+        self.kiosk_button.setEnabled(False)
+        self.status.setText(_("The kiosk is running; its PIN closes it."))
+
+    def _kiosk_closed(self) -> None:
+        kiosk, self.kiosk = self.kiosk, None
+        self.kiosk_button.setEnabled(True)
+        count = getattr(kiosk, "respondents", 0)
+        self.status.setText(_("The kiosk is closed: {n} respondents filled it in.").format(n=count))
+        if kiosk is not None:
+            kiosk.deleteLater()
+        self.refresh_summary()
+
+    def run_dialog(self, dialog: QDialog) -> bool:
+        """``dialog`` run to its end (a test replaces this to answer it)."""
+        return bool(dialog.exec())
 
     # -- the draft -------------------------------------------------------------------------
     def draft_content(self) -> dict[str, object]:

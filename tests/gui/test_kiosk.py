@@ -8,15 +8,29 @@ from collections.abc import Iterator
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QPushButton
+from PySide6.QtWidgets import QDialog, QPushButton
 from pytestqt.qtbot import QtBot
 
+from desktop.paths import Profile
+from desktop.settings import KIOSK_PIN
 from desktop.store.repo import Store
-from desktop.survey.pin import FREE_TRIES, hash_pin
+from desktop.survey.pin import FREE_TRIES, hash_pin, pin_matches
 from desktop.ui.kiosk import TARGET_MM, KioskWindow, mm_to_px
+from desktop.ui.kiosk_dialog import KioskDialog
+from desktop.ui.survey_desk import SurveyDesk
+from desktop.ui.tasks import shared
+from tests.desk_support import shown_window
 
 PIN = "2468"
 PIN_HASH = hash_pin(PIN)
+
+
+@pytest.fixture(autouse=True)
+def _reads_done(store: Store) -> Iterator[None]:
+    """The survey section reads today's figures in the background: done before the store
+    closes."""
+    yield
+    shared().wait(5000)
 
 
 @pytest.fixture
@@ -212,3 +226,49 @@ def test_a_post_with_several_services_lets_the_traveller_choose(qtbot: QtBot, st
     assert row.service_code == "TERMINAL" and row.answers == {"U1": 2}
     kiosk._unlocked = True
     kiosk.close()
+
+
+def test_started_from_the_survey_section_with_a_first_pin(
+    qtbot: QtBot, store: Store, profile: Profile
+) -> None:
+    window = shown_window(qtbot, store, profile)
+    window.enter_section(1)
+    desk = window.stack.currentWidget().findChild(SurveyDesk)
+    assert desk is not None
+    desk.service.setCurrentIndex(desk.service.findData("PELABUHAN"))
+    seen: list[KioskDialog] = []
+
+    def answer_dialog(dialog: QDialog) -> bool:
+        assert isinstance(dialog, KioskDialog)
+        seen.append(dialog)
+        assert dialog.service.currentData() == "PELABUHAN"  # the section's, to start with
+        dialog.pin.setText("1357")
+        dialog.repeated.setText("1375")  # a slip: refused, and said so
+        dialog.accept()
+        assert dialog.result() != QDialog.DialogCode.Accepted
+        assert dialog.pin_message.text() == "Kedua PIN berbeda: ketik PIN yang sama dua kali."
+        dialog.repeated.setText("1357")
+        dialog.accept()
+        return dialog.result() == QDialog.DialogCode.Accepted
+
+    desk.run_dialog = answer_dialog  # type: ignore[method-assign]
+    QTest.mouseClick(desk.kiosk_button, Qt.MouseButton.LeftButton)
+    kiosk = desk.kiosk
+    assert isinstance(kiosk, KioskWindow) and seen
+    qtbot.waitExposed(kiosk)
+    assert kiosk.geometry() == kiosk.screen().geometry()  # the whole screen
+    assert not desk.kiosk_button.isEnabled()
+    assert pin_matches(store.get(KIOSK_PIN), "1357")
+
+    kiosk.begin("PELABUHAN")
+    for choice in ("L", "17-25", "SMP", "PNS", *"333333333"):
+        kiosk.choose(choice)
+    with qtbot.waitSignal(desk.summaryShown, check_params_cb=lambda n: n == 1):
+        kiosk.send_button.click()  # the desk's figures follow the kiosk's answers
+    kiosk.ask_pin()
+    kiosk.pin.setText("1357")
+    kiosk.check_pin()
+    assert desk.kiosk is None and desk.kiosk_button.isEnabled()
+    assert desk.status.text() == "Kios ditutup: 1 responden mengisinya."
+    (row,) = store.survey_answers()
+    assert row.self_filled and row.answers == dict.fromkeys(ELEMENTS, 3)

@@ -19,6 +19,7 @@ from desktop.store.context import ReceiptPrinting
 from desktop.store.repo import Store
 from desktop.ui.desk_files import ProblemDialog
 from desktop.ui.edit_dialog import EditDialog
+from desktop.ui.kiosk_dialog import KioskDialog
 from desktop.ui.main_window import MainWindow
 from desktop.ui.receipt_dialog import ReceiptDialog
 from desktop.ui.setup_dialog import SetupDialog
@@ -111,6 +112,7 @@ def test_the_dialogs(qtbot: QtBot, store: Store, profile: Profile, language: str
             backups=[],
             running=True,
         ),
+        KioskDialog(store, (), "", None),
     ]
     for dialog in dialogs:
         qtbot.addWidget(dialog)
