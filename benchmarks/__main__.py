@@ -1,7 +1,7 @@
 """Run every benchmark and print the figures (also saved to benchmarks/results/).
 
     python -m benchmarks [--quick] [--desk] [--central] [--sync] [--field] [--routing] [--bundle]
-                                                                        (none: all)
+                         [--survey] [--kiosk]                           (none: all)
 
 The desk's (``--desk`` alone):
 
@@ -28,6 +28,10 @@ engine vs one request per record, and vs the central storage layer).
 The field link (``--field``): see ``benchmarks/sync_field.py`` (1,000 queued records through
 a shaping proxy, 256 kbit/s each way and 300 ms round trip, against the link's physical
 limit; and one request per record on the same link).
+
+The survey (``--survey``, ``--kiosk``): see ``benchmarks/survey.py`` (the SKM report on
+100,000 responses vs one plain SQL aggregate) and ``benchmarks/kiosk.py`` (the kiosk's
+screen-to-screen time vs a bare page flip).
 
 USB bundles (``--bundle``): see ``benchmarks/bundle.py`` (peak memory of importing hostile
 files and genuine bundles of 10,000 and 100,000 records vs the central CLI at rest).
@@ -192,7 +196,7 @@ def file_checks(root: Path) -> dict[str, object]:
 def main() -> int:
     quick = "--quick" in sys.argv
     results: dict[str, object] = {"when": datetime.now(UTC).isoformat(), "quick": quick}
-    sections = ("desk", "central", "sync", "field", "routing", "bundle", "survey")
+    sections = ("desk", "central", "sync", "field", "routing", "bundle", "survey", "kiosk")
     chosen = {s for s in sections if f"--{s}" in sys.argv} or set(sections)
     if "desk" in chosen:
         results["desk"] = desk(quick)
@@ -220,6 +224,10 @@ def main() -> int:
         from benchmarks import survey
 
         results["survey"] = survey.run(quick)
+    if "kiosk" in chosen:
+        from benchmarks import kiosk
+
+        results["kiosk"] = kiosk.run(quick)
     print(json.dumps(results, indent=2))
     out = HERE / "results"
     out.mkdir(exist_ok=True)
