@@ -98,7 +98,7 @@ class _ChoicePage(QWidget):
         self.step = step
         self.setObjectName(f"kiosk_page_{step.code}")
         lead_label = QLabel(lead)
-        lead_label.setProperty("kiosk", "lead")
+        lead_label.setProperty("role", "hint")  # the theme's hint colour, at AA contrast
         lead_label.setWordWrap(True)
         question = QLabel(step.question)
         question.setProperty("kiosk", "question")
@@ -212,7 +212,6 @@ class KioskWindow(QWidget):
     font-size: {px}px; }}
 #kiosk QLabel[kiosk="title"] {{ font-size: {round(px * 1.8)}px; font-weight: bold; }}
 #kiosk QLabel[kiosk="question"] {{ font-size: {round(px * 1.5)}px; font-weight: bold; }}
-#kiosk QLabel[kiosk="lead"] {{ color: palette(dark); }}
 #kiosk QPushButton {{ border-radius: {radius}px; padding: 4px {px}px; text-align: left; }}
 #kiosk QPushButton[kiosk="answer"]:checked {{
     background: palette(highlight); color: palette(highlighted-text);
