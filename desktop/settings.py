@@ -59,6 +59,9 @@ PRINT_ON_SAVE = Option("print_on_save", False)
 # The SKM services this post surveys (codes of posko.survey.services, comma-separated;
 # empty: all of them).
 SURVEY_SERVICES = Option("survey_services", "")
+# The post's own survey questions (posko.survey_extra), as their definition's JSON text
+# (empty: none).
+SURVEY_EXTRA = Option("survey_extra", "")
 # The kiosk's exit PIN, as its scrypt hash (desktop.survey.pin; empty: none set, and the
 # kiosk does not start).
 KIOSK_PIN = Option("kiosk_pin", "")

@@ -193,6 +193,8 @@ class TallyPayload(Strict):
 _DataCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.+-]{0,31}$")]
 _OptionalCode = Annotated[str, StringConstraints(pattern=r"^([A-Za-z0-9][A-Za-z0-9_.+-]{0,31})?$")]
 _Item = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_]{0,31}$")]
+_ExtraCode = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9_]{0,15}$")]
+_ExtraAnswer = Annotated[int, Field(ge=1, le=4, strict=True)] | Annotated[str, text(500)]
 SkmElement = Literal["U1", "U2", "U3", "U4", "U5", "U6", "U7", "U8", "U9"]
 
 
@@ -218,6 +220,9 @@ class SkmResponsePayload(Strict):
     respondent: RespondentProfile = RespondentProfile()
     suggestion: _Suggestion = ""
     self_filled: bool = False
+    # Answers to the post's own questions (``posko.survey_extra``), by their codes: a score
+    # 1-4, an option's code or a line of text. Never part of the IKM.
+    extra: Annotated[dict[_ExtraCode, _ExtraAnswer], Field(max_length=10)] = {}
     created_at: Moment
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
@@ -14,8 +15,10 @@ from desktop.domain import ValidationError
 from desktop.paths import Profile
 from desktop.store.repo import Store
 from desktop.survey.entry import services_surveyed
+from posko import survey_extra
 from posko.i18n import _, current_language
 from posko.survey import services, skm_2017
+from posko.survey_extra import ExtraQuestion
 from posko.survey_report import report_figures
 from posko.zones import zone
 
@@ -41,6 +44,15 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         help=_("service users in the period, for the minimum sample"),
     )
     report.add_argument("--json", action="store_true")
+
+    questions = survey_commands.add_parser(
+        "questions", help=_("the post's own questions, asked after the SKM (never in the IKM)")
+    )
+    change = questions.add_mutually_exclusive_group()
+    change.add_argument(
+        "--set", dest="definition", metavar="FILE.json", help=_("ask the questions of this file")
+    )
+    change.add_argument("--clear", action="store_true", help=_("ask none of the post's own"))
 
     kiosk = commands.add_parser(
         "kiosk", help=_("the survey full screen, filled in by travellers (exit with the PIN)")
@@ -123,7 +135,49 @@ def _set_pin(store: Store) -> int:
 def survey(profile: Profile, args: argparse.Namespace) -> int:
     if args.survey_command == "import":
         return _import(profile, args)
+    if args.survey_command == "questions":
+        return _questions(profile, args)
     return _report(profile, args)
+
+
+def _questions(profile: Profile, args: argparse.Namespace) -> int:
+    """Set, clear or show the post's own questions."""
+    from posko.survey_extra import ExtraQuestionsError
+
+    definition = None
+    if args.definition:
+        try:
+            definition = Path(args.definition).read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            _err(_("Cannot read {file}: {error}").format(file=args.definition, error=exc))
+            return EXIT_FAILURE
+    store = _open(profile)
+    if store is None:
+        return EXIT_FAILURE
+    try:
+        if store.context() is None:
+            _err(_("This desk is not set up yet: run posko setup first."))
+            return EXIT_FAILURE
+        try:
+            if definition is not None or args.clear:
+                questions = store.set_survey_extra_questions(definition or "")
+            else:
+                questions = store.survey_extra_questions()
+        except ExtraQuestionsError as error:
+            _err(_("{file}: nothing changed.").format(file=args.definition))
+            for problem in error.problems:
+                _err(f"  {problem}")
+            return EXIT_FAILURE
+    finally:
+        store.close()
+    if not questions:
+        print(_("The post asks none of its own questions."))
+    for question in questions:
+        choices = " · ".join(f"{o.code} {o.name()}" for o in question.options)
+        print(f"{question.code} ({question.kind_name()}): {question.name()}")
+        if choices:
+            print(f"    {choices}")
+    return EXIT_OK
 
 
 def _import(profile: Profile, args: argparse.Namespace) -> int:
@@ -142,6 +196,7 @@ def _import(profile: Profile, args: argparse.Namespace) -> int:
                 zone=post_zone,
                 today=datetime.now(post_zone).date(),
                 services_surveyed=context.survey_services or None,
+                own=store.survey_extra_questions(),
             )
         except PaperImportError as error:
             _err(_("Nothing was imported from {file}:").format(file=args.file))
@@ -193,6 +248,7 @@ def _report(profile: Profile, args: argparse.Namespace) -> int:
         }
         totals = store.survey_totals(**selection_of, codes=skm_2017().codes)
         rows = store.survey_answers(**selection_of)
+        asked = store.survey_extra_questions()
     finally:
         store.close()
     survey_definition = skm_2017()
@@ -210,6 +266,8 @@ def _report(profile: Profile, args: argparse.Namespace) -> int:
         survey=survey_definition,
         language=language,
     )
+    # The post's own questions beside, on their own: never part of the figures above.
+    figures["extra"] = survey_extra.figures(asked, (row.extra for row in rows))
     if args.json:
         json.dump(figures, sys.stdout, ensure_ascii=False, indent=2)
         print()
@@ -243,4 +301,22 @@ def _report(profile: Profile, args: argparse.Namespace) -> int:
                 **sample
             )
         )
+    _print_extra(asked, figures["extra"])
     return EXIT_OK
+
+
+def _print_extra(asked: Sequence[ExtraQuestion], figures: object) -> None:
+    """The post's own questions' figures, after the SKM's (and apart from them)."""
+    assert isinstance(figures, dict)
+    if asked:
+        print(_("The post's own questions (not in the IKM):"))
+    for question in asked:
+        entry = figures[question.code]
+        line = _("  {code} {name}: {n} answered").format(
+            code=question.code, name=question.name(), n=entry["answered"]
+        )
+        if entry.get("mean") is not None:
+            line += _(", mean {mean}").format(mean=f"{entry['mean']:.2f}")
+        print(line)
+        for option in question.options:
+            print(f"      {option.code} {option.name()}: {entry['counts'][option.code]}")

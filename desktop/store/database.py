@@ -37,6 +37,7 @@ from desktop.settings import (
     POST_ID,
     PRINT_ON_SAVE,
     RECEIPT_PRINTER,
+    SURVEY_EXTRA,
     SURVEY_SERVICES,
     TIME_ZONE,
     Option,
@@ -68,9 +69,10 @@ from desktop.store.records import (
     DraftRecord,
 )
 from desktop.survey.entry import SurveyInput, SurveyRow
-from posko import tracking
+from posko import survey_extra, tracking
 from posko.catalog import Catalog, default_catalog
 from posko.status import CentralStatus
+from posko.survey_extra import ExtraQuestion
 from posko.wire import ComplaintPayload
 from posko.workdays import COVID_GROUP, WIB, deadlines
 
@@ -561,7 +563,8 @@ class Database:
         moment = now or datetime.now(UTC)
         context = self.require_context()
         allowed = context.survey_services or None
-        clean = [r.validated(services_surveyed=allowed) for r in responses]
+        asked = self.survey_extra_questions()
+        clean = [r.validated(services_surveyed=allowed, extra_questions=asked) for r in responses]
         self._refuse_if_damaged()
         given = [r.uuid for r in clean if r.uuid]
         with self.session() as s:
@@ -587,6 +590,7 @@ class Database:
                         occupation=response.occupation,
                         suggestion=response.suggestion,
                         self_filled=response.self_filled,
+                        extra=dict(response.extra),
                         post_id=context.post_id,
                         operator_id=context.operator_id,
                         created_at=response.created_at or moment,
@@ -596,6 +600,22 @@ class Database:
                 added += 1
         log.info("saved %d survey responses", added)
         return added
+
+    def survey_extra_questions(self) -> tuple[ExtraQuestion, ...]:
+        """The post's own survey questions (``posko survey questions --set``); none when
+        the stored definition no longer reads (it was checked when it was set)."""
+        try:
+            return survey_extra.from_text(self.get(SURVEY_EXTRA))
+        except survey_extra.ExtraQuestionsError:
+            log.warning("the post's own survey questions cannot be read; asking none")
+            return ()
+
+    def set_survey_extra_questions(self, definition: str) -> tuple[ExtraQuestion, ...]:
+        """Keep ``definition`` (JSON text; "": none) as the post's own questions, once it
+        is checked (``ExtraQuestionsError`` otherwise)."""
+        questions = survey_extra.from_text(definition)
+        self.set(SURVEY_EXTRA, definition if questions else "")
+        return questions
 
     def survey_totals(
         self,
@@ -660,6 +680,7 @@ class Database:
             SurveyResponse.suggestion,
             SurveyResponse.self_filled,
             SurveyResponse.created_at,
+            SurveyResponse.extra,
         ).order_by(SurveyResponse.created_at, SurveyResponse.id)
         query = self._survey_selection(query, date_from, date_to, service_code)
         with self._sessions() as s:
@@ -675,6 +696,7 @@ class Database:
                     suggestion=row.suggestion,
                     self_filled=bool(row.self_filled),
                     created_at=row.created_at,
+                    extra=dict(row.extra or {}),
                 )
                 for row in s.execute(query)
             ]

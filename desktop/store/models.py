@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, MetaData, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -120,6 +121,9 @@ class SurveyResponse(OutboxColumns, Base):
     occupation: Mapped[str] = mapped_column(String(32), default="")
     suggestion: Mapped[str] = mapped_column(Text, default="")
     self_filled: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Answers to the post's own questions by their codes (posko.survey_extra): never scored.
+    # Revision 0006.
+    extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default="{}")
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"))
     operator_id: Mapped[int] = mapped_column(ForeignKey("operators.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -615,6 +615,7 @@ def _survey_wire(row: Any) -> dict[str, Any]:
         },
         "suggestion": row.suggestion,
         "self_filled": bool(row.self_filled),
+        "extra": dict(row.extra or {}),
         "created_at": _iso(row.created_at),
     }
 
@@ -673,6 +674,7 @@ SURVEY_RESPONSES = register(
             SurveyResponse.occupation,
             SurveyResponse.suggestion,
             SurveyResponse.self_filled,
+            SurveyResponse.extra,
         ),
         to_wire=_survey_wire,
         label=lambda row: ("", _("Survey response ({service})").format(service=row.service_code)),

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from desktop.store.identity import Identity, Notice
     from desktop.store.records import ComplaintQuery, ComplaintRecord, DeskContext, DraftRecord
     from desktop.survey.entry import SurveyInput, SurveyRow
+    from posko.survey_extra import ExtraQuestion
 
 T = TypeVar("T")
 __all__ = ["EnrolledForAnotherPost", "NotSetUp", "Store", "newest_backups"]
@@ -175,6 +176,12 @@ class Store:
         self, responses: Sequence[SurveyInput], *, now: datetime | None = None
     ) -> int:
         return self.database().save_survey_responses(responses, now=now)
+
+    def survey_extra_questions(self) -> tuple[ExtraQuestion, ...]:
+        return self.database().survey_extra_questions()
+
+    def set_survey_extra_questions(self, definition: str) -> tuple[ExtraQuestion, ...]:
+        return self.database().set_survey_extra_questions(definition)
 
     def survey_totals(
         self,

@@ -8,12 +8,13 @@ service is one of the services surveyed (``posko.survey.services``)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from desktop.domain import FieldError, ValidationError, check_text
 from posko.i18n import _
 from posko.survey import SCALE, Service, Survey, services, skm_2017
+from posko.survey_extra import Answer, ExtraQuestion, checked_answers
 
 PROFILE_FIELDS = ("sex", "age_band", "education", "occupation")
 
@@ -34,16 +35,24 @@ class SurveyInput:
     occupation: str = ""
     suggestion: str = ""
     self_filled: bool = False
+    # The post's own questions' answers by their codes (posko.survey_extra): never scored.
+    extra: dict[str, object] = field(default_factory=dict)
     # Set by an import: the response's own identity (the same file imported twice adds
     # nothing) and when it was filled in on paper.
     uuid: str | None = None
     created_at: datetime | None = None
 
     def validated(
-        self, survey: Survey | None = None, *, services_surveyed: Sequence[str] | None = None
+        self,
+        survey: Survey | None = None,
+        *,
+        services_surveyed: Sequence[str] | None = None,
+        extra_questions: Sequence[ExtraQuestion] = (),
     ) -> SurveyInput:
-        """This input, cleaned, or ``ValidationError`` naming every field that is wrong.
-        ``services_surveyed``: the post's services (None: every one)."""
+        """This input, cleaned, or ``ValidationError`` naming every field that is wrong (an
+        answer to one of the post's own questions by that question's code).
+        ``services_surveyed``: the post's services (None: every one); ``extra_questions``:
+        the post's own questions."""
         chosen = survey or skm_2017()
         errors: list[FieldError] = []
         allowed = {s.code for s in services()}
@@ -96,6 +105,8 @@ class SurveyInput:
                     )
                 )
             profile[name] = value
+        extra, wrong = checked_answers(extra_questions, self.extra)
+        errors += [FieldError(code, message) for code, message in wrong.items()]
         suggestion = check_text(
             errors,
             "suggestion",
@@ -110,6 +121,7 @@ class SurveyInput:
             self,
             answers=answers,
             suggestion=suggestion,
+            extra=dict(extra),
             sex=profile["sex"],
             age_band=profile["age_band"],
             education=profile["education"],
@@ -131,3 +143,4 @@ class SurveyRow:
     suggestion: str
     self_filled: bool
     created_at: datetime
+    extra: dict[str, Answer] = field(default_factory=dict)

@@ -28,6 +28,7 @@ from desktop.domain import ValidationError
 from desktop.survey.entry import PROFILE_FIELDS, SurveyInput
 from posko.i18n import _
 from posko.survey import Survey, services, skm_2017
+from posko.survey_extra import ExtraQuestion
 
 MAX_BYTES = 20 * 2**20
 MAX_ROWS = 100_000
@@ -76,10 +77,12 @@ def read_paper_csv(
     today: date,
     survey: Survey | None = None,
     services_surveyed: Sequence[str] | None = None,
+    own: Sequence[ExtraQuestion] = (),
 ) -> list[SurveyInput]:
     """Every row of ``path`` as a checked questionnaire, or ``PaperImportError`` with every
     problem found. ``service_code`` is for rows without a ``layanan``; ``tanggal`` is read
-    as noon at the post (``zone``), and may not be after ``today``."""
+    as noon at the post (``zone``), and may not be after ``today``. The post's own
+    questions (``own``) are columns named by their codes."""
     chosen = survey or skm_2017()
     try:
         data = path.read_bytes()
@@ -109,7 +112,8 @@ def read_paper_csv(
     names = [h.strip() for h in header]
     problems: list[Problem] = []
     elements = {code.lower(): code for code in chosen.codes}
-    known = {*elements, *COLUMNS, DATE_COLUMN}
+    own_columns = {q.code.lower(): q for q in own}
+    known = {*elements, *COLUMNS, DATE_COLUMN, *own_columns}
     columns: list[str] = []
     for name in names:
         key = name.lower()
@@ -119,7 +123,9 @@ def read_paper_csv(
                     1,
                     name,
                     _("unknown column; the columns are {columns}.").format(
-                        columns=", ".join([*chosen.codes, DATE_COLUMN, *COLUMNS])
+                        columns=", ".join(
+                            [*chosen.codes, DATE_COLUMN, *COLUMNS, *(q.code for q in own)]
+                        )
                     ),
                 )
             )
@@ -159,7 +165,7 @@ def read_paper_csv(
             header_of = {key: name for key, name in zip(columns, names, strict=True)}
             response = _row(
                 cells, header_of, line, problems, chosen, elements, service_codes,
-                service_code, zone, today, services_surveyed,
+                service_code, zone, today, services_surveyed, own_columns,
             )  # fmt: skip
             if response is None:
                 continue
@@ -191,6 +197,7 @@ def _row(
     zone: tzinfo,
     today: date,
     services_surveyed: Sequence[str] | None,
+    own_columns: dict[str, ExtraQuestion],
 ) -> SurveyInput | None:
     before = len(problems)
     answers: dict[str, int] = {}
@@ -232,9 +239,14 @@ def _row(
         occupation=_option(cells.get("pekerjaan", ""), "occupation", survey),
         suggestion=cells.get("saran", ""),
         created_at=created,
+        extra={
+            q.code: _own_answer(cells[key], q) for key, q in own_columns.items() if key in cells
+        },
     )
     try:
-        clean = candidate.validated(survey, services_surveyed=services_surveyed)
+        clean = candidate.validated(
+            survey, services_surveyed=services_surveyed, extra_questions=tuple(own_columns.values())
+        )
     except ValidationError as error:
         column_of = {field: name for name, field in COLUMNS.items()}
         for item in error.errors:
@@ -242,12 +254,18 @@ def _row(
                 continue  # said above, per row
             if item.field in survey.codes:
                 continue  # said above, per cell
-            key = column_of.get(item.field, "")
+            key = column_of.get(item.field, item.field.lower())
             if item.field == "service_code" and "layanan" not in header_of:
                 key = ""
             problems.append(Problem(line, header_of.get(key, ""), item.message))
         return None
     return None if len(problems) > before else clean
+
+
+def _own_answer(raw: str, question: ExtraQuestion) -> str:
+    """A cell of one of the post's own questions: an option's code in any letter case
+    becomes the definition's; anything else as typed, for the check to refuse."""
+    return next((o.code for o in question.options if o.code.lower() == raw.lower()), raw)
 
 
 def _option(raw: str, question: str, survey: Survey) -> str:

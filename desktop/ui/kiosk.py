@@ -49,6 +49,7 @@ from desktop.survey.entry import PROFILE_FIELDS, SurveyInput, services_surveyed
 from desktop.survey.pin import PinGuard
 from posko.i18n import _
 from posko.survey import SCALE, Survey, skm_2017
+from posko.survey_extra import TEXT_LIMIT, ExtraQuestion
 
 if TYPE_CHECKING:
     from desktop.store.repo import Store
@@ -77,7 +78,9 @@ class Step:
     choices: tuple[tuple[str, str], ...]  # (code, wording), in order
 
 
-def steps_of(survey: Survey) -> tuple[Step, ...]:
+def steps_of(survey: Survey, own: Sequence[ExtraQuestion] = ()) -> tuple[Step, ...]:
+    """The question screens: the profile, the elements, then the post's own scale and
+    choice questions (its text questions go on the suggestions' screen)."""
     profile = [
         Step(q.code, q.name(), tuple((o.code, o.name()) for o in q.options))
         for q in survey.profile
@@ -86,7 +89,12 @@ def steps_of(survey: Survey) -> tuple[Step, ...]:
     elements = [
         Step(e.code, e.name(), tuple((str(n), e.answer(n)) for n in SCALE)) for e in survey.elements
     ]
-    return (*profile, *elements)
+    extra = [
+        Step(q.code, q.name(), tuple((o.code, o.name()) for o in q.options))
+        for q in own
+        if q.kind != "text"
+    ]
+    return (*profile, *elements, *extra)
 
 
 class _ChoicePage(QWidget):
@@ -167,7 +175,11 @@ class KioskWindow(QWidget):
         self.store = store
         self.guard = PinGuard(pin_hash)
         self.survey = skm_2017()
-        self.steps = steps_of(self.survey)
+        try:
+            self.own = store.survey_extra_questions()
+        except DatabaseError:
+            self.own = ()
+        self.steps = steps_of(self.survey, self.own)
         offered = services_surveyed(services)
         fixed = [s for s in offered if s.code == service_code]
         self.services = tuple(fixed or offered)
@@ -254,6 +266,8 @@ class KioskWindow(QWidget):
             lead = _("Question {n} of {total}").format(n=number, total=len(self.steps))
             if step.code in PROFILE_FIELDS:
                 lead += " · " + _("About you (you may skip it)")
+            elif self.survey.element(step.code) is None:  # one of the post's own
+                lead += " · " + _("A question of this post")
             else:
                 lead += " · " + _("How do you rate this part of the service?")
             page = _ChoicePage(step, lead, target)
@@ -333,6 +347,18 @@ class KioskWindow(QWidget):
         self.suggestion.setTabChangesFocus(True)
         self.suggestion.setFixedHeight(self.text_px * 6)
         self.suggestion.textChanged.connect(self.activity)
+        self.own_texts: dict[str, QLineEdit] = {}
+        column = QVBoxLayout(page)
+        for own in self.own:
+            if own.kind == "text":
+                line = QLineEdit()
+                line.setObjectName(f"kiosk_{own.code}")
+                line.setMaxLength(TEXT_LIMIT)
+                line.setMinimumHeight(self.target)
+                line.textChanged.connect(self.activity)
+                self.own_texts[own.code] = line
+                column.addWidget(_wrapped(own.name()))
+                column.addWidget(line)
         self.suggestion_error = QLabel()
         self.suggestion_error.setObjectName("kiosk_error")
         self.suggestion_error.setProperty("role", "error")
@@ -340,7 +366,6 @@ class KioskWindow(QWidget):
         self.send_button = _big_button(_("Send my answers"), self.target, "kiosk_send")
         self.send_button.setProperty("kiosk", "go")
         self.send_button.clicked.connect(self.send)
-        column = QVBoxLayout(page)
         column.addWidget(question)
         column.addWidget(self.suggestion)
         column.addWidget(self.suggestion_error)
@@ -427,6 +452,8 @@ class KioskWindow(QWidget):
         self.service_code = ""
         self._position = -1
         self.suggestion.clear()
+        for line in self.own_texts.values():
+            line.clear()
         self.suggestion_error.clear()
         for page in self.question_pages:
             page.show_answer("")
@@ -479,6 +506,10 @@ class KioskWindow(QWidget):
     def to_input(self) -> SurveyInput:
         elements = {e.code for e in self.survey.elements}
         given = self.answers.get
+        own: dict[str, object] = {
+            q.code: self.answers[q.code] for q in self.own if q.code in self.answers
+        }
+        own.update({code: line.text() for code, line in self.own_texts.items() if line.text()})
         return SurveyInput(
             service_code=self.service_code,
             answers={c: int(v) for c, v in self.answers.items() if c in elements},
@@ -488,6 +519,7 @@ class KioskWindow(QWidget):
             occupation=given("occupation", ""),
             suggestion=self.suggestion.toPlainText(),
             self_filled=True,
+            extra=own,
         )
 
     def send(self) -> None:

@@ -58,6 +58,7 @@ from desktop.ui.widgets import (
 from desktop.when import shown_zone
 from posko.i18n import _, current_language
 from posko.survey import Score, Survey, score, skm_2017
+from posko.survey_extra import TEXT_LIMIT
 from posko.zones import zone
 
 if TYPE_CHECKING:
@@ -213,6 +214,9 @@ class SurveyDesk(QWidget):
         for box in (*self.profile_boxes.values(), *self.answer_boxes.values()):
             box.chosen.connect(self._draft_timer.start)
         self.suggestion.textChanged.connect(self._draft_timer.start)
+        for own in self.extra_boxes.values():
+            signal = own.chosen if isinstance(own, KeyChoice) else own.textChanged
+            signal.connect(self._draft_timer.start)
         self.service.currentIndexChanged.connect(self._draft_timer.start)
         self.refresh_summary()
 
@@ -289,6 +293,7 @@ class SurveyDesk(QWidget):
             )
         self.messages["answers"] = FieldMessage()
         self.messages["answers"].setObjectName("survey_error_answers")
+        own = self._own_questions()
         # The boxes of both groups in one column: as wide as the longest question, up to
         # about 40 characters (a longer one wraps).
         widest = max(
@@ -337,6 +342,8 @@ class SurveyDesk(QWidget):
         column.addWidget(keys_hint)
         column.addWidget(profile)
         column.addWidget(elements)
+        if own is not None:
+            column.addWidget(own)
         column.addLayout(suggestion_form)
         column.addStretch(1)
         scroll = QScrollArea()
@@ -355,25 +362,60 @@ class SurveyDesk(QWidget):
             self.service,
             *self.profile_boxes.values(),
             *self.answer_boxes.values(),
+            *self.extra_boxes.values(),
             self.suggestion,
             self.save_button,
         ]
         for first, second in pairwise(order):
             QWidget.setTabOrder(first, second)
 
-    def _add_row(self, grid: QGridLayout, row: int, title: str, box: KeyChoice, code: str) -> None:
+    def _own_questions(self) -> QGroupBox | None:
+        """The post's own questions (``posko survey questions``), after the elements and
+        apart from them: a key box for a scale or a choice, a line for a text."""
+        from desktop.store.health import DatabaseError
+
+        self.extra_boxes: dict[str, KeyChoice | QLineEdit] = {}
+        try:
+            questions = self.store.survey_extra_questions()
+        except DatabaseError:
+            questions = ()
+        if not questions:
+            return None
+        group = QGroupBox(_("The post's own questions (not in the IKM)"))
+        grid = QGridLayout(group)
+        for row, question in enumerate(questions):
+            box: KeyChoice | QLineEdit
+            if question.kind == "text":
+                box = QLineEdit()
+                box.setMaxLength(TEXT_LIMIT)
+            else:
+                box = KeyChoice(
+                    [(o.code, o.name()) for o in question.options],
+                    by_letters=question.kind == "choice",
+                )
+            box.setObjectName(f"survey_{question.code}")
+            self.extra_boxes[question.code] = box
+            self._add_row(grid, row, question.name(), box, question.code)
+        return group
+
+    def _add_row(
+        self, grid: QGridLayout, row: int, title: str, box: KeyChoice | QLineEdit, code: str
+    ) -> None:
         label = QLabel(title)
         label.setWordWrap(True)
         box.setAccessibleName(title)
-        box.setAccessibleDescription(box.options_label.text())
-        box.setMinimumWidth(box.fontMetrics().averageCharWidth() * 24)
-        box.setMaximumWidth(box.fontMetrics().averageCharWidth() * 32)
-        box.options_label.setProperty("role", "hint")
         message = FieldMessage()
         self.messages[code] = message
         grid.addWidget(label, 2 * row, 0)
-        grid.addWidget(box, 2 * row, 1)
-        grid.addWidget(box.options_label, 2 * row, 2)
+        if isinstance(box, KeyChoice):
+            box.setAccessibleDescription(box.options_label.text())
+            box.setMinimumWidth(box.fontMetrics().averageCharWidth() * 24)
+            box.setMaximumWidth(box.fontMetrics().averageCharWidth() * 32)
+            box.options_label.setProperty("role", "hint")
+            grid.addWidget(box, 2 * row, 1)
+            grid.addWidget(box.options_label, 2 * row, 2)
+        else:
+            grid.addWidget(box, 2 * row, 1, 1, 2)
         grid.addWidget(message, 2 * row + 1, 1, 1, 2)
         grid.setColumnStretch(2, 1)
         self._row_labels.append(label)
@@ -391,7 +433,17 @@ class SurveyDesk(QWidget):
             education=profile.get("education", ""),
             occupation=profile.get("occupation", ""),
             suggestion=self.suggestion.toPlainText(),
+            extra=self._extra_values(),
         )
+
+    def _extra_values(self) -> dict[str, object]:
+        """The post's own questions as answered (a text's line as typed; empty: none)."""
+        values: dict[str, object] = {}
+        for code, box in self.extra_boxes.items():
+            value = box.code() if isinstance(box, KeyChoice) else box.text()
+            if value:
+                values[code] = value
+        return values
 
     def _field_widget(self, name: str) -> QWidget | None:
         if name == "service_code":
@@ -400,7 +452,11 @@ class SurveyDesk(QWidget):
             return self.suggestion
         if name == "answers":
             return next(iter(self.answer_boxes.values()))
-        return self.answer_boxes.get(name) or self.profile_boxes.get(name)
+        return (
+            self.answer_boxes.get(name)
+            or self.profile_boxes.get(name)
+            or self.extra_boxes.get(name)
+        )
 
     def clear_errors(self) -> None:
         for name, message in self.messages.items():
@@ -452,6 +508,13 @@ class SurveyDesk(QWidget):
         for box in (*self.profile_boxes.values(), *self.answer_boxes.values()):
             blocker = QSignalBlocker(box)
             box.set_code("")
+            del blocker
+        for own in self.extra_boxes.values():
+            blocker = QSignalBlocker(own)
+            if isinstance(own, KeyChoice):
+                own.set_code("")
+            else:
+                own.clear()
             del blocker
         self.suggestion.clear()
         self.clear_errors()
@@ -509,12 +572,15 @@ class SurveyDesk(QWidget):
 
     # -- the draft -------------------------------------------------------------------------
     def draft_content(self) -> dict[str, object]:
-        return {
+        content: dict[str, object] = {
             "service": self.service.currentData() or "",
             "profile": {code: box.code() for code, box in self.profile_boxes.items() if box.code()},
             "answers": {code: box.code() for code, box in self.answer_boxes.items() if box.code()},
             "suggestion": self.suggestion.toPlainText(),
         }
+        if self.extra_boxes:  # the post asks its own questions
+            content["extra"] = self._extra_values()
+        return content
 
     def save_draft(self) -> None:
         """Keep what is on screen as the survey draft. A database that cannot be written
@@ -547,6 +613,7 @@ class SurveyDesk(QWidget):
                 if box is not None:
                     box.set_code(str(value))
                     restored = restored or bool(box.code())
+        restored = self._restore_extra(content.get("extra")) or restored
         suggestion = content.get("suggestion")
         if isinstance(suggestion, str) and suggestion:
             self.suggestion.setPlainText(suggestion)
@@ -555,6 +622,19 @@ class SurveyDesk(QWidget):
             self.status.setText(
                 _("A questionnaire that was not saved is back on screen: check it and save it.")
             )
+        return restored
+
+    def _restore_extra(self, given: object) -> bool:
+        """The post's own questions' answers of a draft back in their boxes (True: some)."""
+        restored = False
+        for code, value in given.items() if isinstance(given, dict) else ():
+            box = self.extra_boxes.get(str(code))
+            if isinstance(box, KeyChoice):
+                box.set_code(str(value))
+                restored = restored or bool(box.code())
+            elif box is not None and isinstance(value, str):
+                box.setText(value)
+                restored = restored or bool(value)
         return restored
 
     # -- today's figures -------------------------------------------------------------------

@@ -187,3 +187,51 @@ def test_an_oversized_file_is_refused_unread(desk: list[str], tmp_path: Path) ->
     answer = posko(*desk, "survey", "import", str(sheet))
     assert answer.returncode == 1 and "Berkas lebih besar dari 20 MB." in answer.stderr
     assert report(desk)["respondents"] == 0
+
+
+def test_the_posts_own_questions_are_set_imported_and_reported_apart(
+    desk: list[str], tmp_path: Path
+) -> None:
+    definition = Path(__file__).parent.parent / "data" / "survey-extra.json"
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"questions": [{"code": "U9", "kind": "text", "name": "x"}]}')
+    refused = posko(*desk, "survey", "questions", "--set", str(broken))
+    assert refused.returncode == 1
+    assert "tidak ada yang diubah" in refused.stderr
+    assert "Pertanyaan 1 (U9): kode ini sudah dipakai." in refused.stderr
+    assert "menanyakan" in posko(*desk, "survey", "questions").stdout  # still none
+
+    chosen = posko(*desk, "survey", "questions", "--set", str(definition))
+    assert chosen.returncode == 0, chosen.stderr
+    assert "TOILET (skala 1-4): Kebersihan toilet" in chosen.stdout
+    assert "INFO (pilihan): Dari mana Anda tahu posko ini?" in chosen.stdout
+
+    sheet = tmp_path / "kertas.csv"
+    sheet.write_text(
+        f"layanan,{HEADER},toilet,Info,USUL\n"
+        "PELABUHAN,4,4,4,4,4,4,4,4,4,1,spanduk,Mushola\n"
+        "PELABUHAN,4,4,4,4,4,4,4,4,4,2,,\n"
+        "PELABUHAN,4,4,4,4,4,4,4,4,4,7,RADIO,\n",
+        encoding="utf-8",
+    )
+    bad = posko(*desk, "survey", "import", str(sheet))
+    assert bad.returncode == 1
+    assert "baris 4, kolom toilet: Kebersihan toilet: 7 bukan salah satu dari" in bad.stderr
+    assert "baris 4, kolom Info: Dari mana Anda tahu posko ini?: RADIO" in bad.stderr
+    sheet.write_text(sheet.read_text().replace(",7,RADIO,", ",,,"))
+    assert posko(*desk, "survey", "import", str(sheet)).returncode == 0
+
+    figures = report(desk)
+    assert figures["respondents"] == 3 and figures["ikm"] == 100.0  # the SKM's alone
+    own = figures["extra"]
+    assert isinstance(own, dict)
+    assert own["TOILET"]["mean"] == 1.5 and own["TOILET"]["answered"] == 2
+    assert own["INFO"]["counts"] == {"SPANDUK": 1, "MEDSOS": 0, "PETUGAS": 0}
+    assert own["USUL"]["texts"] == ["Mushola"]
+    text = posko(*desk, "survey", "report").stdout
+    assert "Pertanyaan posko sendiri (tidak masuk IKM):" in text
+    assert "TOILET Kebersihan toilet: 2 menjawab, rata-rata 1.50" in text
+
+    cleared = posko(*desk, "survey", "questions", "--clear")
+    assert cleared.stdout.strip() == "Posko tidak menanyakan pertanyaannya sendiri."
+    assert report(desk)["extra"] == {}  # the answers stay stored; no question reports them

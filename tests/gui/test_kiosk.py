@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QDialog, QPushButton
+from PySide6.QtWidgets import QDialog, QLabel, QPushButton
 from pytestqt.qtbot import QtBot
 
 from desktop.paths import Profile
@@ -272,3 +272,31 @@ def test_started_from_the_survey_section_with_a_first_pin(
     assert desk.status.text() == "Kios ditutup: 1 responden mengisinya."
     (row,) = store.survey_answers()
     assert row.self_filled and row.answers == dict.fromkeys(ELEMENTS, 3)
+
+
+def test_the_posts_own_questions_come_after_the_elements(qtbot: QtBot, store: Store) -> None:
+    from tests.unit.test_survey_extra import DEFINITION
+
+    store.set_survey_extra_questions(DEFINITION)
+    kiosk = KioskWindow(store, PIN_HASH, service_code="PELABUHAN")
+    qtbot.addWidget(kiosk)
+    kiosk.show()
+    tap(qtbot, kiosk, kiosk.start_buttons["PELABUHAN"], "sex")
+    for _ in range(4):
+        tap(qtbot, kiosk, kiosk.skip_button)
+    for code, following in zip(ELEMENTS, [*ELEMENTS[1:], "TOILET"], strict=True):
+        answer(qtbot, kiosk, code, "2", following)
+    assert "Pertanyaan dari posko ini" in kiosk.pages.currentWidget().findChildren(QLabel)[0].text()
+    answer(qtbot, kiosk, "TOILET", "4", "INFO")
+    answer(qtbot, kiosk, "INFO", "PETUGAS", "suggestion")
+    usul = kiosk.own_texts["USUL"]  # a text question: a line on the suggestions' screen
+    assert usul.isVisible()
+    QTest.keyClicks(usul, "Tempat sampah")
+    tap(qtbot, kiosk, kiosk.send_button, "thanks")
+    (row,) = store.survey_answers()
+    assert row.extra == {"TOILET": 4, "INFO": "PETUGAS", "USUL": "Tempat sampah"}
+    assert row.answers == dict.fromkeys(ELEMENTS, 2)
+    kiosk.show_start()
+    assert usul.text() == ""
+    kiosk._unlocked = True
+    kiosk.close()

@@ -393,3 +393,31 @@ def test_the_setup_dialog_chooses_the_services_surveyed(
         box.setChecked(True)
     again.accept()
     assert store.require_context().survey_services == ()
+
+
+def test_the_posts_own_questions_follow_the_elements(
+    qtbot: QtBot, store: Store, profile: Profile
+) -> None:
+    from tests.unit.test_survey_extra import DEFINITION
+
+    store.set_survey_extra_questions(DEFINITION)
+    desk = open_survey(qtbot, store, profile)
+    desk.service.setCurrentIndex(desk.service.findData("PELABUHAN"))
+    desk.focus_first()
+    keys = Keyboard()
+    for _question in desk.profile_boxes:  # the profile skipped, a Tab each
+        keys.press(Qt.Key.Key_Tab)
+    assert focused() is desk.answer_boxes["U1"]
+    keys.type_text("333333333")
+    assert focused() is desk.extra_boxes["TOILET"]  # the post's own, after U9
+    keys.type_text("2")
+    keys.type_text("m")  # Media sosial: the one option whose code starts so
+    assert focused() is desk.extra_boxes["USUL"]
+    keys.type_text("Mushola")
+    with qtbot.waitSignal(desk.saved, timeout=5000):
+        keys.press(Qt.Key.Key_Return, CTRL)
+    (row,) = store.survey_answers()
+    assert row.extra == {"TOILET": 2, "INFO": "MEDSOS", "USUL": "Mushola"}
+    assert row.answers == dict.fromkeys(row.answers, 3) and len(row.answers) == 9
+    assert all(not box.code() for code, box in desk.extra_boxes.items() if code != "USUL")
+    assert desk.extra_boxes["USUL"].text() == ""
