@@ -12,6 +12,8 @@ from pathlib import Path
 from desktop.cli.commands import EXIT_FAILURE, EXIT_OK, _err, _open
 from desktop.domain import ValidationError
 from desktop.paths import Profile
+from desktop.store.context import DeskContext
+from desktop.store.repo import Store
 from posko.i18n import _, current_language
 from posko.survey import services, skm_2017
 from posko.survey_report import report_figures
@@ -38,7 +40,16 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         metavar="N",
         help=_("service users in the period, for the minimum sample"),
     )
-    report.add_argument("--json", action="store_true")
+    report.add_argument(
+        "--post", default="", metavar="CODE", help=_("this desk's post (the only one it holds)")
+    )
+    # One output at a time: the text (default), the JSON, a workbook or a PDF.
+    output = report.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true")
+    output.add_argument(
+        "--xlsx", type=Path, metavar="FILE", help=_("write the report as a workbook (XLSX)")
+    )
+    output.add_argument("--pdf", type=Path, metavar="FILE", help=_("write the report as a PDF"))
 
 
 def _day(text: str) -> date:
@@ -93,6 +104,55 @@ def _import(profile: Profile, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _figures(store: Store, context: DeskContext, args: argparse.Namespace) -> dict[str, object]:
+    """The report's figures: one SQL aggregate per service, the rows streamed past once
+    for the grid, profile and suggestions."""
+    post_zone = zone(context.time_zone)
+
+    def start_of(day: date) -> datetime:
+        return datetime.combine(day, time(0), tzinfo=post_zone).astimezone(UTC)
+
+    post = args.post.upper()
+    selection_of = {
+        "date_from": start_of(args.date_from) if args.date_from else None,
+        "date_to": start_of(args.date_to + timedelta(days=1)) if args.date_to else None,
+        "service_code": args.service,
+        "post_code": post,
+    }
+    return report_figures(
+        store.survey_totals(**selection_of, codes=skm_2017().codes),
+        store.iter_survey_answers(**selection_of),
+        selection={
+            "from": args.date_from.isoformat() if args.date_from else None,
+            "to": args.date_to.isoformat() if args.date_to else None,
+            "service": args.service or None,
+            "post": post or None,
+        },
+        population=args.population,
+        survey=skm_2017(),
+        language=current_language(),
+    )
+
+
+def _write_file(figures: dict[str, object], context: DeskContext, args: argparse.Namespace) -> int:
+    from posko.survey_files import Heading, Report, ReportFileError, write_pdf, write_xlsx
+
+    report = Report(
+        figures,
+        Heading(context.post_code, context.post_name),
+        skm_2017(),
+        current_language(),
+    )
+    target, write = (args.xlsx, write_xlsx) if args.xlsx else (args.pdf, write_pdf)
+    try:
+        write(report, target)
+    except ReportFileError as error:
+        _err(str(error))
+        return EXIT_FAILURE
+    print(_("Survey report written to {file}").format(file=target))
+    return EXIT_OK
+
+
 def _report(profile: Profile, args: argparse.Namespace) -> int:
     if args.date_from and args.date_to and args.date_to < args.date_from:
         _err(_("--to is before --from."))
@@ -111,40 +171,31 @@ def _report(profile: Profile, args: argparse.Namespace) -> int:
     if store is None:
         return EXIT_FAILURE
     try:
-        post_zone = zone(store.require_context().time_zone)
-
-        def start_of(day: date) -> datetime:
-            return datetime.combine(day, time(0), tzinfo=post_zone).astimezone(UTC)
-
-        selection_of = {
-            "date_from": start_of(args.date_from) if args.date_from else None,
-            "date_to": start_of(args.date_to + timedelta(days=1)) if args.date_to else None,
-            "service_code": args.service,
-        }
-        totals = store.survey_totals(**selection_of, codes=skm_2017().codes)
-        rows = store.survey_answers(**selection_of)
+        context = store.require_context()
+        if args.post and args.post.upper() != context.post_code:
+            _err(
+                _(
+                    "This desk holds the survey of post {own} ({name}) only, not {code}; "
+                    "the report over every post is made on the central system."
+                ).format(own=context.post_code, name=context.post_name, code=args.post)
+            )
+            return 2
+        figures = _figures(store, context, args)
     finally:
         store.close()
-    survey_definition = skm_2017()
-    language = current_language()
-    # The figures from one SQL aggregate per service; the rows for the grid and profile.
-    figures = report_figures(
-        totals,
-        rows,
-        selection={
-            "from": args.date_from.isoformat() if args.date_from else None,
-            "to": args.date_to.isoformat() if args.date_to else None,
-            "service": args.service or None,
-        },
-        population=args.population,
-        survey=survey_definition,
-        language=language,
-    )
+    if args.xlsx or args.pdf:
+        return _write_file(figures, context, args)
     if args.json:
         json.dump(figures, sys.stdout, ensure_ascii=False, indent=2)
         print()
         return EXIT_OK
-    # The text is read from the same figures as the JSON: nothing is scored twice.
+    return _print_text(figures)
+
+
+def _print_text(figures: dict[str, object]) -> int:
+    """The text is read from the same figures as the JSON: nothing is scored twice."""
+    survey_definition = skm_2017()
+    language = current_language()
     nrr, ikm, weakest = figures["nrr"], figures["ikm"], figures["weakest"]
     assert isinstance(nrr, dict) and isinstance(weakest, list)
     print(_("Respondents: {n}").format(n=figures["respondents"]))

@@ -603,6 +603,7 @@ class Database:
         date_from: datetime | None = None,
         date_to: datetime | None = None,
         service_code: str = "",
+        post_code: str = "",
         codes: Sequence[str] = (),
     ) -> dict[str, tuple[int, dict[str, int], dict[str, int]]]:
         """Per service: the questionnaires, and each element's sum of scores and number of
@@ -616,7 +617,7 @@ class Database:
         query = select(SurveyResponse.service_code, func.count(), *columns).group_by(
             SurveyResponse.service_code
         )
-        query = self._survey_selection(query, date_from, date_to, service_code)
+        query = self._survey_selection(query, date_from, date_to, service_code, post_code)
         with self._sessions() as s:
             rows = s.execute(query).all()
         return {
@@ -630,7 +631,11 @@ class Database:
 
     @staticmethod
     def _survey_selection(
-        query: Any, date_from: datetime | None, date_to: datetime | None, service_code: str
+        query: Any,
+        date_from: datetime | None,
+        date_to: datetime | None,
+        service_code: str,
+        post_code: str = "",
     ) -> Any:
         if date_from is not None:
             query = query.where(SurveyResponse.created_at >= date_from)
@@ -638,6 +643,9 @@ class Database:
             query = query.where(SurveyResponse.created_at < date_to)
         if service_code:
             query = query.where(SurveyResponse.service_code == service_code)
+        if post_code:
+            post = select(Post.id).where(Post.code == post_code).scalar_subquery()
+            query = query.where(SurveyResponse.post_id == post)
         return query
 
     def survey_answers(
@@ -649,6 +657,22 @@ class Database:
     ) -> list[SurveyRow]:
         """The stored questionnaires (oldest first), as scoring and reports read them:
         ``date_from`` inclusive, ``date_to`` exclusive."""
+        return list(
+            self.iter_survey_answers(
+                date_from=date_from, date_to=date_to, service_code=service_code
+            )
+        )
+
+    def iter_survey_answers(
+        self,
+        *,
+        date_from: datetime | None = None,
+        date_to: datetime | None = None,
+        service_code: str = "",
+        post_code: str = "",
+    ) -> Iterator[SurveyRow]:
+        """``survey_answers`` one row at a time, fetched in batches, so a report of 100,000
+        questionnaires never holds them all; the read stays open until the last row."""
         query = select(
             SurveyResponse.uuid,
             SurveyResponse.service_code,
@@ -661,10 +685,10 @@ class Database:
             SurveyResponse.self_filled,
             SurveyResponse.created_at,
         ).order_by(SurveyResponse.created_at, SurveyResponse.id)
-        query = self._survey_selection(query, date_from, date_to, service_code)
+        query = self._survey_selection(query, date_from, date_to, service_code, post_code)
         with self._sessions() as s:
-            return [
-                SurveyRow(
+            for row in s.execute(query.execution_options(yield_per=2000)):
+                yield SurveyRow(
                     uuid=row.uuid,
                     service_code=row.service_code,
                     answers={str(k): int(v) for k, v in dict(row.answers).items()},
@@ -676,8 +700,6 @@ class Database:
                     self_filled=bool(row.self_filled),
                     created_at=row.created_at,
                 )
-                for row in s.execute(query)
-            ]
 
     def save_complaint(
         self, data: ComplaintInput, *, now: datetime | None = None
