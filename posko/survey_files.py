@@ -6,6 +6,8 @@ is scored here. Each is written beside its target and renamed over it (``posko.f
 
 from __future__ import annotations
 
+import logging
+import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
@@ -80,14 +82,14 @@ class Report:
             return _("all dates")
         return f"{start or '…'} – {end or '…'}"
 
-    def scope(self) -> list[tuple[str, str]]:
+    def scope(self) -> list[tuple[str, str | int]]:
         """The lines under the title: post, period, service, respondents."""
         service = self.figures["selection"].get("service")
         return [
             (_("Post"), f"{self.heading.post_name} ({self.heading.post_code})"),
             (_("Period"), self.period()),
             (_("Service"), service or _("all services")),
-            (_("Respondents"), str(self.figures["respondents"])),
+            (_("Respondents"), int(self.figures["respondents"])),
         ]
 
     def sample_rows(self) -> list[tuple[str, int]]:
@@ -157,8 +159,11 @@ def _column(index: int) -> str:
 
 def _cell(sheet: Any, value: object, *, bold: bool = False, number: str = "") -> Any:
     from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Font
 
+    if isinstance(value, str):  # control characters are not allowed in a workbook
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
     cell = WriteOnlyCell(sheet, value=value)
     if isinstance(value, str):
         cell.data_type = "s"  # text typed at the desk is never a formula ("=…")
@@ -255,9 +260,15 @@ def _decimal(value: float | None, places: int, language: str | None) -> str:
 
 
 def _document(report: Report) -> Any:
-    from fpdf import FPDF
-
     from posko.assets import assets_dir
+
+    with warnings.catch_warnings():
+        # The frozen desk leaves Pillow out (build.spec); fpdf2 needs it only for images.
+        warnings.filterwarnings("ignore", "Pillow could not be imported", UserWarning)
+        from fpdf import FPDF
+    # A character DejaVu lacks (an emoji in a suggestion) is left out; fpdf2's warning about
+    # it would quote the suggestion's characters on the operator's screen.
+    logging.getLogger("fpdf").setLevel(logging.ERROR)
 
     pdf = FPDF(orientation="portrait", unit="mm", format="A4")
     fonts = assets_dir() / "fonts"
