@@ -316,7 +316,7 @@ def _ikm(pdf: Any, report: Report) -> None:
     pdf.cell(60, 14, _decimal(f["ikm"], 2, language))
     pdf.set_xy(pdf.l_margin + 80, top + 5)
     pdf.set_font("DejaVu", "B", 16)
-    grade = _("Grade {grade}").format(grade=f["grade"]) if f["grade"] else "–"
+    grade = _("Grade {grade}").format(grade=f["grade"]) if f["grade"] else ""
     pdf.cell(0, 8, grade, new_x="LEFT", new_y="NEXT")
     pdf.set_font("DejaVu", "", 11)
     pdf.cell(0, 6, f["grade_label"] or _("No answers in this selection yet."))
