@@ -1,4 +1,5 @@
-"""Realistic Indonesian sample complaints for training profiles and benchmarks.
+"""Realistic Indonesian sample complaints (and SKM questionnaires) for training profiles and
+benchmarks.
 
 Texts are assembled from per-category templates with slots (places on the Java mudik routes,
 times, amounts, plates), in the registers people really use at a post: formal, everyday, and
@@ -8,11 +9,14 @@ SMS-style with abbreviations and typos. Deterministic for a seed.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+import uuid
+from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
 
 from desktop.domain import ComplaintInput, ComplaintType
+from desktop.survey.entry import SurveyInput
 from posko.catalog import Catalog
+from posko.survey import services, skm_2017
 
 PLACES = [
     "Pelabuhan Merak",
@@ -394,4 +398,49 @@ def demo_complaints(
                 confidential=rng.random() < 0.1,
             ),
             created,
+        )
+
+
+# What travellers write in the survey's saran box.
+SUGGESTIONS = [
+    "Toilet di rest area perlu dibersihkan lebih sering.",
+    "Antrean loket terlalu lama, mohon tambah petugas saat arus puncak.",
+    "Petugas ramah dan sigap, terima kasih.",
+    "Papan petunjuk arah kurang jelas di malam hari.",
+    "Mohon disediakan ruang laktasi dan tempat bermain anak.",
+    "Info jadwal kapal sering berubah, tolong diumumkan lebih awal.",
+    "mushola kurang luas pas jam sholat, jd antri lama",
+    "Tarif parkir tidak sesuai dengan yg tertulis.",
+]
+
+
+def demo_survey(
+    count: int, seed: int, now: datetime, service_codes: Sequence[str] = ()
+) -> Iterator[SurveyInput]:
+    """``count`` filled SKM questionnaires over the last two weeks: mostly satisfied, some
+    elements left blank, a profile and now and then a suggestion. Deterministic for a seed."""
+    rng = random.Random(seed)
+    survey = skm_2017()
+    codes = list(service_codes) or [s.code for s in services()]
+    for _ in range(count):
+        mood = rng.choice((2, 3, 3, 3, 4, 4))
+        answers = {
+            code: max(1, min(4, mood + rng.choice((-1, 0, 0, 1))))
+            for code in survey.codes
+            if rng.random() > 0.02
+        } or {"U1": mood}
+        profile = {
+            q.code: rng.choice(q.options).code if rng.random() > 0.1 else "" for q in survey.profile
+        }
+        yield SurveyInput(
+            service_code=rng.choice(codes),
+            answers=answers,
+            suggestion=rng.choice(SUGGESTIONS) if rng.random() < 0.25 else "",
+            self_filled=rng.random() < 0.3,
+            uuid=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+            created_at=now - timedelta(minutes=rng.randint(1, 60 * 24 * 14)),
+            sex=profile.get("sex", ""),
+            age_band=profile.get("age_band", ""),
+            education=profile.get("education", ""),
+            occupation=profile.get("occupation", ""),
         )

@@ -1,10 +1,13 @@
 """Atomic file writes for the sync's credentials and bundles: a half-written file never
-replaces a good one, and a private file is never readable by others, not even briefly."""
+replaces a good one, and a private file is never readable by others, not even briefly; and the
+survey report's XLSX and PDF files (``replacing``)."""
 
 from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -19,6 +22,24 @@ def write_atomic(target: Path, data: bytes, *, private: bool = False) -> None:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@contextmanager
+def replacing(target: Path) -> Iterator[Path]:
+    """A temporary path beside ``target`` for a writer that wants a file name (a workbook,
+    a PDF): renamed over ``target`` once the block ends, removed if it raises, so a failed
+    write leaves neither a partial file nor a stray temporary one. The folder must exist."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}-", suffix=".tmp", dir=target.parent)
+    os.fchmod(fd, 0o644)  # a report to hand on, not mkstemp's private 0600
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        with open(tmp, "rb") as handle:
             os.fsync(handle.fileno())
         os.replace(tmp, target)
     except BaseException:

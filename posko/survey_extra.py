@@ -258,6 +258,7 @@ def figures(
         else:
             tally = counts[question.code]
             entry["answered"] = sum(tally.values())
+            entry["options"] = {o.code: o.name() for o in question.options}
             entry["counts"] = tally
             if question.kind == "scale":
                 entry["mean"] = _mean(tally)

@@ -13,7 +13,8 @@ then ``self_filled``, ``services`` (the same figures per service code), ``demogr
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from posko.survey import Score, Survey, demographics, sample_progress, score_totals, skm_2017
@@ -58,9 +59,36 @@ def overall(scores: Iterable[Score], survey: Survey | None = None) -> Score:
     return score_totals(respondents, totals, answered, chosen)
 
 
+@dataclass
+class _Kept:
+    """What the report keeps of the rows as they stream past."""
+
+    grid: list[tuple[int | None, ...]] = field(default_factory=list)
+    suggestions: list[str] = field(default_factory=list)
+    self_filled: int = 0
+
+
+def _profiles(
+    rows: Iterable[ResponseRow], codes: Sequence[str], kept: _Kept
+) -> Iterator[dict[str, str]]:
+    """Each row's profile answers (for ``demographics``), keeping its grid line and
+    suggestion on the way: the rows are read once."""
+    for row in rows:
+        kept.grid.append(tuple(row.answers.get(code) for code in codes))
+        if row.suggestion:
+            kept.suggestions.append(row.suggestion)
+        kept.self_filled += row.self_filled
+        yield {
+            "sex": row.sex,
+            "age_band": row.age_band,
+            "education": row.education,
+            "occupation": row.occupation,
+        }
+
+
 def report_figures(
     per_service: Mapping[str, Totals],
-    rows: Sequence[ResponseRow],
+    rows: Iterable[ResponseRow],
     *,
     selection: Mapping[str, str | None],
     population: int | None = None,
@@ -68,8 +96,10 @@ def report_figures(
     language: str | None = None,
 ) -> dict[str, object]:
     """The report of a selection. ``per_service``: each service code's aggregate; ``rows``:
-    the same selection's questionnaires, oldest first; ``selection``: what was asked for
-    (``from``, ``to``, ``service``, ``post``: ``None`` when not narrowed)."""
+    the same selection's questionnaires, oldest first, read once (a generator from the
+    store: only the grid's small tuples and the suggestions are kept, not the rows);
+    ``selection``: what was asked for (``from``, ``to``, ``service``, ``post``: ``None``
+    when not narrowed)."""
     chosen = survey or skm_2017()
     scores = {
         code: score_totals(n, sums, counts, chosen)
@@ -77,23 +107,14 @@ def report_figures(
     }
     result = overall(scores.values(), chosen)
     figures = result.as_json(language)
-    figures["self_filled"] = sum(1 for row in rows if row.self_filled)
+    kept = _Kept()
+    people = demographics(_profiles(rows, chosen.codes, kept), chosen)
+    figures["self_filled"] = kept.self_filled
     figures["services"] = {code: scores[code].as_json(language) for code in sorted(scores)}
-    figures["demographics"] = demographics(
-        (
-            {
-                "sex": row.sex,
-                "age_band": row.age_band,
-                "education": row.education,
-                "occupation": row.occupation,
-            }
-            for row in rows
-        ),
-        chosen,
-    )
-    figures["grid"] = [[row.answers.get(code) for code in chosen.codes] for row in rows]
+    figures["demographics"] = people
+    figures["grid"] = kept.grid
     figures["weakest"] = result.weakest(3)
-    figures["suggestions"] = [row.suggestion for row in rows if row.suggestion]
+    figures["suggestions"] = kept.suggestions
     figures["selection"] = dict(selection)
     if population is not None:
         progress = sample_progress(population, result.respondents)

@@ -81,6 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo-data", help=_("fill a training profile with sample data"))
     demo.add_argument("--complaints", type=int, default=200, metavar="N")
+    demo.add_argument(
+        "--survey", type=int, default=0, metavar="N", help=_("also N filled SKM questionnaires")
+    )
     demo.add_argument("--seed", type=int, default=1, metavar="S")
 
     receipt = commands.add_parser("receipt", help=_("print a receipt again"))

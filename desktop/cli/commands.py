@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from desktop import keys
-from desktop.demo import demo_complaints
+from desktop.demo import demo_complaints, demo_survey
 from desktop.domain import ComplaintInput, ComplaintType, PaperSize, ValidationError, validate_setup
 from desktop.logs import configure as configure_logs
 from desktop.paths import Profile
@@ -193,6 +193,9 @@ def demo_data(profile: Profile, args: argparse.Namespace) -> int:
     if args.complaints < 0 or args.complaints > 2_000_000:
         _err(_("The number of complaints must be between 0 and 2,000,000."))
         return EXIT_FAILURE
+    if not 0 <= args.survey <= 200_000:
+        _err(_("The number of questionnaires must be between 0 and 200,000."))
+        return EXIT_FAILURE
     store = _open(profile)
     if store is None:
         return EXIT_FAILURE
@@ -209,9 +212,14 @@ def demo_data(profile: Profile, args: argparse.Namespace) -> int:
                 total += store.save_many(batch, now=now)
                 batch = []
         total += store.save_many(batch, now=now)
+        surveyed = store.require_context().survey_services
+        filled = list(demo_survey(args.survey, args.seed, now, surveyed))
+        answered = store.save_survey_responses(filled, now=now) if filled else 0
     finally:
         store.close()
     print(_("{n} sample complaints added to {path}").format(n=total, path=profile.root))
+    if answered:
+        print(_("{n} sample questionnaires added.").format(n=answered))
     return EXIT_OK
 
 

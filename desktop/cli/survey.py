@@ -6,19 +6,19 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 from desktop.cli.commands import EXIT_FAILURE, EXIT_OK, _err, _open
 from desktop.domain import ValidationError
 from desktop.paths import Profile
+from desktop.store.context import DeskContext
 from desktop.store.repo import Store
-from desktop.survey.entry import services_surveyed
+from desktop.survey.entry import SurveyRow, services_surveyed
 from posko import survey_extra
 from posko.i18n import _, current_language
 from posko.survey import services, skm_2017
-from posko.survey_extra import ExtraQuestion
 from posko.survey_report import report_figures
 from posko.zones import zone
 
@@ -43,7 +43,16 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         metavar="N",
         help=_("service users in the period, for the minimum sample"),
     )
-    report.add_argument("--json", action="store_true")
+    report.add_argument(
+        "--post", default="", metavar="CODE", help=_("this desk's post (the only one it holds)")
+    )
+    # One output at a time: the text (default), the JSON, a workbook or a PDF.
+    output = report.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true")
+    output.add_argument(
+        "--xlsx", type=Path, metavar="FILE", help=_("write the report as a workbook (XLSX)")
+    )
+    output.add_argument("--pdf", type=Path, metavar="FILE", help=_("write the report as a PDF"))
 
     questions = survey_commands.add_parser(
         "questions", help=_("the post's own questions, asked after the SKM (never in the IKM)")
@@ -218,6 +227,67 @@ def _import(profile: Profile, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _figures(store: Store, context: DeskContext, args: argparse.Namespace) -> dict[str, object]:
+    """The report's figures: one SQL aggregate per service, the rows streamed past once
+    for the grid, profile and suggestions."""
+    post_zone = zone(context.time_zone)
+
+    def start_of(day: date) -> datetime:
+        return datetime.combine(day, time(0), tzinfo=post_zone).astimezone(UTC)
+
+    post = args.post.upper()
+    selection_of = {
+        "date_from": start_of(args.date_from) if args.date_from else None,
+        "date_to": start_of(args.date_to + timedelta(days=1)) if args.date_to else None,
+        "service_code": args.service,
+        "post_code": post,
+    }
+    asked = store.survey_extra_questions()
+    extras: list[dict[str, object]] = []
+
+    def rows() -> Iterator[SurveyRow]:
+        for row in store.iter_survey_answers(**selection_of):
+            if asked:  # the post's own questions' answers, for their figures below
+                extras.append(dict(row.extra))
+            yield row
+
+    figures = report_figures(
+        store.survey_totals(**selection_of, codes=skm_2017().codes),
+        rows(),
+        selection={
+            "from": args.date_from.isoformat() if args.date_from else None,
+            "to": args.date_to.isoformat() if args.date_to else None,
+            "service": args.service or None,
+            "post": post or None,
+        },
+        population=args.population,
+        survey=skm_2017(),
+        language=current_language(),
+    )
+    # The post's own questions beside, on their own: never part of the figures above.
+    figures["extra"] = survey_extra.figures(asked, extras)
+    return figures
+
+
+def _write_file(figures: dict[str, object], context: DeskContext, args: argparse.Namespace) -> int:
+    from posko.survey_files import Heading, Report, ReportFileError, write_pdf, write_xlsx
+
+    report = Report(
+        figures,
+        Heading(context.post_code, context.post_name),
+        skm_2017(),
+        current_language(),
+    )
+    target, write = (args.xlsx, write_xlsx) if args.xlsx else (args.pdf, write_pdf)
+    try:
+        write(report, target)
+    except ReportFileError as error:
+        _err(str(error))
+        return EXIT_FAILURE
+    print(_("Survey report written to {file}").format(file=target))
+    return EXIT_OK
+
+
 def _report(profile: Profile, args: argparse.Namespace) -> int:
     if args.date_from and args.date_to and args.date_to < args.date_from:
         _err(_("--to is before --from."))
@@ -236,43 +306,31 @@ def _report(profile: Profile, args: argparse.Namespace) -> int:
     if store is None:
         return EXIT_FAILURE
     try:
-        post_zone = zone(store.require_context().time_zone)
-
-        def start_of(day: date) -> datetime:
-            return datetime.combine(day, time(0), tzinfo=post_zone).astimezone(UTC)
-
-        selection_of = {
-            "date_from": start_of(args.date_from) if args.date_from else None,
-            "date_to": start_of(args.date_to + timedelta(days=1)) if args.date_to else None,
-            "service_code": args.service,
-        }
-        totals = store.survey_totals(**selection_of, codes=skm_2017().codes)
-        rows = store.survey_answers(**selection_of)
-        asked = store.survey_extra_questions()
+        context = store.require_context()
+        if args.post and args.post.upper() != context.post_code:
+            _err(
+                _(
+                    "This desk holds the survey of post {own} ({name}) only, not {code}; "
+                    "the report over every post is made on the central system."
+                ).format(own=context.post_code, name=context.post_name, code=args.post)
+            )
+            return 2
+        figures = _figures(store, context, args)
     finally:
         store.close()
-    survey_definition = skm_2017()
-    language = current_language()
-    # The figures from one SQL aggregate per service; the rows for the grid and profile.
-    figures = report_figures(
-        totals,
-        rows,
-        selection={
-            "from": args.date_from.isoformat() if args.date_from else None,
-            "to": args.date_to.isoformat() if args.date_to else None,
-            "service": args.service or None,
-        },
-        population=args.population,
-        survey=survey_definition,
-        language=language,
-    )
-    # The post's own questions beside, on their own: never part of the figures above.
-    figures["extra"] = survey_extra.figures(asked, (row.extra for row in rows))
+    if args.xlsx or args.pdf:
+        return _write_file(figures, context, args)
     if args.json:
         json.dump(figures, sys.stdout, ensure_ascii=False, indent=2)
         print()
         return EXIT_OK
-    # The text is read from the same figures as the JSON: nothing is scored twice.
+    return _print_text(figures)
+
+
+def _print_text(figures: dict[str, object]) -> int:
+    """The text is read from the same figures as the JSON: nothing is scored twice."""
+    survey_definition = skm_2017()
+    language = current_language()
     nrr, ikm, weakest = figures["nrr"], figures["ikm"], figures["weakest"]
     assert isinstance(nrr, dict) and isinstance(weakest, list)
     print(_("Respondents: {n}").format(n=figures["respondents"]))
@@ -301,22 +359,21 @@ def _report(profile: Profile, args: argparse.Namespace) -> int:
                 **sample
             )
         )
-    _print_extra(asked, figures["extra"])
+    _print_extra(figures["extra"])
     return EXIT_OK
 
 
-def _print_extra(asked: Sequence[ExtraQuestion], figures: object) -> None:
+def _print_extra(figures: object) -> None:
     """The post's own questions' figures, after the SKM's (and apart from them)."""
     assert isinstance(figures, dict)
-    if asked:
+    if figures:
         print(_("The post's own questions (not in the IKM):"))
-    for question in asked:
-        entry = figures[question.code]
+    for code, entry in figures.items():
         line = _("  {code} {name}: {n} answered").format(
-            code=question.code, name=question.name(), n=entry["answered"]
+            code=code, name=entry["name"], n=entry["answered"]
         )
         if entry.get("mean") is not None:
             line += _(", mean {mean}").format(mean=f"{entry['mean']:.2f}")
         print(line)
-        for option in question.options:
-            print(f"      {option.code} {option.name()}: {entry['counts'][option.code]}")
+        for option, name in entry.get("options", {}).items():
+            print(f"      {option} {name}: {entry['counts'][option]}")

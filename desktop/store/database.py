@@ -623,6 +623,7 @@ class Database:
         date_from: datetime | None = None,
         date_to: datetime | None = None,
         service_code: str = "",
+        post_code: str = "",
         codes: Sequence[str] = (),
     ) -> dict[str, tuple[int, dict[str, int], dict[str, int]]]:
         """Per service: the questionnaires, and each element's sum of scores and number of
@@ -636,7 +637,7 @@ class Database:
         query = select(SurveyResponse.service_code, func.count(), *columns).group_by(
             SurveyResponse.service_code
         )
-        query = self._survey_selection(query, date_from, date_to, service_code)
+        query = self._survey_selection(query, date_from, date_to, service_code, post_code)
         with self._sessions() as s:
             rows = s.execute(query).all()
         return {
@@ -650,7 +651,11 @@ class Database:
 
     @staticmethod
     def _survey_selection(
-        query: Any, date_from: datetime | None, date_to: datetime | None, service_code: str
+        query: Any,
+        date_from: datetime | None,
+        date_to: datetime | None,
+        service_code: str,
+        post_code: str = "",
     ) -> Any:
         if date_from is not None:
             query = query.where(SurveyResponse.created_at >= date_from)
@@ -658,6 +663,9 @@ class Database:
             query = query.where(SurveyResponse.created_at < date_to)
         if service_code:
             query = query.where(SurveyResponse.service_code == service_code)
+        if post_code:
+            post = select(Post.id).where(Post.code == post_code).scalar_subquery()
+            query = query.where(SurveyResponse.post_id == post)
         return query
 
     def survey_answers(
@@ -669,6 +677,22 @@ class Database:
     ) -> list[SurveyRow]:
         """The stored questionnaires (oldest first), as scoring and reports read them:
         ``date_from`` inclusive, ``date_to`` exclusive."""
+        return list(
+            self.iter_survey_answers(
+                date_from=date_from, date_to=date_to, service_code=service_code
+            )
+        )
+
+    def iter_survey_answers(
+        self,
+        *,
+        date_from: datetime | None = None,
+        date_to: datetime | None = None,
+        service_code: str = "",
+        post_code: str = "",
+    ) -> Iterator[SurveyRow]:
+        """``survey_answers`` one row at a time, fetched in batches, so a report of 100,000
+        questionnaires never holds them all; the read stays open until the last row."""
         query = select(
             SurveyResponse.uuid,
             SurveyResponse.service_code,
@@ -682,10 +706,10 @@ class Database:
             SurveyResponse.created_at,
             SurveyResponse.extra,
         ).order_by(SurveyResponse.created_at, SurveyResponse.id)
-        query = self._survey_selection(query, date_from, date_to, service_code)
+        query = self._survey_selection(query, date_from, date_to, service_code, post_code)
         with self._sessions() as s:
-            return [
-                SurveyRow(
+            for row in s.execute(query.execution_options(yield_per=2000)):
+                yield SurveyRow(
                     uuid=row.uuid,
                     service_code=row.service_code,
                     answers={str(k): int(v) for k, v in dict(row.answers).items()},
@@ -698,8 +722,6 @@ class Database:
                     created_at=row.created_at,
                     extra=dict(row.extra or {}),
                 )
-                for row in s.execute(query)
-            ]
 
     def save_complaint(
         self, data: ComplaintInput, *, now: datetime | None = None

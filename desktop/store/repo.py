@@ -189,10 +189,15 @@ class Store:
         date_from: datetime | None = None,
         date_to: datetime | None = None,
         service_code: str = "",
+        post_code: str = "",
         codes: Sequence[str] = (),
     ) -> dict[str, tuple[int, dict[str, int], dict[str, int]]]:
         return self.database().survey_totals(
-            date_from=date_from, date_to=date_to, service_code=service_code, codes=codes
+            date_from=date_from,
+            date_to=date_to,
+            service_code=service_code,
+            post_code=post_code,
+            codes=codes,
         )
 
     def survey_answers(
@@ -204,6 +209,18 @@ class Store:
     ) -> list[SurveyRow]:
         return self.database().survey_answers(
             date_from=date_from, date_to=date_to, service_code=service_code
+        )
+
+    def iter_survey_answers(
+        self,
+        *,
+        date_from: datetime | None = None,
+        date_to: datetime | None = None,
+        service_code: str = "",
+        post_code: str = "",
+    ) -> Iterator[SurveyRow]:
+        return self.database().iter_survey_answers(
+            date_from=date_from, date_to=date_to, service_code=service_code, post_code=post_code
         )
 
     def complaint(self, tracking_id: str) -> ComplaintRecord | None:

@@ -4,7 +4,10 @@ real command on a real profile (SQLite in a temp dir), the CSV as a spreadsheet 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -235,3 +238,118 @@ def test_the_posts_own_questions_are_set_imported_and_reported_apart(
     cleared = posko(*desk, "survey", "questions", "--clear")
     assert cleared.stdout.strip() == "Posko tidak menanyakan pertanyaannya sendiri."
     assert report(desk)["extra"] == {}  # the answers stay stored; no question reports them
+
+
+# -- the report as files --------------------------------------------------------------------
+
+PUBLISHED = [105, 101, 100, 116, 102, 105, 106, 105, 115]  # 29 respondents: IKM 91.48, A
+
+
+def published_example(desk: list[str], tmp_path: Path, times: int = 1) -> dict[str, object]:
+    """The published example's figures, each questionnaire ``times`` over (the same NRRs),
+    two of them with a suggestion; what ``--json`` says of it."""
+    rows = with_totals([total * times for total in PUBLISHED], 29 * times)
+    suggestions = ["Toilet dibersihkan lebih sering", '=HYPERLINK("http://contoh")']
+    lines = [
+        ",".join(str(row[f"U{i}"]) for i in range(1, 10))
+        + f",REST-AREA,{suggestions[n] if n < len(suggestions) else ''}\n"
+        for n, row in enumerate(rows)
+    ]
+    sheet = tmp_path / "contoh.csv"
+    sheet.write_text(HEADER + ",layanan,saran\n" + "".join(lines), encoding="utf-8")
+    assert posko(*desk, "survey", "import", str(sheet)).returncode == 0
+    figures = report(desk, "--population", "1000")
+    assert figures["ikm"] == 91.48 and figures["grade"] == "A"
+    return figures
+
+
+def test_the_workbook_holds_the_json_figures(desk: list[str], tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    figures = published_example(desk, tmp_path)
+    target = tmp_path / "skm.xlsx"
+    written = posko(*desk, "survey", "report", "--population", "1000", "--xlsx", str(target))
+    assert written.returncode == 0, written.stderr
+    assert str(target) in written.stdout
+    book = load_workbook(target)
+    assert len(book.sheetnames) == 4 and "Saran" in book.sheetnames
+    summary, grid, profile, suggestions = (book[name] for name in book.sheetnames)
+    by_label: dict[object, tuple[Any, ...]] = {}
+    for row in summary.iter_rows():  # the element table first, the weakest below it
+        by_label.setdefault(row[0].value, row)
+    assert by_label["IKM"][1].value == figures["ikm"]
+    nrr, weighted = figures["nrr"], figures["weighted_nrr"]
+    assert isinstance(nrr, dict) and isinstance(weighted, dict)
+    for code in nrr:
+        assert by_label[code][4].value == nrr[code] and by_label[code][5].value == weighted[code]
+    assert by_label["U1"][1].value == "Persyaratan"
+    assert any(row[1].value == "Sangat Baik" for row in summary.iter_rows())
+    answers = [row for row in grid.iter_rows(values_only=True) if isinstance(row[0], int)]
+    assert [list(row[1:]) for row in answers] == figures["grid"]
+    assert profile.max_row > 1
+    typed = [row[1] for row in suggestions.iter_rows(min_row=2)]
+    assert [cell.value for cell in typed] == figures["suggestions"]
+    assert all(cell.data_type == "s" for cell in typed)  # "=HYPERLINK(...)" stays text
+
+
+def test_the_pdf_reads_like_a_published_report(desk: list[str], tmp_path: Path) -> None:
+    from tests.helpers import pdf_text
+
+    published_example(desk, tmp_path, times=5)  # 145 respondents: a grid of several pages
+    target = tmp_path / "skm.pdf"
+    written = posko(*desk, "survey", "report", "--population", "1000", "--pdf", str(target))
+    assert written.returncode == 0, written.stderr
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    subprocess.run(["pdftoppm", "-png", "-r", "40", str(target), f"{pages}/p"], check=True)
+    rendered = sorted(pages.glob("p-*.png"))
+    assert len(rendered) >= 4
+    text = pdf_text(target)
+    assert "91,48" in text and "Sangat Baik" in text  # the Indonesian decimal comma
+    assert "Penanganan pengaduan, saran dan masukan" in text
+    assert "Toilet dibersihkan lebih sering" in text
+    assert "Posko Merak" not in text and "Merak (MRK)" in text
+    header = "U1 U2 U3 U4 U5 U6 U7 U8 U9"
+    assert text.count(header) >= 3  # the grid's header on each of its pages
+
+
+def test_a_failed_write_leaves_no_file(desk: list[str], tmp_path: Path) -> None:
+    published_example(desk, tmp_path)
+    missing = tmp_path / "tidak-ada" / "skm.pdf"
+    answer = posko(*desk, "survey", "report", "--pdf", str(missing))
+    assert answer.returncode == 1 and str(missing.parent) in answer.stderr
+    assert "Traceback" not in answer.stderr and not missing.parent.exists()
+
+    # Refused at the very end: the whole workbook was written, then the rename fails.
+    taken = tmp_path / "folder.xlsx"
+    taken.mkdir()
+    answer = posko(*desk, "survey", "report", "--xlsx", str(taken))
+    assert answer.returncode == 1 and str(taken) in answer.stderr
+    assert "Traceback" not in answer.stderr
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+
+    # A folder that takes no new file: read-only bits, or for root (whom they do not stop)
+    # sysfs, which refuses new files to everyone.
+    readonly = tmp_path / "hanya-baca"
+    readonly.mkdir()
+    readonly.chmod(0o555)
+    if os.geteuid() == 0:
+        readonly = Path("/sys/kernel")
+    answer = posko(*desk, "survey", "report", "--pdf", str(readonly / "skm.pdf"))
+    assert answer.returncode == 1 and str(readonly / "skm.pdf") in answer.stderr
+    assert "Traceback" not in answer.stderr and not (readonly / "skm.pdf").exists()
+
+
+def test_one_output_and_this_desks_post(desk: list[str], tmp_path: Path) -> None:
+    both = posko(*desk, "survey", "report", "--json", "--pdf", str(tmp_path / "r.pdf"))
+    assert both.returncode == 2 and "not allowed with" in both.stderr
+    assert not (tmp_path / "r.pdf").exists()
+    figures = published_example(desk, tmp_path)
+    own = report(desk, "--post", "mrk", "--population", "1000")
+    assert own["selection"]["post"] == "MRK"
+    assert {k: v for k, v in own.items() if k != "selection"} == {
+        k: v for k, v in figures.items() if k != "selection"
+    }
+    other = posko(*desk, "survey", "report", "--post", "BKH", "--pdf", str(tmp_path / "r.pdf"))
+    assert other.returncode == 2 and "MRK" in other.stderr and "BKH" in other.stderr
+    assert not (tmp_path / "r.pdf").exists()

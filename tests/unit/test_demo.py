@@ -60,3 +60,16 @@ def test_flags_and_contacts_vary() -> None:
     assert any(i.phone.startswith("+62") for i in items)
     assert any("-" in i.phone for i in items)
     assert any(i.email for i in items)
+
+
+def test_sample_questionnaires_are_valid_varied_and_reproducible() -> None:
+    from desktop.demo import demo_survey
+
+    filled = list(demo_survey(500, 3, NOW))
+    assert filled == list(demo_survey(500, 3, NOW)) and filled != list(demo_survey(500, 4, NOW))
+    for questionnaire in filled:
+        questionnaire.validated()
+        assert questionnaire.created_at and NOW - timedelta(days=15) <= questionnaire.created_at
+    assert len({q.uuid for q in filled}) == 500
+    assert {q.service_code for q in demo_survey(50, 3, NOW, ["TERMINAL"])} == {"TERMINAL"}
+    assert 50 < sum(1 for q in filled if q.suggestion) < 250
