@@ -79,8 +79,5 @@ def _print_text(figures: dict[str, object], language: str) -> None:
     for code, part in per_service.items():
         assert isinstance(part, dict)
         shown = f"{part['ikm']:.2f} {part['grade']}" if part["ikm"] is not None else "-"
-        print(
-            _("  {service}: {n} respondents, IKM {ikm}").format(
-                service=code, n=part["respondents"], ikm=shown
-            )
-        )
+        line = _("{service}: IKM {ikm}, respondents: {n}")
+        print("  " + line.format(service=code, n=part["respondents"], ikm=shown))
