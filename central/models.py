@@ -14,6 +14,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    SmallInteger,
     String,
     Text,
     text,
@@ -176,6 +177,45 @@ class SurveyResponse(Base):
     suggestion: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SkmResponse(Base):
+    """One SKM questionnaire (PermenPANRB 14/2017, ``posko.wire.SkmResponsePayload``): each
+    element's score in its own column (1..4, NULL: not answered), so a report is one SQL
+    aggregate per service. ``origin`` says where it was filled: at a desk (``device_id``
+    set) or, later, on a citizen's phone (no device)."""
+
+    __tablename__ = "skm_responses"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    device_id: Mapped[int | None] = mapped_column(
+        ForeignKey("devices.id"), index=True, nullable=True
+    )
+    post_code: Mapped[str] = mapped_column(String(16), index=True)
+    service_code: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    u1: Mapped[int | None] = mapped_column(SmallInteger, nullable=True)
+    u2: Mapped[int | None] = mapped_column(SmallInteger, nullable=True)
+    u3: Mapped[int | None] = mapped_column(SmallInteger, nullable=True)
+    u4: Mapped[int | None] = mapped_column(SmallInteger, nullable=True)
+    u5: Mapped[int | None] = mapped_column(SmallInteger, nullable=True)
+    u6: Mapped[int | None] = mapped_column(SmallInteger, nullable=True)
+    u7: Mapped[int | None] = mapped_column(SmallInteger, nullable=True)
+    u8: Mapped[int | None] = mapped_column(SmallInteger, nullable=True)
+    u9: Mapped[int | None] = mapped_column(SmallInteger, nullable=True)
+    age_band: Mapped[str] = mapped_column(String(32), default="")
+    sex: Mapped[str] = mapped_column(String(1), default="")
+    education: Mapped[str] = mapped_column(String(32), default="")
+    occupation: Mapped[str] = mapped_column(String(32), default="")
+    suggestion: Mapped[str] = mapped_column(Text, default="")
+    self_filled: Mapped[bool] = mapped_column(Boolean, default=False)
+    origin: Mapped[str] = mapped_column(String(8), default="desk")  # desk | phone
+
+
+# The element columns by element code (U1 -> u1 ...), for ingest and the report's aggregate.
+SKM_COLUMNS = {code: getattr(SkmResponse, code.lower()) for code in wire.SKM_ELEMENTS}
 
 
 class TallyEvent(Base):

@@ -1,7 +1,8 @@
 """Push ingest in front of the storage layer: protocol versions and kinds the storage does
 not hold yet.
 
-``central.store`` ingests the kinds of protocol 1 (``STORED_KINDS``). A record of a kind it
+``central.store`` ingests the kinds of protocol 1 and the SKM questionnaire of protocol 2
+(``STORED_KINDS``). A record of a kind it
 does not hold is still validated here, on its own, and answered ``deferred``: the desk keeps
 it queued and offers it again, so nothing is lost and nothing is marked failed for good
 while the central system catches up (a deployment with a newer storage adds the kind to
@@ -21,7 +22,7 @@ from central.store import CentralStore, DeviceInfo
 from posko import wire
 
 # The kinds ``CentralStore.ingest`` stores.
-STORED_KINDS = frozenset({"complaint", "survey_response", "tally_event"})
+STORED_KINDS = frozenset({"complaint", "survey_response", "tally_event", "skm_response"})
 
 
 def push(
@@ -38,7 +39,11 @@ def push(
     stored: list[int] = []
     for index, raw in enumerate(raw_records):
         kind = raw.get("kind") if isinstance(raw, dict) else None
-        if kind in STORED_KINDS or not isinstance(kind, str) or kind not in wire.KINDS_SINCE:
+        if (
+            not isinstance(kind, str)
+            or kind not in wire.KINDS_SINCE
+            or (kind in STORED_KINDS and wire.KINDS_SINCE[kind] <= protocol)
+        ):
             stored.append(index)  # the storage validates and answers it, as always
             continue
         uuid = raw.get("uuid") if isinstance(raw, dict) else None

@@ -315,6 +315,23 @@ def complaint_record(prefix: str, sequence: int, **overrides: Any) -> dict[str, 
     return record
 
 
+def skm_record(**overrides: Any) -> dict[str, Any]:
+    """An SKM questionnaire as a desk sends it (wire format, protocol 2), with a fresh UUID."""
+    record: dict[str, Any] = {
+        "kind": "skm_response",
+        "uuid": str(uuid.uuid4()),
+        "post_code": "MRK",
+        "service_code": "INFO_MUDIK",
+        "answers": {"U1": 4, "U2": 3, "U9": 2},
+        "respondent": {"age_band": "25-34", "sex": "P", "education": "SMA", "occupation": ""},
+        "suggestion": "Antrean diperpendek.",
+        "self_filled": True,
+        "created_at": datetime.now(UTC).isoformat(),
+    }
+    record.update(overrides)
+    return record
+
+
 def run_central(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """``posko-central ARGS`` as a real process, in the default language, with no database
     or data directory inherited from the environment."""

@@ -6,8 +6,8 @@ of a pipe (``| head``) stopped reading early.
 
 One module per job: ``parser`` (the options), ``serve``, ``devices`` (enrollment codes,
 devices, staff and Open311 clients), ``status``, ``bundle``, ``due``, ``categories`` (the
-groups offered for new reports). A command's module is imported only when it runs, so
-``--help`` stays quick.
+groups offered for new reports), ``survey`` (the SKM report). A command's module is imported
+only when it runs, so ``--help`` stays quick.
 """
 
 from __future__ import annotations
@@ -107,6 +107,10 @@ def _run(args: argparse.Namespace, store: CentralStore) -> int:
         from central.cli.categories import categories_command
 
         return categories_command(args, store)
+    if args.command == "survey":
+        from central.cli.survey import survey_command
+
+        return survey_command(args, store)
     return EXIT_USAGE
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+from datetime import date
 
 from central.i18n import LANGUAGES, _
 from posko import __version__
@@ -167,4 +168,27 @@ def build_parser() -> argparse.ArgumentParser:
         switch = categories_commands.add_parser(verb, help=text)
         switch.add_argument("group", metavar="GROUP")
         switch.add_argument("--by", default=os.environ.get("USER", "admin"), metavar="NAME")
+    add_survey_parser(commands)
     return parser
+
+
+def add_survey_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    survey = commands.add_parser("survey", help=_("the satisfaction survey (SKM)"))
+    survey_commands = survey.add_subparsers(dest="survey_command", required=True)
+    report = survey_commands.add_parser(
+        "report", help=_("the SKM figures over every post: NRR, IKM, grade")
+    )
+    report.add_argument("--from", dest="date_from", type=_day, metavar="YYYY-MM-DD")
+    report.add_argument("--to", dest="date_to", type=_day, metavar="YYYY-MM-DD")
+    report.add_argument("--service", default="", metavar="CODE")
+    report.add_argument("--post", default="", metavar="CODE", help=_("only this post"))
+    report.add_argument("--json", action="store_true")
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            _("{value} is not a date written YYYY-MM-DD").format(value=text)
+        ) from None

@@ -6,7 +6,8 @@
 - ``complaints``: filing on the central system, statuses, look-ups, the public lists;
 - ``pull``: what a desk fetches back;
 - ``due``: the due lists against working-day deadlines;
-- ``categories``: the category groups a coordinator offers for new reports.
+- ``categories``: the category groups a coordinator offers for new reports;
+- ``survey``: the SKM questionnaires' figures (one SQL aggregate per service).
 
 Statistics and exports come as jobs of their own beside these. ``CentralStore`` is all of
 them on one engine, so a route or command holds one store; each job reads alone. Plain data
@@ -32,10 +33,11 @@ from central.store.due import (
 )
 from central.store.ingest import Ingest
 from central.store.pull import Pull
+from central.store.survey import SkmReports, SkmRow, SkmSelection
 from central.views import ClientInfo, ComplaintView, DeviceInfo, TimelineEntry, complaint_view
 
 
-class CentralStore(Devices, Ingest, Complaints, Pull, DueLists, Categories):
+class CentralStore(Devices, Ingest, Complaints, Pull, DueLists, Categories, SkmReports):
     """All reads and writes of the central database. Thread-safe: a session per call."""
 
 
@@ -58,6 +60,8 @@ __all__ = [
     "EnrollError",
     "GroupState",
     "NotFound",
+    "SkmRow",
+    "SkmSelection",
     "TimelineEntry",
     "complaint_view",
 ]

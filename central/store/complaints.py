@@ -290,6 +290,7 @@ class Complaints(StoreBase):
         names = {
             "complaints": models.Complaint,
             "survey_responses": models.SurveyResponse,
+            "skm_responses": models.SkmResponse,
             "tally_events": models.TallyEvent,
             "status_changes": models.StatusChange,
         }

@@ -27,6 +27,20 @@ from central.store.base import SYSTEM_ACTOR, StoreBase, _now
 from central.views import DeviceInfo
 from posko import tracking, wire
 
+# The kinds this storage holds: protocol 1's, and the SKM questionnaire of protocol 2.
+StoredRecord = (
+    wire.ComplaintPayload | wire.SurveyResponsePayload | wire.TallyPayload | wire.SkmResponsePayload
+)
+
+
+def parse_stored(raw: object) -> StoredRecord:
+    """One record of a kind this storage holds, or ``wire.RecordError``."""
+    if isinstance(raw, dict) and raw.get("kind") == "skm_response":
+        record = wire.parse_any(raw)
+        assert isinstance(record, wire.SkmResponsePayload)
+        return record
+    return wire.parse_record(raw)
+
 
 class Ingest(StoreBase):
     """Pushes from desks, record by record, exactly once."""
@@ -38,12 +52,10 @@ class Ingest(StoreBase):
     ) -> list[wire.RecordResult]:
         """Validate each record on its own, then ingest the valid ones; one answer each."""
         results: list[wire.RecordResult | None] = [None] * len(raw_records)
-        valid: list[
-            tuple[int, wire.ComplaintPayload | wire.SurveyResponsePayload | wire.TallyPayload]
-        ] = []
+        valid: list[tuple[int, StoredRecord]] = []
         for index, raw in enumerate(raw_records):
             try:
-                record = wire.parse_record(raw)
+                record = parse_stored(raw)
             except wire.RecordError as exc:
                 results[index] = wire.RecordResult(
                     index=index,
@@ -74,7 +86,7 @@ class Ingest(StoreBase):
     def _refuse(
         self,
         device: DeviceInfo,
-        record: wire.ComplaintPayload | wire.SurveyResponsePayload | wire.TallyPayload,
+        record: StoredRecord,
     ) -> str | None:
         """Why a well-formed record is still unacceptable from this device, if it is.
 
@@ -102,7 +114,7 @@ class Ingest(StoreBase):
     def ingest(
         self,
         device: DeviceInfo,
-        records: Sequence[wire.ComplaintPayload | wire.SurveyResponsePayload | wire.TallyPayload],
+        records: Sequence[StoredRecord],
         app_version: str = "",
     ) -> list[wire.RecordResult]:
         """Insert validated records in one transaction; one result per record, in order."""
@@ -134,6 +146,7 @@ class Ingest(StoreBase):
                 ("complaint", models.Complaint),
                 ("survey_response", models.SurveyResponse),
                 ("tally_event", models.TallyEvent),
+                ("skm_response", models.SkmResponse),
             ):
                 batch = [i for i in fresh if records[i].kind == kind]
                 if not batch:
@@ -202,7 +215,7 @@ class Ingest(StoreBase):
         self,
         session: Session,
         device: DeviceInfo,
-        record: wire.ComplaintPayload | wire.SurveyResponsePayload | wire.TallyPayload,
+        record: StoredRecord,
         content_hash: str,
         stored: Any,
         now: datetime,
@@ -272,7 +285,7 @@ class Ingest(StoreBase):
     def _row(
         self,
         device: DeviceInfo,
-        record: wire.ComplaintPayload | wire.SurveyResponsePayload | wire.TallyPayload,
+        record: StoredRecord,
         content_hash: str,
         now: datetime,
     ) -> dict[str, Any]:
@@ -309,6 +322,8 @@ class Ingest(StoreBase):
                 "expected_at": self._expected(record.type, record.category, record.created_at),
                 "updated_at": now,
             }
+        if isinstance(record, wire.SkmResponsePayload):
+            return common | self._skm_columns(record)
         if isinstance(record, wire.SurveyResponsePayload):
             return common | {
                 "service": record.service,
@@ -317,3 +332,20 @@ class Ingest(StoreBase):
                 "suggestion": record.suggestion,
             }
         return common | {"counter": record.counter, "item": record.item, "count": record.count}
+
+    @staticmethod
+    def _skm_columns(record: wire.SkmResponsePayload) -> dict[str, Any]:
+        """An SKM questionnaire's own columns: one per element (None: not answered)."""
+        profile = record.respondent
+        answers = {str(code): score for code, score in record.answers.items()}
+        return {
+            "service_code": record.service_code,
+            **{code.lower(): answers.get(code) for code in wire.SKM_ELEMENTS},
+            "age_band": profile.age_band,
+            "sex": profile.sex,
+            "education": profile.education,
+            "occupation": profile.occupation,
+            "suggestion": record.suggestion,
+            "self_filled": record.self_filled,
+            "origin": "desk",
+        }

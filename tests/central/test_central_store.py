@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from central.store import CentralStore
 from posko import wire
-from tests.central_support import complaint_record, enroll
+from tests.central_support import complaint_record, enroll, skm_record
 
 
 def test_push_answers_each_record_and_is_idempotent(central_store: CentralStore) -> None:
@@ -54,3 +54,24 @@ def test_reopening_is_harmless_and_keeps_rows(central_db_url: str) -> None:
         assert [d.id for d in second.devices()] == [device.id]
     finally:
         second.close()
+
+
+def test_skm_responses_are_stored_once_like_the_other_kinds(central_store: CentralStore) -> None:
+    from central import sync_push
+
+    _token, device = enroll(central_store)
+    a, b = skm_record(), skm_record(answers={"U5": 1})
+    results = sync_push.push(central_store, device, [a, b, dict(a)], protocol=2)
+    assert [r.result for r in results] == ["accepted", "accepted", "duplicate"]
+    again = sync_push.push(
+        central_store,
+        device,
+        [a, dict(b, suggestion="Lain"), skm_record(post_code="BKH"), skm_record(answers={})],
+        protocol=2,
+    )
+    assert [r.result for r in again] == ["duplicate", "conflict", "rejected", "rejected"]
+    assert "post_code" in (again[2].reason or "")
+    # A protocol 1 body never carries the kind: refused for itself, not stored.
+    old = sync_push.push(central_store, device, [skm_record()], protocol=1)
+    assert old[0].result == "rejected" and "protocol 2" in (old[0].reason or "")
+    assert central_store.count(["skm_responses"]) == {"skm_responses": 2}

@@ -270,7 +270,7 @@ class Counting:
 
 
 @pytest.mark.slow
-def test_new_desk_on_new_central_defers_what_it_does_not_store(
+def test_new_desk_on_new_central_stores_skm_and_defers_what_it_does_not_store(
     store: Store, profile: Profile, central_server: CentralServer, transport: RequestsTransport
 ) -> None:
     _enrolled(store, profile, central_server, transport)
@@ -279,12 +279,17 @@ def test_new_desk_on_new_central_defers_what_it_does_not_store(
     counting = Counting(transport)
     report = SyncEngine(store, profile, counting).run_once()
     assert report.ok, report
-    assert (report.sent, report.deferred, report.attention) == (3, 3, 0)
+    assert (report.sent, report.deferred, report.attention) == (4, 2, 0)
     assert [b["protocol"] for b in counting.bodies] == [2]
-    assert central_server.store.count(["complaints"])["complaints"] == 3
+    assert central_server.store.count(["complaints", "skm_responses"]) == {
+        "complaints": 3,
+        "skm_responses": 1,
+    }
+    _assert_skm_stored(central_server.store, made["skm_response"])
     per_kind = Outbox(store).counts_by_kind()
     assert per_kind["complaint"]["sent"] == 3
-    for name in made:
+    assert per_kind["skm_response"]["sent"] == 1
+    for name in ("tally", "stock_movement"):
         assert per_kind[name]["pending"] == 1  # kept, not failed
     # The next pass does not offer them again before their time.
     again = Counting(transport)
@@ -350,6 +355,26 @@ def test_push_answers_are_compact_and_gzipped(
     assert wire.PushAnswer.model_validate(refused.json()).outcomes == "r"
 
 
+def _assert_skm_stored(central: CentralStore, uuid: str) -> None:
+    """The questionnaire ``add_kinds`` made, as the central system holds it."""
+    from central.models import SkmResponse
+
+    with central.session() as session:
+        row = session.scalar(select(SkmResponse).where(SkmResponse.uuid == uuid))
+    assert row is not None
+    answers = [row.u1, row.u2, row.u3, row.u4, row.u5, row.u6, row.u7, row.u8, row.u9]
+    assert answers == [4, 3, None, None, None, None, None, None, 2]
+    assert (row.service_code, row.post_code, row.origin) == ("INFO_MUDIK", "MRK", "desk")
+    assert (row.age_band, row.sex, row.education, row.occupation) == (
+        "25-34",
+        "P",
+        "SMA",
+        "swasta",
+    )
+    assert row.suggestion == "Antrean diperpendek." and row.self_filled
+    assert row.device_id is not None
+
+
 class _V1Body(BaseModel):
     protocol: Literal[1] = 1
 
@@ -404,7 +429,7 @@ def test_new_desk_on_a_protocol_1_central_keeps_the_new_kinds_queued(
     assert Outbox(store).attention() == []
 
 
-def test_a_bundle_with_every_kind_imports_and_defers_the_unstored(
+def test_a_bundle_with_every_kind_stores_skm_and_defers_the_unstored(
     store: Store,
     profile: Profile,
     central_store: CentralStore,
@@ -421,21 +446,26 @@ def test_a_bundle_with_every_kind_imports_and_defers_the_unstored(
     with TestClient(asgi_app(central_store)) as client:
         app = AppTransport(client)
         enrolled(store, profile, central_store, app)
-        add_kinds(store, at=datetime.now(UTC))
+        made = add_kinds(store, at=datetime.now(UTC))
         store.save_complaint(complaint(1))
         target = tmp_path / "MRK.posko"
         assert export_outbox(store, profile, target).records == 4
         imported = import_bundle(central_store, target)
-        assert imported.counts == {"accepted": 1, "deferred": 3} and not imported.problems
-        assert central_store.count(["complaints"]) == {"complaints": 1}
+        assert imported.counts == {"accepted": 2, "deferred": 2} and not imported.problems
+        assert central_store.count(["complaints", "skm_responses"]) == {
+            "complaints": 1,
+            "skm_responses": 1,
+        }
+        _assert_skm_stored(central_store, made["skm_response"])
         # The coordinator's import command says what it left out.
         again = run_central("--database-url", central_db_url, "import-bundle", str(target))
         assert again.returncode == 0, again.stderr
-        assert "0 baru, 1 sudah ada" in again.stdout
-        assert "3 data berjenis yang belum disimpan sistem pusat ini" in again.stdout
-        # Online, the desk learns it: the complaint is sent, the others stay queued.
+        assert "0 baru, 2 sudah ada" in again.stdout
+        assert "2 data berjenis yang belum disimpan sistem pusat ini" in again.stdout
+        # Online, the desk learns it: the complaint and the questionnaire are sent (as
+        # duplicates now), the others stay queued.
         report = SyncEngine(store, profile, app).run_once()
-        assert (report.sent, report.deferred, report.attention) == (1, 3, 0)
+        assert (report.sent, report.deferred, report.attention) == (2, 2, 0)
 
 
 def test_the_desks_queue_badge_counts_every_kind(store: Store) -> None:
