@@ -4,6 +4,7 @@ unique constraint: that constraint, not a look-up before the insert, makes a res
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -211,6 +212,9 @@ class SkmResponse(Base):
     occupation: Mapped[str] = mapped_column(String(32), default="")
     suggestion: Mapped[str] = mapped_column(Text, default="")
     self_filled: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The answers to the post's own questions (posko.survey_extra), by their codes: kept,
+    # never scored.
+    extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     origin: Mapped[str] = mapped_column(String(8), default="desk")  # desk | phone
 
 

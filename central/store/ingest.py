@@ -347,5 +347,6 @@ class Ingest(StoreBase):
             "occupation": profile.occupation,
             "suggestion": record.suggestion,
             "self_filled": record.self_filled,
+            "extra": dict(record.extra),
             "origin": "desk",
         }

@@ -51,6 +51,7 @@ def add_kinds(store: Store, *, at: datetime = NOW) -> dict[str, str]:
                     occupation="swasta",
                     suggestion="Antrean diperpendek.",
                     self_filled=True,
+                    extra={"TOILET": 2, "INFO": "SPANDUK"},  # the post's own questions
                     post_id=post_id,
                     operator_id=operator_id,
                     created_at=at,
@@ -372,6 +373,7 @@ def _assert_skm_stored(central: CentralStore, uuid: str) -> None:
         "swasta",
     )
     assert row.suggestion == "Antrean diperpendek." and row.self_filled
+    assert row.extra == {"TOILET": 2, "INFO": "SPANDUK"}  # kept, never scored
     assert row.device_id is not None
 
 

@@ -33,6 +33,7 @@ def upgrade() -> None:
         sa.Column('occupation', sa.String(length=32), nullable=False),
         sa.Column('suggestion', sa.Text(), nullable=False),
         sa.Column('self_filled', sa.Boolean(), nullable=False),
+        sa.Column('extra', sa.JSON(), nullable=False),
         sa.Column('origin', sa.String(length=8), nullable=False),
         sa.ForeignKeyConstraint(
             ['device_id'], ['devices.id'], name=op.f('fk_skm_responses_device_id_devices')
