@@ -20,7 +20,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect
 
-from central import api_docs, api_staff, api_sync, ikm_board, open311, tracking_page
+from central import api_docs, api_staff, api_sync, ikm_board, open311, phone_survey, tracking_page
 from central.deps import ApiError, api_error_handler
 from central.errors import SECURITY_HEADERS, ErrorShield, internal_error_body
 from central.ratelimit import RateLimiter
@@ -289,6 +289,7 @@ def create_app(
     app.include_router(api_staff.router, responses=_errors(400, 401, 404))
     app.include_router(tracking_page.router)
     app.include_router(ikm_board.router)
+    app.include_router(phone_survey.router)
     app.include_router(open311.router)
     _document_validation_errors(app)
     return app

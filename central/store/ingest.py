@@ -333,6 +333,34 @@ class Ingest(StoreBase):
             }
         return common | {"counter": record.counter, "item": record.item, "count": record.count}
 
+    # -- questionnaires filled on a traveller's phone (central.phone_survey) ------------------
+
+    def post_known(self, post_code: str) -> bool:
+        """Whether a desk was ever enrolled for ``post_code`` (its phone survey exists)."""
+        with self.session() as session:
+            found = session.scalar(
+                select(models.Device.id).where(models.Device.post_code == post_code).limit(1)
+            )
+        return found is not None
+
+    def add_phone_response(self, record: wire.SkmResponsePayload) -> bool:
+        """Store a questionnaire a traveller filled on their phone (no device; origin
+        ``phone``); False when its UUID (the form's, issued with the page) is stored
+        already: a form sent twice counts once."""
+        row = {
+            "uuid": record.uuid,
+            "content_hash": wire.content_hash(record),
+            "device_id": None,
+            "post_code": record.post_code,
+            "created_at": record.created_at,
+            "received_at": _now(),
+            **self._skm_columns(record),
+            "origin": "phone",
+        }
+        with self.session() as session, session.begin():
+            inserted = self._insert_new(session, models.SkmResponse, [row])
+        return bool(inserted)
+
     @staticmethod
     def _skm_columns(record: wire.SkmResponsePayload) -> dict[str, Any]:
         """An SKM questionnaire's own columns: one per element (None: not answered)."""
