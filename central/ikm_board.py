@@ -19,10 +19,9 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from central.i18n import pick_language, translator
-from central.ratelimit import client_address, public_limiter
+from central.i18n import pick_language
 from central.store import CentralStore, SkmSelection
-from central.tracking_page.pages import render, too_many
+from central.tracking_page.pages import limited_page, render
 from posko.survey import Score, Survey, score_totals, services, skm_2017
 from posko.survey_report import Totals, overall
 
@@ -97,18 +96,9 @@ def ikm_board(request: Request, post: PostParam = None, lang: LangParam = None) 
     wanted = (post or "").strip().upper()[:64]
     known = bool(POST_CODE.fullmatch(wanted))
     switch = {"lang": other, **({"post": wanted} if known else {})}
-    limiter = public_limiter(request)
-    if not limiter.allow(client_address(request)):
-        seconds = limiter.retry_after()
-        _ = translator(language)
-        return render(
-            "limited.html",
-            language,
-            429,
-            {"retry-after": str(seconds)},
-            message=too_many(_, seconds),
-            switch_url=f"/ikm?{urlencode(switch)}",
-        )
+    refused = limited_page(request, language, f"/ikm?{urlencode(switch)}")
+    if refused is not None:
+        return refused
     store = request.app.state.store
     assert isinstance(store, CentralStore)
     found = store.skm_totals_by_post(SkmSelection(post_code=wanted)) if known or not wanted else {}

@@ -37,9 +37,8 @@ from fastapi.responses import HTMLResponse
 
 from central.i18n import pick_language, translator
 from central.ikm_board import POST_CODE
-from central.ratelimit import client_address, public_limiter
 from central.store import CentralStore
-from central.tracking_page.pages import render, too_many
+from central.tracking_page.pages import limited_page, render
 from posko import wire
 from posko.survey import Service, Survey, services, skm_2017
 from posko.zones import zone
@@ -282,17 +281,9 @@ async def survey_answers(
     """Store one questionnaire from the form (``application/x-www-form-urlencoded``)."""
     language = pick_language(lang)
     _ = translator(language)
-    limiter = public_limiter(request)
-    if not limiter.allow(client_address(request)):
-        seconds = limiter.retry_after()
-        return render(
-            "limited.html",
-            language,
-            429,
-            {"retry-after": str(seconds)},
-            message=too_many(_, seconds),
-            switch_url=f"/ikm?lang={'en' if language == 'id' else 'id'}",
-        )
+    refused = limited_page(request, language, f"/ikm?lang={'en' if language == 'id' else 'id'}")
+    if refused is not None:
+        return refused
     target = _target(post, service)
     store = _store(request)
     if target is None or not await run_in_threadpool(store.post_known, target[0]):

@@ -8,10 +8,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
 
+from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from central.i18n import LANGUAGES, translator
+from central.ratelimit import client_address, public_limiter
 from central.tracking_page.view import Translate
 
 HERE = Path(__file__).resolve().parent.parent
@@ -48,6 +50,23 @@ PRIVATE_HEADERS = {
 def too_many(_: Translate, seconds: int) -> str:
     text: str = _("Too many look-ups from your connection. Try again in {seconds} seconds.")
     return text.format(seconds=seconds)
+
+
+def limited_page(request: Request, lang: str, switch_url: str) -> HTMLResponse | None:
+    """The "too many look-ups" page (429) when the public rate limit refuses this client
+    one more page; None when it may have it (the token is taken)."""
+    limiter = public_limiter(request)
+    if limiter.allow(client_address(request)):
+        return None
+    seconds = limiter.retry_after()
+    return render(
+        "limited.html",
+        lang,
+        429,
+        {"retry-after": str(seconds)},
+        message=too_many(translator(lang), seconds),
+        switch_url=switch_url,
+    )
 
 
 def page_url(compact: str, lang: str, secret: str | None) -> str:

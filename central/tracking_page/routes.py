@@ -24,6 +24,7 @@ from central.tracking_page.pages import (
     HTML_ERRORS,
     PRIVATE_HEADERS,
     STATIC,
+    limited_page,
     page_url,
     render,
     too_many,
@@ -92,17 +93,9 @@ def tracking_page(
     language = pick_language(lang)
     other = "en" if language == "id" else "id"
     _ = translator(language)
-    limiter = public_limiter(request)
-    if not limiter.allow(client_address(request)):
-        seconds = limiter.retry_after()
-        return render(
-            "limited.html",
-            language,
-            429,
-            {"retry-after": str(seconds)},
-            message=too_many(_, seconds),
-            switch_url=page_url(tracking_id, other, k),
-        )
+    refused = limited_page(request, language, page_url(tracking_id, other, k))
+    if refused is not None:
+        return refused
     found = look_up(_store(request), tracking_id, k, language, _rules(request).agency_name)
     if isinstance(found, Malformed):
         return render(
