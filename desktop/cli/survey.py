@@ -206,9 +206,8 @@ def _questions(profile: Profile, args: argparse.Namespace) -> int:
 def _standee(profile: Profile, args: argparse.Namespace) -> int:
     """The standee of one of the post's services, in the desk's language; none without a
     central system, whose page the QR code opens."""
-    from desktop.printing.render import PrintError, write_standee_pdf
-    from desktop.survey.standee import build_standee
-    from posko.survey_files import ReportFileError, _written
+    from desktop.printing.render import PrintError, render_standee_pdf
+    from desktop.survey.standee import build_standee, no_standee_reason
 
     store = _open(profile)
     if store is None:
@@ -232,20 +231,12 @@ def _standee(profile: Profile, args: argparse.Namespace) -> int:
         return 2
     content = build_standee(context, service)
     if content is None:
-        _err(
-            _(
-                "This desk has no central system address, so there is no survey page for "
-                "phones to open: set it with posko setup --central-url URL."
-            )
-        )
+        _err(no_standee_reason())
         return EXIT_FAILURE
     try:
-        _written(args.pdf, lambda path: write_standee_pdf(content, args.paper, path))
-    except ReportFileError as error:
-        _err(str(error))
-        return EXIT_FAILURE
+        render_standee_pdf(content, args.paper, args.pdf)
     except PrintError as error:
-        _err(_("Cannot write {file}: {error}").format(file=args.pdf, error=error))
+        _err(str(error))
         return EXIT_FAILURE
     print(_("Survey standee written to {file}").format(file=args.pdf))
     return EXIT_OK

@@ -403,9 +403,23 @@ def _paint_standee(walker: _Painter, content: StandeeContent) -> None:
         walker.text(line, 13, align=center)
 
 
-def write_standee_pdf(content: StandeeContent, paper: str, path: Path) -> None:
-    """Paint the standee on one ``paper`` sheet (``STANDEE_PAPER``) into ``path``; the
-    caller writes it atomically (``posko.files.replacing``)."""
+def render_standee_pdf(content: StandeeContent, paper: str, target: Path) -> None:
+    """Write the standee on one ``paper`` sheet (``STANDEE_PAPER``) to ``target``
+    atomically, as the survey report is written; ``PrintError`` says why it could not be,
+    in the user's language (a missing or read-only folder, a full disk)."""
+    from posko.i18n import _
+    from posko.survey_files import ReportFileError, _written
+
+    try:
+        _written(target, lambda path: _write_standee(content, paper, path))
+    except ReportFileError as error:
+        raise PrintError(str(error)) from None
+    except PrintError as error:
+        message = _("Cannot write {file}: {error}").format(file=target, error=error)
+        raise PrintError(message) from None
+
+
+def _write_standee(content: StandeeContent, paper: str, path: Path) -> None:
     ensure_gui_application()
     spec = STANDEE_PAPER[paper]
     assert spec.height_mm is not None

@@ -38,6 +38,14 @@ class StandeeContent:
     instructions: tuple[str, ...]
 
 
+def no_standee_reason() -> str:
+    """Why a desk without a central system has no standee, and how to give it one."""
+    return _(
+        "This desk has no central system address, so there is no survey page for "
+        "phones to open: set it with posko setup --central-url URL."
+    )
+
+
 def build_standee(context: DeskContext, service: Service) -> StandeeContent | None:
     """The standee for ``service`` at this desk's post; None without a central system."""
     url = phone_survey_url(context.central_url, context.post_code, service.code)
