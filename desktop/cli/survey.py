@@ -1,5 +1,6 @@
-"""``posko survey``: questionnaires filled on paper imported from CSV, and the SKM report of
-what the desk holds (PermenPANRB 14/2017 scoring, ``posko.survey``)."""
+"""``posko survey``: questionnaires filled on paper imported from CSV, the SKM report of
+what the desk holds (PermenPANRB 14/2017 scoring, ``posko.survey``), and the standee whose
+QR code opens the survey on a traveller's phone."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from desktop.store.context import DeskContext
 from desktop.store.repo import Store
 from desktop.survey.entry import SurveyRow, services_surveyed
 from posko import survey_extra
-from posko.i18n import _, current_language
+from posko.i18n import _, current_language, set_language
 from posko.survey import services, skm_2017
 from posko.survey_report import report_figures
 from posko.zones import zone
@@ -62,6 +63,17 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         "--set", dest="definition", metavar="FILE.json", help=_("ask the questions of this file")
     )
     change.add_argument("--clear", action="store_true", help=_("ask none of the post's own"))
+
+    standee = survey_commands.add_parser(
+        "standee", help=_("a sheet whose QR code opens the survey on a traveller's phone (PDF)")
+    )
+    standee.add_argument(
+        "--service", required=True, metavar="CODE", help=_("the service it asks about")
+    )
+    standee.add_argument(
+        "--pdf", type=Path, required=True, metavar="FILE", help=_("write the sheet as a PDF")
+    )
+    standee.add_argument("--paper", choices=("a4", "a5"), default="a4")
 
     kiosk = commands.add_parser(
         "kiosk", help=_("the survey full screen, filled in by travellers (exit with the PIN)")
@@ -146,6 +158,8 @@ def survey(profile: Profile, args: argparse.Namespace) -> int:
         return _import(profile, args)
     if args.survey_command == "questions":
         return _questions(profile, args)
+    if args.survey_command == "standee":
+        return _standee(profile, args)
     return _report(profile, args)
 
 
@@ -186,6 +200,45 @@ def _questions(profile: Profile, args: argparse.Namespace) -> int:
         print(f"{question.code} ({question.kind_name()}): {question.name()}")
         if choices:
             print(f"    {choices}")
+    return EXIT_OK
+
+
+def _standee(profile: Profile, args: argparse.Namespace) -> int:
+    """The standee of one of the post's services, in the desk's language; none without a
+    central system, whose page the QR code opens."""
+    from desktop.printing.render import PrintError, render_standee_pdf
+    from desktop.survey.standee import build_standee, no_standee_reason
+
+    store = _open(profile)
+    if store is None:
+        return EXIT_FAILURE
+    try:
+        context = store.context()
+    finally:
+        store.close()
+    if context is None:
+        _err(_("This desk is not set up yet: run posko setup first."))
+        return EXIT_FAILURE
+    set_language(args.lang or context.language)
+    surveyed = {s.code: s for s in services_surveyed(context.survey_services)}
+    service = surveyed.get(args.service.strip().upper())
+    if service is None:
+        _err(
+            _("{code} is not a service surveyed; the services are: {codes}.").format(
+                code=args.service, codes=", ".join(surveyed)
+            )
+        )
+        return 2
+    content = build_standee(context, service)
+    if content is None:
+        _err(no_standee_reason())
+        return EXIT_FAILURE
+    try:
+        render_standee_pdf(content, args.paper, args.pdf)
+    except PrintError as error:
+        _err(str(error))
+        return EXIT_FAILURE
+    print(_("Survey standee written to {file}").format(file=args.pdf))
     return EXIT_OK
 
 

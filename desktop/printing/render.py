@@ -1,12 +1,14 @@
 """Lay a ``ReceiptContent`` out on paper: thermal rolls (58/80 mm, page as long as the
 receipt) or sheets (A6/A4). The same painting code serves PDF files and system printers, so
-what the preview shows is what the printer gets."""
+what the preview shows is what the printer gets. The survey's standee (``StandeeContent``)
+is painted by the same walker on an A4 or A5 sheet."""
 
 from __future__ import annotations
 
 import logging
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +30,7 @@ from PySide6.QtGui import (
 
 from desktop.domain import PaperSize
 from desktop.receipt import ReceiptContent, Step
+from desktop.survey.standee import StandeeContent
 
 log = logging.getLogger("posko.print")
 
@@ -55,6 +58,13 @@ PAPER: dict[PaperSize, PaperSpec] = {
     PaperSize.THERMAL_80: PaperSpec(80, None, 4, 70, 1.2, 44),
     PaperSize.A6: PaperSpec(105, 148, 7, 91, 1.05, 38),
     PaperSize.A4: PaperSpec(210, 297, 20, 120, 1.5, 60),
+}
+
+# The survey standee: read from a step or two away, its QR code scanned from a table.
+# The QR (with its quiet zone) spans 140 mm on A4, the code itself about 11 cm.
+STANDEE_PAPER: dict[str, PaperSpec] = {
+    "a4": PaperSpec(210, 297, 20, 170, 1.0, 140),
+    "a5": PaperSpec(148, 210, 14, 120, 148 / 210, 99),
 }
 
 
@@ -283,6 +293,17 @@ def _page_layout(device: QPaintDevice, content: ReceiptContent, paper: PaperSize
 
 def _paint_page(device: QPaintDevice, content: ReceiptContent, paper: PaperSize) -> None:
     spec = fitted_spec(device, content, paper)
+    _paint_sheet(device, spec, lambda walker: _paint(walker, content))
+
+
+def _paint_sheet(
+    device: QPaintDevice,
+    spec: PaperSpec,
+    paint: Callable[[_Painter], object],
+    top_mm: float | None = None,
+) -> None:
+    """One page of ``spec`` on ``device``, its content centred between the side margins,
+    from ``top_mm`` down (default: the top margin)."""
     painter = QPainter()
     if not painter.begin(device):
         raise PrintError("the printer or file could not be opened for painting")
@@ -293,8 +314,8 @@ def _paint_page(device: QPaintDevice, content: ReceiptContent, paper: PaperSize)
         page_width = spec.width_mm * px_per_mm
         left = (page_width - spec.content_width_mm * px_per_mm) / 2
         walker = _Painter(device, painter, spec, left)
-        walker.y = spec.margin_mm * px_per_mm
-        _paint(walker, content)
+        walker.y = (spec.margin_mm if top_mm is None else top_mm) * px_per_mm
+        paint(walker)
     finally:
         painter.end()
 
@@ -327,6 +348,14 @@ def render_image(content: ReceiptContent, paper: PaperSize, dpi: int = 203) -> Q
     return image
 
 
+def _pdf_writer(path: str, title: str) -> QPdfWriter:
+    writer = QPdfWriter(path)
+    writer.setResolution(PDF_DPI)
+    writer.setCreator("Posko")
+    writer.setTitle(title)
+    return writer
+
+
 def render_pdf(content: ReceiptContent, paper: PaperSize, target: Path) -> Path:
     """Write the receipt to ``target`` atomically (a half-written PDF never replaces a good one)."""
     ensure_gui_application()
@@ -337,10 +366,7 @@ def render_pdf(content: ReceiptContent, paper: PaperSize, target: Path) -> Path:
     except OSError as exc:
         raise PrintError(str(exc)) from exc
     try:
-        writer = QPdfWriter(temp_name)
-        writer.setResolution(PDF_DPI)
-        writer.setCreator("Posko")
-        writer.setTitle(f"{content.tracking_label} {content.tracking_id}")
+        writer = _pdf_writer(temp_name, f"{content.tracking_label} {content.tracking_id}")
         paint_on(writer, content, paper)
         del writer  # flushes and closes the file
         if os.path.getsize(temp_name) == 0:
@@ -353,3 +379,64 @@ def render_pdf(content: ReceiptContent, paper: PaperSize, target: Path) -> Path:
             os.unlink(temp_name)
     log.info("receipt %s written to %s", content.tracking_id, target)
     return target
+
+
+def _paint_standee(walker: _Painter, content: StandeeContent) -> None:
+    """Title, service and post; the QR code with how to use it right under it; then the
+    address to type and what the survey does not ask."""
+    center = Qt.AlignmentFlag.AlignHCenter
+    scan, *rest = content.instructions
+    walker.text(content.title, 32, bold=True, align=center)
+    walker.gap(8)
+    walker.text(content.service, 24, bold=True, align=center)
+    walker.gap(2)
+    walker.text(content.post, 15, align=center)
+    walker.gap(6)
+    walker.qr(content.qr_payload)
+    walker.text(scan, 17, bold=True, align=center)
+    walker.gap(6)
+    walker.text(content.address_label, 12, align=center)
+    walker.gap(1)
+    walker.text(content.address, 15, bold=True, align=center, one_line=True)
+    walker.gap(8)
+    for line in rest:
+        walker.text(line, 13, align=center)
+
+
+def render_standee_pdf(content: StandeeContent, paper: str, target: Path) -> None:
+    """Write the standee on one ``paper`` sheet (``STANDEE_PAPER``) to ``target``
+    atomically, as the survey report is written; ``PrintError`` says why it could not be,
+    in the user's language (a missing or read-only folder, a full disk)."""
+    from posko.i18n import _
+    from posko.survey_files import ReportFileError, _written
+
+    try:
+        _written(target, lambda path: _write_standee(content, paper, path))
+    except ReportFileError as error:
+        raise PrintError(str(error)) from None
+    except PrintError as error:
+        message = _("Cannot write {file}: {error}").format(file=target, error=error)
+        raise PrintError(message) from None
+
+
+def _write_standee(content: StandeeContent, paper: str, path: Path) -> None:
+    ensure_gui_application()
+    spec = STANDEE_PAPER[paper]
+    assert spec.height_mm is not None
+    writer = _pdf_writer(str(path), content.title)
+    writer.setPageLayout(
+        QPageLayout(
+            QPageSize(QSizeF(spec.width_mm, spec.height_mm), QPageSize.Unit.Millimeter),
+            QPageLayout.Orientation.Portrait,
+            QMarginsF(0, 0, 0, 0),
+            QPageLayout.Unit.Millimeter,
+        )
+    )
+    measuring = _Painter(writer, None, spec, 0)
+    _paint_standee(measuring, content)
+    height_mm = measuring.y / measuring.px_per_mm
+    top_mm = max(spec.margin_mm, (spec.height_mm - height_mm) / 2)  # centred on the sheet
+    _paint_sheet(writer, spec, lambda walker: _paint_standee(walker, content), top_mm)
+    del writer  # flushes and closes the file
+    if path.stat().st_size == 0:
+        raise PrintError(f"nothing was written to {path}")

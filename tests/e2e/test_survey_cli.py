@@ -353,3 +353,87 @@ def test_one_output_and_this_desks_post(desk: list[str], tmp_path: Path) -> None
     other = posko(*desk, "survey", "report", "--post", "BKH", "--pdf", str(tmp_path / "r.pdf"))
     assert other.returncode == 2 and "MRK" in other.stderr and "BKH" in other.stderr
     assert not (tmp_path / "r.pdf").exists()
+
+
+def _standee(desk: list[str], target: Path, *options: str) -> subprocess.CompletedProcess[str]:
+    return posko(*desk, "survey", "standee", "--pdf", str(target), *options)
+
+
+@pytest.fixture
+def connected(tmp_path: Path) -> list[str]:
+    """A desk set up with a central system, surveying two services."""
+    data = tmp_path / "connected"
+    made = posko(
+        "--data-dir", str(data), "setup", "--post-code", "MRK-01",
+        "--post-name", "Posko Pelabuhan Merak", "--operator", "Siti",
+        "--central-url", "https://posko-mudik.id/", "--survey-services", "PELABUHAN,REST-AREA",
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    return ["--data-dir", str(data)]
+
+
+@pytest.mark.parametrize("paper", ["a4", "a5"])
+def test_the_standee_opens_the_phone_survey(
+    connected: list[str], tmp_path: Path, paper: str
+) -> None:
+    """The QR code read back from the printed page is the survey page of this post and
+    service; the sheet names them, and its address is the page without the scheme."""
+    from tests.helpers import pdf_page_size_mm, pdf_qr_codes, pdf_text
+
+    target = tmp_path / f"standee-{paper}.pdf"
+    written = _standee(connected, target, "--service", "pelabuhan", "--paper", paper)
+    assert written.returncode == 0, written.stderr
+    url = "https://posko-mudik.id/survei/MRK-01/PELABUHAN"
+    assert pdf_qr_codes(target) == [url]
+    text = pdf_text(target)
+    assert "Survei Kepuasan Masyarakat" in text and "Pelabuhan penyeberangan" in text
+    assert "Posko Pelabuhan Merak (MRK-01)" in text
+    assert "posko-mudik.id/survei/MRK-01/PELABUHAN" in text and "https://" not in text
+    width, height = pdf_page_size_mm(target)
+    assert (round(width), round(height)) == ((210, 297) if paper == "a4" else (148, 210))
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+
+
+def test_the_standee_qr_is_at_least_8_cm_wide_on_a4(connected: list[str], tmp_path: Path) -> None:
+    """Measured on the rendered page where the decoder found the code (its corners)."""
+    import zxingcpp
+    from PIL import Image
+
+    target = tmp_path / "standee.pdf"
+    assert _standee(connected, target, "--service", "PELABUHAN").returncode == 0
+    dpi = 100
+    subprocess.run(["pdftoppm", "-png", "-r", str(dpi), str(target), f"{tmp_path}/p"], check=True)
+    with Image.open(next(tmp_path.glob("p-*.png"))) as page:
+        (found,) = zxingcpp.read_barcodes(page)
+    width_px = found.position.top_right.x - found.position.top_left.x
+    assert width_px / dpi * 25.4 >= 80
+
+
+def test_no_standee_without_a_central_system(desk: list[str], tmp_path: Path) -> None:
+    target = tmp_path / "standee.pdf"
+    answer = _standee(desk, target, "--service", "PELABUHAN")
+    assert answer.returncode == 1 and "posko setup --central-url" in answer.stderr
+    assert "Traceback" not in answer.stderr and not target.exists()
+
+
+def test_the_standee_is_of_a_service_surveyed_here(connected: list[str], tmp_path: Path) -> None:
+    target = tmp_path / "standee.pdf"
+    for code in ("SPBU", "GEREJA"):  # a service not surveyed at this post; no service at all
+        answer = _standee(connected, target, "--service", code)
+        assert answer.returncode == 2 and f"{code} bukan layanan" in answer.stderr
+        assert "REST-AREA, PELABUHAN." in answer.stderr and not target.exists()
+
+
+def test_an_unwritable_standee_leaves_no_file(connected: list[str], tmp_path: Path) -> None:
+    missing = tmp_path / "tidak-ada" / "standee.pdf"
+    answer = _standee(connected, missing, "--service", "PELABUHAN")
+    assert answer.returncode == 1 and str(missing.parent) in answer.stderr
+    assert not missing.parent.exists()
+    readonly = tmp_path / "hanya-baca"
+    readonly.mkdir()
+    readonly.chmod(0o555)
+    if os.geteuid() == 0:  # read-only bits do not stop root; sysfs takes no new file
+        readonly = Path("/sys/kernel")
+    answer = _standee(connected, readonly / "standee.pdf", "--service", "PELABUHAN")
+    assert answer.returncode == 1 and str(readonly / "standee.pdf") in answer.stderr
+    assert "Traceback" not in answer.stderr and not (readonly / "standee.pdf").exists()
