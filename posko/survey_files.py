@@ -400,7 +400,7 @@ def _summary(pdf: Any, report: Report) -> None:
     value = report.figures["value"]
     rows.append(("", _("Value (1–4)"), "", "", _decimal(value, 4, language)))
     header = (_("Code"), _("Element"), _("Sum"), "NRR", _("Weighted NRR"))
-    _table(pdf, (16, 86, 20, 22, 30), header, rows)
+    _table(pdf, (16, 80, 24, 22, 32), header, rows)
 
 
 def _weakest(pdf: Any, report: Report) -> None:

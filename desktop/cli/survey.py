@@ -73,7 +73,12 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     standee.add_argument(
         "--pdf", type=Path, required=True, metavar="FILE", help=_("write the sheet as a PDF")
     )
-    standee.add_argument("--paper", choices=("a4", "a5"), default="a4")
+    standee.add_argument(
+        "--paper",
+        choices=("a4", "a5"),
+        default="a4",
+        help=_("the paper size of the sheet (default A4)"),
+    )
 
     kiosk = commands.add_parser(
         "kiosk", help=_("the survey full screen, filled in by travellers (exit with the PIN)")

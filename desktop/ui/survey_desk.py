@@ -331,8 +331,15 @@ class SurveyDesk(QWidget):
         )
         self.kiosk_button.clicked.connect(self.start_kiosk)
         self.kiosk: QWidget | None = None  # the kiosk while it runs (desktop.ui.kiosk)
+        self.standee_button = QPushButton(_("QR for &phones…"))
+        self.standee_button.setObjectName("survey_standee")
+        self.standee_button.setToolTip(
+            _("A sheet with the QR code that opens this survey on a traveller's own phone")
+        )
+        self.standee_button.clicked.connect(self.make_standee)
         buttons = QHBoxLayout()
         buttons.addWidget(self.status, 1)
+        buttons.addWidget(self.standee_button)
         buttons.addWidget(self.kiosk_button)
         buttons.addWidget(self.save_button)
         save_shortcuts(self, self.submit)
@@ -527,6 +534,19 @@ class SurveyDesk(QWidget):
             self.service.setFocus(Qt.FocusReason.ShortcutFocusReason)
             return
         next(iter(self.profile_boxes.values())).setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    # -- the phones' survey ------------------------------------------------------------------
+    def make_standee(self) -> None:
+        """The standee sheet for the service chosen here (``desktop.ui.standee_dialog``)."""
+        from desktop.store.health import DatabaseError
+        from desktop.ui.standee_dialog import open_standee_dialog
+
+        try:
+            context = self.store.require_context()
+        except DatabaseError as error:
+            self.status.setText(str(error))
+            return
+        open_standee_dialog(self, context, self.service.currentData() or "")
 
     # -- the kiosk -------------------------------------------------------------------------
     def start_kiosk(self) -> None:
