@@ -20,7 +20,7 @@ from desktop.domain import ComplaintInput, ComplaintType, PaperSize, ValidationE
 from desktop.logs import configure as configure_logs
 from desktop.paths import Profile
 from desktop.store import recover as rescue
-from desktop.store.context import ReceiptPrinting
+from desktop.store.context import DeskContext, ReceiptPrinting
 from desktop.store.db import DatabaseError
 from desktop.store.health import (
     DatabaseDamaged,
@@ -58,6 +58,19 @@ def _open(profile: Profile) -> Store | None:
     for notice in store.notices:
         _err(notice_text(notice))
     return store
+
+
+def _open_set_up(profile: Profile) -> tuple[Store, DeskContext] | None:
+    """The store of a desk that is set up, and its context; None after saying why not."""
+    store = _open(profile)
+    if store is None:
+        return None
+    context = store.context()
+    if context is None:
+        store.close()
+        _err(_("This desk is not set up yet: run posko setup first."))
+        return None
+    return store, context
 
 
 def _explain(profile: Profile, error: Exception) -> None:
@@ -155,14 +168,11 @@ def receipt(profile: Profile, args: argparse.Namespace) -> int:
     from desktop.printing.render import PrintError, render_pdf
     from desktop.receipt import build_receipt
 
-    store = _open(profile)
-    if store is None:
+    opened = _open_set_up(profile)
+    if opened is None:
         return EXIT_FAILURE
+    store, context = opened
     try:
-        context = store.context()
-        if context is None:
-            _err(_("This desk is not set up yet: run posko setup first."))
-            return EXIT_FAILURE
         set_language(args.lang or context.language)
         record = store.complaint(args.tracking_id)
         if record is None:

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
-from desktop.cli.commands import EXIT_FAILURE, EXIT_OK, _err, _open
+from desktop.cli.commands import EXIT_FAILURE, EXIT_OK, _err, _open, _open_set_up
 from desktop.domain import ValidationError
 from desktop.paths import Profile
 from desktop.store.context import DeskContext
@@ -107,19 +107,17 @@ def kiosk(profile: Profile, args: argparse.Namespace) -> int:
     """``posko kiosk``: set its exit PIN, or run it (a desk set up, with a PIN)."""
     from desktop.settings import KIOSK_PIN
 
-    store = _open(profile)
-    if store is None:
+    opened = _open_set_up(profile)
+    if opened is None:
         return EXIT_FAILURE
+    store, context = opened
     try:
-        if store.context() is None:
-            _err(_("This desk is not set up yet: run posko setup first."))
-            return EXIT_FAILURE
         if args.set_pin:
             return _set_pin(store)
         if not store.get(KIOSK_PIN):
             _err(_("The kiosk needs an exit PIN first: posko kiosk --set-pin"))
             return EXIT_FAILURE
-        surveyed = services_surveyed(store.require_context().survey_services)
+        surveyed = services_surveyed(context.survey_services)
         if args.service and args.service not in {s.code for s in surveyed}:
             _err(_("{code} is not a service surveyed here.").format(code=args.service))
             return EXIT_FAILURE
@@ -179,13 +177,11 @@ def _questions(profile: Profile, args: argparse.Namespace) -> int:
         except (OSError, UnicodeDecodeError) as exc:
             _err(_("Cannot read {file}: {error}").format(file=args.definition, error=exc))
             return EXIT_FAILURE
-    store = _open(profile)
-    if store is None:
+    opened = _open_set_up(profile)
+    if opened is None:
         return EXIT_FAILURE
+    store, _context = opened
     try:
-        if store.context() is None:
-            _err(_("This desk is not set up yet: run posko setup first."))
-            return EXIT_FAILURE
         try:
             if definition is not None or args.clear:
                 questions = store.set_survey_extra_questions(definition or "")
@@ -214,16 +210,11 @@ def _standee(profile: Profile, args: argparse.Namespace) -> int:
     from desktop.printing.render import PrintError, render_standee_pdf
     from desktop.survey.standee import build_standee, no_standee_reason
 
-    store = _open(profile)
-    if store is None:
+    opened = _open_set_up(profile)
+    if opened is None:
         return EXIT_FAILURE
-    try:
-        context = store.context()
-    finally:
-        store.close()
-    if context is None:
-        _err(_("This desk is not set up yet: run posko setup first."))
-        return EXIT_FAILURE
+    store, context = opened
+    store.close()
     set_language(args.lang or context.language)
     surveyed = {s.code: s for s in services_surveyed(context.survey_services)}
     service = surveyed.get(args.service.strip().upper())

@@ -9,9 +9,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
-    QLabel,
     QLineEdit,
     QVBoxLayout,
     QWidget,
@@ -22,7 +20,7 @@ from desktop.settings import KIOSK_PIN
 from desktop.store.repo import Store
 from desktop.survey.entry import services_surveyed
 from desktop.survey.pin import PIN_LENGTH, checked_pin, hash_pin
-from desktop.ui.widgets import FieldMessage, hint_label
+from desktop.ui.widgets import FieldMessage, hint_label, labelled_rows, ok_cancel
 from posko.i18n import _
 
 
@@ -80,29 +78,21 @@ class KioskDialog(QDialog):
             )
         )
         form = QFormLayout()
-        for text, field in (
-            (_("&Screen"), self.screen_choice),
-            (_("Ser&vice"), self.service),
-            (_("Exit &PIN"), self.pin),
-            (_("PIN &again"), self.repeated),
-        ):
-            label = QLabel(text)
-            label.setBuddy(field)
-            form.addRow(label, field)
+        labelled_rows(
+            form,
+            (
+                (_("&Screen"), self.screen_choice),
+                (_("Ser&vice"), self.service),
+                (_("Exit &PIN"), self.pin),
+                (_("PIN &again"), self.repeated),
+            ),
+        )
         form.addRow("", self.pin_message)
         form.addRow("", pin_hint)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        start = buttons.button(QDialogButtonBox.StandardButton.Ok)
-        start.setText(_("Start the &kiosk"))
-        start.setObjectName("kiosk_start")
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
         column = QVBoxLayout(self)
         column.addWidget(intro)
         column.addLayout(form)
-        column.addWidget(buttons)
+        column.addWidget(ok_cancel(self, _("Start the &kiosk"), "kiosk_start"))
         (self.pin if not self.pin_hash else self.screen_choice).setFocus()
 
     def _pin_field(self, name: str) -> QLineEdit:

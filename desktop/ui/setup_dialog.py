@@ -6,7 +6,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QGridLayout,
     QLabel,
@@ -20,7 +19,7 @@ from desktop.programme import tracking_address
 from desktop.store.context import ReceiptPrinting
 from desktop.store.records import DeskContext
 from desktop.store.repo import Store
-from desktop.ui.widgets import FieldMessage, hint_label, required
+from desktop.ui.widgets import FieldMessage, hint_label, ok_cancel, required
 from posko.i18n import LANGUAGES, _, current_language
 from posko.survey import services
 from posko.zones import DEFAULT_ZONE, REGIONS
@@ -151,13 +150,7 @@ class SetupDialog(QDialog):
         services_label.setBuddy(next(iter(self.services.values())))
         form.addRow(services_label, self.services_box)
         form.addRow("", self.messages["survey_services"])
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(_("Save"))
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Cancel"))
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel(self, _("Save"))
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addWidget(hint_label(_("Fields marked * must be filled in.")))

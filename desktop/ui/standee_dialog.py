@@ -9,10 +9,8 @@ from pathlib import Path
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFileDialog,
     QFormLayout,
-    QLabel,
     QMessageBox,
     QVBoxLayout,
     QWidget,
@@ -22,7 +20,7 @@ from desktop.printing.render import STANDEE_PAPER, PrintError, render_standee_pd
 from desktop.store.context import DeskContext
 from desktop.survey.entry import services_surveyed
 from desktop.survey.standee import build_standee, no_standee_reason
-from desktop.ui.widgets import hint_label
+from desktop.ui.widgets import hint_label, labelled_rows, ok_cancel
 from posko.i18n import _
 from posko.survey import services
 
@@ -57,22 +55,11 @@ class StandeeDialog(QDialog):
         for paper in STANDEE_PAPER:
             self.paper.addItem(paper.upper(), paper)
         form = QFormLayout()
-        for text, field in ((_("Ser&vice"), self.service), (_("&Paper"), self.paper)):
-            label = QLabel(text)
-            label.setBuddy(field)
-            form.addRow(label, field)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        save = buttons.button(QDialogButtonBox.StandardButton.Ok)
-        save.setText(_("&Save PDF…"))
-        save.setObjectName("standee_save")
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        labelled_rows(form, ((_("Ser&vice"), self.service), (_("&Paper"), self.paper)))
         column = QVBoxLayout(self)
         column.addWidget(intro)
         column.addLayout(form)
-        column.addWidget(buttons)
+        column.addWidget(ok_cancel(self, _("&Save PDF…"), "standee_save"))
 
     def accept(self) -> None:
         code = str(self.service.currentData())

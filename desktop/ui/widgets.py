@@ -6,7 +6,9 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QWidget
+
+from posko.i18n import _
 
 
 class FieldMessage(QLabel):
@@ -56,6 +58,30 @@ def set_enum_property(target: QObject, name: str, key: str) -> None:
 
 
 SAVE_KEYS = ("Ctrl+Return", "Ctrl+Enter", "Ctrl+S")
+
+
+def ok_cancel(dialog: QDialog, ok_text: str, name: str = "") -> QDialogButtonBox:
+    """A dialog's OK and Cancel, wired to accept and reject, OK saying what it does and
+    Cancel in the desk's language (not Qt's)."""
+    buttons = QDialogButtonBox(
+        QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+    )
+    ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
+    ok.setText(ok_text)
+    if name:
+        ok.setObjectName(name)
+    buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Cancel"))
+    buttons.accepted.connect(dialog.accept)
+    buttons.rejected.connect(dialog.reject)
+    return buttons
+
+
+def labelled_rows(form: QFormLayout, rows: tuple[tuple[str, QWidget], ...]) -> None:
+    """``form``'s rows, each label (with its Alt key) the buddy of its field."""
+    for text, field in rows:
+        label = QLabel(text)
+        label.setBuddy(field)
+        form.addRow(label, field)
 
 
 def save_shortcuts(owner: QWidget, save: Callable[[], object]) -> None:
