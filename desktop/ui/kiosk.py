@@ -231,7 +231,6 @@ class KioskWindow(QWidget):
 #kiosk QPushButton[kiosk="go"] {{
     background: palette(highlight); color: palette(highlighted-text); text-align: center; }}
 #kiosk QPushButton[kiosk="nav"] {{ text-align: center; }}
-#kiosk QFrame[kiosk="warning"] {{ background: palette(highlight); }}
 """
 
     def _build(self) -> None:
