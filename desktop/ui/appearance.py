@@ -63,7 +63,11 @@ def style_sheet(appearance: Appearance, point_size: float) -> str:
 QLabel[role="heading"] {{ font-size: {point_size * HEADING_SCALE:.1f}pt; font-weight: bold; }}
 QLabel[role="hint"] {{ color: {c.hint}; }}
 QLabel[role="figure"] {{ font-size: {point_size * FIGURE_SCALE:.1f}pt; font-weight: bold; }}
-QPushButton[role="tally"] {{ font-size: {point_size * TALLY_SCALE:.1f}pt; padding: 10px 16px; }}
+QLabel[role="total"] {{ font-size: {point_size * FIGURE_SCALE * 1.6:.1f}pt; font-weight: bold; }}
+QPushButton[role="tally"] {{
+    font-size: {point_size * TALLY_SCALE:.1f}pt; padding: 10px 16px;
+    min-height: {point_size * TALLY_SCALE * 3:.0f}px;
+}}
 QLabel[role="error"] {{ color: {c.error}; font-weight: bold; }}
 QLabel[role="warning"] {{ color: {c.warning}; }}
 QFrame[role="banner"] {{

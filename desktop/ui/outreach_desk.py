@@ -101,8 +101,9 @@ class OutreachDesk(QWidget):
         row.addWidget(self._people_box(), 2)
         row.addWidget(self._items_box(), 3)
         column.addLayout(row)
-        column.addWidget(self._receive_box())
         self.undo_button = QPushButton(_("&Undo last tap (Ctrl+Z)"))
+        self.undo_button.setProperty("role", "tally")
+        self.undo_button.setAutoDefault(False)
         self.undo_button.setObjectName("outreach_undo")
         self.undo_button.clicked.connect(self.undo_last)
         undo = QShortcut(QKeySequence("Ctrl+Z"), self)
@@ -115,6 +116,7 @@ class OutreachDesk(QWidget):
         bottom.addWidget(self.status, 1)
         bottom.addWidget(self.undo_button)
         column.addLayout(bottom)
+        column.addWidget(self._receive_box())
         column.addStretch(1)
 
     def _people_box(self) -> QGroupBox:
@@ -122,17 +124,18 @@ class OutreachDesk(QWidget):
         grid = QGridLayout(box)
         self.people = QLabel("–")
         self.people.setObjectName("outreach_people")
-        self.people.setProperty("role", "figure")
+        self.people.setProperty("role", "total")  # the day's headline figure
+        set_enum_property(self.people, "alignment", "AlignCenter")
         grid.addWidget(self.people, 0, 0, 1, len(PEOPLE_KEYS))
+        grid.setRowStretch(0, 1)  # the count in the room above the buttons
         for column, (key, count) in enumerate(PEOPLE_KEYS.items()):
             button = self._tally_button(
-                with_key(_("+{n} people").format(n=count), key),
+                with_key(_("People +{n}").format(n=count), key),
                 partial(self.count_people, count),
             )
             button.setObjectName(f"outreach_people_{count}")
             self.people_buttons[count] = button
             grid.addWidget(button, 1, column)
-        grid.setRowStretch(2, 1)
         return box
 
     def _items_box(self) -> QGroupBox:
@@ -152,6 +155,7 @@ class OutreachDesk(QWidget):
             handed = QLabel("–")
             handed.setProperty("role", "figure")
             stock = QLabel("–")
+            stock.setProperty("role", "heading")  # large, though less than today's counts
             low = QLabel(_("Low stock: ask for more"))
             low.setProperty("role", "error")
             low.hide()

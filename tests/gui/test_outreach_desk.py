@@ -7,7 +7,6 @@ from collections.abc import Iterator
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from desktop.paths import Profile
@@ -16,7 +15,7 @@ from desktop.ui.outreach_desk import OutreachDesk
 from desktop.ui.tasks import shared
 from posko.i18n import _ as tr
 from posko.outreach import item
-from tests.desk_support import CTRL, Keyboard, shown_window
+from tests.desk_support import CTRL, Keyboard, focused, shown_window
 
 OUTREACH_ROW = 2
 
@@ -75,7 +74,7 @@ def test_every_tap_has_its_key_shown_on_its_button(
     qtbot: QtBot, store: Store, profile: Profile
 ) -> None:
     desk = open_outreach(qtbot, store, profile)
-    assert desk.isAncestorOf(QApplication.focusWidget())  # Alt+3 put the keyboard in it
+    assert desk.isAncestorOf(focused())  # Alt+3 put the keyboard in it
     for count, key in ((1, "1"), (5, "5"), (10, "0")):
         assert desk.people_buttons[count].text().endswith(f"[{key}]")
     for code, button in desk.item_buttons.items():
