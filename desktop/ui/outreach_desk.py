@@ -217,9 +217,12 @@ class OutreachDesk(QWidget):
         box being typed in, the item list, keeps its keys)."""
         modifiers = event.modifiers().value & ~_PLAIN & ~0x02000000  # keypad, Shift
         key = event.text().upper()
-        if not modifiers and key in PEOPLE_KEYS:
+        tap = not modifiers and (key in PEOPLE_KEYS or key in self.item_keys)
+        if tap and event.isAutoRepeat():
+            return  # a key held down counts once, as a button held down
+        if tap and key in PEOPLE_KEYS:
             self.count_people(PEOPLE_KEYS[key])
-        elif not modifiers and key in self.item_keys:
+        elif tap:
             self.hand_out(self.item_keys[key].code)
         else:
             super().keyPressEvent(event)
@@ -249,7 +252,7 @@ class OutreachDesk(QWidget):
             self.receive_quantity.setValue(1)
             self.receive_note.clear()
             name = self.receive_item.currentText()
-            return _("Stock received: {item} +{n}.").format(item=name, n=quantity)
+            return _("Stock received: {item} {quantity:+d}").format(item=name, quantity=quantity)
 
         self._write(lambda: store.record_stock_received(code, quantity, note), received)
 

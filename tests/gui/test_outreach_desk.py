@@ -132,7 +132,7 @@ def test_low_stock_warns_in_words(qtbot: QtBot, store: Store, profile: Profile) 
     with qtbot.waitSignal(desk.recorded, timeout=5000) as said:
         qtbot.mouseClick(desk.receive_button, Qt.MouseButton.LeftButton)
     assert said.args == [
-        tr("Stock received: {item} +{n}.").format(item="Kaus", n=kaus.low_stock + 1)
+        tr("Stock received: {item} {quantity:+d}").format(item="Kaus", quantity=kaus.low_stock + 1)
     ]
     assert desk.stock["kaus"].text() == str(kaus.low_stock + 1)
     assert not desk.low["kaus"].isVisible()
