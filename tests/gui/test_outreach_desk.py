@@ -6,7 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from desktop.paths import Profile
@@ -83,6 +85,9 @@ def test_every_tap_has_its_key_shown_on_its_button(
     keys = Keyboard()
     keys.type_text("1150kKts")  # 1+1+5+10 people; two kaus, a topi, a stiker
     qtbot.waitUntil(lambda: figures(desk)[:2] == ("17", {"kaus": "2", "stiker": "1", "topi": "1"}))
+    # A key held down counts once: its repeats are not taps.
+    held = QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_1, Qt.KeyboardModifier.NoModifier, "1", True)
+    QApplication.sendEvent(focused(), held)
     # In a box that takes typing, the keys are the box's: nothing more is counted.
     desk.receive_quantity.setFocus()
     keys.type_text("15")
