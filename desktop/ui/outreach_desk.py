@@ -261,7 +261,7 @@ class OutreachDesk(QWidget):
 
     def _undone(self, tap: TallyRecord | None) -> str:
         if tap is None:
-            return _("Nothing to undo: no tap today that is not undone yet.")
+            return _("Nothing to undo today.")
         return _("Undone: {tap}.").format(tap=tap.describe())
 
     def _write(self, write: Callable[[], object], said: Callable[..., str]) -> None:
@@ -288,8 +288,9 @@ class OutreachDesk(QWidget):
             if any(e.field in ("quantity", "note", "item") for e in error.errors):
                 self.receive_message.show_message(text)
         elif isinstance(error, DatabaseError):
-            text = _("Not counted: the database cannot be written ({error}).").format(
-                error=type(error).__name__
+            text = _(
+                "Not counted: the database is damaged or cannot be written; recover it, "
+                "then tap again."
             )
         else:
             text = _("Not counted: something went wrong; try again.")

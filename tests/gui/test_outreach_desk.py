@@ -122,7 +122,7 @@ def test_undo_last_undoes_tap_by_tap_and_says_what(
     assert desk.people.text() == "0"
     with qtbot.waitSignal(desk.recorded, timeout=5000) as said:
         keys.press(Qt.Key.Key_Z, CTRL)
-    assert said.args == [tr("Nothing to undo: no tap today that is not undone yet.")]
+    assert said.args == [tr("Nothing to undo today.")]
 
 
 def test_low_stock_warns_in_words(qtbot: QtBot, store: Store, profile: Profile) -> None:
@@ -157,3 +157,18 @@ def test_a_refused_delivery_says_why(qtbot: QtBot, store: Store, profile: Profil
     assert desk.receive_message.text().startswith(tr("Note"))  # which box, in words
     assert desk.status.property("role") == "error"
     assert store.stock_levels() == {}
+
+
+def test_a_tap_into_a_damaged_database_says_it_was_not_counted(
+    qtbot: QtBot, store: Store, profile: Profile
+) -> None:
+    from desktop.store.health import DatabaseDamaged
+
+    desk = open_outreach(qtbot, store, profile)
+    store.mark_damaged(DatabaseDamaged(profile.database, DatabaseDamaged.CHECK_FAILED, "test"))
+    desk.count_people(5)
+    qtbot.waitUntil(lambda: desk.status.property("role") == "error")
+    assert desk.status.text() == tr(
+        "Not counted: the database is damaged or cannot be written; recover it, then tap again."
+    )
+    assert desk.people.text() == "0"
