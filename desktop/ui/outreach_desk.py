@@ -130,9 +130,10 @@ class OutreachDesk(QWidget):
         grid.setRowStretch(0, 1)  # the count in the room above the buttons
         for column, (key, count) in enumerate(PEOPLE_KEYS.items()):
             button = self._tally_button(
-                with_key(_("People +{n}").format(n=count), key),
-                partial(self.count_people, count),
-            )
+                with_key(f"+{count}", key), partial(self.count_people, count)
+            )  # short, so the section fits a laptop's screen at 150 % text: the box says who
+            button.setAccessibleName(_("People +{n}").format(n=count))
+            button.setToolTip(button.accessibleName())
             button.setObjectName(f"outreach_people_{count}")
             self.people_buttons[count] = button
             grid.addWidget(button, 1, column)
@@ -158,6 +159,7 @@ class OutreachDesk(QWidget):
             stock.setProperty("role", "heading")  # large, though less than today's counts
             low = QLabel(_("Low stock: ask for more"))
             low.setProperty("role", "error")
+            low.setWordWrap(True)
             low.hide()
             for name, label in (("handed", handed), ("stock", stock), ("low", low)):
                 label.setObjectName(f"outreach_{name}_{item.code}")
@@ -246,12 +248,12 @@ class OutreachDesk(QWidget):
         code = self.receive_item.currentData() or ""
         quantity = self.receive_quantity.value()
         note = self.receive_note.text()
+        name = self.receive_item.currentText()
         self.receive_message.show_message(None)
 
         def received(_uuid: str) -> str:
             self.receive_quantity.setValue(1)
             self.receive_note.clear()
-            name = self.receive_item.currentText()
             return _("Stock received: {item} {quantity:+d}").format(item=name, quantity=quantity)
 
         self._write(lambda: store.record_stock_received(code, quantity, note), received)
