@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from desktop.domain import ValidationError
+from desktop.outreach import OutreachTotals
 from desktop.store.outbox import Outbox
 from desktop.store.repo import Store
 from posko import outreach, wire
@@ -91,13 +92,7 @@ def test_undo_last_goes_back_tap_by_tap(store: Store) -> None:
     assert store.undo_last_tally(now=NOW) == first
     assert store.undo_last_tally(now=NOW) is None
     assert store.last_tally(since=NOW + timedelta(hours=1)) is None
-    assert store.outreach_totals() == outreach_totals_of(0, {"stiker": 0})
-
-
-def outreach_totals_of(people: int, handed: dict[str, int]) -> object:
-    from desktop.outreach import OutreachTotals
-
-    return OutreachTotals(people_reached=people, handed_out=handed)
+    assert store.outreach_totals() == OutreachTotals(0, {"stiker": 0})
 
 
 @pytest.mark.parametrize(
@@ -124,7 +119,7 @@ def test_input_is_checked_in_indonesian(
     with pytest.raises(ValidationError) as refused:
         call(store)  # type: ignore[operator]
     assert message in (refused.value.for_field(field) or ""), refused.value.errors
-    assert store.outreach_totals() == outreach_totals_of(0, {})
+    assert store.outreach_totals() == OutreachTotals()
     assert store.stock_levels() == {}
 
 
