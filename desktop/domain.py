@@ -65,6 +65,7 @@ LIMITS = {
     "title": (5, 150),
     "description": (10, 4000),
     "location": (0, 200),
+    "note": (0, 200),  # a stock movement's note (posko.wire's limit)
     "reporter_name": (0, 100),
     "email": (0, 254),
     "post_code": (2, 16),

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from posko.i18n import _
 from posko.zones import DEFAULT_ZONE, ZONES, zone
@@ -227,6 +227,14 @@ def show_times_in(code: str) -> None:
 
 def shown_zone() -> str:
     return _shown_zone
+
+
+def post_today(now: datetime | None = None) -> tuple[datetime, datetime]:
+    """Where today (the post's calendar day, in the zone shown) starts and ends, in UTC."""
+    post = zone(_shown_zone)
+    start = (now or datetime.now(post)).astimezone(post)
+    start = start.replace(hour=0, minute=0, second=0, microsecond=0)
+    return start.astimezone(UTC), (start + timedelta(days=1)).astimezone(UTC)
 
 
 def post_time(moment: datetime, *, named: bool = False, short_today: bool = False) -> str:

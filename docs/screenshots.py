@@ -10,6 +10,7 @@
     tools/see-window docs/setup.png -- python docs/screenshots.py /tmp/shots setup
     tools/see-window docs/receipt-window.png -- python docs/screenshots.py /tmp/shots receipt
     tools/see-window docs/kiosk.png -- python docs/screenshots.py /tmp/shots kiosk
+    tools/see-window docs/outreach.png -- python docs/screenshots.py /tmp/shots outreach
 (setup and receipt with a receipt printer set up, ``posko setup … --printer QUEUE``; sync
 after ``posko enroll`` with a running central system and a sync). A text size and a theme
 may follow the view, e.g. ``form 150`` or ``form 100 contrast``; the README's are taken
@@ -78,6 +79,8 @@ def main() -> None:
             for code, value in {"U1": "4", "U2": "3", "U3": "2", "U4": "4"}.items():
                 desk.answer_boxes[code].set_code(value)
             desk.answer_boxes["U5"].setFocus()
+        elif view == "outreach":
+            outreach_taps(window, store)
         elif view == "kiosk-dialog":
             from desktop.ui.kiosk_dialog import KioskDialog
 
@@ -111,6 +114,27 @@ def main() -> None:
 
     QTimer.singleShot(300, arrange)
     app.exec()
+
+
+def outreach_taps(window: MainWindow, store: Store) -> None:
+    """The Penjangkauan section after a morning's taps (made once: the view taken again
+    shows the same figures): deliveries, people reached, merchandise, one undone."""
+    from desktop.ui.outreach_desk import OutreachDesk
+
+    if not store.stock_levels():
+        store.record_stock_received("kaus", 60, "dari Dinas Perhubungan")
+        store.record_stock_received("stiker", 300)
+        store.record_stock_received("topi", 25)
+        for count in (10, 5, 5, 1, 10, 1, 1, 5):
+            store.record_people_reached(count)
+        for code, count in (("kaus", 12), ("stiker", 40), ("topi", 7)):
+            for _n in range(count):
+                store.record_handed_out(code)
+    window.enter_section(2)
+    desk = window.stack.currentWidget().findChild(OutreachDesk)
+    assert desk is not None
+    desk.hand_out("topi")
+    desk.undo_last()
 
 
 def kiosk_question(store: Store) -> None:

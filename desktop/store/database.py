@@ -18,13 +18,43 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, Select, event, func, insert, or_, select, text, update
+from sqlalchemy import (
+    Engine,
+    Select,
+    event,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    text,
+    union_all,
+    update,
+)
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
+from sqlalchemy.orm import ORMExecuteState, Session, aliased, sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 
-from desktop.domain import ComplaintInput, ComplaintType, PaperSize, SyncState, validate_operator
+from desktop.domain import (
+    ComplaintInput,
+    ComplaintType,
+    FieldError,
+    PaperSize,
+    SyncState,
+    ValidationError,
+    validate_operator,
+)
+from desktop.outreach import (
+    MAX_QUANTITY,
+    MERCHANDISE,
+    PEOPLE_REACHED,
+    OutreachTotals,
+    TallyRecord,
+    checked_count,
+    checked_item,
+    checked_note,
+)
 from desktop.paths import Profile
 from desktop.programme import receipt_url
 from desktop.settings import (
@@ -58,7 +88,9 @@ from desktop.store.models import (
     Operator,
     Post,
     Setting,
+    StockMovement,
     SurveyResponse,
+    TallyEvent,
 )
 from desktop.store.outbox import KINDS
 from desktop.store.records import (
@@ -71,6 +103,7 @@ from desktop.store.records import (
 from desktop.survey.entry import SurveyInput, SurveyRow
 from posko import survey_extra, tracking
 from posko.catalog import Catalog, default_catalog
+from posko.i18n import _
 from posko.status import CentralStatus
 from posko.survey_extra import ExtraQuestion
 from posko.wire import ComplaintPayload
@@ -134,6 +167,14 @@ def _first_day_not_late(report_type: str, group: str, today: date) -> datetime:
     ):
         day -= timedelta(days=1)
     return datetime.combine(day, time.min, WIB)
+
+
+_TALLY_TABLE = TallyEvent.__table__
+_TALLY_COLUMNS = tuple(getattr(TallyEvent, f.name) for f in dataclasses.fields(TallyRecord))
+
+
+def _undo_refused(message: str) -> ValidationError:
+    return ValidationError([FieldError("undoes", message)])
 
 
 def typed_fields(clean: ComplaintInput) -> dict[str, Any]:
@@ -722,6 +763,162 @@ class Database:
                     created_at=row.created_at,
                     extra=dict(row.extra or {}),
                 )
+
+    # -- outreach ----------------------------------------------------------------------------
+    # Append-only events, each with its own UUID, sent by the outbox (kinds ``tally`` and
+    # ``stock_movement``); the figures are read for the desk's current post.
+    def record_people_reached(self, count: int, *, now: datetime | None = None) -> TallyRecord:
+        """``count`` more people reached (1 to 10,000), or ``ValidationError``."""
+        return self._add_tally(PEOPLE_REACHED, "", checked_count(count), None, now)
+
+    def record_handed_out(
+        self, item: str, count: int = 1, *, now: datetime | None = None
+    ) -> TallyRecord:
+        """``count`` more of ``item`` (a code of ``posko.outreach.items``) handed out."""
+        code = checked_item(item).code
+        return self._add_tally(MERCHANDISE, code, checked_count(count), None, now)
+
+    def record_stock_received(
+        self, item: str, quantity: int, note: str = "", *, now: datetime | None = None
+    ) -> str:
+        """A delivery of ``quantity`` of ``item`` received; returns the movement's UUID."""
+        code = checked_item(item).code
+        quantity = checked_count(quantity, limit=MAX_QUANTITY, name="quantity")
+        clean_note = checked_note(note)
+        self._refuse_if_damaged()
+        context = self.require_context()
+        identity = str(uuid.uuid4())
+        with self.session() as s:
+            s.add(
+                StockMovement(
+                    uuid=identity,
+                    item=code,
+                    movement="received",
+                    quantity=quantity,
+                    note=clean_note,
+                    post_id=context.post_id,
+                    operator_id=context.operator_id,
+                    created_at=now or datetime.now(UTC),
+                    sync_state=SyncState.PENDING.value,
+                )
+            )
+        log.info("stock received: %s +%d", code, quantity)
+        return identity
+
+    def _add_tally(
+        self, counter: str, item: str, count: int, undoes: str | None, now: datetime | None
+    ) -> TallyRecord:
+        self._refuse_if_damaged()
+        context = self.require_context()
+        record = TallyRecord(
+            uuid=str(uuid.uuid4()),
+            counter=counter,
+            item=item,
+            count=count,
+            created_at=now or datetime.now(UTC),
+            undoes=undoes,
+        )
+        values = {
+            **dataclasses.asdict(record),
+            "post_id": context.post_id,
+            "operator_id": context.operator_id,
+            "sync_state": SyncState.PENDING.value,
+            "sync_attempts": 0,
+            "revision": 1,
+        }
+        with self.session() as s:
+            if undoes is None:
+                s.execute(insert(TallyEvent).values(**values))
+            else:  # one statement: two undos of one tap, from two windows, store one
+                undone = select(TallyEvent.id).where(TallyEvent.undoes == undoes).exists()
+                added = s.execute(
+                    insert(TallyEvent).from_select(
+                        list(values),
+                        select(
+                            *(literal(v, _TALLY_TABLE.c[k].type) for k, v in values.items())
+                        ).where(~undone),
+                    )
+                )
+                if not getattr(added, "rowcount", 0):
+                    raise _undo_refused(_("This tap was undone already."))
+        log.info("tally %s %s %+d", counter, item, count)
+        return record
+
+    def undo_tally(self, tap: str, *, now: datetime | None = None) -> TallyRecord:
+        """Undo the tap ``tap`` (its UUID) with a compensating event (its count negated,
+        ``undoes`` naming it); returns the tap undone. A tap is undone once, an undo never:
+        ``ValidationError`` otherwise."""
+        with self.session() as s:
+            row = s.execute(select(*_TALLY_COLUMNS).where(TallyEvent.uuid == tap)).first()
+        if row is None:
+            raise _undo_refused(_("This tap is not recorded."))
+        original = TallyRecord(**row._asdict())
+        if original.undoes is not None:
+            raise _undo_refused(_("An undo cannot be undone."))
+        self._add_tally(original.counter, original.item, -original.count, original.uuid, now)
+        return original
+
+    def last_tally(self, *, since: datetime | None = None) -> TallyRecord | None:
+        """The newest tap of the desk's post (since ``since``) that is not an undo and was
+        not undone: the one "Undo last" undoes."""
+        context = self.require_context()
+        undo = aliased(TallyEvent)
+        query = (
+            select(*_TALLY_COLUMNS)
+            .where(TallyEvent.post_id == context.post_id, TallyEvent.undoes.is_(None))
+            .where(~select(undo.id).where(undo.undoes == TallyEvent.uuid).exists())
+            .order_by(TallyEvent.created_at.desc(), TallyEvent.id.desc())
+            .limit(1)
+        )
+        if since is not None:
+            query = query.where(TallyEvent.created_at >= since)
+        with self.session() as s:
+            row = s.execute(query).first()
+        return None if row is None else TallyRecord(**row._asdict())
+
+    def undo_last_tally(
+        self, *, since: datetime | None = None, now: datetime | None = None
+    ) -> TallyRecord | None:
+        """Undo the newest tap not undone yet (``last_tally``); the tap undone, or None."""
+        last = self.last_tally(since=since)
+        return None if last is None else self.undo_tally(last.uuid, now=now)
+
+    def outreach_totals(
+        self, *, date_from: datetime | None = None, date_to: datetime | None = None
+    ) -> OutreachTotals:
+        """People reached and merchandise handed out per item at the desk's post, undos
+        counted (``date_from`` inclusive, ``date_to`` exclusive), in one SQL aggregate."""
+        context = self.require_context()
+        query = (
+            select(TallyEvent.counter, TallyEvent.item, func.sum(TallyEvent.count))
+            .where(TallyEvent.post_id == context.post_id)
+            .group_by(TallyEvent.counter, TallyEvent.item)
+        )
+        if date_from is not None:
+            query = query.where(TallyEvent.created_at >= date_from)
+        if date_to is not None:
+            query = query.where(TallyEvent.created_at < date_to)
+        with self.session() as s:
+            rows = s.execute(query).all()
+        handed = {item: int(n) for counter, item, n in rows if counter == MERCHANDISE}
+        people = sum(int(n) for counter, _item, n in rows if counter == PEOPLE_REACHED)
+        return OutreachTotals(people_reached=people, handed_out=handed)
+
+    def stock_levels(self) -> dict[str, int]:
+        """Per item code, the stock at the desk's post: received and adjusted, less handed
+        out (undos given back), in one SQL aggregate. Items never moved are not listed."""
+        context = self.require_context()
+        moves = union_all(
+            select(StockMovement.item, StockMovement.quantity.label("n")).where(
+                StockMovement.post_id == context.post_id
+            ),
+            select(TallyEvent.item, (-TallyEvent.count).label("n")).where(
+                TallyEvent.post_id == context.post_id, TallyEvent.counter == MERCHANDISE
+            ),
+        ).subquery()
+        with self.session() as s:
+            rows = s.execute(select(moves.c.item, func.sum(moves.c.n)).group_by(moves.c.item))
+            return {item: int(n) for item, n in rows}
 
     def save_complaint(
         self, data: ComplaintInput, *, now: datetime | None = None

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
     from sqlalchemy.orm import Session
 
+    from desktop.outreach import OutreachTotals, TallyRecord
     from desktop.store.context import ReceiptPrinting
     from desktop.store.database import Database
     from desktop.store.health import DatabaseDamaged
@@ -222,6 +223,39 @@ class Store:
         return self.database().iter_survey_answers(
             date_from=date_from, date_to=date_to, service_code=service_code, post_code=post_code
         )
+
+    # -- outreach ---------------------------------------------------------------------------
+    def record_people_reached(self, count: int, *, now: datetime | None = None) -> TallyRecord:
+        return self.database().record_people_reached(count, now=now)
+
+    def record_handed_out(
+        self, item: str, count: int = 1, *, now: datetime | None = None
+    ) -> TallyRecord:
+        return self.database().record_handed_out(item, count, now=now)
+
+    def record_stock_received(
+        self, item: str, quantity: int, note: str = "", *, now: datetime | None = None
+    ) -> str:
+        return self.database().record_stock_received(item, quantity, note, now=now)
+
+    def undo_tally(self, tap: str, *, now: datetime | None = None) -> TallyRecord:
+        return self.database().undo_tally(tap, now=now)
+
+    def last_tally(self, *, since: datetime | None = None) -> TallyRecord | None:
+        return self.database().last_tally(since=since)
+
+    def undo_last_tally(
+        self, *, since: datetime | None = None, now: datetime | None = None
+    ) -> TallyRecord | None:
+        return self.database().undo_last_tally(since=since, now=now)
+
+    def outreach_totals(
+        self, *, date_from: datetime | None = None, date_to: datetime | None = None
+    ) -> OutreachTotals:
+        return self.database().outreach_totals(date_from=date_from, date_to=date_to)
+
+    def stock_levels(self) -> dict[str, int]:
+        return self.database().stock_levels()
 
     def complaint(self, tracking_id: str) -> ComplaintRecord | None:
         return self.database().complaint(tracking_id)

@@ -27,6 +27,8 @@ _APPLIED = "posko_appearance"
 _SHEET_PENDING = "posko_style_sheet_pending"  # apply(palette_soon=True) until ready()
 _FUSION = "posko_fusion"  # the application draws with Fusion
 HEADING_SCALE = 1.6
+FIGURE_SCALE = 2.4  # a figure read from across the post's table (the outreach counts)
+TALLY_SCALE = 1.3  # a button tapped all day (the outreach counts)
 FIELDS = ("QLineEdit", "QPlainTextEdit", "QTextEdit", "QComboBox", "QDateTimeEdit", "QSpinBox")
 VIEWS = ("QTableView", "QListView", "QListWidget", "QTreeView")
 
@@ -60,6 +62,12 @@ def style_sheet(appearance: Appearance, point_size: float) -> str:
     return f"""
 QLabel[role="heading"] {{ font-size: {point_size * HEADING_SCALE:.1f}pt; font-weight: bold; }}
 QLabel[role="hint"] {{ color: {c.hint}; }}
+QLabel[role="figure"] {{ font-size: {point_size * FIGURE_SCALE:.1f}pt; font-weight: bold; }}
+QLabel[role="total"] {{ font-size: {point_size * FIGURE_SCALE * 1.6:.1f}pt; font-weight: bold; }}
+QPushButton[role="tally"] {{
+    font-size: {point_size * TALLY_SCALE:.1f}pt; padding: 10px 16px;
+    min-height: {point_size * TALLY_SCALE * 3:.0f}px;
+}}
 QLabel[role="error"] {{ color: {c.error}; font-weight: bold; }}
 QLabel[role="warning"] {{ color: {c.warning}; }}
 QFrame[role="banner"] {{

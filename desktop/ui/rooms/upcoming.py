@@ -21,16 +21,6 @@ class UpcomingSection(QWidget):
         layout.addStretch(1)  # keeps the text at the top
 
 
-def _outreach(_window: QWidget) -> QWidget:
-    return UpcomingSection(
-        _("Outreach"),
-        _(
-            "Counts of people reached and merchandise handed out "
-            "(t-shirts, stickers, caps) will be kept here."
-        ),
-    )
-
-
 def _statistics(_window: QWidget) -> QWidget:
     return UpcomingSection(
         _("Statistics"),
@@ -38,5 +28,4 @@ def _statistics(_window: QWidget) -> QWidget:
     )
 
 
-register(Section("outreach", N_("Outreach"), 30, _outreach))
 register(Section("statistics", N_("Statistics"), 40, _statistics))
