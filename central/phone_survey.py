@@ -27,13 +27,13 @@ import hashlib
 import uuid as uuids
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import parse_qsl, quote, urlencode
 
 import pydantic
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from central.i18n import pick_language, translator
 from central.ikm_board import POST_CODE
@@ -55,6 +55,21 @@ LangParam = Annotated[
     str | None,
     Query(description="Language: id (default) or en. Anything else falls back to id."),
 ]
+
+
+def _html(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"text/html": {"schema": {"type": "string"}}}}
+
+
+PAGE_ANSWERS: dict[int | str, dict[str, Any]] = {
+    404: _html("Not a post's survey (an unknown post or service): a page saying so."),
+}
+SEND_ANSWERS: dict[int | str, dict[str, Any]] = {
+    **PAGE_ANSWERS,
+    400: _html("A form only a hand-made request sends: refused, nothing stored."),
+    422: _html("Nothing answered: the form again, as it was filled, with a message."),
+    429: _html("Too many requests from this connection; see Retry-After."),
+}
 
 
 def survey_path(post_code: str, service_code: str) -> str:
@@ -179,7 +194,12 @@ def _target(post: str, service: str) -> tuple[str, Service] | None:
     return post_code, found
 
 
-@router.get("/survei/{post}/{service}", response_class=HTMLResponse, summary="SKM on a phone")
+@router.get(
+    "/survei/{post}/{service}",
+    response_class=HTMLResponse,
+    summary="SKM on a phone",
+    responses=PAGE_ANSWERS,
+)
 def survey_page(
     request: Request, post: PostParam, service: ServiceParam, lang: LangParam = None
 ) -> HTMLResponse:
@@ -274,7 +294,12 @@ def _record(fields: Mapping[str, str], post_code: str, service: Service) -> wire
         raise _Refused from None
 
 
-@router.post("/survei/{post}/{service}", response_class=HTMLResponse, summary="Send SKM answers")
+@router.post(
+    "/survei/{post}/{service}",
+    response_class=HTMLResponse,
+    summary="Send SKM answers",
+    responses=SEND_ANSWERS,
+)
 async def survey_answers(
     request: Request, post: PostParam, service: ServiceParam, lang: LangParam = None
 ) -> HTMLResponse:
@@ -338,6 +363,17 @@ async def survey_answers(
         samesite="lax",
     )
     return response
+
+
+@router.api_route(
+    "/survei/{post}/{service}",
+    methods=["HEAD", "OPTIONS", "PUT", "PATCH", "DELETE", "TRACE"],
+    include_in_schema=False,
+)
+def survey_other_methods(post: PostParam, service: ServiceParam) -> Response:
+    """GET and POST live in two routes; this one answers every other method, so the
+    ``Allow`` header names both."""
+    return Response(status_code=405, headers={"allow": "GET, POST"})
 
 
 __all__ = ["router", "survey_path"]
