@@ -4,6 +4,8 @@ Revision ID: 0008
 Revises: 0007
 """
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -13,7 +15,7 @@ branch_labels = None
 depends_on = None
 
 
-def _common() -> list[sa.Column]:
+def _common() -> list[sa.Column[Any]]:
     return [
         sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
         sa.Column('uuid', sa.String(length=36), nullable=False),
@@ -23,7 +25,7 @@ def _common() -> list[sa.Column]:
     ]
 
 
-def _create(table: str, *columns: sa.Column, unique: tuple[str, ...] = ()) -> None:
+def _create(table: str, *columns: sa.Column[Any], unique: tuple[str, ...] = ()) -> None:
     op.create_table(
         table,
         *_common(),
