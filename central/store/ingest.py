@@ -165,11 +165,10 @@ class Ingest(StoreBase):
                 batch = [i for i in fresh if records[i].kind == kind]
                 if kind == "tally":
                     # Undo events after the events they undo, which may be in this batch.
+                    undos = [i for i in batch if getattr(records[i], "undoes", None) is not None]
                     plain = [i for i in batch if getattr(records[i], "undoes", None) is None]
                     self._store(session, device, table, records, hashes, plain, outcome, now)
-                    batch = self._undoable(
-                        session, records, [i for i in batch if i not in plain], outcome
-                    )
+                    batch = self._undoable(session, records, undos, outcome)
                 self._store(session, device, table, records, hashes, batch, outcome, now)
             session.execute(
                 update(models.Device)
