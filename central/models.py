@@ -236,6 +236,44 @@ class TallyEvent(Base):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class OutreachTally(Base):
+    """One protocol 2 tally event (``posko.wire.TallyEventPayload``): people reached, or a
+    merchandise item handed out. Append-only: an undo is a row of its own naming the event
+    it undoes, with the count negated, so a sum over the rows is the figure. ``undoes`` is
+    unique: an event is undone at most once. (``tally_events`` is protocol 1's kind.)"""
+
+    __tablename__ = "outreach_tallies"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id"), index=True)
+    post_code: Mapped[str] = mapped_column(String(16), index=True)
+    counter: Mapped[str] = mapped_column(String(20))  # people_reached | merchandise
+    item: Mapped[str] = mapped_column(String(32), default="")
+    count: Mapped[int] = mapped_column(Integer)
+    undoes: Mapped[str | None] = mapped_column(String(36), unique=True, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class StockMovement(Base):
+    """Merchandise stock received at a post, or adjusted after a count
+    (``posko.wire.StockMovementPayload``); append-only like the tallies."""
+
+    __tablename__ = "stock_movements"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id"), index=True)
+    post_code: Mapped[str] = mapped_column(String(16), index=True)
+    item: Mapped[str] = mapped_column(String(32))
+    movement: Mapped[str] = mapped_column(String(16))  # received | adjusted
+    quantity: Mapped[int] = mapped_column(Integer)
+    note: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class RateLimitBucket(Base):
     """One client address's budget of public look-ups, shared by every worker process
     (``central.ratelimit`` holds the SQL): a token bucket, its tokens as of ``updated_at``

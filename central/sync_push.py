@@ -1,11 +1,11 @@
 """Push ingest in front of the storage layer: protocol versions and kinds the storage does
 not hold yet.
 
-``central.store`` ingests the kinds of protocol 1 and the SKM questionnaire of protocol 2
-(``STORED_KINDS``). A record of a kind it
-does not hold is still validated here, on its own, and answered ``deferred``: the desk keeps
-it queued and offers it again, so nothing is lost and nothing is marked failed for good
-while the central system catches up (a deployment with a newer storage adds the kind to
+``central.store`` ingests the kinds of protocol 1 and protocol 2's SKM questionnaire, tally
+event and stock movement (``STORED_KINDS``): today every kind the wire defines. A record of
+a kind it does not hold is still validated here, on its own, and answered ``deferred``: the
+desk keeps it queued and offers it again, so nothing is lost and nothing is marked failed
+for good while the central system catches up (a deployment with a newer storage adds the kind to
 ``STORED_KINDS``). A version 1 body carries only the kinds of version 1; a newer kind in it
 is rejected for that record (an old desk never makes one, and ``deferred`` would be an
 outcome it cannot read).
@@ -22,7 +22,9 @@ from central.store import CentralStore, DeviceInfo
 from posko import wire
 
 # The kinds ``CentralStore.ingest`` stores.
-STORED_KINDS = frozenset({"complaint", "survey_response", "tally_event", "skm_response"})
+STORED_KINDS = frozenset(
+    {"complaint", "survey_response", "tally_event", "skm_response", "tally", "stock_movement"}
+)
 
 
 def push(

@@ -332,6 +332,43 @@ def skm_record(**overrides: Any) -> dict[str, Any]:
     return record
 
 
+def tally_record(**overrides: Any) -> dict[str, Any]:
+    """A protocol 2 tally event as a desk sends it: 3 people reached, with a fresh UUID."""
+    record: dict[str, Any] = {
+        "kind": "tally",
+        "uuid": str(uuid.uuid4()),
+        "post_code": "MRK",
+        "counter": "people_reached",
+        "item": "",
+        "count": 3,
+        "created_at": datetime.now(UTC).isoformat(),
+    }
+    record.update(overrides)
+    return record
+
+
+def undo_record(event: dict[str, Any], **overrides: Any) -> dict[str, Any]:
+    """The compensating event that undoes the tally ``event``."""
+    fields = {k: event[k] for k in ("post_code", "counter", "item")}
+    return tally_record(**fields, count=-event["count"], undoes=event["uuid"]) | overrides
+
+
+def stock_record(**overrides: Any) -> dict[str, Any]:
+    """A protocol 2 stock movement as a desk sends it: 50 T-shirts received."""
+    record: dict[str, Any] = {
+        "kind": "stock_movement",
+        "uuid": str(uuid.uuid4()),
+        "post_code": "MRK",
+        "item": "kaus",
+        "movement": "received",
+        "quantity": 50,
+        "note": "Kiriman dari Dishub",
+        "created_at": datetime.now(UTC).isoformat(),
+    }
+    record.update(overrides)
+    return record
+
+
 def run_central(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """``posko-central ARGS`` as a real process, in the default language, with no database
     or data directory inherited from the environment."""

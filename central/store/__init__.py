@@ -7,7 +7,8 @@
 - ``pull``: what a desk fetches back;
 - ``due``: the due lists against working-day deadlines;
 - ``categories``: the category groups a coordinator offers for new reports;
-- ``survey``: the SKM questionnaires' figures (one SQL aggregate per service).
+- ``survey``: the SKM questionnaires' figures (one SQL aggregate per service);
+- ``outreach``: people reached, merchandise handed out and stock, per post and WIB day.
 
 Statistics and exports come as jobs of their own beside these. ``CentralStore`` is all of
 them on one engine, so a route or command holds one store; each job reads alone. Plain data
@@ -32,12 +33,15 @@ from central.store.due import (
     DueState,
 )
 from central.store.ingest import Ingest
+from central.store.outreach import OutreachReports, OutreachSelection
 from central.store.pull import Pull
 from central.store.survey import SkmReports, SkmRow, SkmSelection
 from central.views import ClientInfo, ComplaintView, DeviceInfo, TimelineEntry, complaint_view
 
 
-class CentralStore(Devices, Ingest, Complaints, Pull, DueLists, Categories, SkmReports):
+class CentralStore(
+    Devices, Ingest, Complaints, Pull, DueLists, Categories, SkmReports, OutreachReports
+):
     """All reads and writes of the central database. Thread-safe: a session per call."""
 
 
@@ -60,6 +64,8 @@ __all__ = [
     "EnrollError",
     "GroupState",
     "NotFound",
+    "OutreachReports",
+    "OutreachSelection",
     "SkmRow",
     "SkmSelection",
     "TimelineEntry",

@@ -292,6 +292,8 @@ class Complaints(StoreBase):
             "survey_responses": models.SurveyResponse,
             "skm_responses": models.SkmResponse,
             "tally_events": models.TallyEvent,
+            "outreach_tallies": models.OutreachTally,
+            "stock_movements": models.StockMovement,
             "status_changes": models.StatusChange,
         }
         with self.session() as session:

@@ -27,17 +27,36 @@ from central.store.base import SYSTEM_ACTOR, StoreBase, _now
 from central.views import DeviceInfo
 from posko import tracking, wire
 
-# The kinds this storage holds: protocol 1's, and the SKM questionnaire of protocol 2.
+# The kinds this storage holds: protocol 1's, and protocol 2's SKM questionnaire, tally
+# event and stock movement.
 StoredRecord = (
-    wire.ComplaintPayload | wire.SurveyResponsePayload | wire.TallyPayload | wire.SkmResponsePayload
+    wire.ComplaintPayload
+    | wire.SurveyResponsePayload
+    | wire.TallyPayload
+    | wire.SkmResponsePayload
+    | wire.TallyEventPayload
+    | wire.StockMovementPayload
 )
+# Each stored kind's table, in the order a push inserts them.
+TABLES: tuple[tuple[str, Any], ...] = (
+    ("complaint", models.Complaint),
+    ("survey_response", models.SurveyResponse),
+    ("tally_event", models.TallyEvent),
+    ("skm_response", models.SkmResponse),
+    ("tally", models.OutreachTally),
+    ("stock_movement", models.StockMovement),
+)
+_PROTOCOL_2_KINDS = frozenset({"skm_response", "tally", "stock_movement"})
+# The kinds whose moment a day's figures count by: one in the future is refused.
+_DATED = (wire.ComplaintPayload, wire.TallyEventPayload, wire.StockMovementPayload)
+_UNDO_REFUSED = "undoes: no tally event of this post with that UUID, counter, item and count"
 
 
 def parse_stored(raw: object) -> StoredRecord:
     """One record of a kind this storage holds, or ``wire.RecordError``."""
-    if isinstance(raw, dict) and raw.get("kind") == "skm_response":
+    if isinstance(raw, dict) and raw.get("kind") in _PROTOCOL_2_KINDS:
         record = wire.parse_any(raw)
-        assert isinstance(record, wire.SkmResponsePayload)
+        assert not isinstance(record, wire.V1Record)
         return record
     return wire.parse_record(raw)
 
@@ -107,8 +126,8 @@ class Ingest(StoreBase):
                 if prefix[0] in tracking.PROVISIONAL_FIRST:
                     return "tracking_id: the provisional prefix is not this desk's"
                 return "tracking_id: the prefix belongs to another device"
-            if record.created_at > _now() + timedelta(days=1):
-                return "created_at: in the future"
+        if isinstance(record, _DATED) and record.created_at > _now() + timedelta(days=1):
+            return "created_at: in the future"
         return None
 
     def ingest(
@@ -142,59 +161,15 @@ class Ingest(StoreBase):
             session.execute(
                 select(models.Device.id).where(models.Device.id == device.id).with_for_update()
             )
-            for kind, table in (
-                ("complaint", models.Complaint),
-                ("survey_response", models.SurveyResponse),
-                ("tally_event", models.TallyEvent),
-                ("skm_response", models.SkmResponse),
-            ):
+            for kind, table in TABLES:
                 batch = [i for i in fresh if records[i].kind == kind]
-                if not batch:
-                    continue
-                rows = [self._row(device, records[i], hashes[i], now) for i in batch]
-                inserted = self._insert_new(session, table, rows)
-                if kind == "complaint" and inserted:
-                    session.execute(
-                        insert(models.StatusChange),
-                        [
-                            {
-                                "complaint_id": complaint_id,
-                                "device_id": device.id,
-                                "status": wire.CentralStatus.RECEIVED.value,
-                                "note": "",
-                                "internal_note": "",
-                                "agency": "",
-                                "actor": SYSTEM_ACTOR,
-                                "changed_at": now,
-                            }
-                            for complaint_id in inserted.values()
-                        ],
-                    )
-                missing = [i for i in batch if records[i].uuid not in inserted]
-                if missing:
-                    columns: list[Any] = [table.uuid, table.content_hash]
-                    if table is models.Complaint:
-                        columns += [table.revision, table.device_id, table.tracking_id]
-                    existing = {
-                        row[0]: row
-                        for row in session.execute(
-                            select(*columns).where(
-                                table.uuid.in_([records[i].uuid for i in missing])
-                            )
-                        )
-                    }
-                    # In UUID order, as the inserts: two pushes take the rows' locks alike.
-                    for i in sorted(missing, key=lambda i: records[i].uuid):
-                        outcome[i] = self._classify(
-                            session,
-                            device,
-                            records[i],
-                            hashes[i],
-                            existing.get(records[i].uuid),
-                            now,
-                        )
-                for i in batch:
-                    outcome.setdefault(i, (wire.RecordOutcome.ACCEPTED, None))
+                if kind == "tally":
+                    # Undo events after the events they undo, which may be in this batch.
+                    undos = [i for i in batch if getattr(records[i], "undoes", None) is not None]
+                    plain = [i for i in batch if getattr(records[i], "undoes", None) is None]
+                    self._store(session, device, table, records, hashes, plain, outcome, now)
+                    batch = self._undoable(session, records, undos, outcome)
+                self._store(session, device, table, records, hashes, batch, outcome, now)
             session.execute(
                 update(models.Device)
                 .where(models.Device.id == device.id)
@@ -211,6 +186,96 @@ class Ingest(StoreBase):
             for i, record in enumerate(records)
         ]
 
+    def _undoable(
+        self,
+        session: Session,
+        records: Sequence[StoredRecord],
+        batch: list[int],
+        outcome: dict[int, tuple[wire.RecordOutcome, str | None]],
+    ) -> list[int]:
+        """The undo events of ``batch`` that name a stored event of their own post with the
+        same counter and item and the count they negate; the others are rejected."""
+        if not batch:
+            return []
+        table = models.OutreachTally
+        wanted = {str(getattr(records[i], "undoes", "")) for i in batch}
+        targets = {
+            row[0]: tuple(row[1:])
+            for row in session.execute(
+                select(table.uuid, table.post_code, table.counter, table.item, table.count).where(
+                    table.uuid.in_(wanted), table.undoes.is_(None)
+                )
+            )
+        }
+        kept = []
+        for i in batch:
+            record = records[i]
+            assert isinstance(record, wire.TallyEventPayload)
+            target = targets.get(str(record.undoes))
+            if target == (record.post_code, record.counter, record.item, -record.count):
+                kept.append(i)
+            else:
+                outcome[i] = (wire.RecordOutcome.REJECTED, _UNDO_REFUSED)
+        return kept
+
+    def _store(
+        self,
+        session: Session,
+        device: DeviceInfo,
+        table: Any,
+        records: Sequence[StoredRecord],
+        hashes: list[str],
+        batch: list[int],
+        outcome: dict[int, tuple[wire.RecordOutcome, str | None]],
+        now: datetime,
+    ) -> None:
+        """Insert one kind's new records; classify those already stored."""
+        if not batch:
+            return
+        kind = records[batch[0]].kind
+        rows = [self._row(device, records[i], hashes[i], now) for i in batch]
+        inserted = self._insert_new(session, table, rows)
+        if kind == "complaint" and inserted:
+            session.execute(
+                insert(models.StatusChange),
+                [
+                    {
+                        "complaint_id": complaint_id,
+                        "device_id": device.id,
+                        "status": wire.CentralStatus.RECEIVED.value,
+                        "note": "",
+                        "internal_note": "",
+                        "agency": "",
+                        "actor": SYSTEM_ACTOR,
+                        "changed_at": now,
+                    }
+                    for complaint_id in inserted.values()
+                ],
+            )
+        missing = [i for i in batch if records[i].uuid not in inserted]
+        if missing:
+            columns: list[Any] = [table.uuid, table.content_hash]
+            if table is models.Complaint:
+                columns += [table.revision, table.device_id, table.tracking_id]
+            existing = {
+                row[0]: row
+                for row in session.execute(
+                    select(*columns).where(table.uuid.in_([records[i].uuid for i in missing]))
+                )
+            }
+            # In UUID order, as the inserts: two pushes take the rows' locks alike.
+            for i in sorted(missing, key=lambda i: records[i].uuid):
+                outcome[i] = self._classify(
+                    session,
+                    device,
+                    records[i],
+                    hashes[i],
+                    existing.get(records[i].uuid),
+                    now,
+                )
+        for i in batch:
+            outcome.setdefault(i, (wire.RecordOutcome.ACCEPTED, None))
+
     def _classify(
         self,
         session: Session,
@@ -221,6 +286,8 @@ class Ingest(StoreBase):
         now: datetime,
     ) -> tuple[wire.RecordOutcome, str | None]:
         """A record whose insert did nothing: duplicate, newer revision, or conflict."""
+        if stored is None and isinstance(record, wire.TallyEventPayload):
+            return wire.RecordOutcome.CONFLICT, "undoes: that event is undone already"
         if stored is None:
             return wire.RecordOutcome.CONFLICT, "tracking_id: already used by another report"
         if stored.content_hash == content_hash:
@@ -331,7 +398,17 @@ class Ingest(StoreBase):
                 "respondent": dict(record.respondent),
                 "suggestion": record.suggestion,
             }
-        return common | {"counter": record.counter, "item": record.item, "count": record.count}
+        if isinstance(record, wire.StockMovementPayload):
+            return common | {
+                "item": record.item,
+                "movement": record.movement,
+                "quantity": record.quantity,
+                "note": record.note,
+            }
+        tally = {"counter": record.counter, "item": record.item, "count": record.count}
+        if isinstance(record, wire.TallyEventPayload):
+            return common | tally | {"undoes": record.undoes}
+        return common | tally
 
     # -- questionnaires filled on a traveller's phone (central.phone_survey) ------------------
 

@@ -271,7 +271,7 @@ class Counting:
 
 
 @pytest.mark.slow
-def test_new_desk_on_new_central_stores_skm_and_defers_what_it_does_not_store(
+def test_new_desk_on_new_central_stores_every_kind(
     store: Store, profile: Profile, central_server: CentralServer, transport: RequestsTransport
 ) -> None:
     _enrolled(store, profile, central_server, transport)
@@ -280,19 +280,19 @@ def test_new_desk_on_new_central_stores_skm_and_defers_what_it_does_not_store(
     counting = Counting(transport)
     report = SyncEngine(store, profile, counting).run_once()
     assert report.ok, report
-    assert (report.sent, report.deferred, report.attention) == (4, 2, 0)
+    assert (report.sent, report.deferred, report.attention) == (6, 0, 0)
     assert [b["protocol"] for b in counting.bodies] == [2]
     assert central_server.store.count(["complaints", "skm_responses"]) == {
         "complaints": 3,
         "skm_responses": 1,
     }
     _assert_skm_stored(central_server.store, made["skm_response"])
+    _assert_outreach_stored(central_server.store, made)
     per_kind = Outbox(store).counts_by_kind()
     assert per_kind["complaint"]["sent"] == 3
-    assert per_kind["skm_response"]["sent"] == 1
-    for name in ("tally", "stock_movement"):
-        assert per_kind[name]["pending"] == 1  # kept, not failed
-    # The next pass does not offer them again before their time.
+    for name in ("skm_response", "tally", "stock_movement"):
+        assert per_kind[name]["sent"] == 1
+    # Nothing is left to offer.
     again = Counting(transport)
     assert SyncEngine(store, profile, again).run_once().ok
     assert again.bodies == []
@@ -347,13 +347,33 @@ def test_push_answers_are_compact_and_gzipped(
     got = wire.PushResponse.model_validate(mixed.json()).results
     assert [r.result for r in got] == ["rejected", "duplicate"]
     assert "protocol 2" in (got[0].reason or "")
-    deferred = requests.post(url, json={"protocol": 2, "records": [tally]}, headers=headers,
-                             timeout=60)  # fmt: skip
-    assert wire.PushAnswer.model_validate(deferred.json()).outcomes == "q"
+    stored = requests.post(url, json={"protocol": 2, "records": [tally]}, headers=headers,
+                           timeout=60)  # fmt: skip
+    assert wire.PushAnswer.model_validate(stored.json()).outcomes == "a"
     other_post = tally | {"uuid": str(uuids.uuid4()), "post_code": "BKH"}
     refused = requests.post(url, json={"protocol": 2, "records": [other_post]}, headers=headers,
                             timeout=60)  # fmt: skip
     assert wire.PushAnswer.model_validate(refused.json()).outcomes == "r"
+
+
+def _assert_outreach_stored(central: CentralStore, made: dict[str, str]) -> None:
+    """The tally and the stock movement ``add_kinds`` made, as the central system holds them."""
+    from central.models import OutreachTally
+    from central.models import StockMovement as CentralStock
+
+    with central.session() as session:
+        tally = session.scalar(select(OutreachTally).where(OutreachTally.uuid == made["tally"]))
+        stock = session.scalar(
+            select(CentralStock).where(CentralStock.uuid == made["stock_movement"])
+        )
+    assert tally is not None and stock is not None
+    assert (tally.post_code, tally.counter, tally.item, tally.count, tally.undoes) == (
+        "MRK", "merchandise", "kaus", 12, None
+    )  # fmt: skip
+    assert (stock.post_code, stock.item, stock.movement, stock.quantity) == (
+        "MRK", "kaus", "received", 200
+    )  # fmt: skip
+    assert tally.device_id is not None and stock.device_id == tally.device_id
 
 
 def _assert_skm_stored(central: CentralStore, uuid: str) -> None:
@@ -431,7 +451,7 @@ def test_new_desk_on_a_protocol_1_central_keeps_the_new_kinds_queued(
     assert Outbox(store).attention() == []
 
 
-def test_a_bundle_with_every_kind_stores_skm_and_defers_the_unstored(
+def test_a_bundle_with_every_kind_stores_them_all(
     store: Store,
     profile: Profile,
     central_store: CentralStore,
@@ -453,17 +473,63 @@ def test_a_bundle_with_every_kind_stores_skm_and_defers_the_unstored(
         target = tmp_path / "MRK.posko"
         assert export_outbox(store, profile, target).records == 4
         imported = import_bundle(central_store, target)
+        assert imported.counts == {"accepted": 4} and not imported.problems
+        _assert_skm_stored(central_store, made["skm_response"])
+        _assert_outreach_stored(central_store, made)
+        again = run_central("--database-url", central_db_url, "import-bundle", str(target))
+        assert again.returncode == 0, again.stderr
+        assert "0 baru, 4 sudah ada" in again.stdout
+        assert "belum disimpan" not in again.stdout
+        # Online, the desk learns it: all four are sent (as duplicates now).
+        report = SyncEngine(store, profile, app).run_once()
+        assert (report.sent, report.deferred, report.attention) == (4, 0, 0)
+
+
+def test_a_bundle_with_kinds_a_central_does_not_store_defers_them(
+    store: Store,
+    profile: Profile,
+    central_store: CentralStore,
+    central_db_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The ``deferred`` mechanism, for a central system that keeps fewer kinds than the
+    desk sends (here one without the tallies and the stock)."""
+    from central import sync_push
+    from central.cli import main
+
+    monkeypatch.setattr(
+        sync_push, "STORED_KINDS", sync_push.STORED_KINDS - {"tally", "stock_movement"}
+    )
+    from fastapi.testclient import TestClient
+
+    from central.app import asgi_app
+    from central.bundles import import_bundle
+    from desktop.sync.export import export_outbox
+    from tests.e2e.test_bundle import AppTransport, enrolled
+
+    with TestClient(asgi_app(central_store)) as client:
+        app = AppTransport(client)
+        enrolled(store, profile, central_store, app)
+        made = add_kinds(store, at=datetime.now(UTC))
+        store.save_complaint(complaint(1))
+        target = tmp_path / "MRK.posko"
+        assert export_outbox(store, profile, target).records == 4
+        imported = import_bundle(central_store, target)
         assert imported.counts == {"accepted": 2, "deferred": 2} and not imported.problems
-        assert central_store.count(["complaints", "skm_responses"]) == {
+        assert central_store.count(["complaints", "skm_responses", "outreach_tallies"]) == {
             "complaints": 1,
             "skm_responses": 1,
+            "outreach_tallies": 0,
         }
         _assert_skm_stored(central_store, made["skm_response"])
         # The coordinator's import command says what it left out.
-        again = run_central("--database-url", central_db_url, "import-bundle", str(target))
-        assert again.returncode == 0, again.stderr
-        assert "0 baru, 2 sudah ada" in again.stdout
-        assert "2 data berjenis yang belum disimpan sistem pusat ini" in again.stdout
+        capsys.readouterr()
+        assert main(["--database-url", central_db_url, "import-bundle", str(target)]) == 0
+        shown = capsys.readouterr().out
+        assert "0 baru, 2 sudah ada" in shown
+        assert "2 data berjenis yang belum disimpan sistem pusat ini" in shown
         # Online, the desk learns it: the complaint and the questionnaire are sent (as
         # duplicates now), the others stay queued.
         report = SyncEngine(store, profile, app).run_once()
