@@ -62,6 +62,8 @@ SURVEY_SERVICES = Option("survey_services", "")
 # The post's own survey questions (posko.survey_extra), as their definition's JSON text
 # (empty: none).
 SURVEY_EXTRA = Option("survey_extra", "")
+# The outreach campaign and its targets (posko.campaign, as its JSON; empty: none).
+CAMPAIGN = Option("campaign", "")
 # The kiosk's exit PIN, as its scrypt hash (desktop.survey.pin; empty: none set, and the
 # kiosk does not start).
 KIOSK_PIN = Option("kiosk_pin", "")

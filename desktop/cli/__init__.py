@@ -110,9 +110,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     _add_sync_parsers(commands)
-    from desktop.cli import survey
+    from desktop.cli import outreach, survey
 
     survey.add_parsers(commands)
+    outreach.add_parsers(commands)
     return parser
 
 
@@ -192,7 +193,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from desktop.app import run_gui
 
         return run_gui(profile, language=args.lang, crash_dialog=not args.no_crash_dialog)
-    from desktop.cli import commands, survey, sync  # only to run a command: see ``_gui_only``
+    from desktop.cli import commands, outreach, survey, sync  # only to run a command
 
     handler = {
         "setup": commands.setup,
@@ -203,6 +204,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "recover": commands.recover,
         "survey": survey.survey,
         "kiosk": survey.kiosk,
+        "campaign": outreach.campaign,
         **sync.HANDLERS,
     }[command]
     return handler(profile, args)

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from desktop.store.identity import Identity, Notice
     from desktop.store.records import ComplaintQuery, ComplaintRecord, DeskContext, DraftRecord
     from desktop.survey.entry import SurveyInput, SurveyRow
+    from posko.campaign import Campaign
     from posko.survey_extra import ExtraQuestion
 
 T = TypeVar("T")
@@ -177,6 +178,22 @@ class Store:
         self, responses: Sequence[SurveyInput], *, now: datetime | None = None
     ) -> int:
         return self.database().save_survey_responses(responses, now=now)
+
+    def campaign(self) -> Campaign | None:
+        """The outreach campaign this desk counts towards (``posko campaign set``)."""
+        from desktop.settings import CAMPAIGN
+        from posko.campaign import Campaign, CampaignError
+
+        text = self.get(CAMPAIGN)
+        try:
+            return Campaign.from_json(text) if text else None
+        except CampaignError:
+            return None  # checked when it was set; a damaged value counts as none
+
+    def set_campaign(self, campaign: Campaign | None) -> None:
+        from desktop.settings import CAMPAIGN
+
+        self.set(CAMPAIGN, campaign.to_json() if campaign is not None else "")
 
     def survey_extra_questions(self) -> tuple[ExtraQuestion, ...]:
         return self.database().survey_extra_questions()

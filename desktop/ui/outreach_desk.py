@@ -37,8 +37,10 @@ from desktop.ui.appearance import set_role
 from desktop.ui.tasks import Tasks, shared
 from desktop.ui.widgets import FieldMessage, heading_label, hint_label, set_enum_property
 from desktop.when import post_today
+from posko.campaign import share
 from posko.i18n import _
 from posko.outreach import Item, items
+from posko.zones import zone
 
 if TYPE_CHECKING:
     from desktop.store.repo import Store
@@ -53,6 +55,7 @@ class Figures:
 
     totals: OutreachTotals
     stock: dict[str, int]
+    target: int | None = None  # today's people target at this post (posko campaign)
 
 
 def with_key(text: str, key: str) -> str:
@@ -127,6 +130,10 @@ class OutreachDesk(QWidget):
         self.people.setProperty("role", "total")  # the day's headline figure
         set_enum_property(self.people, "alignment", "AlignCenter")
         grid.addWidget(self.people, 0, 0, 1, len(PEOPLE_KEYS))
+        self.target = QLabel()
+        self.target.setObjectName("outreach_target")
+        set_enum_property(self.target, "alignment", "AlignCenter")
+        grid.addWidget(self.target, 1, 0, 1, len(PEOPLE_KEYS))
         grid.setRowStretch(0, 1)  # the count in the room above the buttons
         for column, (key, count) in enumerate(PEOPLE_KEYS.items()):
             button = self._tally_button(
@@ -136,7 +143,7 @@ class OutreachDesk(QWidget):
             button.setToolTip(button.accessibleName())
             button.setObjectName(f"outreach_people_{count}")
             self.people_buttons[count] = button
-            grid.addWidget(button, 1, column)
+            grid.addWidget(button, 2, column)
         return box
 
     def _items_box(self) -> QGroupBox:
@@ -311,7 +318,16 @@ class OutreachDesk(QWidget):
         self.tasks.run(self, lambda: _read(store), self._show, self._unread)
 
     def _show(self, figures: Figures) -> None:
-        self.people.setText(str(figures.totals.people_reached))
+        reached = figures.totals.people_reached
+        self.people.setText(str(reached))
+        part = share(reached, figures.target)
+        self.target.setText(
+            _("No campaign target today.")
+            if figures.target is None
+            else _("Today's target {target}: {percent} % reached").format(
+                target=figures.target, percent=round(float(part or 0) * 100)
+            )
+        )
         for item in self.items:
             self.handed_out[item.code].setText(str(figures.totals.handed_out.get(item.code, 0)))
             left = figures.stock.get(item.code, 0)
@@ -326,4 +342,10 @@ class OutreachDesk(QWidget):
 
 def _read(store: Store) -> Figures:
     start, end = post_today()
-    return Figures(store.outreach_totals(date_from=start, date_to=end), store.stock_levels())
+    campaign = store.campaign()
+    context = store.require_context()
+    day = start.astimezone(zone(context.time_zone)).date()
+    target = campaign.target(context.post_code, day) if campaign is not None else None
+    return Figures(
+        store.outreach_totals(date_from=start, date_to=end), store.stock_levels(), target
+    )

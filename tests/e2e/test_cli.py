@@ -3,6 +3,7 @@ messages, non-zero exits on failure and no tracebacks for expected errors."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -259,3 +260,25 @@ def test_setup_chooses_the_receipt_printer(tmp_path: Path) -> None:
     assert posko(*desk, "--operator", "Budi", "--printer", "").returncode == 0
     context = peek_context(Profile(data).database)
     assert context is not None and context.printing == ReceiptPrinting()
+
+
+def test_a_campaign_and_its_targets(tmp_path: Path) -> None:
+    desk = ["--data-dir", str(tmp_path / "desk")]
+    made = posko(*desk, "setup", "--post-code", "MRK", "--post-name", "Merak", "--operator", "Siti")
+    assert made.returncode == 0, made.stderr
+    none = posko(*desk, "campaign")
+    assert none.stdout.strip() == "Meja ini tidak dihitung untuk kampanye mana pun."
+    bad = posko(*desk, "campaign", "set", "--name", "Mudik", "--from", "2026-03-20",
+                "--to", "2026-03-14", "--posts", "MRK,CRB", "--people", "1000")  # fmt: skip
+    assert bad.returncode == 1 and "paling lama 60 hari" in bad.stderr
+    shown = posko(*desk, "campaign", "set", "--name", "Mudik", "--from", "2026-03-14",
+                  "--to", "2026-03-15", "--posts", "mrk,CRB", "--people", "1001")  # fmt: skip
+    assert shown.returncode == 0, shown.stderr
+    assert "Mudik: 1001 orang, 2 posko, 2026-03-14 sampai 2026-03-15" in shown.stdout
+    assert "2026-03-14: target 251, terjangkau 0 (0.0 %)" in shown.stdout
+    edited = posko(*desk, "campaign", "target", "--day", "2026-03-15", "--people", "400")
+    assert "2026-03-15: target 400 *, terjangkau 0" in edited.stdout
+    figures = json.loads(posko(*desk, "campaign", "show", "--json").stdout)
+    assert [d["target"] for d in figures["days"]] == [201, 400]  # 1001 - 400 over 3 others
+    outside = posko(*desk, "campaign", "target", "--day", "2026-04-01", "--people", "5")
+    assert outside.returncode == 1 and "bukan hari kampanye ini" in outside.stderr

@@ -172,3 +172,23 @@ def test_a_tap_into_a_damaged_database_says_it_was_not_counted(
         "Not counted: the database is damaged or cannot be written; recover it, then tap again."
     )
     assert desk.people.text() == "0"
+
+
+def test_todays_target_and_how_much_of_it_is_reached(
+    qtbot: QtBot, store: Store, profile: Profile
+) -> None:
+    from datetime import datetime, timedelta
+
+    from posko.campaign import Campaign
+    from posko.zones import zone
+
+    today = datetime.now(zone("WIB")).date()
+    desk = open_outreach(qtbot, store, profile)
+    assert desk.target.text() == "Tidak ada target kampanye hari ini."
+    store.set_campaign(
+        Campaign("Mudik", today - timedelta(days=1), today + timedelta(days=1), ("MRK", "CRB"), 600)
+    )  # 100 a post a day
+    with qtbot.waitSignal(desk.figuresShown, timeout=5000):
+        qtbot.mouseClick(desk.people_buttons[10], Qt.MouseButton.LeftButton)
+    assert desk.people.text() == "10"
+    assert desk.target.text() == "Target hari ini 100: 10 % tercapai"
