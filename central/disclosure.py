@@ -30,7 +30,6 @@ operator. Never outside staff: the internal note.
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -40,13 +39,8 @@ from sqlalchemy import ColumnElement
 from central import models
 from central.views import ComplaintView, TimelineEntry
 from posko import tracking, wire
-
-
-class Audience(enum.Enum):
-    PUBLIC = "public"
-    HOLDER = "holder"
-    STAFF = "staff"
-
+from posko.disclosure import Audience as Audience  # re-exported: the routes import it here
+from posko.disclosure import contacts_visible, content_visible
 
 # The reports a public list (Open311 ``requests``, ``servicerequestupdates``) may name.
 LISTED: ColumnElement[bool] = models.Complaint.confidential.is_(False)
@@ -118,10 +112,6 @@ def known_to(report: ComplaintView, who: Audience) -> bool:
     return who is not Audience.PUBLIC or not report.confidential
 
 
-def content_visible(report: ComplaintView, who: Audience) -> bool:
-    return who is not Audience.PUBLIC or not report.confidential
-
-
 def notes_visible(report: ComplaintView, who: Audience) -> bool:
     """The staff's notes to the citizen (public notes)."""
     if who is not Audience.PUBLIC:
@@ -144,6 +134,7 @@ def disclose(
     content = content_visible(report, who)
     notes = notes_visible(report, who)
     staff = who is Audience.STAFF
+    contacts = contacts_visible(who)
     named = _as_typed if staff else agency_name
 
     def shown(value: str) -> str | None:
@@ -182,9 +173,9 @@ def disclose(
         location=shown(report.location),
         lat=report.lat if content else None,
         long=report.long if content else None,
-        reporter_name=report.reporter_name if staff else None,
-        phone=report.phone if staff else None,
-        email=report.email if staff else None,
+        reporter_name=report.reporter_name if contacts else None,
+        phone=report.phone if contacts else None,
+        email=report.email if contacts else None,
         anonymous=report.anonymous if staff else None,
         post_code=report.post_code if staff else None,
         channel=report.channel if staff else None,

@@ -260,6 +260,14 @@ def _decimal(value: float | None, places: int, language: str | None) -> str:
 
 
 def _document(report: Report) -> Any:
+    pdf = new_pdf(report.survey.name(report.language))
+    for part in (_title, _ikm, _summary, _weakest, _sample, _profile, _grid, _suggestions):
+        part(pdf, report)
+    return pdf
+
+
+def new_pdf(title: str) -> Any:
+    """An A4 document with DejaVu Sans (regular and bold) embedded and its first page."""
     from posko.assets import assets_dir
 
     with warnings.catch_warnings():
@@ -276,11 +284,9 @@ def _document(report: Report) -> Any:
     pdf.add_font("DejaVu", "B", str(fonts / "DejaVuSans-Bold.ttf"))
     pdf.set_auto_page_break(auto=True, margin=15)
     pdf.set_margins(18, 15, 18)
-    pdf.set_title(report.survey.name(report.language))
+    pdf.set_title(title)
     pdf.set_creator("Posko")
     pdf.add_page()
-    for part in (_title, _ikm, _summary, _weakest, _sample, _profile, _grid, _suggestions):
-        part(pdf, report)
     return pdf
 
 

@@ -110,10 +110,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     _add_sync_parsers(commands)
-    from desktop.cli import outreach, survey
+    from desktop.cli import export, outreach, survey
 
     survey.add_parsers(commands)
     outreach.add_parsers(commands)
+    export.add_parsers(commands)
     return parser
 
 
@@ -193,7 +194,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from desktop.app import run_gui
 
         return run_gui(profile, language=args.lang, crash_dialog=not args.no_crash_dialog)
-    from desktop.cli import commands, outreach, survey, sync  # only to run a command
+    from desktop.cli import commands, export, outreach, survey, sync  # only to run a command
 
     handler = {
         "setup": commands.setup,
@@ -205,6 +206,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "survey": survey.survey,
         "kiosk": survey.kiosk,
         "campaign": outreach.campaign,
+        "export": export.export,
         **sync.HANDLERS,
     }[command]
     return handler(profile, args)
