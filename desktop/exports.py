@@ -303,7 +303,7 @@ def _workbook(store: Store, selection: Selection, sections: list[Section], path:
         sheet.append([_cell(sheet, section.title, bold=True)])
         sheet.append([_cell(sheet, title, bold=True) for title in section.header])
         for row in section.rows:
-            sheet.append([_cell(sheet, _number(value)) for value in row])
+            sheet.append([_figure(sheet, value) for value in row])
         sheet.append([])
     with store.session() as s:
         for table in tables(selection):
@@ -314,15 +314,17 @@ def _workbook(store: Store, selection: Selection, sections: list[Section], path:
     book.save(path)
 
 
-def _number(text: str) -> object:
-    """A summary figure as a number the spreadsheet can add up; a label as it is."""
-    try:
-        return int(text)
-    except ValueError:
+def _figure(sheet: Any, text: str) -> Any:
+    """A summary figure as a number the spreadsheet can add up (the IKM with its two
+    decimals); a label as it is."""
+    from posko.survey_files import _cell
+
+    for kind, shown in ((int, ""), (float, "0.00")):
         try:
-            return float(text)
+            return _cell(sheet, kind(text), number=shown)
         except ValueError:
-            return text
+            continue
+    return _cell(sheet, text)
 
 
 def _pdf(store: Store, selection: Selection, sections: list[Section], path: Path) -> None:
