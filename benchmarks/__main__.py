@@ -1,7 +1,7 @@
 """Run every benchmark and print the figures (also saved to benchmarks/results/).
 
     python -m benchmarks [--quick] [--desk] [--central] [--sync] [--field] [--routing] [--bundle]
-                         [--survey] [--kiosk]                           (none: all)
+                         [--survey] [--kiosk] [--export]                (none: all)
 
 The desk's (``--desk`` alone):
 
@@ -32,6 +32,10 @@ limit; and one request per record on the same link).
 The survey (``--survey``, ``--kiosk``): see ``benchmarks/survey.py`` (the SKM report on
 100,000 responses vs one plain SQL aggregate) and ``benchmarks/kiosk.py`` (the kiosk's
 screen-to-screen time vs a bare page flip).
+
+The export (``--export``): see ``benchmarks/export.py`` (``posko export`` of 100,000
+complaints as zipped CSVs vs a plain ``sqlite3`` + ``csv`` dump, and its peak memory at
+10,000 and 100,000 complaints).
 
 USB bundles (``--bundle``): see ``benchmarks/bundle.py`` (peak memory of importing hostile
 files and genuine bundles of 10,000 and 100,000 records vs the central CLI at rest).
@@ -196,7 +200,9 @@ def file_checks(root: Path) -> dict[str, object]:
 def main() -> int:
     quick = "--quick" in sys.argv
     results: dict[str, object] = {"when": datetime.now(UTC).isoformat(), "quick": quick}
-    sections = ("desk", "central", "sync", "field", "routing", "bundle", "survey", "kiosk")
+    sections = (
+        "desk", "central", "sync", "field", "routing", "bundle", "survey", "kiosk", "export",
+    )  # fmt: skip
     chosen = {s for s in sections if f"--{s}" in sys.argv} or set(sections)
     if "desk" in chosen:
         results["desk"] = desk(quick)
@@ -228,6 +234,10 @@ def main() -> int:
         from benchmarks import kiosk
 
         results["kiosk"] = kiosk.run(quick)
+    if "export" in chosen:
+        from benchmarks import export
+
+        results["export"] = export.run(quick)
     print(json.dumps(results, indent=2))
     out = HERE / "results"
     out.mkdir(exist_ok=True)
