@@ -189,11 +189,14 @@ class Section:
     rows: Sequence[tuple[str, ...]]
 
 
-def _counted(session: Session, selection: Selection, column: Any) -> list[tuple[str, str]]:
-    key = func.coalesce(column, "-").label("key")
+def _counted(
+    session: Session, selection: Selection, column: Any, missing: str = ""
+) -> list[tuple[str, str]]:
+    """The complaints per value of ``column`` (``missing``: the name of no value)."""
+    key = func.coalesce(column, "").label("key")
     query = select(key, func.count()).group_by(key).order_by(key)
     found = session.execute(selection.narrowed(query, Complaint)).all()
-    return [(str(key), str(n)) for key, n in found]
+    return [(str(key) or missing, str(n)) for key, n in found]
 
 
 def _people_per_day(session: Session, selection: Selection) -> list[tuple[str, str]]:
@@ -236,7 +239,9 @@ def summary(store: Store, selection: Selection) -> list[Section]:
     with store.session() as s:
         people = _people_per_day(s, selection)
         categories = _counted(s, selection, Complaint.category)
-        statuses = _counted(s, selection, Complaint.central_status)
+        statuses = _counted(
+            s, selection, Complaint.central_status, _("not at the central system yet")
+        )
     return [
         Section(_("People reached per day"), (_("Day"), _("People")), people),
         Section(_("Complaints per category"), (_("Category"), _("Complaints")), categories),

@@ -32,6 +32,7 @@ PEOPLE, CATEGORY, STATUS = (
     "Complaints per category",
     "Complaints per status",
 )
+UNSENT = "not at the central system yet"
 SURVEY, MERCHANDISE = "Satisfaction survey (SKM)", "Merchandise"
 
 
@@ -96,7 +97,8 @@ def _sql_figures(database: Path, first: str, last: str) -> dict[str, dict[str, s
             f"SELECT category, count(*) FROM complaints WHERE {within} GROUP BY 1"
         ).fetchall()
         statuses = conn.execute(
-            f"SELECT coalesce(central_status, '-'), count(*) FROM complaints WHERE {within}"
+            f"SELECT coalesce(central_status, '{UNSENT}'), count(*) FROM complaints"
+            f" WHERE {within}"
             " GROUP BY 1"
         ).fetchall()
         elements = [
