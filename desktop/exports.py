@@ -22,6 +22,7 @@ import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +53,7 @@ class Selection:
     last: date | None = None
     with_contacts: bool = False
 
-    @property
+    @cached_property
     def zone(self) -> timezone:
         return zone(self.context.time_zone)
 
@@ -94,7 +95,8 @@ class Table:
 
 
 def _streamed(session: Session, query: Any) -> Iterator[Any]:
-    yield from session.execute(query.execution_options(yield_per=BATCH))
+    """The rows of ``query`` in batches of ``BATCH`` (Core: no ORM work per row)."""
+    yield from session.connection().execute(query.execution_options(yield_per=BATCH))
 
 
 _CONTACTS = ("reporter_name", "phone", "email")
@@ -109,20 +111,31 @@ def _complaint_header(selection: Selection) -> tuple[str, ...]:
     return header + _CONTACTS if contacts_visible(selection.audience) else header
 
 
+@dataclass(frozen=True)
+class _Flags:
+    confidential: bool
+
+
 def _complaints(session: Session, selection: Selection) -> Iterator[Row]:
-    contacts = contacts_visible(selection.audience)
-    columns = [getattr(Complaint, name) for name in _complaint_header(selection)]
-    query = selection.narrowed(select(*columns), Complaint).order_by(Complaint.id)
+    """Positional, not by name: this loop runs once per report (100,000 of them)."""
+    names = _complaint_header(selection)
+    query = select(*(getattr(Complaint, name) for name in names))
+    query = selection.narrowed(query, Complaint).order_by(Complaint.id)
+    shown = {flag: content_visible(_Flags(flag), selection.audience) for flag in (False, True)}
+    content = [names.index(name) for name in ("title", "description", "location")]
+    moments = [names.index("created_at"), names.index("occurred_at")]
+    flags = [names.index("anonymous"), names.index("confidential")]
+    local = selection.local
     for row in _streamed(session, query):
-        content = content_visible(row, selection.audience)
-        yield (
-            row.tracking_id, selection.local(row.created_at), row.type, row.category,
-            row.title if content else "", row.description if content else "",
-            row.location if content else "", selection.local(row.occurred_at),
-            int(row.anonymous), int(row.confidential), row.central_status or "",
-            row.central_agency or "", row.sync_state,
-            *((row.reporter_name, row.phone, row.email) if contacts else ()),
-        )  # fmt: skip
+        values = list(row)
+        if not shown[bool(values[flags[1]])]:
+            for index in content:
+                values[index] = ""
+        for index in moments:
+            values[index] = local(values[index])
+        for index in flags:
+            values[index] = int(values[index])
+        yield values
 
 
 _SURVEY = ("uuid", "created_at", "service_code", *skm_2017().codes, "age_band", "sex")
