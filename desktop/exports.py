@@ -356,9 +356,13 @@ def _pdf(store: Store, selection: Selection, sections: list[Section], path: Path
     pdf.set_font("DejaVu", "B", 15)
     pdf.multi_cell(0, 8, title, new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("DejaVu", "", 10)
-    period = _("Period: {first} to {last}").format(
-        first=selection.first.isoformat() if selection.first else "…",
-        last=selection.last.isoformat() if selection.last else "…",
+    period = (
+        _("Period: {first} to {last}").format(
+            first=selection.first.isoformat() if selection.first else "…",
+            last=selection.last.isoformat() if selection.last else "…",
+        )
+        if selection.first or selection.last
+        else _("Period: all dates")
     )
     pdf.cell(0, 6, period, new_x="LMARGIN", new_y="NEXT")
     for section in sections:
