@@ -11,7 +11,7 @@ import json
 import logging
 import sys
 import tempfile
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from desktop import keys
@@ -58,6 +58,16 @@ def _open(profile: Profile) -> Store | None:
     for notice in store.notices:
         _err(notice_text(notice))
     return store
+
+
+def _day(text: str) -> date:
+    """A ``--from``/``--to`` option's day, written YYYY-MM-DD."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            _("{value} is not a date written YYYY-MM-DD").format(value=text)
+        ) from None
 
 
 def _open_set_up(profile: Profile) -> tuple[Store, DeskContext] | None:

@@ -7,8 +7,7 @@ import argparse
 from pathlib import Path
 
 from desktop.cli import EXIT_USAGE
-from desktop.cli.commands import EXIT_FAILURE, EXIT_OK, _err, _open_set_up
-from desktop.cli.outreach import _day
+from desktop.cli.commands import EXIT_FAILURE, EXIT_OK, _day, _err, _open_set_up
 from desktop.paths import Profile
 from posko.i18n import _
 

@@ -7,23 +7,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
-from desktop.cli.commands import EXIT_FAILURE, EXIT_OK, _err, _open_set_up
+from desktop.cli.commands import EXIT_FAILURE, EXIT_OK, _day, _err, _open_set_up
 from desktop.paths import Profile
 from desktop.store.repo import Store
 from posko.campaign import Campaign, CampaignError, share
 from posko.i18n import _
 from posko.zones import zone
-
-
-def _day(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            _("{value} is not a date written YYYY-MM-DD").format(value=text)
-        ) from None
 
 
 def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

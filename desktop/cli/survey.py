@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
-from desktop.cli.commands import EXIT_FAILURE, EXIT_OK, _err, _open, _open_set_up
+from desktop.cli.commands import EXIT_FAILURE, EXIT_OK, _day, _err, _open, _open_set_up
 from desktop.domain import ValidationError
 from desktop.paths import Profile
 from desktop.store.context import DeskContext
@@ -92,15 +92,6 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         action="store_true",
         help=_("set the PIN that leaves the kiosk (read from the terminal), then exit"),
     )
-
-
-def _day(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            _("{value} is not a date written YYYY-MM-DD").format(value=text)
-        ) from None
 
 
 def kiosk(profile: Profile, args: argparse.Namespace) -> int:
