@@ -292,12 +292,23 @@ def _summary_rows(sections: Sequence[Section]) -> Iterator[Row]:
             yield (section.title, *row)
 
 
+# A cell a spreadsheet would run as a formula when the CSV is opened ("=HYPERLINK(…)" typed
+# by a citizen into a report): written with a leading apostrophe, which keeps it text.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _inert(value: object) -> object:
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
 def _csv_member(archive: zipfile.ZipFile, name: str, header: Row, rows: Iterator[Row]) -> None:
     with archive.open(f"{name}.csv", "w", force_zip64=True) as raw:
         text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
         out = csv.writer(text)
         out.writerow(header)
-        out.writerows(rows)
+        out.writerows([_inert(value) for value in row] for row in rows)
         text.flush()
         text.detach()
 

