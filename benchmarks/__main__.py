@@ -1,7 +1,7 @@
 """Run every benchmark and print the figures (also saved to benchmarks/results/).
 
     python -m benchmarks [--quick] [--desk] [--central] [--sync] [--field] [--routing] [--bundle]
-                         [--survey] [--kiosk] [--export]                (none: all)
+                         [--survey] [--kiosk] [--export] [--statistics]   (none: all)
 
 The desk's (``--desk`` alone):
 
@@ -36,6 +36,10 @@ screen-to-screen time vs a bare page flip).
 The export (``--export``): see ``benchmarks/export.py`` (``posko export`` of 100,000
 complaints as zipped CSVs vs a plain ``sqlite3`` + ``csv`` dump, and its peak memory at
 10,000 and 100,000 complaints).
+
+The Statistik section (``--statistics``): see ``benchmarks/statistics.py`` (its figures vs
+the same aggregates as plain SQL, its charts, and its refresh with the GUI thread's longest
+gap, on 100,000 complaints, 100,000 survey responses and 300,000 tally events).
 
 USB bundles (``--bundle``): see ``benchmarks/bundle.py`` (peak memory of importing hostile
 files and genuine bundles of 10,000 and 100,000 records vs the central CLI at rest).
@@ -202,6 +206,7 @@ def main() -> int:
     results: dict[str, object] = {"when": datetime.now(UTC).isoformat(), "quick": quick}
     sections = (
         "desk", "central", "sync", "field", "routing", "bundle", "survey", "kiosk", "export",
+        "statistics",
     )  # fmt: skip
     chosen = {s for s in sections if f"--{s}" in sys.argv} or set(sections)
     if "desk" in chosen:
@@ -238,6 +243,10 @@ def main() -> int:
         from benchmarks import export
 
         results["export"] = export.run(quick)
+    if "statistics" in chosen:
+        from benchmarks import statistics as statistics_section
+
+        results["statistics"] = statistics_section.run(quick)
     print(json.dumps(results, indent=2))
     out = HERE / "results"
     out.mkdir(exist_ok=True)

@@ -26,7 +26,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from desktop.store.context import DeskContext
@@ -34,9 +34,8 @@ from desktop.store.models import Complaint, StockMovement, SurveyResponse, Tally
 from desktop.store.repo import Store
 from posko.disclosure import Audience, contacts_visible, content_visible
 from posko.i18n import _
-from posko.outreach import PEOPLE_REACHED
-from posko.survey import score_totals, skm_2017
-from posko.survey_report import overall
+from posko.statistics import Count, Statistics
+from posko.survey import skm_2017
 from posko.zones import zone
 
 BATCH = 2000
@@ -104,10 +103,20 @@ _CONTACTS = ("reporter_name", "phone", "email")
 
 def _complaint_header(selection: Selection) -> tuple[str, ...]:
     header = (
-        "tracking_id", "created_at", "type", "category", "title", "description", "location",
-        "occurred_at", "anonymous", "confidential", "central_status", "central_agency",
+        "tracking_id",
+        "created_at",
+        "type",
+        "category",
+        "title",
+        "description",
+        "location",
+        "occurred_at",
+        "anonymous",
+        "confidential",
+        "central_status",
+        "central_agency",
         "sync_state",
-    )  # fmt: skip
+    )
     return header + _CONTACTS if contacts_visible(selection.audience) else header
 
 
@@ -145,18 +154,32 @@ _SURVEY_MORE = ("education", "occupation", "self_filled", "suggestion")
 def _survey(session: Session, selection: Selection) -> Iterator[Row]:
     model = SurveyResponse
     query = select(
-        model.uuid, model.created_at, model.service_code, model.answers, model.age_band,
-        model.sex, model.education, model.occupation, model.self_filled, model.suggestion,
-    )  # fmt: skip
+        model.uuid,
+        model.created_at,
+        model.service_code,
+        model.answers,
+        model.age_band,
+        model.sex,
+        model.education,
+        model.occupation,
+        model.self_filled,
+        model.suggestion,
+    )
     query = selection.narrowed(query, model).order_by(model.created_at, model.id)
     for row in _streamed(session, query):
         answers = dict(row.answers)
         yield (
-            row.uuid, selection.local(row.created_at), row.service_code,
+            row.uuid,
+            selection.local(row.created_at),
+            row.service_code,
             *(answers.get(code, "") for code in skm_2017().codes),
-            row.age_band, row.sex, row.education, row.occupation, int(row.self_filled),
+            row.age_band,
+            row.sex,
+            row.education,
+            row.occupation,
+            int(row.self_filled),
             row.suggestion,
-        )  # fmt: skip
+        )
 
 
 def _tallies(session: Session, selection: Selection) -> Iterator[Row]:
@@ -164,8 +187,14 @@ def _tallies(session: Session, selection: Selection) -> Iterator[Row]:
     query = select(model.uuid, model.created_at, model.counter, model.item, model.count)
     query = selection.narrowed(query.add_columns(model.undoes), model).order_by(model.id)
     for row in _streamed(session, query):
-        yield (row.uuid, selection.local(row.created_at), row.counter, row.item, row.count,
-               row.undoes or "")  # fmt: skip
+        yield (
+            row.uuid,
+            selection.local(row.created_at),
+            row.counter,
+            row.item,
+            row.count,
+            row.undoes or "",
+        )
 
 
 def _stock(session: Session, selection: Selection) -> Iterator[Row]:
@@ -173,8 +202,14 @@ def _stock(session: Session, selection: Selection) -> Iterator[Row]:
     query = select(model.uuid, model.created_at, model.item, model.movement, model.quantity)
     query = selection.narrowed(query.add_columns(model.note), model).order_by(model.id)
     for row in _streamed(session, query):
-        yield (row.uuid, selection.local(row.created_at), row.item, row.movement,
-               row.quantity, row.note)  # fmt: skip
+        yield (
+            row.uuid,
+            selection.local(row.created_at),
+            row.item,
+            row.movement,
+            row.quantity,
+            row.note,
+        )
 
 
 def tables(selection: Selection) -> list[Table]:
@@ -200,76 +235,91 @@ class Section:
     title: str
     header: tuple[str, ...]
     rows: Sequence[tuple[str, ...]]
+    chart: str = ""  # the posko.charts chart of these figures, if one draws them
 
 
-def _counted(
-    session: Session, selection: Selection, column: Any, missing: str = ""
-) -> list[tuple[str, str]]:
-    """The complaints per value of ``column`` (``missing``: the name of no value)."""
-    key = func.coalesce(column, "").label("key")
-    query = select(key, func.count()).group_by(key).order_by(key)
-    found = session.execute(selection.narrowed(query, Complaint)).all()
-    return [(str(key) or missing, str(n)) for key, n in found]
+def figures(store: Store, selection: Selection) -> Statistics:
+    """The figures of the selection, as the Statistik section computes them."""
+    from desktop.store.statistics import DeskSource
+    from posko.statistics import Filters, compute
 
-
-def _people_per_day(session: Session, selection: Selection) -> list[tuple[str, str]]:
-    query = select(TallyEvent.created_at, TallyEvent.count).where(
-        TallyEvent.counter == PEOPLE_REACHED
+    context = selection.context
+    return compute(
+        DeskSource(store, context),
+        Filters(first=selection.first, last=selection.last, post=context.post_code),
+        today=datetime.now(selection.zone).date(),
+        campaign=store.campaign(),
+        catalog=store.catalog,
     )
-    days: dict[date, int] = {}
-    for moment, count in _streamed(session, selection.narrowed(query, TallyEvent)):
-        day = moment.astimezone(selection.zone).date()
-        days[day] = days.get(day, 0) + count
-    return [(day.isoformat(), str(n)) for day, n in sorted(days.items())]
 
 
-def _survey_rows(store: Store, selection: Selection) -> list[tuple[str, str]]:
-    """The SKM figures as ``posko survey report`` scores them (one aggregate per service)."""
-    totals = store.survey_totals(
-        date_from=selection.start(), date_to=selection.end(), codes=skm_2017().codes
-    )
-    scores = [score_totals(n, sums, counts, skm_2017()) for n, sums, counts in totals.values()]
-    result = overall(scores, skm_2017())
-    ikm = f"{result.ikm:.2f}" if result.respondents and result.ikm is not None else "-"
-    grade = result.as_json().get("grade") or "-"
-    return [
-        (_("Respondents"), str(result.respondents)),
+def _counts(counts: Sequence[Count]) -> list[tuple[str, ...]]:
+    return [(c.label, str(c.count)) for c in counts]
+
+
+def _survey_rows(stats: Statistics) -> list[tuple[str, ...]]:
+    """The SKM figures as ``posko survey report`` scores them, then each element's."""
+    score = stats.survey
+    ikm = f"{score.ikm:.2f}" if score.ikm is not None else "-"
+    rows: list[tuple[str, ...]] = [
+        (_("Respondents"), str(score.respondents)),
         ("IKM", ikm),
-        (_("Grade"), str(grade)),
+        (_("Grade"), score.grade.letter if score.grade else "-"),
     ]
+    for code in stats.survey_definition.codes:
+        if code in score.nrr:
+            element = stats.survey_definition.element(code)
+            name = element.name() if element else code
+            rows.append((f"{code} {name}", f"{float(score.nrr[code]) * 25:.2f}"))
+    return rows
 
 
-def _merchandise(store: Store, selection: Selection) -> list[tuple[str, str, str]]:
-    handed = store.outreach_totals(date_from=selection.start(), date_to=selection.end())
-    stock = store.stock_levels()
-    items = sorted(set(handed.handed_out) | set(stock))
-    return [(i, str(handed.handed_out.get(i, 0)), str(stock.get(i, 0))) for i in items]
-
-
-def summary(store: Store, selection: Selection) -> list[Section]:
-    """The figures every format shows, each one SQL aggregate (people per day: the
-    people-reached taps streamed past and added up per day of the post's clock)."""
-    with store.session() as s:
-        people = _people_per_day(s, selection)
-        categories = _counted(s, selection, Complaint.category)
-        statuses = _counted(
-            s, selection, Complaint.central_status, _("not at the central system yet")
-        )
-    return [
-        Section(_("People reached per day"), (_("Day"), _("People")), people),
-        Section(_("Complaints per category"), (_("Category"), _("Complaints")), categories),
-        Section(_("Complaints per status"), (_("Status"), _("Complaints")), statuses),
+def summary(store: Store, selection: Selection) -> tuple[Statistics, list[Section]]:
+    """The figures every format shows (``posko.statistics``, the Statistik section's),
+    with the chart that draws each section's figures."""
+    stats = figures(store, selection)
+    people = [
+        (d.day.isoformat(), str(d.people), "" if d.target is None else str(d.target))
+        for d in stats.people
+    ]
+    merchandise = [
+        (m.label, str(m.handed_out), str(m.received), str(m.in_stock)) for m in stats.merchandise
+    ]
+    complaints = _("Complaints")
+    sections = [
         Section(
-            _("Satisfaction survey (SKM)"),
-            (_("Figure"), _("Value")),
-            _survey_rows(store, selection),
+            _("People reached per day"), (_("Day"), _("People"), _("Target")), people, "people"
+        ),
+        Section(
+            _("Complaints per category"),
+            (_("Category"), complaints),
+            _counts(stats.categories),
+            "categories",
+        ),
+        Section(
+            _("Complaints per agency"),
+            (_("Agency"), complaints),
+            _counts(stats.agencies),
+            "agencies",
+        ),
+        Section(_("Complaints per status"), (_("Status"), complaints), _counts(stats.statuses)),
+        Section(
+            _("Answer deadlines"),
+            (_("Deadline"), complaints),
+            _counts(stats.deadlines),
+            "deadlines",
+        ),
+        Section(
+            _("Satisfaction survey (SKM)"), (_("Figure"), _("Value")), _survey_rows(stats), "ikm"
         ),
         Section(
             _("Merchandise"),
-            (_("Item"), _("Handed out"), _("In stock")),
-            _merchandise(store, selection),
+            (_("Item"), _("Handed out"), _("Received"), _("In stock")),
+            merchandise,
+            "merchandise",
         ),
     ]
+    return stats, sections
 
 
 # -- files ------------------------------------------------------------------------------------
@@ -280,8 +330,11 @@ def write_export(store: Store, selection: Selection, kind: str, target: Path) ->
     ``ReportFileError`` (in the user's language) when it cannot, leaving nothing behind."""
     from posko.survey_files import _written
 
-    sections = summary(store, selection)
-    writer = {"csv": _zip_csv, "xlsx": _workbook, "pdf": _pdf}[kind]
+    stats, sections = summary(store, selection)
+    if kind == "pdf":
+        _written(target, lambda path: _pdf(stats, selection, sections, path))
+        return
+    writer = {"csv": _zip_csv, "xlsx": _workbook}[kind]
     _written(target, lambda path: writer(store, selection, sections, path))
 
 
@@ -317,7 +370,7 @@ def _zip_csv(store: Store, selection: Selection, sections: list[Section], path: 
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive, store.session() as s:
         for table in tables(selection):
             _csv_member(archive, table.name, table.header, table.rows(s, selection))
-        header = (_("Section"), _("Figure"), _("Value"), _("Value"))
+        header = (_("Section"), _("Figure"), _("Value"), _("Value"), _("Value"))
         _csv_member(archive, "summary", header, _summary_rows(sections))
 
 
@@ -356,7 +409,12 @@ def _figure(sheet: Any, text: str) -> Any:
     return _cell(sheet, text)
 
 
-def _pdf(store: Store, selection: Selection, sections: list[Section], path: Path) -> None:
+def _pdf(stats: Statistics, selection: Selection, sections: list[Section], path: Path) -> None:
+    """The summary, each section's chart above its table (drawn by ``posko.charts``, the
+    Statistik section's charts)."""
+    import io
+
+    from posko import charts
     from posko.survey_files import _heading, _table, new_pdf
 
     context = selection.context
@@ -377,10 +435,21 @@ def _pdf(store: Store, selection: Selection, sections: list[Section], path: Path
     )
     pdf.cell(0, 6, period, new_x="LMARGIN", new_y="NEXT")
     for section in sections:
+        if section.chart and pdf.will_page_break(CHART_MM[1] + 20):
+            pdf.add_page()
         _heading(pdf, section.title)
-        widths = (70, 40, 40)[: len(section.header)]
-        _table(pdf, widths, section.header, section.rows, align="LRR")
+        if section.chart:
+            width, height = (mm / 25.4 for mm in CHART_MM)
+            png = charts.image(section.chart, stats, "png", width, height, dpi=200)
+            pdf.image(io.BytesIO(png), w=CHART_MM[0], h=CHART_MM[1])
+            pdf.ln(2)
+        widths = (70, 30, 30, 30)[: len(section.header)]
+        _table(pdf, widths, section.header, section.rows, align="LRRR")
     pdf.output(str(path))
 
 
-__all__ = ["Section", "Selection", "Table", "summary", "tables", "write_export"]
+# A chart's size on the PDF's A4 page (width, height in mm).
+CHART_MM = (170.0, 80.0)
+
+
+__all__ = ["Section", "Selection", "Table", "figures", "summary", "tables", "write_export"]
