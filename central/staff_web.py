@@ -232,6 +232,9 @@ async def sign_in(request: Request, lang: LangParam = None) -> Response:
         log.info("staff sign-in refused")
         problem = _("This staff key is not valid, or it has been revoked.")
         return _sign_in_page(language, target, 401, problem)
+    previous = request.cookies.get(COOKIE, "")
+    if previous:  # signing in again replaces this browser's session, never adds to it
+        await run_in_threadpool(store.close_staff_session, previous)
     token = await run_in_threadpool(store.open_staff_session, client.id)
     log.info("staff client %s signed in", client.id)
     response = RedirectResponse(target, 303, headers=STAFF_HEADERS)

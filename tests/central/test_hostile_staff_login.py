@@ -174,6 +174,20 @@ def test_sign_out_ends_the_session_for_good(central_server: CentralServer) -> No
         assert not signed_in(replay)
 
 
+def test_signing_in_again_replaces_the_session(central_server: CentralServer) -> None:
+    """A token planted in the browser beforehand (session fixation) or a stale one is
+    closed when the browser signs in: the session that opens is always a new one."""
+    key = central_server.store.create_client("Koordinator", "staff")
+    with central_server.client() as client:
+        assert sign_in(client, key).status_code == 303
+        first = client.cookies["posko_staf"]
+        assert sign_in(client, key).status_code == 303
+        second = client.cookies["posko_staf"]
+        assert second != first and signed_in(client)
+    with central_server.client(cookies={"posko_staf": first}) as stale:
+        assert not signed_in(stale)
+
+
 OPEN_REDIRECTS = (
     "//evil.example",
     "https://evil.example",
