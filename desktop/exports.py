@@ -278,11 +278,11 @@ def summary(store: Store, selection: Selection) -> list[Section]:
 def write_export(store: Store, selection: Selection, kind: str, target: Path) -> None:
     """Write the export of ``kind`` (``csv``, ``xlsx`` or ``pdf``) to ``target``;
     ``ReportFileError`` (in the user's language) when it cannot, leaving nothing behind."""
-    from posko.survey_files import _written
+    from posko.survey_files import written
 
     sections = summary(store, selection)
     writer = {"csv": _zip_csv, "xlsx": _workbook, "pdf": _pdf}[kind]
-    _written(target, lambda path: writer(store, selection, sections, path))
+    written(target, lambda path: writer(store, selection, sections, path))
 
 
 def _summary_rows(sections: Sequence[Section]) -> Iterator[Row]:
@@ -324,40 +324,40 @@ def _zip_csv(store: Store, selection: Selection, sections: list[Section], path: 
 def _workbook(store: Store, selection: Selection, sections: list[Section], path: Path) -> None:
     from openpyxl import Workbook
 
-    from posko.survey_files import _cell
+    from posko.survey_files import cell
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet(_("Summary")[:31])
     for section in sections:
-        sheet.append([_cell(sheet, section.title, bold=True)])
-        sheet.append([_cell(sheet, title, bold=True) for title in section.header])
+        sheet.append([cell(sheet, section.title, bold=True)])
+        sheet.append([cell(sheet, title, bold=True) for title in section.header])
         for row in section.rows:
             sheet.append([_figure(sheet, value) for value in row])
         sheet.append([])
     with store.session() as s:
         for table in tables(selection):
             sheet = book.create_sheet(table.name)
-            sheet.append([_cell(sheet, title, bold=True) for title in table.header])
+            sheet.append([cell(sheet, title, bold=True) for title in table.header])
             for line in table.rows(s, selection):
-                sheet.append([_cell(sheet, value) for value in line])
+                sheet.append([cell(sheet, value) for value in line])
     book.save(path)
 
 
 def _figure(sheet: Any, text: str) -> Any:
     """A summary figure as a number the spreadsheet can add up (the IKM with its two
     decimals); a label as it is."""
-    from posko.survey_files import _cell
+    from posko.survey_files import cell
 
     for kind, shown in ((int, ""), (float, "0.00")):
         try:
-            return _cell(sheet, kind(text), number=shown)
+            return cell(sheet, kind(text), number=shown)
         except ValueError:
             continue
-    return _cell(sheet, text)
+    return cell(sheet, text)
 
 
 def _pdf(store: Store, selection: Selection, sections: list[Section], path: Path) -> None:
-    from posko.survey_files import _heading, _table, new_pdf
+    from posko.survey_files import heading, new_pdf, table
 
     context = selection.context
     title = _("Post {code} ({name}): summary").format(
@@ -377,9 +377,9 @@ def _pdf(store: Store, selection: Selection, sections: list[Section], path: Path
     )
     pdf.cell(0, 6, period, new_x="LMARGIN", new_y="NEXT")
     for section in sections:
-        _heading(pdf, section.title)
+        heading(pdf, section.title)
         widths = (70, 40, 40)[: len(section.header)]
-        _table(pdf, widths, section.header, section.rows, align="LRR")
+        table(pdf, widths, section.header, section.rows, align="LRR")
     pdf.output(str(path))
 
 
