@@ -12,21 +12,28 @@ What an export leaves out unless ``with_contacts``: it is made for the public au
 title, description or place of a rahasia report. With ``with_contacts`` it is made for
 staff: everything. Every file is written beside its target and renamed over it
 (``posko.survey_files``' writer): a failure leaves no partial file.
+
+The desk runs an export in the background (``desktop.ui.export_dialog``): a ``Progress``
+hears how many rows are written of how many, and its ``stop`` set ends the export between
+two batches with ``ExportCancelled``, leaving no file either.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import threading
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from contextlib import suppress
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, timezone
-from functools import cached_property
+from functools import cached_property, partial
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from desktop.store.context import DeskContext
@@ -91,6 +98,54 @@ class Table:
     name: str  # the CSV file's and the sheet's name
     header: tuple[str, ...]
     rows: Callable[[Session, Selection], Iterator[Row]]
+    model: Any  # whose rows: counted beforehand for the progress
+
+
+class ExportCancelled(Exception):
+    """The export was stopped (``Progress.stop``) between two batches; no file was left."""
+
+
+@dataclass
+class Progress:
+    """A running export's progress: ``shown(written, expected)`` (rows, called on the
+    exporting thread) before the first row and after every batch; ``stop`` set, the next
+    batch raises ``ExportCancelled``."""
+
+    shown: Callable[[int, int], None] = lambda _written, _expected: None
+    stop: threading.Event = field(default_factory=threading.Event)
+    expected: int = 0
+    written: int = 0
+
+    def check(self) -> None:
+        if self.stop.is_set():
+            raise ExportCancelled
+
+    def counted(self, rows: Iterator[Row]) -> Iterator[Row]:
+        """``rows`` as they come, counted and checked once per batch."""
+        while batch := list(islice(rows, BATCH)):
+            self.check()
+            yield from batch
+            self.written += len(batch)
+            self.shown(self.written, self.expected)
+
+    def start(self, store: Store, selection: Selection, *, rows: bool = True) -> None:
+        """Count the rows to come (one ``COUNT`` per table; none when not ``rows``) and
+        show that none is written yet."""
+        with store.session() as s:
+            self.expected = sum(
+                s.scalar(selection.narrowed(select(func.count()).select_from(t.model), t.model))
+                or 0
+                for t in (tables(selection) if rows else ())
+            )
+        self.shown(self.written, self.expected)
+        self.check()
+
+
+def _rows(
+    session: Session, selection: Selection, table: Table, progress: Progress | None
+) -> Iterator[Row]:
+    rows = table.rows(session, selection)
+    return progress.counted(rows) if progress is not None else rows
 
 
 def _streamed(session: Session, query: Any) -> Iterator[Any]:
@@ -214,15 +269,19 @@ def _stock(session: Session, selection: Selection) -> Iterator[Row]:
 
 def tables(selection: Selection) -> list[Table]:
     return [
-        Table("complaints", _complaint_header(selection), _complaints),
-        Table("survey_responses", (*_SURVEY, *_SURVEY_MORE), _survey),
+        Table("complaints", _complaint_header(selection), _complaints, Complaint),
+        Table("survey_responses", (*_SURVEY, *_SURVEY_MORE), _survey, SurveyResponse),
         Table(
-            "tally_events", ("uuid", "created_at", "counter", "item", "count", "undoes"), _tallies
+            "tally_events",
+            ("uuid", "created_at", "counter", "item", "count", "undoes"),
+            _tallies,
+            TallyEvent,
         ),
         Table(
             "stock_movements",
             ("uuid", "created_at", "item", "movement", "quantity", "note"),
             _stock,
+            StockMovement,
         ),
     ]
 
@@ -325,17 +384,26 @@ def summary(store: Store, selection: Selection) -> tuple[Statistics, list[Sectio
 # -- files ------------------------------------------------------------------------------------
 
 
-def write_export(store: Store, selection: Selection, kind: str, target: Path) -> None:
+def write_export(
+    store: Store, selection: Selection, kind: str, target: Path, progress: Progress | None = None
+) -> None:
     """Write the export of ``kind`` (``csv``, ``xlsx`` or ``pdf``) to ``target``;
-    ``ReportFileError`` (in the user's language) when it cannot, leaving nothing behind."""
-    from posko.survey_files import _written
+    ``ReportFileError`` (in the user's language) when it cannot, ``ExportCancelled`` when
+    ``progress`` was stopped, leaving nothing behind either way."""
+    from posko.survey_files import written
 
+    if progress is not None:
+        progress.start(store, selection, rows=kind != "pdf")  # a PDF is the summary alone
     stats, sections = summary(store, selection)
     if kind == "pdf":
-        _written(target, lambda path: _pdf(stats, selection, sections, path))
+        written(target, lambda path: _pdf(stats, selection, sections, path))
         return
-    writer = {"csv": _zip_csv, "xlsx": _workbook}[kind]
-    _written(target, lambda path: writer(store, selection, sections, path))
+    writers: dict[str, Callable[..., None]] = {
+        "csv": partial(_zip_csv, progress=progress),
+        "xlsx": partial(_workbook, progress=progress),
+    }
+    writer = writers[kind]
+    written(target, lambda path: writer(store, selection, sections, path))
 
 
 def _summary_rows(sections: Sequence[Section]) -> Iterator[Row]:
@@ -366,47 +434,84 @@ def _csv_member(archive: zipfile.ZipFile, name: str, header: Row, rows: Iterator
         text.detach()
 
 
-def _zip_csv(store: Store, selection: Selection, sections: list[Section], path: Path) -> None:
+def _zip_csv(
+    store: Store,
+    selection: Selection,
+    sections: list[Section],
+    path: Path,
+    progress: Progress | None = None,
+) -> None:
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive, store.session() as s:
         for table in tables(selection):
-            _csv_member(archive, table.name, table.header, table.rows(s, selection))
+            _csv_member(archive, table.name, table.header, _rows(s, selection, table, progress))
         header = (_("Section"), _("Figure"), _("Value"), _("Value"), _("Value"))
         _csv_member(archive, "summary", header, _summary_rows(sections))
 
 
-def _workbook(store: Store, selection: Selection, sections: list[Section], path: Path) -> None:
+def _workbook(
+    store: Store,
+    selection: Selection,
+    sections: list[Section],
+    path: Path,
+    progress: Progress | None = None,
+) -> None:
     from openpyxl import Workbook
 
-    from posko.survey_files import _cell
+    from posko.survey_files import cell
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet(_("Summary")[:31])
     for section in sections:
-        sheet.append([_cell(sheet, section.title, bold=True)])
-        sheet.append([_cell(sheet, title, bold=True) for title in section.header])
+        sheet.append([cell(sheet, section.title, bold=True)])
+        sheet.append([cell(sheet, title, bold=True) for title in section.header])
         for row in section.rows:
             sheet.append([_figure(sheet, value) for value in row])
         sheet.append([])
+    try:
+        _table_sheets(book, store, selection, progress)
+        book.save(path)
+    except BaseException:
+        _discard(book)
+        raise
+
+
+def _table_sheets(book: Any, store: Store, selection: Selection, progress: Progress | None) -> None:
+    from posko.survey_files import cell
+
     with store.session() as s:
         for table in tables(selection):
             sheet = book.create_sheet(table.name)
-            sheet.append([_cell(sheet, title, bold=True) for title in table.header])
-            for line in table.rows(s, selection):
-                sheet.append([_cell(sheet, value) for value in line])
-    book.save(path)
+            sheet.append([cell(sheet, title, bold=True) for title in table.header])
+            for line in _rows(s, selection, table, progress):
+                sheet.append([cell(sheet, value) for value in line])
+
+
+def _discard(book: Any) -> None:
+    """Close a workbook left half-written (stopped, or a write failed) and remove the
+    temporary file openpyxl streams each sheet into: it holds the rows, and would otherwise
+    stay in the system's temporary folder until the desk quits."""
+    from openpyxl.worksheet._writer import ALL_TEMP_FILES
+
+    for sheet in book.worksheets:
+        with suppress(Exception):  # a sheet whose writing failed cannot close cleanly
+            if not sheet.closed:
+                sheet.close()
+        writer = sheet._writer  # openpyxl's own: no public way to drop a sheet's stream
+        if writer is not None and writer.out in ALL_TEMP_FILES:
+            writer.cleanup()
 
 
 def _figure(sheet: Any, text: str) -> Any:
     """A summary figure as a number the spreadsheet can add up (the IKM with its two
     decimals); a label as it is."""
-    from posko.survey_files import _cell
+    from posko.survey_files import cell
 
     for kind, shown in ((int, ""), (float, "0.00")):
         try:
-            return _cell(sheet, kind(text), number=shown)
+            return cell(sheet, kind(text), number=shown)
         except ValueError:
             continue
-    return _cell(sheet, text)
+    return cell(sheet, text)
 
 
 def _pdf(stats: Statistics, selection: Selection, sections: list[Section], path: Path) -> None:
@@ -415,7 +520,7 @@ def _pdf(stats: Statistics, selection: Selection, sections: list[Section], path:
     import io
 
     from posko import charts
-    from posko.survey_files import _heading, _table, new_pdf
+    from posko.survey_files import heading, new_pdf, table
 
     context = selection.context
     title = _("Post {code} ({name}): summary").format(
@@ -437,14 +542,14 @@ def _pdf(stats: Statistics, selection: Selection, sections: list[Section], path:
     for section in sections:
         if section.chart and pdf.will_page_break(CHART_MM[1] + 20):
             pdf.add_page()
-        _heading(pdf, section.title)
+        heading(pdf, section.title)
         if section.chart:
             width, height = (mm / 25.4 for mm in CHART_MM)
             png = charts.image(section.chart, stats, "png", width, height, dpi=200)
             pdf.image(io.BytesIO(png), w=CHART_MM[0], h=CHART_MM[1])
             pdf.ln(2)
         widths = (70, 30, 30, 30)[: len(section.header)]
-        _table(pdf, widths, section.header, section.rows, align="LRRR")
+        table(pdf, widths, section.header, section.rows, align="LRRR")
     pdf.output(str(path))
 
 
@@ -452,4 +557,14 @@ def _pdf(stats: Statistics, selection: Selection, sections: list[Section], path:
 CHART_MM = (170.0, 80.0)
 
 
-__all__ = ["Section", "Selection", "Table", "figures", "summary", "tables", "write_export"]
+__all__ = [
+    "ExportCancelled",
+    "Progress",
+    "Section",
+    "Selection",
+    "Table",
+    "figures",
+    "summary",
+    "tables",
+    "write_export",
+]
