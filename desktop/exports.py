@@ -548,7 +548,7 @@ def _pdf(stats: Statistics, selection: Selection, sections: list[Section], path:
             png = charts.image(section.chart, stats, "png", width, height, dpi=200)
             pdf.image(io.BytesIO(png), w=CHART_MM[0], h=CHART_MM[1])
             pdf.ln(2)
-        widths = (70, 30, 30, 30)[: len(section.header)]
+        widths = (100, 30) if len(section.header) == 2 else (70, 30, 30, 30)
         table(pdf, widths, section.header, section.rows, align="LRRR")
     pdf.output(str(path))
 

@@ -296,8 +296,10 @@ def figure(
     import matplotlib
     from matplotlib.figure import Figure
 
-    # Ids in SVG files from a fixed salt: the same figures give the same file.
+    # Ids in SVG files from a fixed salt: the same figures give the same file. No
+    # mathtext: a "$" in an agency's or a category's name stays a dollar sign.
     matplotlib.rcParams["svg.hashsalt"] = "posko"
+    matplotlib.rcParams["text.parse_math"] = False
     chosen = style or Style()
     shown = chart(name)
     fig = Figure(figsize=(width, height), dpi=dpi)

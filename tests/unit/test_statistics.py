@@ -199,3 +199,18 @@ def test_counts_past_eight_bars_add_up_to_others(store: Store) -> None:
     bars = charts._top(stats.categories)
     assert len(bars) == charts.MOST_BARS and bars[-1].key == "*"
     assert sum(c.count for c in bars) == stats.complaints == 55
+
+
+def test_a_dollar_sign_in_a_name_is_text_not_mathematics(filled: Store) -> None:
+    """Agency names come from the central system: a "$" must not start matplotlib's
+    mathtext (an unbalanced one made the whole chart, and the refresh, fail)."""
+    with sqlite3.connect(filled.profile.database) as conn:
+        conn.execute(
+            "UPDATE complaints SET central_agency = 'Biro $Umum' WHERE category = 'TERMINAL'"
+        )
+        conn.execute(
+            r"UPDATE complaints SET central_agency = 'Dinas $\frac{$ Umum' WHERE category = 'JALANRUSAK'"
+        )
+    stats = _figures(filled)
+    assert {c.label for c in stats.agencies} >= {"Biro $Umum", r"Dinas $\frac{$ Umum"}
+    assert charts.image("agencies", stats, "png", 4, 2.5, 100).startswith(b"\x89PNG")
