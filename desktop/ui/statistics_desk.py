@@ -175,6 +175,10 @@ class StatisticsDesk(QWidget):
         self.refresh_button.setObjectName("statistics_refresh")
         self.refresh_button.setAutoDefault(False)
         self.refresh_button.clicked.connect(self.refresh)
+        self.export_button = QPushButton(_("E&xport these days…"))
+        self.export_button.setObjectName("statistics_export")
+        self.export_button.setAutoDefault(False)
+        self.export_button.clicked.connect(self.export)
         row = QHBoxLayout()
         row.addWidget(self.use_dates)
         row.addWidget(self.date_from)
@@ -183,6 +187,7 @@ class StatisticsDesk(QWidget):
         row.addWidget(self.category, 2)
         row.addWidget(self.service, 2)
         row.addWidget(self.refresh_button)
+        row.addWidget(self.export_button)
         return row
 
     # -- what is asked -------------------------------------------------------------------------
@@ -197,6 +202,16 @@ class StatisticsDesk(QWidget):
             last=last,
             category=str(self.category.currentData() or ""),
             service=str(self.service.currentData() or ""),
+        )
+
+    def export(self) -> None:
+        """The export dialog, for the days the section shows (``desktop.ui.export_dialog``:
+        CSV, XLSX or the PDF of these figures with their charts)."""
+        from desktop.ui.export_dialog import open_export_dialog
+
+        chosen = self.filters()
+        open_export_dialog(
+            self, self.store, self.store.require_context(), chosen.first, chosen.last
         )
 
     def _asked(self) -> Drawing:

@@ -130,3 +130,27 @@ def test_taps_in_penjangkauan_reach_statistik(qtbot: QtBot, store: Store, profil
         qtbot.mouseClick(outreach.people_buttons[10], Qt.MouseButton.LeftButton)
     window.enter_section(STATISTICS_ROW)
     qtbot.waitUntil(lambda: _tile(desk, "people") == "10", timeout=10000)
+
+
+def test_export_takes_the_days_the_section_shows(
+    qtbot: QtBot, store: Store, profile: Profile
+) -> None:
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from desktop.ui.export_dialog import ExportDialog
+
+    desk = open_statistics(qtbot, store, profile)
+    desk.use_dates.setChecked(True)
+    desk.date_from.setDate(desk.date_to.date().addDays(-3))
+    seen: list[tuple[bool, object, object]] = []
+
+    def look() -> None:
+        dialog = QApplication.activeModalWidget()
+        assert isinstance(dialog, ExportDialog)
+        seen.append((dialog.use_dates.isChecked(), dialog.date_from.date(), dialog.date_to.date()))
+        dialog.reject()
+
+    QTimer.singleShot(200, look)
+    qtbot.mouseClick(desk.export_button, Qt.MouseButton.LeftButton)
+    assert seen == [(True, desk.date_from.date(), desk.date_to.date())]
