@@ -33,7 +33,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Integer, func, select
 from sqlalchemy.orm import Session
 
 from desktop.store.context import DeskContext
@@ -85,9 +85,14 @@ class Selection:
             query = query.where(model.created_at < end)
         return query
 
-    def local(self, moment: datetime | None) -> str:
-        """A stored moment as the post's clock shows it."""
-        return moment.astimezone(self.zone).isoformat(timespec="seconds") if moment else ""
+    def local_sql(self, column: Any) -> Any:
+        """A stored moment as the post's clock shows it (ISO 8601 with its offset), done
+        by SQLite: one C call, not four Python ones per row of 100,000s; NULL for none."""
+        offset = self.zone.utcoffset(None) or timedelta(0)
+        minutes = int(offset.total_seconds() // 60)
+        suffix = f"{'+' if minutes >= 0 else '-'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+        moved = func.strftime("%Y-%m-%dT%H:%M:%S", column, f"{minutes:+d} minutes")
+        return moved.op("||")(suffix)
 
 
 # -- tables -----------------------------------------------------------------------------------
@@ -183,20 +188,24 @@ class _Flags:
 def _complaints(session: Session, selection: Selection) -> Iterator[Row]:
     """Positional, not by name: this loop runs once per report (100,000 of them)."""
     names = _complaint_header(selection)
-    query = select(*(getattr(Complaint, name) for name in names))
+    moment_names = ("created_at", "occurred_at")
+    query = select(
+        *(
+            selection.local_sql(getattr(Complaint, name))
+            if name in moment_names
+            else getattr(Complaint, name)
+            for name in names
+        )
+    )
     query = selection.narrowed(query, Complaint).order_by(Complaint.id)
     shown = {flag: content_visible(_Flags(flag), selection.audience) for flag in (False, True)}
     content = [names.index(name) for name in ("title", "description", "location")]
-    moments = [names.index("created_at"), names.index("occurred_at")]
     flags = [names.index("anonymous"), names.index("confidential")]
-    local = selection.local
     for row in _streamed(session, query):
         values = list(row)
         if not shown[bool(values[flags[1]])]:
             for index in content:
                 values[index] = ""
-        for index in moments:
-            values[index] = local(values[index])
         for index in flags:
             values[index] = int(values[index])
         yield values
@@ -207,64 +216,48 @@ _SURVEY_MORE = ("education", "occupation", "self_filled", "suggestion")
 
 
 def _survey(session: Session, selection: Selection) -> Iterator[Row]:
+    """The answers spread over a column per element by SQLite's JSON functions."""
     model = SurveyResponse
     query = select(
         model.uuid,
-        model.created_at,
+        selection.local_sql(model.created_at),
         model.service_code,
-        model.answers,
+        *(func.json_extract(model.answers, f"$.{code}") for code in skm_2017().codes),
         model.age_band,
         model.sex,
         model.education,
         model.occupation,
-        model.self_filled,
+        func.cast(model.self_filled, Integer),
         model.suggestion,
     )
     query = selection.narrowed(query, model).order_by(model.created_at, model.id)
-    for row in _streamed(session, query):
-        answers = dict(row.answers)
-        yield (
-            row.uuid,
-            selection.local(row.created_at),
-            row.service_code,
-            *(answers.get(code, "") for code in skm_2017().codes),
-            row.age_band,
-            row.sex,
-            row.education,
-            row.occupation,
-            int(row.self_filled),
-            row.suggestion,
-        )
+    return _streamed(session, query)
 
 
 def _tallies(session: Session, selection: Selection) -> Iterator[Row]:
     model = TallyEvent
-    query = select(model.uuid, model.created_at, model.counter, model.item, model.count)
-    query = selection.narrowed(query.add_columns(model.undoes), model).order_by(model.id)
-    for row in _streamed(session, query):
-        yield (
-            row.uuid,
-            selection.local(row.created_at),
-            row.counter,
-            row.item,
-            row.count,
-            row.undoes or "",
-        )
+    query = select(
+        model.uuid,
+        selection.local_sql(model.created_at),
+        model.counter,
+        model.item,
+        model.count,
+        func.coalesce(model.undoes, ""),
+    )
+    return _streamed(session, selection.narrowed(query, model).order_by(model.id))
 
 
 def _stock(session: Session, selection: Selection) -> Iterator[Row]:
     model = StockMovement
-    query = select(model.uuid, model.created_at, model.item, model.movement, model.quantity)
-    query = selection.narrowed(query.add_columns(model.note), model).order_by(model.id)
-    for row in _streamed(session, query):
-        yield (
-            row.uuid,
-            selection.local(row.created_at),
-            row.item,
-            row.movement,
-            row.quantity,
-            row.note,
-        )
+    query = select(
+        model.uuid,
+        selection.local_sql(model.created_at),
+        model.item,
+        model.movement,
+        model.quantity,
+        model.note,
+    )
+    return _streamed(session, selection.narrowed(query, model).order_by(model.id))
 
 
 def tables(selection: Selection) -> list[Table]:
@@ -418,6 +411,9 @@ def _summary_rows(sections: Sequence[Section]) -> Iterator[Row]:
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+_STARTS = frozenset(_FORMULA_START)
+
+
 def _inert(value: object) -> object:
     if isinstance(value, str) and value.startswith(_FORMULA_START):
         return "'" + value
@@ -429,7 +425,14 @@ def _csv_member(archive: zipfile.ZipFile, name: str, header: Row, rows: Iterator
         text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
         out = csv.writer(text)
         out.writerow(header)
-        out.writerows([_inert(value) for value in row] for row in rows)
+        # _inert, inlined: this runs for every cell of 100,000s of rows.
+        out.writerows(
+            [
+                "'" + value if value.__class__ is str and value[:1] in _STARTS else value
+                for value in row
+            ]
+            for row in rows
+        )
         text.flush()
         text.detach()
 
