@@ -14,6 +14,7 @@ from pytestqt.qtbot import QtBot
 from desktop.domain import ComplaintInput
 from desktop.paths import Profile
 from desktop.store.repo import Store
+from desktop.ui.main_window import MainWindow
 from desktop.ui.outreach_desk import OutreachDesk
 from desktop.ui.statistics_desk import StatisticsDesk, statistics_tasks
 from desktop.ui.tasks import shared
@@ -51,8 +52,10 @@ def _keys(desk: StatisticsDesk) -> dict[str, int]:
     return {name: label.pixmap().cacheKey() for name, label in desk.charts.items()}
 
 
-def open_statistics(qtbot: QtBot, store: Store, profile: Profile) -> StatisticsDesk:
-    window = shown_window(qtbot, store, profile)
+def open_statistics(
+    qtbot: QtBot, store: Store, profile: Profile, window: MainWindow | None = None
+) -> StatisticsDesk:
+    window = window or shown_window(qtbot, store, profile)
     window.enter_section(STATISTICS_ROW)
     desk = window.stack.currentWidget().findChild(StatisticsDesk)
     assert desk is not None
@@ -119,10 +122,7 @@ def test_filters_narrow_the_figures(qtbot: QtBot, store: Store, profile: Profile
 
 def test_taps_in_penjangkauan_reach_statistik(qtbot: QtBot, store: Store, profile: Profile) -> None:
     window = shown_window(qtbot, store, profile)
-    window.enter_section(STATISTICS_ROW)
-    desk = window.stack.currentWidget().findChild(StatisticsDesk)
-    assert desk is not None
-    qtbot.waitUntil(lambda: desk.stats is not None, timeout=20000)
+    desk = open_statistics(qtbot, store, profile, window)
     window.enter_section(OUTREACH_ROW)
     outreach = window.stack.currentWidget().findChild(OutreachDesk)
     assert outreach is not None
