@@ -209,7 +209,8 @@ def test_a_dollar_sign_in_a_name_is_text_not_mathematics(filled: Store) -> None:
             "UPDATE complaints SET central_agency = 'Biro $Umum' WHERE category = 'TERMINAL'"
         )
         conn.execute(
-            r"UPDATE complaints SET central_agency = 'Dinas $\frac{$ Umum' WHERE category = 'JALANRUSAK'"
+            r"UPDATE complaints SET central_agency = 'Dinas $\frac{$ Umum'"
+            " WHERE category = 'JALANRUSAK'"
         )
     stats = _figures(filled)
     assert {c.label for c in stats.agencies} >= {"Biro $Umum", r"Dinas $\frac{$ Umum"}
