@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 from desktop.drawing import drawn_elsewhere
 from desktop.store.repo import Store
 from desktop.store.statistics import Drawing, Drawn
-from desktop.ui.tasks import Tasks
+from desktop.ui.tasks import Tasks, shared
 from desktop.ui.widgets import heading_label, hint_label, set_enum_property
 from posko import charts
 from posko.errors import describe
@@ -51,25 +51,21 @@ WATCH_MS = 1000
 SETTLE_MS = 250
 CHART_SIZE = QSize(420, 280)  # the smallest a chart is drawn
 
-_pool: list[Tasks] = []
-
 
 def statistics_tasks() -> Tasks:
-    """The section's own worker, alive as long as the process (see ``tasks.shared``): a
-    refresh never queues behind a tap being written, nor a tap behind a refresh."""
-    if not _pool:
-        _pool.append(Tasks())
-    return _pool[0]
+    """The section's own worker (``tasks.shared``): a refresh never queues behind a tap
+    being written, nor a tap behind a refresh."""
+    return shared("statistics")
 
 
 def _images(drawn: Drawn) -> dict[str, QImage]:
     """The drawn pixels as images (an image, unlike a pixmap, may be made off the GUI
-    thread), at the device pixel ratio they were drawn for."""
-    images = {}
-    for name, (pixels, width, height) in drawn.pixels.items():
-        image = QImage(pixels, width, height, 4 * width, QImage.Format.Format_RGBA8888).copy()
-        images[name] = image
-    return images
+    thread)."""
+    rgba = QImage.Format.Format_RGBA8888
+    return {
+        name: QImage(pixels, width, height, 4 * width, rgba).copy()
+        for name, (pixels, width, height) in drawn.pixels.items()
+    }
 
 
 class ChartLabel(QLabel):
