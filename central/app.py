@@ -20,7 +20,16 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect
 
-from central import api_docs, api_staff, api_sync, ikm_board, open311, phone_survey, tracking_page
+from central import (
+    api_docs,
+    api_staff,
+    api_sync,
+    ikm_board,
+    open311,
+    phone_survey,
+    staff_web,
+    tracking_page,
+)
 from central.deps import ApiError, api_error_handler
 from central.errors import SECURITY_HEADERS, ErrorShield, internal_error_body
 from central.ratelimit import RateLimiter
@@ -240,6 +249,8 @@ def create_app(
         )
 
     app.state.track_limiter = RateLimiter(store.engine, per_minute=rate_limit_per_minute)
+    app.state.staff_limiter = staff_web.new_staff_limiter(store.engine)
+    app.add_exception_handler(staff_web.SignInRequired, staff_web.sign_in_required)
 
     @app.middleware("http")
     async def headers_and_log(
@@ -291,6 +302,7 @@ def create_app(
     app.include_router(ikm_board.router)
     app.include_router(phone_survey.router)
     app.include_router(open311.router)
+    app.include_router(staff_web.router)
     _document_validation_errors(app)
     return app
 

@@ -92,6 +92,21 @@ class ApiClient(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
+class StaffSession(Base):
+    """A coordinator signed in to the staff pages (``central.staff_web``): only a hash of
+    the session cookie's token is kept, so a leaked database signs nobody in. The session
+    is a client's (for now a staff token's); it ends at ``expires_at``, at sign-out, or the
+    moment the client is revoked."""
+
+    __tablename__ = "staff_sessions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("api_clients.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class Complaint(Base):
     __tablename__ = "complaints"
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

@@ -28,13 +28,14 @@ import uuid as uuids
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
-from urllib.parse import parse_qsl, quote, urlencode
+from urllib.parse import quote, urlencode
 
 import pydantic
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 
+from central.forms import FormError, parse_form
 from central.i18n import pick_language, translator
 from central.ikm_board import POST_CODE
 from central.store import CentralStore
@@ -239,21 +240,9 @@ class _NothingAnswered(Exception):
 
 def _form(body: bytes) -> dict[str, str]:
     try:
-        pairs = parse_qsl(
-            body.decode("utf-8"),
-            keep_blank_values=True,
-            strict_parsing=False,
-            errors="strict",
-            max_num_fields=40,
-        )
-    except ValueError:  # not UTF-8, too many fields
+        return parse_form(body, max_fields=40)
+    except FormError:
         raise _Refused from None
-    fields: dict[str, str] = {}
-    for key, value in pairs:
-        if key in fields:  # a field twice: radio buttons never send that
-            raise _Refused
-        fields[key] = value
-    return fields
 
 
 def _record(fields: Mapping[str, str], post_code: str, service: Service) -> wire.SkmResponsePayload:

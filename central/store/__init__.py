@@ -8,7 +8,8 @@
 - ``due``: the due lists against working-day deadlines;
 - ``categories``: the category groups a coordinator offers for new reports;
 - ``survey``: the SKM questionnaires' figures (one SQL aggregate per service);
-- ``outreach``: people reached, merchandise handed out and stock, per post and WIB day.
+- ``outreach``: people reached, merchandise handed out and stock, per post and WIB day;
+- ``staff_sessions``: coordinators signed in to the staff pages (only token hashes).
 
 Statistics and exports come as jobs of their own beside these. ``CentralStore`` is all of
 them on one engine, so a route or command holds one store; each job reads alone. Plain data
@@ -35,12 +36,21 @@ from central.store.due import (
 from central.store.ingest import Ingest
 from central.store.outreach import OutreachReports, OutreachSelection
 from central.store.pull import Pull
+from central.store.staff_sessions import SESSION_LIFETIME, StaffSessions
 from central.store.survey import SkmReports, SkmRow, SkmSelection
 from central.views import ClientInfo, ComplaintView, DeviceInfo, TimelineEntry, complaint_view
 
 
 class CentralStore(
-    Devices, Ingest, Complaints, Pull, DueLists, Categories, SkmReports, OutreachReports
+    Devices,
+    Ingest,
+    Complaints,
+    Pull,
+    DueLists,
+    Categories,
+    SkmReports,
+    OutreachReports,
+    StaffSessions,
 ):
     """All reads and writes of the central database. Thread-safe: a session per call."""
 
@@ -51,6 +61,7 @@ __all__ = [
     "DUE_LISTS",
     "MAX_DUE_LIMIT",
     "ROLES",
+    "SESSION_LIFETIME",
     "SYSTEM_ACTOR",
     "CentralStore",
     "ClientInfo",

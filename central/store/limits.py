@@ -47,6 +47,7 @@ _TAKE = text(
     f"WHERE {_REFILLED} >= :cost "
     "RETURNING tokens"
 )
+_TOKENS = text("SELECT tokens, updated_at FROM rate_limits WHERE address = :address")
 _PRUNE = text("DELETE FROM rate_limits WHERE updated_at < :full_since")
 # A bucket lost to a crash only means a fresh budget: PostgreSQL need not wait for the disk
 # at commit (the transaction stays atomic; only its durability is given up).
@@ -84,6 +85,18 @@ class RateLimiter:
                 if math.isfinite(full_after):
                     conn.execute(_PRUNE, {"full_since": moment - full_after})
         return allowed
+
+    def available(self, client: str, now: float | None = None, *, cost: int = 1) -> bool:
+        """Whether ``client``'s bucket holds ``cost`` tokens, taking none: for limits that
+        charge only failures (a wrong sign-in), checked before the attempt."""
+        moment = time.time() if now is None else now
+        with self.engine.connect() as conn:
+            row = conn.execute(_TOKENS, {"address": client[:MAX_ADDRESS]}).first()
+        if row is None:
+            return cost <= self.burst
+        tokens, updated_at = float(row[0]), float(row[1])
+        refilled = min(self.burst, tokens + max(0.0, moment - updated_at) * self.rate)
+        return refilled >= cost
 
     def _prune_due(self) -> bool:
         clock = time.monotonic()
