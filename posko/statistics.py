@@ -261,17 +261,36 @@ def _status_name(status: str) -> str:
     return _(known) if known else status
 
 
+def deadline_counts(
+    groups: Iterable[tuple[str, str, date, str | None, int]],
+    catalog: Catalog,
+    today: date,
+    calendar: Calendar | None = None,
+) -> dict[Deadline, int]:
+    """The complaints of ``deadline_groups`` per deadline state on ``today``. Each state
+    is worked out once per (type, category, day, closed or not): many groups share it."""
+    found = dict.fromkeys(Deadline, 0)
+    known: dict[tuple[str, str, date, bool], Deadline] = {}
+    for report_type, code, received, status, n in groups:
+        closed = status in (CentralStatus.RESOLVED, CentralStatus.ARCHIVED)
+        key = (report_type, code, received, closed)
+        state = known.get(key)
+        if state is None:
+            category = catalog.get(code)
+            group = category.group if category else ""
+            state = deadline_state(report_type, group, received, status, today, calendar)
+            known[key] = state
+        found[state] += int(n)
+    return found
+
+
 def _deadlines(
     groups: Iterable[tuple[str, str, date, str | None, int]],
     catalog: Catalog,
     today: date,
     calendar: Calendar | None,
 ) -> tuple[Count, ...]:
-    found = dict.fromkeys(Deadline, 0)
-    for report_type, code, received, status, n in groups:
-        category = catalog.get(code)
-        group = category.group if category else ""
-        found[deadline_state(report_type, group, received, status, today, calendar)] += int(n)
+    found = deadline_counts(groups, catalog, today, calendar)
     return tuple(Count(s.value, _(DEADLINE_LABELS[s]), found[s]) for s in Deadline)
 
 
@@ -294,5 +313,6 @@ __all__ = [
     "Source",
     "Statistics",
     "compute",
+    "deadline_counts",
     "deadline_state",
 ]
