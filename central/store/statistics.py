@@ -172,20 +172,31 @@ class CentralSource:
 
     def _merchandise(self, filters: Filters) -> Mapping[tuple[str, str], tuple[int, ...]]:
         tally, stock = models.OutreachTally, models.StockMovement
-        zero = literal(0)
-        handed = self._narrowed(
-            select(tally.post_code, tally.item, tally.count, zero, zero), tally, filters
-        ).where(tally.counter == MERCHANDISE)
-        given = select(tally.post_code, tally.item, zero, zero, -tally.count)
-        given = self._narrowed(given, tally, filters, dates=False)
+
+        def moves(table: Any, handed: Any, received: Any, stock_delta: Any) -> Any:
+            # Labelled apart: the same literal twice would be one column of the union.
+            return select(
+                table.post_code.label("post"),
+                table.item.label("item"),
+                handed.label("handed"),
+                received.label("received"),
+                stock_delta.label("delta"),
+            )
+
+        merchandise = tally.counter == MERCHANDISE
+        in_period = self._narrowed(
+            moves(tally, tally.count, literal(0), literal(0)), tally, filters
+        ).where(merchandise)
+        given = self._narrowed(
+            moves(tally, literal(0), literal(0), -tally.count), tally, filters, dates=False
+        ).where(merchandise)
         received = case((stock.quantity > 0, stock.quantity), else_=0)
-        moved = select(stock.post_code, stock.item, zero, received, stock.quantity)
-        moved = self._narrowed(moved, stock, filters, dates=False)
-        everything = union_all(handed, given.where(tally.counter == MERCHANDISE), moved).subquery()
-        post, item, n_handed, n_received, n_stock = everything.c
-        query = select(
-            post, item, func.sum(n_handed), func.sum(n_received), func.sum(n_stock)
-        ).group_by(post, item)
+        moved = self._narrowed(
+            moves(stock, literal(0), received, stock.quantity), stock, filters, dates=False
+        )
+        every = union_all(in_period, given, moved).subquery()
+        sums = (func.sum(every.c.handed), func.sum(every.c.received), func.sum(every.c.delta))
+        query = select(every.c.post, every.c.item, *sums).group_by(every.c.post, every.c.item)
         return {(p, i): (int(a), int(b), int(c)) for p, i, a, b, c in self._rows(query)}
 
     def agency_counts(self, filters: Filters) -> Mapping[str, int]:
