@@ -1,7 +1,7 @@
 """Run every benchmark and print the figures (also saved to benchmarks/results/).
 
     python -m benchmarks [--quick] [--desk] [--central] [--sync] [--field] [--routing] [--bundle]
-                         [--survey] [--kiosk] [--export]                (none: all)
+                         [--survey] [--kiosk] [--export] [--central-stats]  (none: all)
 
 The desk's (``--desk`` alone):
 
@@ -36,6 +36,10 @@ screen-to-screen time vs a bare page flip).
 The export (``--export``): see ``benchmarks/export.py`` (``posko export`` of 100,000
 complaints as zipped CSVs vs a plain ``sqlite3`` + ``csv`` dump, and its peak memory at
 10,000 and 100,000 complaints).
+
+The coordinators' statistics page (``--central-stats``): see ``benchmarks/central_stats.py``
+(``/staf/statistik`` with 1.4 million complaints in PostgreSQL, fresh and kept, vs a plain
+``GROUP BY`` over the same table).
 
 USB bundles (``--bundle``): see ``benchmarks/bundle.py`` (peak memory of importing hostile
 files and genuine bundles of 10,000 and 100,000 records vs the central CLI at rest).
@@ -202,6 +206,7 @@ def main() -> int:
     results: dict[str, object] = {"when": datetime.now(UTC).isoformat(), "quick": quick}
     sections = (
         "desk", "central", "sync", "field", "routing", "bundle", "survey", "kiosk", "export",
+        "central-stats",
     )  # fmt: skip
     chosen = {s for s in sections if f"--{s}" in sys.argv} or set(sections)
     if "desk" in chosen:
@@ -238,6 +243,10 @@ def main() -> int:
         from benchmarks import export
 
         results["export"] = export.run(quick)
+    if "central-stats" in chosen:
+        from benchmarks import central_stats
+
+        results["central-stats"] = central_stats.run(quick)
     print(json.dumps(results, indent=2))
     out = HERE / "results"
     out.mkdir(exist_ok=True)

@@ -18,7 +18,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from central.store import CentralStore, PostFigures
+from central.store import CentralSource, CentralStore, PostFigures
+from central.store.statistics import AggregateCache
 from posko.campaign import Campaign
 from posko.csv_files import csv_member
 from posko.i18n import speaking
@@ -132,10 +133,27 @@ class Figures:
     progress: list[Progress]  # the whole campaign first, then each of its posts
 
 
+# The figures as last worked out, by (newest rows, filters, language, day, campaign): the
+# page, its six charts and its downloads ask for the same ones in a row.
+_worked_out = AggregateCache(size=64)
+
+
 def figures(store: CentralStore, filters: Filters, language: str) -> Figures:
     """Every figure of ``filters``, labels in ``language``."""
     source = store.statistics_source()
     campaign = store.campaign()
+    day = today()
+    key = (source.version, filters, language, day, campaign.to_json() if campaign else "")
+    return _worked_out.get(key, lambda: _figures(store, source, filters, language, campaign))
+
+
+def _figures(
+    store: CentralStore,
+    source: CentralSource,
+    filters: Filters,
+    language: str,
+    campaign: Campaign | None,
+) -> Figures:
     day = today()
     with speaking(language):
         stats = compute(source, filters, today=day, campaign=campaign, catalog=store.catalog)

@@ -266,20 +266,25 @@ def deadline_counts(
     catalog: Catalog,
     today: date,
     calendar: Calendar | None = None,
+    known: dict[tuple[str, str, date, bool], Deadline] | None = None,
 ) -> dict[Deadline, int]:
-    """The complaints of ``deadline_groups`` per deadline state on ``today``. Each state
-    is worked out once per (type, category, day, closed or not): many groups share it."""
+    """The complaints of ``deadline_groups`` per deadline state on ``today``. A state is
+    worked out once per (type, category group, day, closed or not), which many groups
+    share; ``known`` keeps them across calls (for the same ``today`` and calendar)."""
     found = dict.fromkeys(Deadline, 0)
-    known: dict[tuple[str, str, date, bool], Deadline] = {}
+    states = {} if known is None else known
+    groups_of: dict[str, str] = {}
     for report_type, code, received, status, n in groups:
-        closed = status in (CentralStatus.RESOLVED, CentralStatus.ARCHIVED)
-        key = (report_type, code, received, closed)
-        state = known.get(key)
-        if state is None:
+        group = groups_of.get(code)
+        if group is None:
             category = catalog.get(code)
-            group = category.group if category else ""
+            group = groups_of[code] = category.group if category else ""
+        closed = status in (CentralStatus.RESOLVED, CentralStatus.ARCHIVED)
+        key = (report_type, group, received, closed)
+        state = states.get(key)
+        if state is None:
             state = deadline_state(report_type, group, received, status, today, calendar)
-            known[key] = state
+            states[key] = state
         found[state] += int(n)
     return found
 

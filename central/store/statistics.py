@@ -19,7 +19,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy import case, delete, func, literal, select, union_all
 
@@ -42,6 +42,15 @@ T = TypeVar("T")
 
 # (post, type, category, status, WIB day or None when closed) -> complaints
 ComplaintGroups = Mapping[tuple[str, str, str, str, date | None], int]
+
+
+class Newest(NamedTuple):
+    """The newest row of each table the figures read (an index's last entry each)."""
+
+    complaints: tuple[Any, Any]  # the highest id and the latest change (a status moved)
+    survey: Any
+    tallies: Any
+    stock: Any
 
 
 @dataclass(frozen=True)
@@ -94,7 +103,7 @@ class CentralSource:
     """``posko.statistics.Source`` over every post's rows (``Filters.post`` narrows to
     one), and the per-post breakdown from the same grouped answers."""
 
-    def __init__(self, store: StatisticsReports, version: Hashable, cache: AggregateCache):
+    def __init__(self, store: StatisticsReports, version: Newest, cache: AggregateCache):
         self.store = store
         self.version = version
         self.cache = cache
@@ -111,7 +120,16 @@ class CentralSource:
         return query
 
     def _kept(self, name: str, filters: Filters, work: Callable[[], T]) -> T:
-        return self.cache.get((self.version, name, filters), work)
+        """``work``'s answer, kept until a newer row arrives in a table it reads."""
+        newest = self.version
+        tables = {
+            "complaints": newest.complaints,
+            "agencies": newest.complaints,
+            "people": newest.tallies,
+            "survey": newest.survey,
+            "merchandise": (newest.tallies, newest.stock),
+        }
+        return self.cache.get((name, filters, tables[name]), work)
 
     def _rows(self, query: Any) -> list[Any]:
         with self.store.session() as session:
@@ -283,8 +301,9 @@ class CentralSource:
             posts |= {p for p in campaign.posts if not filters.post or p == filters.post}
         codes = skm_2017().codes
         rows = []
+        known: dict[tuple[str, str, date, bool], Deadline] = {}
         for post in sorted(posts):
-            states = deadline_counts(groups.get(post, []), catalog, today, calendar)
+            states = deadline_counts(groups.get(post, []), catalog, today, calendar, known)
             score = overall(
                 [score_totals(*_added([t], codes)) for t in survey.get(post, [])], skm_2017()
             )
@@ -339,7 +358,7 @@ class StatisticsReports(SkmReports):
             self._statistics_cache = AggregateCache()
         return CentralSource(self, self.newest_rows(), self._statistics_cache)
 
-    def newest_rows(self) -> tuple[Any, ...]:
+    def newest_rows(self) -> Newest:
         """The newest row of every table the figures read: each an index's last entry."""
         complaint, tally = models.Complaint, models.OutreachTally
         stock, skm = models.StockMovement, models.SkmResponse
@@ -351,7 +370,8 @@ class StatisticsReports(SkmReports):
             select(func.max(stock.id)).scalar_subquery(),
         )
         with self.session() as session:
-            return tuple(session.execute(query).one())
+            top_id, changed, survey, tallies, stock = session.execute(query).one()
+        return Newest((top_id, changed), survey, tallies, stock)
 
     def post_codes(self) -> set[str]:
         """The posts a desk was ever enrolled for (the central system's own is not one)."""
@@ -384,4 +404,4 @@ class StatisticsReports(SkmReports):
             return bool(getattr(result, "rowcount", 0))
 
 
-__all__ = ["AggregateCache", "CentralSource", "PostFigures", "StatisticsReports"]
+__all__ = ["AggregateCache", "CentralSource", "Newest", "PostFigures", "StatisticsReports"]

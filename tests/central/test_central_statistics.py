@@ -102,21 +102,22 @@ def _load(store: CentralStore) -> None:
 # -- the figures against plain SQL ---------------------------------------------------------
 
 
+def _midnight(day: date) -> datetime:
+    """The UTC moment (naive, as the tables keep it) a WIB day starts."""
+    return datetime(day.year, day.month, day.day, tzinfo=WIB).astimezone(UTC).replace(tzinfo=None)
+
+
 def _where(filters: Filters) -> tuple[str, dict[str, Any]]:
-    clauses, values = ["1 = 1"], {}
+    clauses, values = ["1 = 1"], dict[str, Any]()
     if filters.first:
         clauses.append("created_at >= :start")
-        values["start"] = datetime(*filters.first.timetuple()[:3], tzinfo=WIB).astimezone(UTC)
+        values["start"] = _midnight(filters.first)
     if filters.last:
         clauses.append("created_at < :end")
-        end = filters.last + timedelta(days=1)
-        values["end"] = datetime(*end.timetuple()[:3], tzinfo=WIB).astimezone(UTC)
+        values["end"] = _midnight(filters.last + timedelta(days=1))
     if filters.post:
         clauses.append("post_code = :post")
         values["post"] = filters.post
-    for key in ("start", "end"):
-        if key in values:
-            values[key] = values[key].replace(tzinfo=None)
     return " AND ".join(clauses), values
 
 
