@@ -6,8 +6,10 @@ PostgreSQL (100,000 with ``--quick``) over a year and 14 posts, most of them clo
 Measured in one run, against a baseline on the same table: a plain
 ``SELECT category, count(*) FROM complaints GROUP BY category`` (psycopg, no server).
 
-- ``fresh``: ``GET /staf/statistik`` right after a new row arrived (a tally event is
-  inserted before each request), so every grouped query runs again: the worst case;
+- ``fresh``: ``GET /staf/statistik`` right after a new tally event arrived (inserted
+  before each request): the tallies' queries run again, the complaints' answers are kept;
+- ``status_changed``: the page right after a complaint's status changed: every complaint
+  query runs again over the 1.4 million rows (the worst case);
 - ``kept``: the page again with nothing new (the grouped answers kept, ``AggregateCache``);
 - ``charts``: the page's six SVG charts, nothing new;
 - each for every post over the year, one post over the year, and every post over a month.
@@ -93,6 +95,8 @@ INSERT INTO outreach_tallies (uuid, content_hash, device_id, post_code, counter,
   created_at, received_at)
 VALUES (%s, md5(%s), %s, 'P001', 'people_reached', '', 1, timestamp '2026-06-01', now())
 """
+# A status change: the complaints' newest change moves, so their grouped queries run again.
+_STATUS_CHANGE = "UPDATE complaints SET status = 'resolved', updated_at = now() WHERE id = %s"
 BASELINE = "SELECT category, count(*) FROM complaints GROUP BY category"
 
 
@@ -172,7 +176,12 @@ def _measure(
                 conn.execute(_NEW_ROW, (marker, marker, device))
                 _page(client, params)
 
+            def changed(params: dict[str, str] = params) -> None:
+                conn.execute(_STATUS_CHANGE, (1 + next(counter) * 7919 % 1_000_000,))
+                _page(client, params)
+
             fresh_times = [_timed(fresh) for _ in range(rounds)]
+            changed_times = [_timed(changed) for _ in range(rounds)]
             kept_times = [_timed(lambda p=params: _page(client, p)) for _ in range(rounds * 2)]
             sources = _chart_sources(_page(client, params).text)
             chart_times = [
@@ -182,6 +191,7 @@ def _measure(
             ]
             found[name] = {
                 "fresh": _summary(fresh_times),
+                "status_changed": _summary(changed_times),
                 "kept": _summary(kept_times),
                 "charts": _summary(chart_times),
             }

@@ -89,6 +89,24 @@ class AggregateCache:
         return value
 
 
+# Which table's newest row each kept answer depends on.
+_READS = {
+    "complaints": "complaints",
+    "agencies": "complaints",
+    "counts": "complaints",
+    "deadline_groups": "complaints",
+    "post_deadlines": "complaints",
+    "people": "tallies",
+    "survey": "survey",
+    "merchandise": "merchandise",
+}
+
+
+def _for_complaints(filters: Filters) -> Filters:
+    """What narrows the complaints' figures (not the survey's service)."""
+    return Filters(filters.first, filters.last, filters.post, filters.category)
+
+
 def _start_of(day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=WIB).astimezone(UTC)
 
@@ -119,17 +137,16 @@ class CentralSource:
             query = query.where(table.post_code == filters.post)
         return query
 
-    def _kept(self, name: str, filters: Filters, work: Callable[[], T]) -> T:
+    def _kept(self, name: str, filters: Filters, work: Callable[[], T], *extra: Hashable) -> T:
         """``work``'s answer, kept until a newer row arrives in a table it reads."""
         newest = self.version
-        tables = {
+        versions = {
             "complaints": newest.complaints,
-            "agencies": newest.complaints,
-            "people": newest.tallies,
+            "tallies": newest.tallies,
             "survey": newest.survey,
             "merchandise": (newest.tallies, newest.stock),
         }
-        return self.cache.get((name, filters, tables[name]), work)
+        return self.cache.get((name, extra, filters, versions[_READS[name]]), work)
 
     def _rows(self, query: Any) -> list[Any]:
         with self.store.session() as session:
@@ -142,7 +159,7 @@ class CentralSource:
 
     def complaint_groups(self, filters: Filters) -> ComplaintGroups:
         """Complaints per (post, type, category, status, WIB day received; None: closed)."""
-        narrowed = Filters(filters.first, filters.last, filters.post, filters.category)
+        narrowed = _for_complaints(filters)
         return self._kept("complaints", narrowed, lambda: self._complaint_groups(narrowed))
 
     def _complaint_groups(self, filters: Filters) -> ComplaintGroups:
@@ -218,7 +235,7 @@ class CentralSource:
         return {(p, i): (int(a), int(b), int(c)) for p, i, a, b, c in self._rows(query)}
 
     def agency_counts(self, filters: Filters) -> Mapping[str, int]:
-        narrowed = Filters(filters.first, filters.last, filters.post, filters.category)
+        narrowed = _for_complaints(filters)
         return self._kept("agencies", narrowed, lambda: self._agencies(narrowed))
 
     def _agencies(self, filters: Filters) -> Mapping[str, int]:
@@ -241,21 +258,47 @@ class CentralSource:
     def complaint_counts(self, filters: Filters, by: str) -> Mapping[str | None, int]:
         if by == "agency":
             return {key: n for key, n in self.agency_counts(filters).items()}
-        counts: dict[str | None, int] = {}
-        for post_kind_category_status_day, n in self.complaint_groups(filters).items():
-            category, status = post_kind_category_status_day[2:4]
-            key = category if by == "category" else status
-            counts[key] = counts.get(key, 0) + n
-        return counts
+        if by not in ("category", "status"):
+            raise ValueError(f"no complaint counts by {by!r}")
+
+        def counted() -> Mapping[str | None, int]:
+            counts: dict[str | None, int] = {}
+            for (_post, _kind, category, status, _day), n in self.complaint_groups(filters).items():
+                key = category if by == "category" else status
+                counts[key] = counts.get(key, 0) + n
+            return counts
+
+        return self._kept("counts", _for_complaints(filters), counted, by)
 
     def deadline_groups(self, filters: Filters) -> Iterable[tuple[str, str, date, str | None, int]]:
-        merged: dict[tuple[str, str, date, str], int] = {}
-        for (_post, kind, category, status, day), n in self.complaint_groups(filters).items():
-            key = (kind, category, day or _ANY_DAY, status)
-            merged[key] = merged.get(key, 0) + n
-        return [
-            (kind, category, day, status, n) for (kind, category, day, status), n in merged.items()
-        ]
+        def merged() -> list[tuple[str, str, date, str | None, int]]:
+            found: dict[tuple[str, str, date, str], int] = {}
+            for (_post, kind, category, status, day), n in self.complaint_groups(filters).items():
+                key = (kind, category, day or _ANY_DAY, status)
+                found[key] = found.get(key, 0) + n
+            return [
+                (kind, category, day, status, n)
+                for (kind, category, day, status), n in found.items()
+            ]
+
+        return self._kept("deadline_groups", _for_complaints(filters), merged)
+
+    def post_deadlines(
+        self, filters: Filters, today: date, catalog: Catalog, calendar: Calendar | None = None
+    ) -> Mapping[str, Mapping[Deadline, int]]:
+        """Per post, its complaints per deadline state on ``today``."""
+
+        def counted() -> dict[str, dict[Deadline, int]]:
+            groups: dict[str, list[tuple[str, str, date, str | None, int]]] = {}
+            for (post, kind, category, status, day), n in self.complaint_groups(filters).items():
+                groups.setdefault(post, []).append((kind, category, day or _ANY_DAY, status, n))
+            known: dict[tuple[str, str, date, bool], Deadline] = {}
+            return {
+                post: deadline_counts(found, catalog, today, calendar, known)
+                for post, found in groups.items()
+            }
+
+        return self._kept("post_deadlines", _for_complaints(filters), counted, today, calendar)
 
     def survey_totals(
         self, filters: Filters, codes: tuple[str, ...]
@@ -287,23 +330,21 @@ class CentralSource:
         people: dict[str, int] = {}
         for (post, _day), n in self.people_per_post_day(filters).items():
             people[post] = people.get(post, 0) + n
-        groups: dict[str, list[tuple[str, str, date, str | None, int]]] = {}
-        for (post, kind, category, status, day), n in self.complaint_groups(filters).items():
-            groups.setdefault(post, []).append((kind, category, day or _ANY_DAY, status, n))
+        deadlines = self.post_deadlines(filters, today, catalog, calendar)
         survey: dict[str, list[Totals]] = {}
         for (post, _service), totals in self.survey_groups(filters).items():
             survey.setdefault(post, []).append(totals)
         handed: dict[str, int] = {}
         for (post, _item), values in self.merchandise_groups(filters).items():
             handed[post] = handed.get(post, 0) + values[0]
-        posts = set(people) | set(groups) | set(survey) | {p for p, n in handed.items() if n}
+        posts = set(people) | set(deadlines) | set(survey) | {p for p, n in handed.items() if n}
         if campaign is not None:
             posts |= {p for p in campaign.posts if not filters.post or p == filters.post}
         codes = skm_2017().codes
         rows = []
-        known: dict[tuple[str, str, date, bool], Deadline] = {}
+        nothing = dict.fromkeys(Deadline, 0)
         for post in sorted(posts):
-            states = deadline_counts(groups.get(post, []), catalog, today, calendar, known)
+            states = deadlines.get(post, nothing)
             score = overall(
                 [score_totals(*_added([t], codes)) for t in survey.get(post, [])], skm_2017()
             )
