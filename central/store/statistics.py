@@ -4,12 +4,14 @@ campaign the figures are measured against.
 
 Each figure is one grouped SQL query over the period (WIB days, the central system's
 calendar), grouped by post as well, so that the page's figures and its per-post table come
-from the same rows: the complaints' query serves the counts per category and status, the
-deadlines and the per-post complaints and overdue at once. At national volume (1.4 million
-complaints) a query is an index-only scan (``ix_complaints_statistics``, migration 0010),
-and its answer is kept (``AggregateCache``) until a newer row arrives: the key holds the
-newest row of every table read (complaints by id and by last change, questionnaires,
-tallies, stock movements), so a kept answer is never stale.
+from the same rows. The complaints take two: every complaint per (post, category, status,
+agency), an index-only scan of ``ix_complaints_statistics``; and the open ones per (post,
+type, category, status, day) for their deadlines, a scan of the partial
+``ix_complaints_open_statistics`` (migration 0010; most of a season's complaints are
+closed, and a closed one's deadline state does not depend on its day). Each answer is kept
+(``AggregateCache``) until a newer row arrives in a table it reads: the key holds the
+newest row of that table (complaints by id and by last change, questionnaires, tallies,
+stock movements), so a kept answer is never stale.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, NamedTuple, TypeVar
 
-from sqlalchemy import case, delete, func, literal, select, union_all
+from sqlalchemy import case, delete, func, literal, select, text, union_all
 
 from central import models
 from central.store.outreach import wib_day
@@ -92,7 +94,8 @@ class AggregateCache:
 # Which table's newest row each kept answer depends on.
 _READS = {
     "complaints": "complaints",
-    "agencies": "complaints",
+    "totals": "complaints",
+    "open": "complaints",
     "counts": "complaints",
     "deadline_groups": "complaints",
     "post_deadlines": "complaints",
@@ -158,22 +161,57 @@ class CentralSource:
     # -- the grouped answers (kept) ------------------------------------------------------
 
     def complaint_groups(self, filters: Filters) -> ComplaintGroups:
-        """Complaints per (post, type, category, status, WIB day received; None: closed)."""
+        """Complaints per (post, type, category, status, WIB day received): the open ones
+        (``open_groups``); the closed ones without their day or type, on which their
+        deadline state does not depend (``totals``, keyed type "" and day None)."""
         narrowed = _for_complaints(filters)
-        return self._kept("complaints", narrowed, lambda: self._complaint_groups(narrowed))
 
-    def _complaint_groups(self, filters: Filters) -> ComplaintGroups:
+        def merged() -> ComplaintGroups:
+            found: dict[tuple[str, str, str, str, date | None], int] = dict(
+                self.open_groups(narrowed)
+            )
+            for (post, category, status, _agency), n in self.totals(narrowed).items():
+                if status in models.CLOSED_STATUSES:
+                    key = (post, "", category, status, None)
+                    found[key] = found.get(key, 0) + n
+            return found
+
+        return self._kept("complaints", narrowed, merged)
+
+    def totals(self, filters: Filters) -> Mapping[tuple[str, str, str, str], int]:
+        """Complaints per (post, category, status, agency): one scan of the covering index."""
+        narrowed = _for_complaints(filters)
+        return self._kept("totals", narrowed, lambda: self._totals(narrowed))
+
+    def _totals(self, filters: Filters) -> Mapping[tuple[str, str, str, str], int]:
         table = models.Complaint
-        closed = table.status.in_(models.CLOSED_STATUSES)
-        day = case((closed, None), else_=self._day(table.created_at)).label("day")
+        keys = (table.post_code, table.category, table.status, table.agency)
+        query = self._complaints(select(*keys, func.count()).group_by(*keys), filters)
+        return {(p, c, s, a or ""): int(n) for p, c, s, a, n in self._rows(query)}
+
+    def open_groups(self, filters: Filters) -> ComplaintGroups:
+        """Open complaints per (post, type, category, status, WIB day received)."""
+        narrowed = _for_complaints(filters)
+        return self._kept("open", narrowed, lambda: self._open_groups(narrowed))
+
+    def _open_groups(self, filters: Filters) -> ComplaintGroups:
+        table = models.Complaint
+        day = self._day(table.created_at).label("day")
         keys = (table.post_code, table.type, table.category, table.status, day)
-        query = self._narrowed(select(*keys, func.count()).group_by(*keys), table, filters)
-        if filters.category:
-            query = query.where(table.category == filters.category)
+        query = select(*keys, func.count()).group_by(*keys)
+        # Word for word the partial index's predicate (ix_complaints_open_statistics).
+        query = self._complaints(query.where(text(models.OPEN_COMPLAINT_SQL)), filters)
         return {
             (post, kind, category, status, _as_date(received)): int(n)
             for post, kind, category, status, received, n in self._rows(query)
         }
+
+    def _complaints(self, query: Any, filters: Filters) -> Any:
+        table = models.Complaint
+        query = self._narrowed(query, table, filters)
+        if filters.category:
+            query = query.where(table.category == filters.category)
+        return query
 
     def people_per_post_day(self, filters: Filters) -> Mapping[tuple[str, date], int]:
         narrowed = Filters(filters.first, filters.last, filters.post)
@@ -235,17 +273,10 @@ class CentralSource:
         return {(p, i): (int(a), int(b), int(c)) for p, i, a, b, c in self._rows(query)}
 
     def agency_counts(self, filters: Filters) -> Mapping[str, int]:
-        narrowed = _for_complaints(filters)
-        return self._kept("agencies", narrowed, lambda: self._agencies(narrowed))
-
-    def _agencies(self, filters: Filters) -> Mapping[str, int]:
-        table = models.Complaint
-        query = self._narrowed(
-            select(table.agency, func.count()).group_by(table.agency), table, filters
-        )
-        if filters.category:
-            query = query.where(table.category == filters.category)
-        return {agency or "": int(n) for agency, n in self._rows(query)}
+        counts: dict[str, int] = {}
+        for (_post, _category, _status, agency), n in self.totals(filters).items():
+            counts[agency] = counts.get(agency, 0) + n
+        return counts
 
     # -- Source ----------------------------------------------------------------------------
 

@@ -1,4 +1,5 @@
-"""The coordinators' statistics: covering indexes for its grouped queries, and the settings
+"""The coordinators' statistics: covering indexes for its grouped queries (all complaints,
+the open ones, the tallies), and the settings
 table that holds the campaign
 
 Revision ID: 0010
@@ -12,6 +13,9 @@ revision = '0010'
 down_revision = '0009'
 branch_labels = None
 depends_on = None
+
+# Frozen here: central.models.OPEN_COMPLAINT_SQL as of this revision.
+OPEN_COMPLAINT_SQL = "status NOT IN ('resolved', 'archived')"
 
 
 def upgrade() -> None:
@@ -28,6 +32,13 @@ def upgrade() -> None:
             ['created_at', 'post_code', 'type', 'category', 'status', 'agency'],
             unique=False,
         )
+        batch_op.create_index(
+            'ix_complaints_open_statistics',
+            ['created_at', 'post_code', 'type', 'category', 'status'],
+            unique=False,
+            sqlite_where=sa.text(OPEN_COMPLAINT_SQL),
+            postgresql_where=sa.text(OPEN_COMPLAINT_SQL),
+        )
     with op.batch_alter_table('outreach_tallies', schema=None) as batch_op:
         batch_op.create_index(
             'ix_outreach_tallies_statistics',
@@ -40,5 +51,6 @@ def downgrade() -> None:
     with op.batch_alter_table('outreach_tallies', schema=None) as batch_op:
         batch_op.drop_index('ix_outreach_tallies_statistics')
     with op.batch_alter_table('complaints', schema=None) as batch_op:
+        batch_op.drop_index('ix_complaints_open_statistics')
         batch_op.drop_index('ix_complaints_statistics')
     op.drop_table('settings')
