@@ -93,7 +93,6 @@ class AggregateCache:
 
 # Which table's newest row each kept answer depends on.
 _READS = {
-    "complaints": "complaints",
     "totals": "complaints",
     "open": "complaints",
     "counts": "complaints",
@@ -159,24 +158,6 @@ class CentralSource:
         return wib_day(self.store.engine.dialect.name, column)
 
     # -- the grouped answers (kept) ------------------------------------------------------
-
-    def complaint_groups(self, filters: Filters) -> ComplaintGroups:
-        """Complaints per (post, type, category, status, WIB day received): the open ones
-        (``open_groups``); the closed ones without their day or type, on which their
-        deadline state does not depend (``totals``, keyed type "" and day None)."""
-        narrowed = _for_complaints(filters)
-
-        def merged() -> ComplaintGroups:
-            found: dict[tuple[str, str, str, str, date | None], int] = dict(
-                self.open_groups(narrowed)
-            )
-            for (post, category, status, _agency), n in self.totals(narrowed).items():
-                if status in models.CLOSED_STATUSES:
-                    key = (post, "", category, status, None)
-                    found[key] = found.get(key, 0) + n
-            return found
-
-        return self._kept("complaints", narrowed, merged)
 
     def totals(self, filters: Filters) -> Mapping[tuple[str, str, str, str], int]:
         """Complaints per (post, category, status, agency): one scan of the covering index."""
@@ -272,12 +253,6 @@ class CentralSource:
         query = select(every.c.post, every.c.item, *sums).group_by(every.c.post, every.c.item)
         return {(p, i): (int(a), int(b), int(c)) for p, i, a, b, c in self._rows(query)}
 
-    def agency_counts(self, filters: Filters) -> Mapping[str, int]:
-        counts: dict[str, int] = {}
-        for (_post, _category, _status, agency), n in self.totals(filters).items():
-            counts[agency] = counts.get(agency, 0) + n
-        return counts
-
     # -- Source ----------------------------------------------------------------------------
 
     def people_per_day(self, filters: Filters) -> Mapping[date, int]:
@@ -287,24 +262,28 @@ class CentralSource:
         return {day: n for day, n in days.items() if n}
 
     def complaint_counts(self, filters: Filters, by: str) -> Mapping[str | None, int]:
-        if by == "agency":
-            return {key: n for key, n in self.agency_counts(filters).items()}
-        if by not in ("category", "status"):
-            raise ValueError(f"no complaint counts by {by!r}")
+        index = {"category": 1, "status": 2, "agency": 3}[by]
 
         def counted() -> Mapping[str | None, int]:
             counts: dict[str | None, int] = {}
-            for (_post, _kind, category, status, _day), n in self.complaint_groups(filters).items():
-                key = category if by == "category" else status
-                counts[key] = counts.get(key, 0) + n
+            for key, n in self.totals(filters).items():
+                counts[key[index]] = counts.get(key[index], 0) + n
             return counts
 
         return self._kept("counts", _for_complaints(filters), counted, by)
 
+    def _closed(self, filters: Filters) -> Iterable[tuple[str, str, str, str, date | None, int]]:
+        """The closed complaints as rows of ``open_groups`` (no type, no day: a closed
+        complaint's deadline state depends on neither)."""
+        for (post, category, status, _agency), n in self.totals(filters).items():
+            if status in models.CLOSED_STATUSES:
+                yield post, "", category, status, None, n
+
     def deadline_groups(self, filters: Filters) -> Iterable[tuple[str, str, date, str | None, int]]:
         def merged() -> list[tuple[str, str, date, str | None, int]]:
             found: dict[tuple[str, str, date, str], int] = {}
-            for (_post, kind, category, status, day), n in self.complaint_groups(filters).items():
+            rows = [(*key, n) for key, n in self.open_groups(filters).items()]
+            for _post, kind, category, status, day, n in [*rows, *self._closed(filters)]:
                 key = (kind, category, day or _ANY_DAY, status)
                 found[key] = found.get(key, 0) + n
             return [
@@ -321,7 +300,8 @@ class CentralSource:
 
         def counted() -> dict[str, dict[Deadline, int]]:
             groups: dict[str, list[tuple[str, str, date, str | None, int]]] = {}
-            for (post, kind, category, status, day), n in self.complaint_groups(filters).items():
+            rows = [(*key, n) for key, n in self.open_groups(filters).items()]
+            for post, kind, category, status, day, n in [*rows, *self._closed(filters)]:
                 groups.setdefault(post, []).append((kind, category, day or _ANY_DAY, status, n))
             known: dict[tuple[str, str, date, bool], Deadline] = {}
             return {
