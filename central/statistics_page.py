@@ -139,16 +139,16 @@ def _choices(posts: set[str], catalog: Catalog, language: str) -> dict[str, list
 
 
 def _charts(found: Figures, filters: Filters, language: str) -> list[dict[str, object]]:
+    """Each chart's image and its figures as text (``posko.charts.describe``)."""
+    shown = []
     with speaking(language):
-        return [
-            {
-                "url": _url(f"{PAGE}/grafik/{chart.name}.svg", filters, language),
-                "title": charts.describe(chart.name, found.stats).splitlines()[0],
-                "lines": charts.describe(chart.name, found.stats).splitlines()[1:],
-                "alt": "; ".join(charts.describe(chart.name, found.stats).splitlines()),
-            }
-            for chart in charts.CHARTS
-        ]
+        for chart in charts.CHARTS:
+            title, *lines = charts.describe(chart.name, found.stats).splitlines()
+            url = _url(f"{PAGE}/grafik/{chart.name}.svg", filters, language)
+            shown.append(
+                {"url": url, "title": title, "lines": lines, "alt": "; ".join([title, *lines])}
+            )
+    return shown
 
 
 @router.get(PAGE + "/grafik/{name}.svg")
