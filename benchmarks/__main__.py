@@ -1,7 +1,8 @@
 """Run every benchmark and print the figures (also saved to benchmarks/results/).
 
     python -m benchmarks [--quick] [--desk] [--central] [--sync] [--field] [--routing] [--bundle]
-                         [--survey] [--kiosk] [--export] [--central-stats]  (none: all)
+                         [--survey] [--kiosk] [--export] [--statistics]
+                         [--central-stats]                              (none: all)
 
 The desk's (``--desk`` alone):
 
@@ -36,6 +37,10 @@ screen-to-screen time vs a bare page flip).
 The export (``--export``): see ``benchmarks/export.py`` (``posko export`` of 100,000
 complaints as zipped CSVs vs a plain ``sqlite3`` + ``csv`` dump, and its peak memory at
 10,000 and 100,000 complaints).
+
+The Statistik section (``--statistics``): see ``benchmarks/statistics.py`` (its figures vs
+the same aggregates as plain SQL, its charts, and its refresh with the GUI thread's longest
+gap, on 100,000 complaints, 100,000 survey responses and 300,000 tally events).
 
 The coordinators' statistics page (``--central-stats``): see ``benchmarks/central_stats.py``
 (``/staf/statistik`` with 1.4 million complaints in PostgreSQL, fresh and kept, vs a plain
@@ -206,7 +211,7 @@ def main() -> int:
     results: dict[str, object] = {"when": datetime.now(UTC).isoformat(), "quick": quick}
     sections = (
         "desk", "central", "sync", "field", "routing", "bundle", "survey", "kiosk", "export",
-        "central-stats",
+        "statistics", "central-stats",
     )  # fmt: skip
     chosen = {s for s in sections if f"--{s}" in sys.argv} or set(sections)
     if "desk" in chosen:
@@ -243,6 +248,10 @@ def main() -> int:
         from benchmarks import export
 
         results["export"] = export.run(quick)
+    if "statistics" in chosen:
+        from benchmarks import statistics as statistics_section
+
+        results["statistics"] = statistics_section.run(quick)
     if "central-stats" in chosen:
         from benchmarks import central_stats
 

@@ -34,7 +34,8 @@ CODES = skm_2017().codes
 
 def _fill(profile: Profile, count: int) -> None:
     store = Store.open(profile)
-    store.setup(post_code="MRK", post_name="Posko Merak", operator="Bench")
+    if store.context() is None:
+        store.setup(post_code="MRK", post_name="Posko Merak", operator="Bench")
     context = store.require_context()
     store.close()
     rng = random.Random(7)

@@ -198,17 +198,18 @@ async def sign_in(request: Request, lang: LangParam = None) -> Response:
     language = pick_language(lang)
     if not same_site_form(request):
         return _refused(language)
+    readable = True
     try:
         fields = await read_form(request, FORM_LIMIT, max_fields=4)
-    except FormError:
-        fields = {"key": ""}
+    except FormError:  # a hand-made body, or an enormous key: a wrong key, said the same way
+        fields, readable = {}, False
     language = pick_language(fields.get("lang") or lang)
     _ = translator(language)
     target = safe_next(fields.get("next"))
     if target == HOME and language != DEFAULT_LANGUAGE:
         target = f"{HOME}?{urlencode({'lang': language})}"
     key = fields.get("key", "").strip()
-    if not key:
+    if not key and readable:
         return _sign_in_page(language, target, 401, _("Type your staff key."))
     limiter = staff_limiter(request)
     address = f"staf {client_address(request)}"
@@ -223,7 +224,7 @@ async def sign_in(request: Request, lang: LangParam = None) -> Response:
     store = get_store(request)
     client = (
         await run_in_threadpool(store.authenticate_client, key, "staff")
-        if len(key) <= MAX_KEY
+        if readable and len(key) <= MAX_KEY
         else None
     )
     if client is None:
@@ -231,6 +232,9 @@ async def sign_in(request: Request, lang: LangParam = None) -> Response:
         log.info("staff sign-in refused")
         problem = _("This staff key is not valid, or it has been revoked.")
         return _sign_in_page(language, target, 401, problem)
+    previous = request.cookies.get(COOKIE, "")
+    if previous:  # signing in again replaces this browser's session, never adds to it
+        await run_in_threadpool(store.close_staff_session, previous)
     token = await run_in_threadpool(store.open_staff_session, client.id)
     log.info("staff client %s signed in", client.id)
     response = RedirectResponse(target, 303, headers=STAFF_HEADERS)

@@ -140,7 +140,7 @@ def _choices(posts: set[str], catalog: Catalog, language: str) -> dict[str, list
 
 def _charts(found: Figures, filters: Filters, language: str) -> list[dict[str, object]]:
     """Each chart's image and its figures as text (``posko.charts.describe``)."""
-    shown = []
+    shown: list[dict[str, object]] = []
     with speaking(language):
         for chart in charts.CHARTS:
             title, *lines = charts.describe(chart.name, found.stats).splitlines()

@@ -290,12 +290,12 @@ def write_files(found: Figures, kind: str, target: Path, language: str, _: Trans
     """The download of ``kind`` (``csv``: zipped, one CSV per table; ``xlsx``: a summary
     sheet, then one sheet per table) written beside ``target`` and renamed over it;
     ``posko.survey_files.ReportFileError`` when it cannot be."""
-    from posko.survey_files import _written
+    from posko.survey_files import written
 
     with speaking(language):
         tables = sections(found, _)
     writer = _zip_csv if kind == "csv" else _workbook
-    _written(target, lambda path: writer(tables, path))
+    written(target, lambda path: writer(tables, path))
 
 
 def _zip_csv(tables: list[Section], path: Path) -> None:
@@ -307,22 +307,22 @@ def _zip_csv(tables: list[Section], path: Path) -> None:
 def _workbook(tables: list[Section], path: Path) -> None:
     from openpyxl import Workbook
 
-    from posko.survey_files import _cell
+    from posko.survey_files import cell
 
     book = Workbook(write_only=True)
     first, rest = tables[0], tables[1:]
     sheet = book.create_sheet(first.title[:31])
     for table in [first, *rest]:
-        sheet.append([_cell(sheet, table.title, bold=True)])
-        sheet.append([_cell(sheet, title, bold=True) for title in table.header])
+        sheet.append([cell(sheet, table.title, bold=True)])
+        sheet.append([cell(sheet, title, bold=True) for title in table.header])
         for row in table.rows:
-            sheet.append([_cell(sheet, value) for value in row])
+            sheet.append([cell(sheet, value) for value in row])
         sheet.append([])
     for table in rest:
         own = book.create_sheet(table.name[:31])
-        own.append([_cell(own, title, bold=True) for title in table.header])
+        own.append([cell(own, title, bold=True) for title in table.header])
         for row in table.rows:
-            own.append([_cell(own, value) for value in row])
+            own.append([cell(own, value) for value in row])
     book.save(path)
 
 

@@ -11,6 +11,7 @@
     tools/see-window docs/receipt-window.png -- python docs/screenshots.py /tmp/shots receipt
     tools/see-window docs/kiosk.png -- python docs/screenshots.py /tmp/shots kiosk
     tools/see-window docs/outreach.png -- python docs/screenshots.py /tmp/shots outreach
+    tools/see-window docs/statistics.png -- python docs/screenshots.py /tmp/shots statistics
 (setup and receipt with a receipt printer set up, ``posko setup … --printer QUEUE``; sync
 after ``posko enroll`` with a running central system and a sync). A text size and a theme
 may follow the view, e.g. ``form 150`` or ``form 100 contrast``; the README's are taken
@@ -81,6 +82,8 @@ def main() -> None:
             desk.answer_boxes["U5"].setFocus()
         elif view == "outreach":
             outreach_taps(window, store)
+        elif view == "statistics":
+            window.enter_section(3)
         elif view == "kiosk-dialog":
             from desktop.ui.kiosk_dialog import KioskDialog
 

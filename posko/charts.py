@@ -89,7 +89,10 @@ def _draw_people(axes: Axes, stats: Statistics, style: Style) -> None:
         axes.step(x, targets, where="mid", color=VERMILION, linewidth=2.2, label=_("Target"))
         _legend(axes, style)
     axes.margins(y=0.12)
-    step = max(1, len(days) // 10)
+    root = axes.get_figure(root=True)
+    inches = root.get_figwidth() if root is not None else 6.0
+    fits = max(2, int(inches * 72 / (style.font_size * 5)))
+    step = -(-len(days) // fits)
     axes.set_xticks(list(x)[::step], [_short_day(d.day) for d in days][::step])
     axes.set_ylabel(_("People"), fontsize=style.font_size)
 
@@ -290,8 +293,13 @@ def figure(
     style: Style | None = None,
 ) -> Figure:
     """Chart ``name`` drawn on a new figure of ``width`` × ``height`` inches."""
+    import matplotlib
     from matplotlib.figure import Figure
 
+    # Ids in SVG files from a fixed salt: the same figures give the same file. No
+    # mathtext: a "$" in an agency's or a category's name stays a dollar sign.
+    matplotlib.rcParams["svg.hashsalt"] = "posko"
+    matplotlib.rcParams["text.parse_math"] = False
     chosen = style or Style()
     shown = chart(name)
     fig = Figure(figsize=(width, height), dpi=dpi)

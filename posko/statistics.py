@@ -37,6 +37,9 @@ from posko.survey import Score, Survey, score_totals, skm_2017
 from posko.survey_report import overall
 from posko.workdays import WIB, Calendar, deadlines, default_calendar
 
+# What a report without an agency, or not yet at the central system, is counted as.
+NOT_ASSIGNED = N_("Not assigned yet")
+NOT_SENT_YET = N_("Not at the central system yet")
 # The longest run of days the people chart shows (a year); a wider range keeps its last days.
 MAX_DAYS = 366
 
@@ -195,7 +198,7 @@ def compute(
         people=_days(source.people_per_day(filters), filters, campaign),
         categories=_categories(source.complaint_counts(filters, "category"), chosen_catalog),
         agencies=_counts(source.complaint_counts(filters, "agency"), lambda key: key),
-        statuses=_counts(source.complaint_counts(filters, "status"), _status_name),
+        statuses=_counts(source.complaint_counts(filters, "status"), _status_name, NOT_SENT_YET),
         deadlines=_deadlines(source.deadline_groups(filters), chosen_catalog, today, calendar),
         survey=score,
         merchandise=_merchandise(source.merchandise(filters)),
@@ -242,10 +245,12 @@ def _ordered(counts: Mapping[str | None, int]) -> list[tuple[str, int]]:
     return sorted(((k, n) for k, n in merged.items() if n), key=lambda kv: (-kv[1], kv[0]))
 
 
-def _counts(counts: Mapping[str | None, int], name: Callable[[str], str]) -> tuple[Count, ...]:
-    return tuple(
-        Count(key, name(key) if key else _("Not assigned yet"), n) for key, n in _ordered(counts)
-    )
+def _counts(
+    counts: Mapping[str | None, int],
+    name: Callable[[str], str],
+    missing: str = NOT_ASSIGNED,
+) -> tuple[Count, ...]:
+    return tuple(Count(key, name(key) if key else _(missing), n) for key, n in _ordered(counts))
 
 
 def _categories(counts: Mapping[str | None, int], catalog: Catalog) -> tuple[Count, ...]:

@@ -107,7 +107,7 @@ class Report:
         return cast(Sequence[Sequence[int | None]], self.figures["grid"])
 
 
-def _written(target: Path, write: Callable[[Path], None]) -> None:
+def written(target: Path, write: Callable[[Path], None]) -> None:
     """``write`` into a temporary file beside ``target``, then renamed over it; a failure
     (a missing or read-only folder, a full disk) raises ``ReportFileError`` naming it."""
     if not target.parent.is_dir():
@@ -130,7 +130,7 @@ def _written(target: Path, write: Callable[[Path], None]) -> None:
 
 def write_xlsx(report: Report, target: Path) -> None:
     """Sheets: summary, grid (one row per respondent, streamed), profile, suggestions."""
-    _written(target, lambda path: _workbook(report, path))
+    written(target, lambda path: _workbook(report, path))
 
 
 def _workbook(report: Report, path: Path) -> None:
@@ -157,59 +157,59 @@ def _column(index: int) -> str:
     return str(get_column_letter(index + 1))
 
 
-def _cell(sheet: Any, value: object, *, bold: bool = False, number: str = "") -> Any:
+def cell(sheet: Any, value: object, *, bold: bool = False, number: str = "") -> Any:
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Font
 
     if isinstance(value, str):  # control characters are not allowed in a workbook
         value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    cell = WriteOnlyCell(sheet, value=value)
+    made = WriteOnlyCell(sheet, value=value)
     if isinstance(value, str):
-        cell.data_type = "s"  # text typed at the desk is never a formula ("=…")
+        made.data_type = "s"  # text typed at the desk is never a formula ("=…")
     if bold:
-        cell.font = Font(bold=True)
+        made.font = Font(bold=True)
     if number:
-        cell.number_format = number
-    return cell
+        made.number_format = number
+    return made
 
 
 def _header(sheet: Any, *titles: str) -> None:
-    sheet.append([_cell(sheet, title, bold=True) for title in titles])
+    sheet.append([cell(sheet, title, bold=True) for title in titles])
 
 
 def _summary_sheet(sheet: Any, report: Report) -> None:
     f = report.figures
-    sheet.append([_cell(sheet, report.survey.name(report.language), bold=True)])
+    sheet.append([cell(sheet, report.survey.name(report.language), bold=True)])
     for label, value in report.scope():
-        sheet.append([_cell(sheet, label), _cell(sheet, value)])
+        sheet.append([cell(sheet, label), cell(sheet, value)])
     sheet.append([])
-    sheet.append([_cell(sheet, "IKM", bold=True), _cell(sheet, f["ikm"], bold=True, number="0.00")])
-    sheet.append([_cell(sheet, _("Grade")), _cell(sheet, f["grade"])])
-    sheet.append([_cell(sheet, _("Service quality")), _cell(sheet, f["grade_label"])])
-    sheet.append([_cell(sheet, _("Value (1–4)")), _cell(sheet, f["value"], number="0.0000")])
+    sheet.append([cell(sheet, "IKM", bold=True), cell(sheet, f["ikm"], bold=True, number="0.00")])
+    sheet.append([cell(sheet, _("Grade")), cell(sheet, f["grade"])])
+    sheet.append([cell(sheet, _("Service quality")), cell(sheet, f["grade_label"])])
+    sheet.append([cell(sheet, _("Value (1–4)")), cell(sheet, f["value"], number="0.0000")])
     sheet.append([])
     _header(sheet, _("Code"), _("Element"), _("Sum"), _("Answers"), "NRR", _("Weighted NRR"))
     for code, name, total, answered, nrr, weighted in report.element_rows():
         sheet.append(
             [
-                _cell(sheet, code),
-                _cell(sheet, name),
+                cell(sheet, code),
+                cell(sheet, name),
                 total,
                 answered,
-                _cell(sheet, nrr, number="0.000"),
-                _cell(sheet, weighted, number="0.000"),
+                cell(sheet, nrr, number="0.000"),
+                cell(sheet, weighted, number="0.000"),
             ]
         )
     sheet.append([])
-    sheet.append([_cell(sheet, _("Weakest elements"), bold=True)])
+    sheet.append([cell(sheet, _("Weakest elements"), bold=True)])
     for code, name, nrr in report.weakest_rows():
-        sheet.append([_cell(sheet, code), _cell(sheet, name), None, None, nrr])
+        sheet.append([cell(sheet, code), cell(sheet, name), None, None, nrr])
     if report.sample_rows():
         sheet.append([])
-        sheet.append([_cell(sheet, _("Sample"), bold=True)])
+        sheet.append([cell(sheet, _("Sample"), bold=True)])
         for label, number in report.sample_rows():
-            sheet.append([_cell(sheet, label), number])
+            sheet.append([cell(sheet, label), number])
 
 
 def _grid_sheet(sheet: Any, report: Report) -> None:
@@ -223,22 +223,22 @@ def _grid_sheet(sheet: Any, report: Report) -> None:
         ("NRR", 4, "0.000"),
         (_("Weighted NRR"), 5, "0.000"),
     ]:
-        line = [_cell(sheet, row[index], bold=True, number=format_) for row in rows]
-        sheet.append([_cell(sheet, label, bold=True), *line])
+        line = [cell(sheet, row[index], bold=True, number=format_) for row in rows]
+        sheet.append([cell(sheet, label, bold=True), *line])
 
 
 def _profile_sheet(sheet: Any, report: Report) -> None:
     _header(sheet, _("Question"), _("Answer"), _("Respondents"), "%")
     for question, answer, count, share in report.profile_rows():
         sheet.append(
-            [_cell(sheet, question), _cell(sheet, answer), count, _cell(sheet, share, number="0.0")]
+            [cell(sheet, question), cell(sheet, answer), count, cell(sheet, share, number="0.0")]
         )
 
 
 def _suggestion_sheet(sheet: Any, report: Report) -> None:
     _header(sheet, _("No."), _("Suggestion"))
     for number, text in enumerate(report.figures["suggestions"], start=1):
-        sheet.append([number, _cell(sheet, text)])
+        sheet.append([number, cell(sheet, text)])
 
 
 # -- PDF ------------------------------------------------------------------------------------
@@ -247,7 +247,7 @@ def _suggestion_sheet(sheet: Any, report: Report) -> None:
 def write_pdf(report: Report, target: Path) -> None:
     """Title, summary table, IKM and grade, profile, weakest elements, the grid (its header
     on every page), suggestions."""
-    _written(target, lambda path: _document(report).output(str(path)))
+    written(target, lambda path: _document(report).output(str(path)))
 
 
 def _decimal(value: float | None, places: int, language: str | None) -> str:
@@ -290,7 +290,7 @@ def new_pdf(title: str) -> Any:
     return pdf
 
 
-def _heading(pdf: Any, text: str) -> None:
+def heading(pdf: Any, text: str) -> None:
     if pdf.will_page_break(20):
         pdf.add_page()
     pdf.ln(4)
@@ -329,7 +329,7 @@ def _ikm(pdf: Any, report: Report) -> None:
     pdf.set_xy(pdf.l_margin, top + 28)
 
 
-def _table(
+def table(
     pdf: Any,
     widths: Sequence[float],
     header: Sequence[str],
@@ -365,7 +365,7 @@ def _table_header(
 def _grid_table(
     pdf: Any, widths: Sequence[float], header: Sequence[str], rows: Iterable[Sequence[str]]
 ) -> None:
-    """``_table`` for the grid, numbers right and answers centred: each figure placed with
+    """``table`` for the grid, numbers right and answers centred: each figure placed with
     ``text()`` (a seventh of ``cell()``'s cost; 100,000 respondents are a million figures),
     the rules drawn once per row and, down the columns, once per page."""
     size, height = 8, 5.0
@@ -398,7 +398,7 @@ def _column_rules(pdf: Any, edges: Sequence[float], top: float) -> None:
 
 def _summary(pdf: Any, report: Report) -> None:
     language = report.language
-    _heading(pdf, _("Value per element"))
+    heading(pdf, _("Value per element"))
     rows = [
         (code, name, str(total), _decimal(nrr, 3, language), _decimal(weighted, 3, language))
         for code, name, total, _answered, nrr, weighted in report.element_rows()
@@ -406,38 +406,38 @@ def _summary(pdf: Any, report: Report) -> None:
     value = report.figures["value"]
     rows.append(("", _("Value (1–4)"), "", "", _decimal(value, 4, language)))
     header = (_("Code"), _("Element"), _("Sum"), "NRR", _("Weighted NRR"))
-    _table(pdf, (16, 80, 24, 22, 32), header, rows)
+    table(pdf, (16, 80, 24, 22, 32), header, rows)
 
 
 def _weakest(pdf: Any, report: Report) -> None:
     rows = [(c, n, _decimal(v, 3, report.language)) for c, n, v in report.weakest_rows()]
     if rows:
-        _heading(pdf, _("Weakest elements"))
-        _table(pdf, (16, 132, 26), (_("Code"), _("Element"), "NRR"), rows, align="LLR")
+        heading(pdf, _("Weakest elements"))
+        table(pdf, (16, 132, 26), (_("Code"), _("Element"), "NRR"), rows, align="LLR")
 
 
 def _sample(pdf: Any, report: Report) -> None:
     rows = [(label, str(number)) for label, number in report.sample_rows()]
     if rows:
-        _heading(pdf, _("Sample"))
-        _table(pdf, (120, 54), (), rows, align="LR")
+        heading(pdf, _("Sample"))
+        table(pdf, (120, 54), (), rows, align="LR")
 
 
 def _profile(pdf: Any, report: Report) -> None:
-    _heading(pdf, _("Respondent profile"))
+    heading(pdf, _("Respondent profile"))
     rows, previous = [], ""
     for question, answer, count, share in report.profile_rows():
         shown = question if question != previous else ""  # each question named once
         rows.append((shown, answer, str(count), _decimal(share, 1, report.language)))
         previous = question
     header = (_("Question"), _("Answer"), _("Respondents"), "%")
-    _table(pdf, (44, 78, 30, 22), header, rows, align="LLRR")
+    table(pdf, (44, 78, 30, 22), header, rows, align="LLRR")
 
 
 def _grid(pdf: Any, report: Report) -> None:
     codes = report.survey.codes
     pdf.add_page()
-    _heading(pdf, _("Answers per respondent"))
+    heading(pdf, _("Answers per respondent"))
     widths = (22, *[152 / len(codes)] * len(codes))
     rows = (
         (str(number), *("" if a is None else str(a) for a in answers))
@@ -447,12 +447,12 @@ def _grid(pdf: Any, report: Report) -> None:
     align = "R" + "C" * len(codes)
     sums = [str(row[2]) for row in report.element_rows()]
     nrr = [_decimal(row[4], 2, report.language) for row in report.element_rows()]
-    _table(pdf, widths, (_("Sum"), *sums), [("NRR", *nrr)], size=8, height=5, align=align)
+    table(pdf, widths, (_("Sum"), *sums), [("NRR", *nrr)], size=8, height=5, align=align)
 
 
 def _suggestions(pdf: Any, report: Report) -> None:
     suggestions = report.figures["suggestions"]
-    _heading(pdf, _("Suggestions"))
+    heading(pdf, _("Suggestions"))
     pdf.set_font("DejaVu", "", 9)
     if not suggestions:
         pdf.cell(0, 6, _("No suggestions were written."), new_x="LMARGIN", new_y="NEXT")
@@ -460,4 +460,15 @@ def _suggestions(pdf: Any, report: Report) -> None:
         pdf.multi_cell(0, 5, f"{number}. {text}", new_x="LMARGIN", new_y="NEXT")
 
 
-__all__ = ["Heading", "Report", "ReportFileError", "write_pdf", "write_xlsx"]
+__all__ = [
+    "Heading",
+    "Report",
+    "ReportFileError",
+    "cell",
+    "heading",
+    "new_pdf",
+    "table",
+    "write_pdf",
+    "write_xlsx",
+    "written",
+]

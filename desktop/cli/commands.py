@@ -296,6 +296,7 @@ def selftest(profile: Profile, args: argparse.Namespace) -> int:
             found = zxingcpp.read_barcodes(image)
             checks.append((_("QR code"), [b.text for b in found] == [content.qr_payload]))
             checks.append((_("sync"), _sync_selftest(store, scratch)))
+            checks.append((_("charts"), _charts_selftest(store, scratch)))
         finally:
             store.close()
     for name, ok in checks:
@@ -305,6 +306,33 @@ def selftest(profile: Profile, args: argparse.Namespace) -> int:
         return EXIT_OK
     _err(_("Self-test failed."))
     return EXIT_FAILURE
+
+
+def _charts_selftest(store: Store, scratch: Profile) -> bool:
+    """The Statistik section's drawing process starts (matplotlib and numpy present, and
+    multiprocessing works in this build) and draws every chart of the saved report; the
+    PDF export embeds them (Pillow present)."""
+    from desktop.drawing import drawn_elsewhere, stop
+    from desktop.exports import Selection, write_export
+    from desktop.store.statistics import Drawing
+    from posko import charts
+    from posko.i18n import current_language
+    from posko.statistics import Filters
+
+    sizes = dict.fromkeys(charts.NAMES, (400, 240))
+    asked = Drawing(str(scratch.root), Filters(), sizes, 1.0, charts.Style(), current_language())
+    try:
+        drawn = drawn_elsewhere(asked)
+    finally:
+        stop()
+    pdf = scratch.root / "export.pdf"
+    write_export(store, Selection(store.require_context()), "pdf", pdf)
+    embedded = pdf.read_bytes().count(b"/Subtype /Image")
+    return (
+        drawn.stats.complaints == 1
+        and set(drawn.pixels) == set(charts.NAMES)
+        and embedded >= len(charts.NAMES)
+    )
 
 
 def recover(profile: Profile, args: argparse.Namespace) -> int:

@@ -408,10 +408,10 @@ def render_standee_pdf(content: StandeeContent, paper: str, target: Path) -> Non
     atomically, as the survey report is written; ``PrintError`` says why it could not be,
     in the user's language (a missing or read-only folder, a full disk)."""
     from posko.i18n import _
-    from posko.survey_files import ReportFileError, _written
+    from posko.survey_files import ReportFileError, written
 
     try:
-        _written(target, lambda path: _write_standee(content, paper, path))
+        written(target, lambda path: _write_standee(content, paper, path))
     except ReportFileError as error:
         raise PrintError(str(error)) from None
     except PrintError as error:

@@ -178,3 +178,13 @@ class Draft(Base):
     content: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class StatisticsChange(Base):
+    """How often rows of ``table_name`` changed in a way their id cannot show (an edited
+    report, a deleted row), counted by SQLite triggers (revision 0007): the Statistik
+    section's cached figures are read again when it moves."""
+
+    __tablename__ = "statistics_changes"
+    table_name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    changes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

@@ -117,6 +117,12 @@ class Store:
     def context(self) -> DeskContext | None:
         return self.database().context()
 
+    def write_count(self) -> int:
+        """How many commits that changed something this process has made (0 until the
+        database is opened): a widget compares it to see whether its figures are old."""
+        database = self._database
+        return database.writes if database is not None else 0
+
     def require_context(self) -> DeskContext:
         return self.database().require_context()
 

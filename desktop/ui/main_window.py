@@ -44,6 +44,8 @@ if TYPE_CHECKING:
     from desktop.ui.sync_service import SyncService
 
 log = logging.getLogger("posko.ui")
+# Not Ctrl+E: on Linux a text field takes it (the end of the line), as it takes Ctrl+K.
+EXPORT_KEY = "Ctrl+Shift+E"
 
 
 class MainWindow(QMainWindow):
@@ -193,6 +195,10 @@ class MainWindow(QMainWindow):
         set_shortcut(self.reprint_last, "Ctrl+P")
         self.reprint_last.setEnabled(False)
         self.reprint_last.triggered.connect(self._reprint_last)
+        export = file_menu.addAction(_("&Export data…"))
+        export.setObjectName("export_data")
+        set_shortcut(export, EXPORT_KEY)
+        export.triggered.connect(self.export_data)
         file_menu.addSeparator()
         quit_action = file_menu.addAction(_("&Quit"))
         set_shortcut(quit_action, "Ctrl+Q")
@@ -217,6 +223,12 @@ class MainWindow(QMainWindow):
         help_menu = menu.addMenu(_("&Help"))
         about = help_menu.addAction(_("&About Posko"))
         about.triggered.connect(self.about)
+
+    def export_data(self) -> None:
+        """The export dialog (``desktop.ui.export_dialog``), every date to start with."""
+        from desktop.ui.export_dialog import open_export_dialog
+
+        open_export_dialog(self, self.store, self.context)
 
     def _build_view_menu(self, settings: QMenu) -> None:
         """Text size and theme, for reading outdoors: Ctrl+= / Ctrl+- (and Ctrl+0) from

@@ -128,17 +128,18 @@ class Tasks:
         return self.pool.waitForDone(msecs) if self.pool is not None else True
 
 
-_shared: list[Tasks] = []
+_shared: dict[str, Tasks] = {}
 
 
-def shared() -> Tasks:
+def shared(purpose: str = "reads") -> Tasks:
     """The process's own pool for the reads widgets ask for (one worker, so they run in
-    the order asked), alive as long as the process. A pool owned by a widget or a model
+    the order asked), alive as long as the process; another ``purpose`` ("export") has a
+    worker of its own, so a long job holds up no read. A pool owned by a widget or a model
     can be freed by the garbage collector while one of its own threads runs Python, which
     crashes Qt."""
-    if not _shared:
-        _shared.append(Tasks())
-    return _shared[0]
+    if purpose not in _shared:
+        _shared[purpose] = Tasks()
+    return _shared[purpose]
 
 
 def wait_for(work: Callable[[], T], parent: QWidget | None, text: str) -> T:

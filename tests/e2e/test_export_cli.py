@@ -19,6 +19,9 @@ from openpyxl import load_workbook
 from desktop.domain import ComplaintInput
 from desktop.paths import Profile
 from desktop.store.repo import Store
+from posko.catalog import default_catalog
+from posko.outreach import item
+from posko.survey import skm_2017
 from tests.e2e.test_cli import posko
 from tests.e2e.test_survey_cli import desk  # noqa: F401  (the fixture)
 from tests.helpers import pdf_text
@@ -27,12 +30,14 @@ WIB = timezone(timedelta(hours=7))
 CONTACTS = ("Dewi Lestari", "Budi Santoso", "Rina Wati", "dewi@contoh.id", "rina@contoh.id")
 SECRET_TEXT = ("Pungli di loket", "Petugas meminta uang tambahan")
 SUMMARY = "Summary"
-PEOPLE, CATEGORY, STATUS = (
+PEOPLE, CATEGORY, AGENCY, STATUS, DEADLINES = (
     "People reached per day",
     "Complaints per category",
+    "Complaints per agency",
     "Complaints per status",
+    "Answer deadlines",
 )
-UNSENT = "not at the central system yet"
+UNSENT = "Not at the central system yet"
 SURVEY, MERCHANDISE = "Satisfaction survey (SKM)", "Merchandise"
 
 
@@ -96,6 +101,10 @@ def _sql_figures(database: Path, first: str, last: str) -> dict[str, dict[str, s
         categories = conn.execute(
             f"SELECT category, count(*) FROM complaints WHERE {within} GROUP BY 1"
         ).fetchall()
+        agencies = conn.execute(
+            f"SELECT coalesce(central_agency, ''), count(*) FROM complaints WHERE {within}"
+            " GROUP BY 1"
+        ).fetchall()
         statuses = conn.execute(
             f"SELECT coalesce(central_status, '{UNSENT}'), count(*) FROM complaints"
             f" WHERE {within}"
@@ -119,12 +128,21 @@ def _sql_figures(database: Path, first: str, last: str) -> dict[str, dict[str, s
             conn.execute("SELECT item, sum(count) FROM tally_events WHERE item != '' GROUP BY 1")
         )
     ikm = sum(elements) / 9 * 25
+    names = {c.code: c.name("en") for c in default_catalog().categories}
+    survey = skm_2017()
+    per_element = {
+        f"U{n} {survey.element(f'U{n}').name('en')}": f"{value * 25:.2f}"
+        for n, value in enumerate(elements, start=1)
+    }
     return {
         PEOPLE: {day: str(n) for day, n in people},
-        CATEGORY: {code: str(n) for code, n in categories},
+        CATEGORY: {names[code]: str(n) for code, n in categories},
+        AGENCY: {agency or "Not assigned yet": str(n) for agency, n in agencies},
         STATUS: {code: str(n) for code, n in statuses},
-        SURVEY: {"Respondents": str(respondents), "IKM": f"{ikm:.2f}"},
-        MERCHANDISE: {i: f"{n} {received[i] - out[i]}" for i, n in handed},
+        SURVEY: {"Respondents": str(respondents), "IKM": f"{ikm:.2f}", **per_element},
+        MERCHANDISE: {
+            item(i).name("en"): f"{n} {received[i]} {received[i] - out[i]}" for i, n in handed
+        },
     }
 
 
@@ -143,8 +161,12 @@ def _xlsx_figures(book: Path) -> dict[str, dict[str, str]]:
     figures: dict[str, dict[str, str]] = {}
     section = ""
     header = False
-    for row in sheet.iter_rows(values_only=True):
-        cells = [f"{v:.2f}" if isinstance(v, float) else str(v) for v in row if v is not None]
+    for row in sheet.iter_rows():
+        cells = [
+            f"{c.value:.2f}" if c.number_format == "0.00" else str(c.value)
+            for c in row
+            if c.value is not None
+        ]
         if len(cells) == 1:
             section, header = cells[0], True
         elif header:
@@ -158,6 +180,8 @@ def _chosen(figures: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
     """The figures the SQL recomputes (the grade follows from the IKM)."""
     kept = {k: dict(v) for k, v in figures.items()}
     kept[SURVEY].pop("Grade")
+    deadlines = kept.pop(DEADLINES)
+    assert sum(int(n) for n in deadlines.values()) == sum(int(n) for n in kept[STATUS].values())
     return kept
 
 
@@ -170,9 +194,13 @@ def test_every_format_shows_the_same_figures_as_plain_sql(
     expected = _sql_figures(Profile(Path(filled[1])).database, "2026-11-30", "2026-12-01")
     assert _chosen(csvs) == expected == _chosen(book)
     assert csvs[PEOPLE] == {"2026-11-30": "3", "2026-12-01": "5"}
-    assert csvs[CATEGORY] == {"PELABUHAN": "1", "TERMINAL": "2"}  # AIR is after --to
-    assert csvs[SURVEY] == {"Respondents": "3", "IKM": "78.70", "Grade": "B"}
-    assert csvs[MERCHANDISE] == {"kaus": "2 8"}
+    assert csvs[CATEGORY] == {"Ports and ferries": "1", "Bus terminals": "2"}  # AIR is after --to
+    assert {k: csvs[SURVEY][k] for k in ("Respondents", "IKM", "Grade")} == {
+        "Respondents": "3",
+        "IKM": "78.70",
+        "Grade": "B",
+    }
+    assert csvs[MERCHANDISE] == {"T-shirt": "2 10 8"}
     lines = _pdf_lines(_export(filled, tmp_path / "e.pdf", "pdf", *days))
     assert "Period: 2026-11-30 to 2026-12-01" in lines
     for section, rows in csvs.items():
