@@ -1,7 +1,8 @@
 """Run every benchmark and print the figures (also saved to benchmarks/results/).
 
     python -m benchmarks [--quick] [--desk] [--central] [--sync] [--field] [--routing] [--bundle]
-                         [--survey] [--kiosk] [--export] [--statistics]   (none: all)
+                         [--survey] [--kiosk] [--export] [--statistics]
+                         [--central-stats]                              (none: all)
 
 The desk's (``--desk`` alone):
 
@@ -40,6 +41,10 @@ complaints as zipped CSVs vs a plain ``sqlite3`` + ``csv`` dump, and its peak me
 The Statistik section (``--statistics``): see ``benchmarks/statistics.py`` (its figures vs
 the same aggregates as plain SQL, its charts, and its refresh with the GUI thread's longest
 gap, on 100,000 complaints, 100,000 survey responses and 300,000 tally events).
+
+The coordinators' statistics page (``--central-stats``): see ``benchmarks/central_stats.py``
+(``/staf/statistik`` with 1.4 million complaints in PostgreSQL, fresh and kept, vs a plain
+``GROUP BY`` over the same table).
 
 USB bundles (``--bundle``): see ``benchmarks/bundle.py`` (peak memory of importing hostile
 files and genuine bundles of 10,000 and 100,000 records vs the central CLI at rest).
@@ -206,7 +211,7 @@ def main() -> int:
     results: dict[str, object] = {"when": datetime.now(UTC).isoformat(), "quick": quick}
     sections = (
         "desk", "central", "sync", "field", "routing", "bundle", "survey", "kiosk", "export",
-        "statistics",
+        "statistics", "central-stats",
     )  # fmt: skip
     chosen = {s for s in sections if f"--{s}" in sys.argv} or set(sections)
     if "desk" in chosen:
@@ -247,6 +252,10 @@ def main() -> int:
         from benchmarks import statistics as statistics_section
 
         results["statistics"] = statistics_section.run(quick)
+    if "central-stats" in chosen:
+        from benchmarks import central_stats
+
+        results["central-stats"] = central_stats.run(quick)
     print(json.dumps(results, indent=2))
     out = HERE / "results"
     out.mkdir(exist_ok=True)

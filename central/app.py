@@ -28,6 +28,7 @@ from central import (
     open311,
     phone_survey,
     staff_web,
+    statistics_page,
     tracking_page,
 )
 from central.deps import ApiError, api_error_handler
@@ -303,6 +304,7 @@ def create_app(
     app.include_router(phone_survey.router)
     app.include_router(open311.router)
     app.include_router(staff_web.router)
+    app.include_router(statistics_page.router)
     _document_validation_errors(app)
     return app
 

@@ -310,3 +310,48 @@ class CategoryGroupSwitch(Base):
     offered: Mapped[bool] = mapped_column(Boolean)
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     changed_by: Mapped[str] = mapped_column(String(100), default="")
+
+
+class Setting(Base):
+    """One of the central system's settings, by name, as text: ``campaign`` holds the
+    outreach campaign (``posko.campaign.Campaign.to_json``, ``posko-central campaign``)."""
+
+    __tablename__ = "settings"
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# The statistics page (``central.store.statistics``) groups every complaint of a period by
+# these columns: with all of them in one index, PostgreSQL answers from the index alone
+# (an index-only scan reads a fraction of the table's pages: no titles, no descriptions).
+Index(
+    "ix_complaints_statistics",
+    Complaint.created_at,
+    Complaint.post_code,
+    Complaint.type,
+    Complaint.category,
+    Complaint.status,
+    Complaint.agency,
+)
+# The open complaints' deadlines need their day: a partial index of them alone (most of a
+# season's complaints are closed), its predicate repeated word for word by the query.
+Index(
+    "ix_complaints_open_statistics",
+    Complaint.created_at,
+    Complaint.post_code,
+    Complaint.type,
+    Complaint.category,
+    Complaint.status,
+    sqlite_where=text(OPEN_COMPLAINT_SQL),
+    postgresql_where=text(OPEN_COMPLAINT_SQL),
+)
+# The same for the tallies: people reached and merchandise, per post and day.
+Index(
+    "ix_outreach_tallies_statistics",
+    OutreachTally.counter,
+    OutreachTally.created_at,
+    OutreachTally.post_code,
+    OutreachTally.item,
+    OutreachTally.count,
+)

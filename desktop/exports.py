@@ -20,8 +20,6 @@ two batches with ``ExportCancelled``, leaving no file either.
 
 from __future__ import annotations
 
-import csv
-import io
 import threading
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
@@ -39,6 +37,7 @@ from sqlalchemy.orm import Session
 from desktop.store.context import DeskContext
 from desktop.store.models import Complaint, StockMovement, SurveyResponse, TallyEvent
 from desktop.store.repo import Store
+from posko.csv_files import csv_member
 from posko.disclosure import Audience, contacts_visible, content_visible
 from posko.i18n import _
 from posko.statistics import Count, Statistics
@@ -406,37 +405,6 @@ def _summary_rows(sections: Sequence[Section]) -> Iterator[Row]:
             yield (section.title, *row)
 
 
-# A cell a spreadsheet would run as a formula when the CSV is opened ("=HYPERLINK(…)" typed
-# by a citizen into a report): written with a leading apostrophe, which keeps it text.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-_STARTS = frozenset(_FORMULA_START)
-
-
-def _inert(value: object) -> object:
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
-def _csv_member(archive: zipfile.ZipFile, name: str, header: Row, rows: Iterator[Row]) -> None:
-    with archive.open(f"{name}.csv", "w", force_zip64=True) as raw:
-        text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
-        out = csv.writer(text)
-        out.writerow(header)
-        # _inert, inlined: this runs for every cell of 100,000s of rows.
-        out.writerows(
-            [
-                "'" + value if value.__class__ is str and value[:1] in _STARTS else value
-                for value in row
-            ]
-            for row in rows
-        )
-        text.flush()
-        text.detach()
-
-
 def _zip_csv(
     store: Store,
     selection: Selection,
@@ -446,9 +414,9 @@ def _zip_csv(
 ) -> None:
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive, store.session() as s:
         for table in tables(selection):
-            _csv_member(archive, table.name, table.header, _rows(s, selection, table, progress))
+            csv_member(archive, table.name, table.header, _rows(s, selection, table, progress))
         header = (_("Section"), _("Figure"), _("Value"), _("Value"), _("Value"))
-        _csv_member(archive, "summary", header, _summary_rows(sections))
+        csv_member(archive, "summary", header, _summary_rows(sections))
 
 
 def _workbook(

@@ -14,7 +14,10 @@ from __future__ import annotations
 import gettext
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from functools import lru_cache
 from pathlib import Path
 
 from posko.assets import assets_dir
@@ -28,6 +31,11 @@ LANGUAGES: dict[str, str] = {"id": "Bahasa Indonesia", "en": "English"}
 _translations: gettext.NullTranslations = gettext.NullTranslations()
 _language = "en"
 _listeners: list[Callable[[str], None]] = []
+# A language for the current thread or task only (``speaking``): the central server answers
+# each request in its own language with the same figures' and charts' code as the desk.
+_speaking: ContextVar[tuple[str, gettext.NullTranslations] | None] = ContextVar(
+    "posko_speaking", default=None
+)
 
 
 class CatalogTranslations(gettext.NullTranslations):
@@ -137,8 +145,27 @@ def set_language(language: str) -> None:
         listener(language)
 
 
+@lru_cache(maxsize=len(LANGUAGES))
+def _cached_catalog(language: str) -> gettext.NullTranslations:
+    return load_catalog(language)
+
+
+@contextmanager
+def speaking(language: str) -> Iterator[None]:
+    """``_()`` and ``current_language()`` in ``language`` inside the block, for this thread
+    (or task) only; the process's language (``set_language``) is left as it is."""
+    if language not in LANGUAGES:
+        raise ValueError(f"unsupported language {language!r}")
+    token = _speaking.set((language, _cached_catalog(language)))
+    try:
+        yield
+    finally:
+        _speaking.reset(token)
+
+
 def current_language() -> str:
-    return _language
+    spoken = _speaking.get()
+    return spoken[0] if spoken else _language
 
 
 def on_language_changed(listener: Callable[[str], None]) -> None:
@@ -146,11 +173,13 @@ def on_language_changed(listener: Callable[[str], None]) -> None:
 
 
 def _(message: str) -> str:
-    return _translations.gettext(message)
+    spoken = _speaking.get()
+    return (spoken[1] if spoken else _translations).gettext(message)
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
-    return _translations.ngettext(singular, plural, n)
+    spoken = _speaking.get()
+    return (spoken[1] if spoken else _translations).ngettext(singular, plural, n)
 
 
 def N_(message: str) -> str:

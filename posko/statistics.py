@@ -266,17 +266,41 @@ def _status_name(status: str) -> str:
     return _(known) if known else status
 
 
+def deadline_counts(
+    groups: Iterable[tuple[str, str, date, str | None, int]],
+    catalog: Catalog,
+    today: date,
+    calendar: Calendar | None = None,
+    known: dict[tuple[str, str, date, bool], Deadline] | None = None,
+) -> dict[Deadline, int]:
+    """The complaints of ``deadline_groups`` per deadline state on ``today``. A state is
+    worked out once per (type, category group, day, closed or not), which many groups
+    share; ``known`` keeps them across calls (for the same ``today`` and calendar)."""
+    found = dict.fromkeys(Deadline, 0)
+    states = {} if known is None else known
+    groups_of: dict[str, str] = {}
+    for report_type, code, received, status, n in groups:
+        group = groups_of.get(code)
+        if group is None:
+            category = catalog.get(code)
+            group = groups_of[code] = category.group if category else ""
+        closed = status in (CentralStatus.RESOLVED, CentralStatus.ARCHIVED)
+        key = (report_type, group, received, closed)
+        state = states.get(key)
+        if state is None:
+            state = deadline_state(report_type, group, received, status, today, calendar)
+            states[key] = state
+        found[state] += int(n)
+    return found
+
+
 def _deadlines(
     groups: Iterable[tuple[str, str, date, str | None, int]],
     catalog: Catalog,
     today: date,
     calendar: Calendar | None,
 ) -> tuple[Count, ...]:
-    found = dict.fromkeys(Deadline, 0)
-    for report_type, code, received, status, n in groups:
-        category = catalog.get(code)
-        group = category.group if category else ""
-        found[deadline_state(report_type, group, received, status, today, calendar)] += int(n)
+    found = deadline_counts(groups, catalog, today, calendar)
     return tuple(Count(s.value, _(DEADLINE_LABELS[s]), found[s]) for s in Deadline)
 
 
@@ -299,5 +323,6 @@ __all__ = [
     "Source",
     "Statistics",
     "compute",
+    "deadline_counts",
     "deadline_state",
 ]

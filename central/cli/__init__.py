@@ -6,8 +6,9 @@ of a pipe (``| head``) stopped reading early.
 
 One module per job: ``parser`` (the options), ``serve``, ``devices`` (enrollment codes,
 devices, staff and Open311 clients), ``status``, ``bundle``, ``due``, ``categories`` (the
-groups offered for new reports), ``survey`` (the SKM report). A command's module is imported
-only when it runs, so ``--help`` stays quick.
+groups offered for new reports), ``survey`` (the SKM report), ``statistics`` (``export``
+and ``campaign``). A command's module is imported only when it runs, so ``--help`` stays
+quick.
 """
 
 from __future__ import annotations
@@ -111,6 +112,12 @@ def _run(args: argparse.Namespace, store: CentralStore) -> int:
         from central.cli.survey import survey_command
 
         return survey_command(args, store)
+    if args.command in ("export", "campaign"):
+        from central.cli import statistics
+
+        if args.command == "export":
+            return statistics.export_command(args, store)
+        return statistics.campaign_command(args, store)
     return EXIT_USAGE
 
 

@@ -169,7 +169,29 @@ def build_parser() -> argparse.ArgumentParser:
         switch.add_argument("group", metavar="GROUP")
         switch.add_argument("--by", default=os.environ.get("USER", "admin"), metavar="NAME")
     add_survey_parser(commands)
+    add_statistics_parsers(commands)
     return parser
+
+
+def add_statistics_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    export = commands.add_parser(
+        "export", help=_("the statistics page's figures as files: zipped CSVs or a workbook")
+    )
+    export.add_argument("--format", choices=["csv", "xlsx"], required=True)
+    export.add_argument("--out", required=True, metavar="PATH")
+    export.add_argument("--from", dest="date_from", default="", metavar="YYYY-MM-DD")
+    export.add_argument("--to", dest="date_to", default="", metavar="YYYY-MM-DD")
+    export.add_argument("--post", default="", metavar="CODE", help=_("only this post"))
+    campaign = commands.add_parser(
+        "campaign", help=_("the outreach campaign the statistics measure progress against")
+    )
+    campaign_commands = campaign.add_subparsers(dest="campaign_command", required=True)
+    campaign_set = campaign_commands.add_parser(
+        "set", help=_("set the campaign from a JSON file (replacing the one set)")
+    )
+    campaign_set.add_argument("--file", required=True, metavar="FILE")
+    campaign_commands.add_parser("show", help=_("show the campaign"))
+    campaign_commands.add_parser("clear", help=_("forget the campaign"))
 
 
 def add_survey_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

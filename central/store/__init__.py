@@ -9,6 +9,8 @@
 - ``categories``: the category groups a coordinator offers for new reports;
 - ``survey``: the SKM questionnaires' figures (one SQL aggregate per service);
 - ``outreach``: people reached, merchandise handed out and stock, per post and WIB day;
+- ``statistics``: the coordinators' figures over every post, the per-post breakdown and the
+  campaign (``posko.statistics``' one definition);
 - ``staff_sessions``: coordinators signed in to the staff pages (only token hashes).
 
 Statistics and exports come as jobs of their own beside these. ``CentralStore`` is all of
@@ -37,6 +39,7 @@ from central.store.ingest import Ingest
 from central.store.outreach import OutreachReports, OutreachSelection
 from central.store.pull import Pull
 from central.store.staff_sessions import SESSION_LIFETIME, StaffSessions
+from central.store.statistics import CentralSource, PostFigures, StatisticsReports
 from central.store.survey import SkmReports, SkmRow, SkmSelection
 from central.views import ClientInfo, ComplaintView, DeviceInfo, TimelineEntry, complaint_view
 
@@ -48,6 +51,7 @@ class CentralStore(
     Pull,
     DueLists,
     Categories,
+    StatisticsReports,
     SkmReports,
     OutreachReports,
     StaffSessions,
@@ -63,6 +67,7 @@ __all__ = [
     "ROLES",
     "SESSION_LIFETIME",
     "SYSTEM_ACTOR",
+    "CentralSource",
     "CentralStore",
     "ClientInfo",
     "ComplaintView",
@@ -77,8 +82,10 @@ __all__ = [
     "NotFound",
     "OutreachReports",
     "OutreachSelection",
+    "PostFigures",
     "SkmRow",
     "SkmSelection",
+    "StatisticsReports",
     "TimelineEntry",
     "complaint_view",
 ]

@@ -29,6 +29,13 @@ class OutreachSelection:
     post_code: str = ""
 
 
+def wib_day(dialect: str, column: Any) -> Any:
+    """The WIB day of a UTC moment column, in SQL (``dialect``: the engine's)."""
+    if dialect == "postgresql":
+        return func.date(column + literal_column(f"interval '{_WIB_HOURS} hours'"))
+    return func.date(column, f"+{_WIB_HOURS} hours")
+
+
 class OutreachReports(StoreBase):
     """Per (post code, WIB day[, item]) figures of the outreach tallies and the stock."""
 
@@ -87,10 +94,7 @@ class OutreachReports(StoreBase):
     # -- the SQL ------------------------------------------------------------------------
 
     def _day(self, column: Any) -> Any:
-        """The WIB day of a UTC moment column, in SQL."""
-        if self.engine.dialect.name == "postgresql":
-            return func.date(column + literal_column(f"interval '{_WIB_HOURS} hours'"))
-        return func.date(column, f"+{_WIB_HOURS} hours")
+        return wib_day(self.engine.dialect.name, column)
 
     def _moves(self, table: Any, delta: Any, selection: OutreachSelection) -> Any:
         """One row per event: post, WIB day, item, signed quantity and moment."""
