@@ -224,4 +224,14 @@ def categories(
     return wire.CategoriesResponse(groups={code: code in offered for code in store.catalog.groups})
 
 
+@router.get("/sync/campaign", response_model=wire.CampaignResponse)
+def campaign(
+    request: Request, _device: Annotated[DeviceInfo, Depends(current_device)]
+) -> wire.CampaignResponse:
+    """The outreach campaign every desk counts towards (``posko-central campaign set``),
+    or none: a desk then keeps the one set on it."""
+    chosen = get_store(request).campaign()
+    return wire.CampaignResponse(campaign=chosen.to_json() if chosen is not None else None)
+
+
 __all__ = ["router"]

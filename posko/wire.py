@@ -418,6 +418,19 @@ class CategoriesResponse(Strict):
     groups: Annotated[dict[_GROUP, StrictBool], Field(max_length=MAX_GROUPS)]
 
 
+# A campaign's settings (posko.campaign's JSON: name, days, posts, targets set by hand).
+MAX_CAMPAIGN_CHARS = 1_000_000  # posko-central campaign set reads at most 1 MB
+
+
+class CampaignResponse(Strict):
+    """The outreach campaign the coordinator set on the central system (``GET
+    /sync/campaign``; ``posko-central campaign set``), as ``posko.campaign.Campaign``'s
+    JSON, or none. A desk takes it in place of its own; with none, it keeps its own."""
+
+    protocol: Literal[1] = PROTOCOL_VERSION
+    campaign: Annotated[str, Field(max_length=MAX_CAMPAIGN_CHARS)] | None = None
+
+
 _PUBLIC_KEY = r"^[A-Za-z0-9+/]{43}=$"  # 32 bytes, base64
 _SIGNATURE = r"^[A-Za-z0-9+/]{86}==$"  # 64 bytes, base64
 _PROVISIONAL_PREFIX = r"^([A-HJKMNP-TV-Y][2-9A-HJKMNP-TV-Y]{6})?$"

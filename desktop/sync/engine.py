@@ -30,9 +30,9 @@ import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from desktop.paths import Profile
 from desktop.settings import CENTRAL_URL, LAST_SYNC_AT, SYNC_CURSOR
@@ -42,6 +42,7 @@ from desktop.sync.enroll import read_token
 from desktop.sync.transport import Answer, Transport, TransportError
 from posko import __version__, wire
 
+Model = TypeVar("Model", bound=BaseModel)
 log = logging.getLogger("posko.sync")
 
 GZIP_LEVEL = 6
@@ -138,6 +139,7 @@ class SyncEngine:
             self._pull_all(server, headers, report)
             self._fetch_rules(server, headers, report)
             self._fetch_categories(server, headers, report)
+            self._fetch_campaign(server, headers)
         except _NoAnswer as exc:
             report.problem = exc.problem
             report.detail = exc.detail
@@ -365,22 +367,14 @@ class SyncEngine:
         from posko.files import write_atomic
         from posko.routing import RoutingError, accept_rule_set, router_for
 
-        self._check_stop()
         have = max(router_for(self.profile.rules).version, self._refused_rules)
-        try:
-            answer = self._call("GET", f"{server}/api/v1/sync/rules?have={have}", headers=headers)
-        except _NoAnswer as exc:
-            log.warning("routing rules not fetched: %s %s", exc.problem, exc.detail)
-            return
-        if answer.status in (204, 404):  # up to date, or a central system without rules
-            return
-        if answer.status != 200:
-            log.warning("routing rules not fetched: HTTP %d %s", answer.status, _message(answer))
-            return
-        try:
-            sent = wire.RulesResponse.model_validate_json(answer.body)
-        except ValidationError as exc:
-            log.warning("routing rules from the central system unreadable: %s", exc)
+        sent = self._fetched(  # 204: up to date
+            "routing rules",
+            f"{server}/api/v1/sync/rules?have={have}",
+            headers,
+            wire.RulesResponse,
+        )
+        if sent is None:
             return
         try:
             router = accept_rule_set(sent.routing, sent.agencies)
@@ -402,6 +396,50 @@ class SyncEngine:
         report.rules_version = router.version
         log.info("routing rules updated to version %d", router.version)
 
+    def _fetched(
+        self, what: str, url: str, headers: dict[str, str], model: type[Model]
+    ) -> Model | None:
+        """The central system's answer at ``url`` read as ``model``; None (logged as
+        ``what`` not fetched) for no answer, 204, 404 (a central system from before it),
+        any other status or an answer that does not check out: what a pass fetches after
+        the records went through never fails the pass."""
+        self._check_stop()
+        try:
+            answer = self._call("GET", url, headers=headers)
+        except _NoAnswer as exc:
+            log.warning("%s not fetched: %s %s", what, exc.problem, exc.detail)
+            return None
+        if answer.status in (204, 404):
+            return None
+        if answer.status != 200:
+            log.warning("%s not fetched: HTTP %d %s", what, answer.status, _message(answer))
+            return None
+        try:
+            return model.model_validate_json(answer.body)
+        except ValidationError as exc:
+            log.warning("%s from the central system unreadable: %s", what, exc)
+            return None
+
+    def _fetch_campaign(self, server: str, headers: dict[str, str]) -> None:
+        """Take the coordinator's campaign, so every desk counts towards the same targets;
+        the desk's own stays while the central system has none."""
+        from posko.campaign import Campaign, CampaignError
+
+        sent = self._fetched(
+            "campaign", f"{server}/api/v1/sync/campaign", headers, wire.CampaignResponse
+        )
+        if sent is None or sent.campaign is None:
+            return
+        try:
+            chosen = Campaign.from_json(sent.campaign)
+        except CampaignError as exc:
+            log.warning("campaign from the central system refused: %s", exc)
+            return
+        if chosen != self.store.campaign():
+            self.store.set_campaign(chosen)
+            log.info("campaign from the central system taken: %d days, %d posts",
+                     (chosen.end - chosen.start).days + 1, len(chosen.posts))  # fmt: skip
+
     def _fetch_categories(self, server: str, headers: dict[str, str], report: SyncReport) -> None:
         """Learn which groups of categories the coordinator offers for new reports, and keep
         them in the profile for the form. Like the rules, never a failed pass: whatever goes
@@ -409,21 +447,13 @@ class SyncEngine:
         from posko.catalog import known_switches, read_switches
         from posko.files import write_atomic
 
-        self._check_stop()
-        try:
-            answer = self._call("GET", f"{server}/api/v1/sync/categories", headers=headers)
-        except _NoAnswer as exc:
-            log.warning("category groups not fetched: %s %s", exc.problem, exc.detail)
-            return
-        if answer.status == 404:  # a central system from before the switches
-            return
-        if answer.status != 200:
-            log.warning("category groups not fetched: HTTP %d %s", answer.status, _message(answer))
-            return
-        try:
-            sent = wire.CategoriesResponse.model_validate_json(answer.body)
-        except ValidationError as exc:
-            log.warning("category groups from the central system unreadable: %s", exc)
+        sent = self._fetched(
+            "category groups",
+            f"{server}/api/v1/sync/categories",
+            headers,
+            wire.CategoriesResponse,
+        )
+        if sent is None:
             return
         catalog = self.store.catalog
         switches = known_switches(sent.groups, catalog)
