@@ -16,10 +16,10 @@ from central.store import CentralStore
 from desktop.paths import Profile
 from desktop.store.repo import Store
 from desktop.sync.engine import SyncEngine
-from desktop.sync.enroll import enroll
+from desktop.sync.enroll import enroll as enroll_desk
 from desktop.sync.transport import Answer, RequestsTransport
 from posko.campaign import Campaign
-from tests.central_support import run_central, start_server, stop_process
+from tests.central_support import CentralServer, enroll, run_central, start_server, stop_process
 from tests.e2e.test_categories_sync import CategoriesFault
 
 MUDIK = Campaign("Mudik 2026", date(2026, 3, 14), date(2026, 3, 20), ("MRK", "CRB"), 30_000)
@@ -48,7 +48,7 @@ def test_a_desk_takes_the_coordinators_campaign(
     transport = RequestsTransport(timeout=(5, 30))
     try:
         code, _expires = central.create_enroll_code("MRK", 1)
-        enroll(store, profile, url, code, transport)
+        enroll_desk(store, profile, url, code, transport)
         store.set_campaign(OWN)
         assert SyncEngine(store, profile, transport).run_once().ok
         assert store.campaign() == OWN  # none on the central system: the desk's own stays
@@ -61,7 +61,7 @@ def test_a_desk_takes_the_coordinators_campaign(
         assert done.returncode == 0, done.stderr
         assert SyncEngine(store, profile, transport).run_once().ok
         assert store.campaign() == hand
-        assert store.campaign().target("MRK", date(2026, 3, 15)) == 9_000  # type: ignore[union-attr]
+        assert store.campaign().target("MRK", date(2026, 3, 15)) == 9_000
 
         faulty = CampaignFault(transport)
         engine = SyncEngine(store, profile, faulty)
@@ -87,3 +87,27 @@ def test_a_desk_takes_the_coordinators_campaign(
     finally:
         central.close()
         stop_process(process)
+
+
+def test_only_an_enrolled_desk_reads_the_campaign(central_server: CentralServer) -> None:
+    """The campaign names the posts and their targets: staff tokens, revoked devices and
+    strangers get 401 from the real server; the desk gets the campaign, nothing else."""
+    central_server.store.set_campaign(MUDIK)
+    token, device = enroll(central_server.store)
+    staff = central_server.store.create_client("Dewi", "staff")
+    with central_server.client() as http:
+        for headers in (
+            {},
+            {"Authorization": "Bearer  x"},
+            {"Authorization": f"Bearer {staff}"},
+            {"Authorization": "Bearer " + "A" * 10_000},
+            {"Authorization": f"Basic {token}"},
+        ):
+            assert http.get("/api/v1/sync/campaign", headers=headers).status_code == 401
+        own = http.get("/api/v1/sync/campaign", headers={"Authorization": f"Bearer {token}"})
+        assert own.status_code == 200
+        assert Campaign.from_json(own.json()["campaign"]) == MUDIK
+        assert set(own.json()) == {"protocol", "campaign"}
+        central_server.store.revoke_device(device.id)
+        gone = http.get("/api/v1/sync/campaign", headers={"Authorization": f"Bearer {token}"})
+        assert gone.status_code == 401
