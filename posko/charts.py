@@ -159,7 +159,8 @@ def _draw_ikm(axes: Axes, stats: Statistics, style: Style) -> None:
         names.append(_wrapped(element.name() if element else code, 30))
     axes.set_yticks(list(y), names)
     axes.invert_yaxis()
-    axes.set_xlim(0, 100)
+    axes.set_xlim(0, 110)  # room for the label of a bar at 100
+    axes.set_xticks([0, 20, 40, 60, 80, 100])
     axes.bar_label(bars, fmt="%.1f", padding=3, fontsize=style.font_size * 0.85)
     if score.ikm is not None:
         axes.axvline(float(score.ikm), color=VERMILION, linewidth=1.6)
