@@ -29,9 +29,7 @@ def main(out: Path) -> None:
         process, server = start_server(url, Path(tmp) / "server.log")
         try:
             with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(
-                    executable_path=CHROMIUM, args=CHROMIUM_ARGS
-                )
+                browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
                 page = browser.new_page(viewport={"width": 1280, "height": 900})
                 page.goto(f"{server}/staf/statistik", wait_until="load")
                 page.fill("#key", key)
