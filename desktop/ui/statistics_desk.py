@@ -32,9 +32,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.appearance import CONTRAST
 from desktop.drawing import drawn_elsewhere
 from desktop.store.repo import Store
 from desktop.store.statistics import Drawing, Drawn
+from desktop.ui import appearance
 from desktop.ui.tasks import Tasks, shared
 from desktop.ui.widgets import heading_label, hint_label, set_enum_property
 from posko import charts
@@ -222,7 +224,9 @@ class StatisticsDesk(QWidget):
             filters=self.filters(),
             sizes=sizes,
             scale=self.devicePixelRatioF(),
-            style=charts.Style(font_size=max(points, 8.0)),
+            style=charts.Style(
+                font_size=max(points, 8.0), high_contrast=appearance.current().theme == CONTRAST
+            ),
             drawn=dict(self._drawn),
         )
 

@@ -215,3 +215,11 @@ def test_a_dollar_sign_in_a_name_is_text_not_mathematics(filled: Store) -> None:
     stats = _figures(filled)
     assert {c.label for c in stats.agencies} >= {"Biro $Umum", r"Dinas $\frac{$ Umum"}
     assert charts.image("agencies", stats, "png", 4, 2.5, 100).startswith(b"\x89PNG")
+
+
+def test_the_high_contrast_theme_outlines_the_bars(filled: Store) -> None:
+    stats = _figures(filled)
+    plain = charts.figure("categories", stats, 4, 2.5, 100)
+    stark = charts.figure("categories", stats, 4, 2.5, 100, charts.Style(high_contrast=True))
+    assert {p.get_linewidth() for p in stark.axes[0].patches} == {1.2}
+    assert {p.get_linewidth() for p in plain.axes[0].patches} != {1.2}
