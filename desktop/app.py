@@ -205,6 +205,7 @@ class DeskApp:
             self.sync.shutdown()
         self.sync = None
         self.store.close()
+        _stop_drawing()
 
     def reopen(self) -> None:
         """The database file was replaced: a new store and window, the typing carried over."""
@@ -345,6 +346,13 @@ def _application(profile: Profile, *, crash_dialog: bool) -> QApplication:
     return app
 
 
+def _stop_drawing() -> None:
+    """Stop the Statistik section's drawing processes, if it started any: they hold the
+    database file open."""
+    if "desktop.drawing" in sys.modules:
+        sys.modules["desktop.drawing"].stop()
+
+
 def run_gui(profile: Profile, *, language: str | None, crash_dialog: bool) -> int:
     from PySide6.QtCore import QTimer
 
@@ -365,6 +373,7 @@ def run_gui(profile: Profile, *, language: str | None, crash_dialog: bool) -> in
         QTimer.singleShot(0, _report_shown_and_quit)  # queued ahead of the store's opening
     desk.show_main_window(context)
     code = app.exec()
+    _stop_drawing()  # before the interpreter's exit waits for a drawing in hand
     if desk.watch is not None:
         from desktop.ui.desk_files import HealthWatch
 

@@ -42,6 +42,7 @@ from posko.disclosure import Audience, contacts_visible, content_visible
 from posko.i18n import _
 from posko.statistics import Count, Statistics
 from posko.survey import skm_2017
+from posko.workdays import WIB
 from posko.zones import zone
 
 BATCH = 2000
@@ -298,7 +299,7 @@ def figures(store: Store, selection: Selection) -> Statistics:
     return compute(
         DeskSource(store, context),
         Filters(first=selection.first, last=selection.last, post=context.post_code),
-        today=datetime.now(selection.zone).date(),
+        today=datetime.now(WIB).date(),  # deadlines are counted in WIB days
         campaign=store.campaign(),
         catalog=store.catalog,
     )
@@ -395,7 +396,11 @@ def write_export(
         "xlsx": partial(_workbook, progress=progress),
     }
     writer = writers[kind]
-    written(target, lambda path: writer(store, selection, sections, path))
+    written(
+        target,
+        lambda path: writer(store, selection, sections, path),
+        private=selection.with_contacts,  # names, phones, e-mails: the owner's alone
+    )
 
 
 def _summary_rows(sections: Sequence[Section]) -> Iterator[Row]:

@@ -64,6 +64,8 @@ SURVEY_SERVICES = Option("survey_services", "")
 SURVEY_EXTRA = Option("survey_extra", "")
 # The outreach campaign and its targets (posko.campaign, as its JSON; empty: none).
 CAMPAIGN = Option("campaign", "")
+# True when that campaign came from the central system (a sync), which may also clear it.
+CAMPAIGN_FROM_CENTRAL = Option("campaign_from_central", False)
 # The kiosk's exit PIN, as its scrypt hash (desktop.survey.pin; empty: none set, and the
 # kiosk does not start).
 KIOSK_PIN = Option("kiosk_pin", "")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from collections.abc import Iterable, Sequence
 
@@ -15,11 +16,13 @@ Row = Sequence[object]
 # by a citizen into a report): written with a leading apostrophe, which keeps it text.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _STARTS = frozenset(_FORMULA_START)
+# A plain number ("-3", a stock count gone below zero) is not a formula: it stays a number.
+_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 
 
 def inert(value: object) -> object:
     """``value``, with a leading apostrophe if it is text a spreadsheet would run."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
+    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _NUMBER.fullmatch(value):
         return "'" + value
     return value
 
@@ -33,7 +36,9 @@ def csv_member(archive: zipfile.ZipFile, name: str, header: Row, rows: Iterable[
         # ``inert``, inlined: this runs for every cell of 100,000s of rows.
         out.writerows(
             [
-                "'" + value if value.__class__ is str and value[:1] in _STARTS else value
+                "'" + value
+                if value.__class__ is str and value[:1] in _STARTS and not _NUMBER.fullmatch(value)
+                else value
                 for value in row
             ]
             for row in rows

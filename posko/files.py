@@ -30,12 +30,14 @@ def write_atomic(target: Path, data: bytes, *, private: bool = False) -> None:
 
 
 @contextmanager
-def replacing(target: Path) -> Iterator[Path]:
+def replacing(target: Path, *, private: bool = False) -> Iterator[Path]:
     """A temporary path beside ``target`` for a writer that wants a file name (a workbook,
     a PDF): renamed over ``target`` once the block ends, removed if it raises, so a failed
-    write leaves neither a partial file nor a stray temporary one. The folder must exist."""
+    write leaves neither a partial file nor a stray temporary one. The folder must exist.
+    ``private`` (a file with personal data): its owner's alone, mode 0600 throughout."""
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}-", suffix=".tmp", dir=target.parent)
-    os.fchmod(fd, 0o644)  # a report to hand on, not mkstemp's private 0600
+    if not private and hasattr(os, "fchmod"):  # Windows has no modes to set
+        os.fchmod(fd, 0o644)  # a report to hand on, not mkstemp's private 0600
     os.close(fd)
     try:
         yield Path(tmp)

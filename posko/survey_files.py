@@ -107,9 +107,10 @@ class Report:
         return cast(Sequence[Sequence[int | None]], self.figures["grid"])
 
 
-def written(target: Path, write: Callable[[Path], None]) -> None:
+def written(target: Path, write: Callable[[Path], None], *, private: bool = False) -> None:
     """``write`` into a temporary file beside ``target``, then renamed over it; a failure
-    (a missing or read-only folder, a full disk) raises ``ReportFileError`` naming it."""
+    (a missing or read-only folder, a full disk) raises ``ReportFileError`` naming it.
+    ``private``: readable by its owner alone (``posko.files.replacing``)."""
     if not target.parent.is_dir():
         raise ReportFileError(
             _("Cannot write {file}: the folder {folder} does not exist.").format(
@@ -117,7 +118,7 @@ def written(target: Path, write: Callable[[Path], None]) -> None:
             )
         )
     try:
-        with replacing(target) as temporary:
+        with replacing(target, private=private) as temporary:
             write(temporary)
     except OSError as error:
         raise ReportFileError(

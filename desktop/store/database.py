@@ -120,6 +120,12 @@ def _note_device_change(state: ORMExecuteState) -> None:
         state.session.info.setdefault("device_changed", True)
 
 
+# Commits that changed something, made in this process through any Database (the window's,
+# the sync's own: a report saved, a tap, statuses pulled): the Statistik section watches the
+# count to follow the data.
+WRITES = [0]
+
+
 def _note_write(state: ORMExecuteState) -> None:
     if state.is_insert or state.is_update or state.is_delete:
         state.session.info["wrote"] = True
@@ -206,9 +212,6 @@ class Database:
         self._path = profile.database if profile is not None else None
         event.listen(self._sessions, "do_orm_execute", _note_device_change)
         event.listen(engine, "connect", self._on_connect)
-        # Commits that changed something, made through this object (a report saved, a tap,
-        # a sync's answer): the Statistik section watches the count to follow the data.
-        self.writes = 0
         event.listen(self._sessions, "do_orm_execute", _note_write)
         event.listen(self._sessions, "after_commit", self._count_write)
 
@@ -245,9 +248,10 @@ class Database:
     def close(self) -> None:
         self.engine.dispose()
 
-    def _count_write(self, session: Session) -> None:
+    @staticmethod
+    def _count_write(session: Session) -> None:
         if session.info.pop("wrote", False):
-            self.writes += 1
+            WRITES[0] += 1
 
     def _on_connect(self, dbapi_connection: Any, _record: Any) -> None:
         if self._path is not None and health.damaged(self._path) is not None:

@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from posko.i18n import _
 
@@ -66,6 +66,9 @@ class DatabaseDamaged(DatabaseError):
         self.detail = detail
         self.copy = copy
 
+    def __reduce__(self) -> tuple[Any, ...]:  # across to the desk from its drawing process
+        return (type(self), (self.path, self.reason, self.detail, self.copy))
+
 
 class DatabaseVanished(DatabaseError):
     """The database is missing, empty or has no desk, yet the profile shows a desk was set
@@ -84,6 +87,9 @@ class DatabaseVanished(DatabaseError):
         self.reason = reason
         self.identity = identity
         self.backups = backups
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.path, self.reason, self.identity, self.backups))
 
 
 # -- the cheap check --------------------------------------------------------------------

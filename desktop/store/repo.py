@@ -118,10 +118,14 @@ class Store:
         return self.database().context()
 
     def write_count(self) -> int:
-        """How many commits that changed something this process has made (0 until the
-        database is opened): a widget compares it to see whether its figures are old."""
-        database = self._database
-        return database.writes if database is not None else 0
+        """How many commits that changed something this process has made, through any
+        store (0 until a database is opened): a widget compares it to see whether its
+        figures are old."""
+        if self._database is None:
+            return 0
+        from desktop.store.database import WRITES
+
+        return WRITES[0]
 
     def require_context(self) -> DeskContext:
         return self.database().require_context()
@@ -196,10 +200,18 @@ class Store:
         except CampaignError:
             return None  # checked when it was set; a damaged value counts as none
 
-    def set_campaign(self, campaign: Campaign | None) -> None:
-        from desktop.settings import CAMPAIGN
+    def set_campaign(self, campaign: Campaign | None, *, from_central: bool = False) -> None:
+        """Set (or with None clear) the campaign; ``from_central``: the central system's,
+        taken by a sync (which then also clears it when the central system has none)."""
+        from desktop.settings import CAMPAIGN, CAMPAIGN_FROM_CENTRAL
 
         self.set(CAMPAIGN, campaign.to_json() if campaign is not None else "")
+        self.set(CAMPAIGN_FROM_CENTRAL, from_central and campaign is not None)
+
+    def campaign_from_central(self) -> bool:
+        from desktop.settings import CAMPAIGN_FROM_CENTRAL
+
+        return bool(self.get(CAMPAIGN_FROM_CENTRAL))
 
     def survey_extra_questions(self) -> tuple[ExtraQuestion, ...]:
         return self.database().survey_extra_questions()

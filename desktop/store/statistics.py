@@ -5,6 +5,7 @@ database, days counted on the post's clock, held and brought up to date between 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -244,6 +245,7 @@ class Drawing:
     style: charts.Style
     language: str
     drawn: dict[str, Any] = field(default_factory=dict)
+    names: tuple[str, ...] = charts.NAMES  # the charts this drawing is for
 
 
 @dataclass
@@ -254,20 +256,31 @@ class Drawn:
     texts: dict[str, str] = field(default_factory=dict)
 
 
-# The desk a drawing process keeps open, by profile (one, in practice), with its source:
-# the source holds the figures read so far.
-_open: dict[str, tuple[Store, DeskSource]] = {}
+# The desk a drawing process keeps open, by profile (one, in practice), with its source
+# (the figures read so far) and the database file's identity when it was opened.
+_open: dict[str, tuple[Store, DeskSource, tuple[int, int]]] = {}
+
+
+def _file(profile: Profile) -> tuple[int, int]:
+    found = os.stat(profile.database)
+    return found.st_dev, found.st_ino
 
 
 def _source(root: str) -> DeskSource:
-    store, source = _open.get(root) or (None, None)
-    if store is None or source is None or store.require_context() != source.context:
-        for other, _source in _open.values():
-            other.close()
-        _open.clear()
-        store = store or Store.open(Profile(Path(root)))
-        source = DeskSource(store, store.require_context())
-        _open[root] = (store, source)
+    """The source over the desk at ``root``, opened again when the database file was
+    replaced (a recovery, a backup restored) or the desk set up anew."""
+    profile = Profile(Path(root))
+    kept = _open.get(root)
+    if kept is not None:
+        store, source, file = kept
+        if file == _file(profile) and store.require_context() == source.context:
+            return source
+    for held in _open.values():
+        held[0].close()
+    _open.clear()
+    store = Store.open(profile)
+    source = DeskSource(store, store.require_context())
+    _open[root] = (store, source, _file(profile))
     return source
 
 
@@ -276,16 +289,16 @@ def draw(asked: Drawing) -> Drawn:
     ``desktop.drawing``), so it opens the profile itself and speaks the desk's language."""
     set_language(asked.language)
     source = _source(asked.profile)
-    store, context = source.store, source.context
+    store = source.store
     stats = compute(
         source,
         asked.filters,
-        today=datetime.now(zone(context.time_zone)).date(),
+        today=datetime.now(WIB).date(),  # deadlines are counted in WIB days
         campaign=store.campaign(),
         catalog=store.catalog,
     )
     result = Drawn(stats)
-    for name in charts.NAMES:
+    for name in asked.names:
         text = charts.describe(name, stats)
         width, height = asked.sizes[name]
         key = (text, width, height, asked.scale, asked.style, asked.language)

@@ -421,22 +421,28 @@ class SyncEngine:
             return None
 
     def _fetch_campaign(self, server: str, headers: dict[str, str]) -> None:
-        """Take the coordinator's campaign, so every desk counts towards the same targets;
-        the desk's own stays while the central system has none."""
+        """Take the coordinator's campaign, so every desk counts towards the same targets.
+        When the central system has none, a campaign it handed out before is cleared (the
+        coordinator cleared it); one set on the desk itself stays."""
         from posko.campaign import Campaign, CampaignError
 
         sent = self._fetched(
             "campaign", f"{server}/api/v1/sync/campaign", headers, wire.CampaignResponse
         )
-        if sent is None or sent.campaign is None:
+        if sent is None:
+            return
+        if sent.campaign is None:
+            if self.store.campaign_from_central():
+                self.store.set_campaign(None)
+                log.info("campaign cleared on the central system: cleared here too")
             return
         try:
             chosen = Campaign.from_json(sent.campaign)
         except CampaignError as exc:
             log.warning("campaign from the central system refused: %s", exc)
             return
-        if chosen != self.store.campaign():
-            self.store.set_campaign(chosen)
+        if chosen != self.store.campaign() or not self.store.campaign_from_central():
+            self.store.set_campaign(chosen, from_central=True)
             log.info("campaign from the central system taken: %d days, %d posts",
                      (chosen.end - chosen.start).days + 1, len(chosen.posts))  # fmt: skip
 

@@ -44,6 +44,7 @@ from posko.errors import describe
 from posko.i18n import _, current_language
 from posko.statistics import Deadline, Filters, Statistics
 from posko.survey import services
+from posko.workdays import WIB
 
 log = logging.getLogger("posko.ui")
 
@@ -100,6 +101,7 @@ class StatisticsDesk(QWidget):
         self._running = False
         self._again = False
         self._seen_writes = -1
+        self._seen_day = _today()
         self._build()
         self._settle = QTimer(self, singleShot=True, interval=SETTLE_MS)
         self._settle.timeout.connect(self.refresh)
@@ -244,6 +246,7 @@ class StatisticsDesk(QWidget):
         self._running = True
         self._again = False
         self._seen_writes = self.store.write_count()
+        self._seen_day = _today()
         asked = self._asked()
         self.status.setText(_("Updating…"))
         self.tasks.run(self, lambda: _drawn(asked), self._show, self._failed)
@@ -278,9 +281,13 @@ class StatisticsDesk(QWidget):
         self._running = False
         log.error("statistics refresh failed: %s", describe(error))
         self.status.setText(_("The figures could not be read; they are tried again at F5."))
+        if self._again:  # asked for meanwhile (a filter changed): tried once more
+            self.refresh()
 
     def _look_for_writes(self) -> None:
-        if self.store.write_count() != self._seen_writes:
+        """Once a second while shown: new figures when this process wrote something, or
+        when a new WIB day began (reports move from due soon to overdue at midnight)."""
+        if self.store.write_count() != self._seen_writes or _today() != self._seen_day:
             self.refresh()
 
     # -- Qt ------------------------------------------------------------------------------------
@@ -303,6 +310,10 @@ class StatisticsDesk(QWidget):
 def _drawn(asked: Drawing) -> tuple[Drawn, dict[str, QImage]]:
     drawn = drawn_elsewhere(asked)
     return drawn, _images(drawn)
+
+
+def _today() -> date:
+    return datetime.now(WIB).date()
 
 
 def _day(value: QDate) -> date:

@@ -80,10 +80,15 @@ def test_a_desk_takes_the_coordinators_campaign(
             assert store.campaign() == hand, bad
         assert faulty.asked == 8
 
+        # Cleared by the coordinator: cleared on the desk too. A desk's own campaign, set
+        # after, stays while the central system has none.
         cleared = run_central("--database-url", central_db_url, "campaign", "clear")
         assert cleared.returncode == 0, cleared.stderr
         assert SyncEngine(store, profile, transport).run_once().ok
-        assert store.campaign() == hand  # kept: the desk still counts towards it
+        assert store.campaign() is None
+        store.set_campaign(OWN)
+        assert SyncEngine(store, profile, transport).run_once().ok
+        assert store.campaign() == OWN
     finally:
         central.close()
         stop_process(process)

@@ -315,3 +315,11 @@ def test_a_formula_typed_into_a_report_stays_text_in_every_file(
     cells = [c for line in book["complaints"].iter_rows(min_row=2) for c in line]
     texts = [c for c in cells if isinstance(c.value, str) and c.value.startswith("=")]
     assert texts and all(c.data_type == "s" for c in texts)  # kept as text, not a formula
+
+
+def test_a_file_with_contacts_is_its_owners_alone(filled: list[str], tmp_path: Path) -> None:
+    for kind in ("csv", "xlsx"):
+        plain = _export(filled, tmp_path / f"plain.{kind}", kind)
+        private = _export(filled, tmp_path / f"private.{kind}", kind, "--with-contacts")
+        assert plain.stat().st_mode & 0o777 == 0o644, kind
+        assert private.stat().st_mode & 0o777 == 0o600, kind

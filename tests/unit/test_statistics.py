@@ -223,3 +223,36 @@ def test_the_high_contrast_theme_outlines_the_bars(filled: Store) -> None:
     stark = charts.figure("categories", stats, 4, 2.5, 100, charts.Style(high_contrast=True))
     assert {p.get_linewidth() for p in stark.axes[0].patches} == {1.2}
     assert {p.get_linewidth() for p in plain.axes[0].patches} != {1.2}
+
+
+def test_a_write_through_any_store_of_the_process_counts(store: Store) -> None:
+    """The sync works through a store of its own: its writes (statuses pulled, the
+    campaign taken) must move the count the Statistik section watches."""
+    other = Store.open(store.profile)
+    try:
+        before = store.write_count()
+        other.record_people_reached(1)
+        assert store.write_count() > before
+    finally:
+        other.close()
+
+
+def test_the_drawing_process_opens_a_replaced_database_again(filled: Store) -> None:
+    """A recovery or a restored backup replaces the file: the figures come from the new
+    one, not from the old file still open."""
+    import os
+    import shutil
+
+    from desktop.store import statistics as drawing
+
+    root = str(filled.profile.root)
+    first = drawing._source(root)
+    assert drawing._source(root) is first
+    copy = filled.profile.database.with_suffix(".copy")
+    filled.close()
+    shutil.copy(filled.profile.database, copy)
+    os.replace(copy, filled.profile.database)
+    again = drawing._source(root)
+    assert again is not first
+    drawing._open.clear()
+    again.store.close()
