@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import subprocess
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import zxingcpp
 from PIL import Image
@@ -64,3 +67,16 @@ def pdf_page_size_mm(pdf: Path) -> tuple[float, float]:
             parts = line.split()
             return float(parts[2]) * 25.4 / 72, float(parts[4]) * 25.4 / 72
     raise AssertionError("no page size in pdfinfo output")
+
+
+@contextmanager
+def workbook(path: Path) -> Iterator[Any]:
+    """``path`` opened by openpyxl read-only, and closed after: a read-only workbook keeps
+    its file open until closed (the garbage collector's warning then fails another test)."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(path, read_only=True)
+    try:
+        yield book
+    finally:
+        book.close()

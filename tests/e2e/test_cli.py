@@ -192,6 +192,7 @@ def test_selftest() -> None:
         "OK   PDF tanda terima",
         "OK   kode QR",
         "OK   sinkronisasi",
+        "OK   grafik",
         "Uji mandiri berhasil.",
     ]
 

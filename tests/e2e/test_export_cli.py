@@ -12,6 +12,7 @@ import subprocess
 import zipfile
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 from openpyxl import load_workbook
@@ -24,7 +25,7 @@ from posko.outreach import item
 from posko.survey import skm_2017
 from tests.e2e.test_cli import posko
 from tests.e2e.test_survey_cli import desk  # noqa: F401  (the fixture)
-from tests.helpers import pdf_text
+from tests.helpers import pdf_text, workbook
 
 WIB = timezone(timedelta(hours=7))
 CONTACTS = ("Dewi Lestari", "Budi Santoso", "Rina Wati", "dewi@contoh.id", "rina@contoh.id")
@@ -157,7 +158,11 @@ def _csv_figures(zipped: Path) -> dict[str, dict[str, str]]:
 
 
 def _xlsx_figures(book: Path) -> dict[str, dict[str, str]]:
-    sheet = load_workbook(book, read_only=True)[SUMMARY]
+    with workbook(book) as opened:
+        return _summary_figures(opened[SUMMARY])
+
+
+def _summary_figures(sheet: Any) -> dict[str, dict[str, str]]:
     figures: dict[str, dict[str, str]] = {}
     section = ""
     header = False
@@ -262,11 +267,11 @@ def test_rows_of_each_table(filled: list[str], tmp_path: Path) -> None:
     assert len(read["survey_responses.csv"]) == 3
     assert [r["count"] for r in read["tally_events.csv"]] == ["3", "5", "2"]
     assert [r["quantity"] for r in read["stock_movements.csv"]] == ["10"]
-    book = load_workbook(_export(filled, tmp_path / "e.xlsx", "xlsx"), read_only=True)
     tables = ["complaints", "survey_responses", "tally_events", "stock_movements"]
-    assert book.sheetnames == [SUMMARY, *tables]
+    with workbook(_export(filled, tmp_path / "e.xlsx", "xlsx")) as book:
+        assert book.sheetnames == [SUMMARY, *tables]
+        assert len(list(book["complaints"].iter_rows())) == 5  # the header and 4 reports
     assert list(read) == [f"{name}.csv" for name in (*tables, "summary")]
-    assert len(list(book["complaints"].iter_rows())) == 5  # the header and 4 reports
 
 
 def test_a_failed_write_leaves_no_file(filled: list[str], tmp_path: Path) -> None:

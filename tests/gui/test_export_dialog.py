@@ -12,7 +12,6 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from openpyxl import load_workbook
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QKeySequence
 from PySide6.QtTest import QTest
@@ -26,7 +25,7 @@ from desktop.ui.export_dialog import ExportDialog
 from tests.desk_support import Keyboard, shown_window
 from tests.e2e.test_export_cli import _complaint
 from tests.gui.test_mnemonics import assert_unique
-from tests.helpers import pdf_text
+from tests.helpers import pdf_text, workbook
 from tests.unit.test_exports import many_taps
 
 WIB = timezone(timedelta(hours=7))
@@ -92,8 +91,8 @@ def test_the_export_is_written_in_the_background_and_the_bar_follows_it(
             taps = archive.read("tally_events.csv").decode("utf-8-sig").splitlines()
         assert len(taps) == 3 * BATCH + 1  # and the header
     if kind == "xlsx":
-        book = load_workbook(target, read_only=True)
-        assert sum(1 for _row in book["tally_events"].iter_rows()) == 3 * BATCH + 1
+        with workbook(target) as book:
+            assert sum(1 for _row in book["tally_events"].iter_rows()) == 3 * BATCH + 1
     assert dialog.bar.value() == dialog.bar.maximum()
     assert dialog.buttons.button(dialog.buttons.StandardButton.Ok).isEnabled()
 
@@ -192,8 +191,8 @@ def test_a_folder_that_cannot_be_written_to_is_told_in_indonesian(
     assert dialog.format_code() == "xlsx" and dialog.days()[0] == date(2026, 12, 1)
     assert _run(qtbot, dialog, out / "posko.xlsx") == "saved"
     assert dialog.error.isHidden()
-    sheet = load_workbook(out / "posko.xlsx", read_only=True)["complaints"]
-    assert sum(1 for _row in sheet.iter_rows()) == 2  # the header and the report
+    with workbook(out / "posko.xlsx") as book:
+        assert sum(1 for _row in book["complaints"].iter_rows()) == 2  # header and report
 
 
 def test_the_days_of_a_section_and_the_suggested_name(qtbot: QtBot, store: Store) -> None:
