@@ -10,10 +10,10 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from openpyxl import load_workbook
 
 from desktop.exports import BATCH, ExportCancelled, Progress, Selection, write_export
 from desktop.store.repo import Store
+from tests.helpers import workbook
 
 
 def many_taps(store: Store, count: int) -> None:
@@ -64,8 +64,8 @@ def test_every_batch_is_reported_against_the_rows_counted_first(
             lines = archive.read("tally_events.csv").decode("utf-8-sig").splitlines()
         assert len(lines) == rows + 1  # and the header
     else:
-        sheet = load_workbook(target, read_only=True)["tally_events"]
-        assert sum(1 for _row in sheet.iter_rows()) == rows + 1
+        with workbook(target) as book:
+            assert sum(1 for _row in book["tally_events"].iter_rows()) == rows + 1
 
 
 @pytest.mark.parametrize("kind", ["csv", "xlsx", "pdf"])
