@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, NamedTuple, TypeVar
 
-from sqlalchemy import case, delete, func, literal, select, text, union_all
+from sqlalchemy import case, delete, func, insert, literal, select, text, union_all
 
 from central import models
 from central.store.outreach import wib_day
@@ -431,6 +431,18 @@ class StatisticsReports(SkmReports):
         with self.session() as session:
             top_id, changed, survey, tallies, stock = session.execute(query).one()
         return Newest((top_id, changed), survey, tallies, stock)
+
+    def recount_complaints(self) -> None:
+        """Count every complaint again into ``complaint_counts``: for a bulk load done with
+        its triggers off (``benchmarks/central_stats.py``)."""
+        table, counts = models.Complaint, models.ComplaintCount
+        day = wib_day(self.engine.dialect.name, table.created_at)
+        keys = (table.post_code, day, table.type, table.category, table.status, table.agency)
+        columns = ["post_code", "day", "type", "category", "status", "agency", "complaints"]
+        rows = select(*keys, func.count()).group_by(*keys)
+        with self.session() as session, session.begin():
+            session.execute(delete(counts))
+            session.execute(insert(counts).from_select(columns, rows))
 
     def post_codes(self) -> set[str]:
         """The posts a desk was ever enrolled for (the central system's own is not one)."""
