@@ -359,13 +359,15 @@ Index(
 
 
 class ComplaintCount(Base):
-    """How many complaints share a (post, WIB day received, type, category, status,
-    agency): kept by triggers on ``complaints`` (migration 0011, which also holds them), so
-    the statistics page sums this small table rather than scanning every complaint."""
+    """How many complaints share a (post, WIB day received, device, type, category, status,
+    agency): kept by triggers on ``complaints`` (migration 0011, which also holds them, and
+    says why the device is in the key), so the statistics page sums this small table rather
+    than scanning every complaint."""
 
     __tablename__ = "complaint_counts"
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     post_code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    device_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     type: Mapped[str] = mapped_column(String(32), primary_key=True)
     category: Mapped[str] = mapped_column(String(32), primary_key=True)
     status: Mapped[str] = mapped_column(String(20), primary_key=True)

@@ -5,7 +5,7 @@ campaign the figures are measured against.
 Each figure is one grouped SQL query over the period (WIB days, the central system's
 calendar), grouped by post as well, so that the page's figures and its per-post table come
 from the same rows. The complaints take two, both over ``complaint_counts`` (the counts
-per post, WIB day, type, category, status and agency that triggers on ``complaints`` keep,
+per post, WIB day, device, type, category, status and agency that triggers keep,
 migration 0011), never the complaints themselves: every complaint per (post, category,
 status, agency); and the open ones per (post, type, category, status, day) for their
 deadlines (a closed one's deadline state does not depend on its day). Each answer is kept
@@ -437,12 +437,13 @@ class StatisticsReports(SkmReports):
         its triggers off (``benchmarks/central_stats.py``)."""
         table, counts = models.Complaint, models.ComplaintCount
         day = wib_day(self.engine.dialect.name, table.created_at)
-        keys = (table.post_code, day, table.type, table.category, table.status, table.agency)
-        columns = ["post_code", "day", "type", "category", "status", "agency", "complaints"]
+        keys = (table.post_code, day, table.device_id, table.type, table.category)
+        keys += (table.status, table.agency)
+        columns = ["post_code", "day", "device_id", "type", "category", "status", "agency"]
         rows = select(*keys, func.count()).group_by(*keys)
         with self.session() as session, session.begin():
             session.execute(delete(counts))
-            session.execute(insert(counts).from_select(columns, rows))
+            session.execute(insert(counts).from_select([*columns, "complaints"], rows))
 
     def post_codes(self) -> set[str]:
         """The posts a desk was ever enrolled for (the central system's own is not one)."""

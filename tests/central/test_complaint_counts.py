@@ -16,9 +16,10 @@ from posko.workdays import WIB
 from tests.central_support import complaint_record, enroll
 
 # The complaints as they are; their WIB day reckoned here from the UTC moment kept.
-GROUPED = "SELECT post_code, created_at, type, category, status, agency FROM complaints"
+GROUPED = "SELECT post_code, created_at, device_id, type, category, status, agency FROM complaints"
 COUNTED = (
-    "SELECT post_code, day, type, category, status, agency, complaints FROM complaint_counts "
+    "SELECT post_code, day, device_id, type, category, status, agency, complaints "
+    "FROM complaint_counts "
     "WHERE complaints <> 0"
 )
 
@@ -36,13 +37,13 @@ def _day(value: object) -> date:
 def _assert_counts_match(store: CentralStore) -> None:
     with store.engine.connect() as conn:
         expected: dict[tuple[object, ...], int] = {}
-        for post, created, kind, category, status, agency in conn.execute(text(GROUPED)):
+        for post, created, device, kind, category, status, agency in conn.execute(text(GROUPED)):
             day = _moment(created).replace(tzinfo=UTC).astimezone(WIB).date()
-            key = (post, day, kind, category, status, agency or "")
+            key = (post, day, device, kind, category, status, agency or "")
             expected[key] = expected.get(key, 0) + 1
         found = {
-            (post, _day(day), kind, category, status, agency): n
-            for post, day, kind, category, status, agency, n in conn.execute(text(COUNTED))
+            (post, _day(day), device, kind, category, status, agency): n
+            for post, day, device, kind, category, status, agency, n in conn.execute(text(COUNTED))
         }
     assert found == expected
     assert all(n > 0 for n in found.values())

@@ -1,6 +1,11 @@
-"""The complaints' counts per (post, WIB day received, type, category, status, agency),
-kept by triggers on ``complaints``, so that the statistics page groups a small table
-instead of every complaint of the period (``central.store.statistics``).
+"""The complaints' counts per (post, WIB day received, device, type, category, status,
+agency), kept by triggers on ``complaints``, so that the statistics page groups a small
+table instead of every complaint of the period (``central.store.statistics``).
+
+The device is in the key so that no two transactions wait on each other's count rows in
+opposite orders (two desks of one post pushing at once would deadlock on PostgreSQL):
+every writer of a complaint locks its device's row first (``central.store.ingest``,
+``set_status``, the Open311 intake), so a count row's writers queue on that lock.
 
 Each trigger takes one from the old key's count and adds one to the new key's (an
 upsert); a count that reaches 0 stays as a row at 0 (the readers ask ``complaints > 0``
@@ -24,20 +29,21 @@ branch_labels = None
 depends_on = None
 
 # The day first: the page reads a range of days (of one post or of all).
-KEYS = ('day', 'post_code', 'type', 'category', 'status', 'agency')
+KEYS = ('day', 'post_code', 'device_id', 'type', 'category', 'status', 'agency')
 # Frozen here: UTC+7 (central.store.outreach._WIB_HOURS), the day of wib_day().
 _PG_DAY = "CAST({row}.created_at + interval '7 hours' AS date)"
 _SQLITE_DAY = "date({row}.created_at, '+7 hours')"
-_COLUMNS = "post_code, day, type, category, status, agency, complaints"
+_COLUMNS = "post_code, day, device_id, type, category, status, agency, complaints"
 _CONFLICT = (
-    "ON CONFLICT (post_code, day, type, category, status, agency) "
+    "ON CONFLICT (post_code, day, device_id, type, category, status, agency) "
     "DO UPDATE SET complaints = complaint_counts.complaints + excluded.complaints"
 )
 
 
 def _values(row: str, day: str, delta: int) -> str:
     fields = ", ".join(
-        [f"{row}.post_code", day.format(row=row), f"{row}.type", f"{row}.category",
+        [f"{row}.post_code", day.format(row=row), f"{row}.device_id", f"{row}.type",
+         f"{row}.category",
          f"{row}.status", f"coalesce({row}.agency, '')", str(delta)]  # fmt: skip
     )
     return f"INSERT INTO complaint_counts ({_COLUMNS}) VALUES ({fields}) {_CONFLICT}"
@@ -47,15 +53,15 @@ def backfill(day: str) -> str:
     """Every complaint counted again (the table emptied first)."""
     return (
         f"INSERT INTO complaint_counts ({_COLUMNS}) "
-        f"SELECT post_code, {day.format(row='complaints')}, type, category, status, "
-        "coalesce(agency, ''), count(*) FROM complaints "
-        f"GROUP BY post_code, {day.format(row='complaints')}, type, category, status, "
+        f"SELECT post_code, {day.format(row='complaints')}, device_id, type, category, "
+        "status, coalesce(agency, ''), count(*) FROM complaints "
+        f"GROUP BY post_code, {day.format(row='complaints')}, device_id, type, category, status, "
         "coalesce(agency, '')"
     )
 
 
 BACKFILL = {'postgresql': backfill(_PG_DAY), 'sqlite': backfill(_SQLITE_DAY)}
-_WATCHED = 'post_code, created_at, type, category, status, agency'
+_WATCHED = 'post_code, created_at, device_id, type, category, status, agency'
 
 _PG_FUNCTION = f"""
 CREATE FUNCTION complaint_counts_follow() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -101,6 +107,7 @@ def upgrade() -> None:
         'complaint_counts',
         sa.Column('post_code', sa.String(length=16), nullable=False),
         sa.Column('day', sa.Date(), nullable=False),
+        sa.Column('device_id', sa.Integer(), nullable=False),
         sa.Column('type', sa.String(length=32), nullable=False),
         sa.Column('category', sa.String(length=32), nullable=False),
         sa.Column('status', sa.String(length=20), nullable=False),
