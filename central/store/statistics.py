@@ -437,8 +437,8 @@ class StatisticsReports(SkmReports):
         its triggers off (``benchmarks/central_stats.py``)."""
         table, counts = models.Complaint, models.ComplaintCount
         day = wib_day(self.engine.dialect.name, table.created_at)
-        keys = (table.post_code, day, table.device_id, table.type, table.category)
-        keys += (table.status, table.agency)
+        keys: tuple[Any, ...] = (table.post_code, day, table.device_id, table.type)
+        keys += (table.category, table.status, table.agency)
         columns = ["post_code", "day", "device_id", "type", "category", "status", "agency"]
         rows = select(*keys, func.count()).group_by(*keys)
         with self.session() as session, session.begin():
