@@ -3,13 +3,14 @@ unique constraint: that constraint, not a look-up before the insert, makes a res
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     Float,
     ForeignKey,
     Index,
@@ -355,3 +356,20 @@ Index(
     OutreachTally.item,
     OutreachTally.count,
 )
+
+
+class ComplaintCount(Base):
+    """How many complaints share a (post, WIB day received, device, type, category, status,
+    agency): kept by triggers on ``complaints`` (migration 0011, which also holds them, and
+    says why the device is in the key), so the statistics page sums this small table rather
+    than scanning every complaint."""
+
+    __tablename__ = "complaint_counts"
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    post_code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    device_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    type: Mapped[str] = mapped_column(String(32), primary_key=True)
+    category: Mapped[str] = mapped_column(String(32), primary_key=True)
+    status: Mapped[str] = mapped_column(String(20), primary_key=True)
+    agency: Mapped[str] = mapped_column(String(100), primary_key=True)  # "": none
+    complaints: Mapped[int] = mapped_column(Integer)

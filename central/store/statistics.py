@@ -4,11 +4,11 @@ campaign the figures are measured against.
 
 Each figure is one grouped SQL query over the period (WIB days, the central system's
 calendar), grouped by post as well, so that the page's figures and its per-post table come
-from the same rows. The complaints take two: every complaint per (post, category, status,
-agency), an index-only scan of ``ix_complaints_statistics``; and the open ones per (post,
-type, category, status, day) for their deadlines, a scan of the partial
-``ix_complaints_open_statistics`` (migration 0010; most of a season's complaints are
-closed, and a closed one's deadline state does not depend on its day). Each answer is kept
+from the same rows. The complaints take two, both over ``complaint_counts`` (the counts
+per post, WIB day, device, type, category, status and agency that triggers keep,
+migration 0011), never the complaints themselves: every complaint per (post, category,
+status, agency); and the open ones per (post, type, category, status, day) for their
+deadlines (a closed one's deadline state does not depend on its day). Each answer is kept
 (``AggregateCache``) until a newer row arrives in a table it reads: the key holds the
 newest row of that table (complaints by id and by last change, questionnaires, tallies,
 stock movements), so a kept answer is never stale.
@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, NamedTuple, TypeVar
 
-from sqlalchemy import case, delete, func, literal, select, text, union_all
+from sqlalchemy import case, delete, func, insert, literal, select, text, union_all
 
 from central import models
 from central.store.outreach import wib_day
@@ -160,15 +160,16 @@ class CentralSource:
     # -- the grouped answers (kept) ------------------------------------------------------
 
     def totals(self, filters: Filters) -> Mapping[tuple[str, str, str, str], int]:
-        """Complaints per (post, category, status, agency): one scan of the covering index."""
+        """Complaints per (post, category, status, agency), summed from ``complaint_counts``."""
         narrowed = _for_complaints(filters)
         return self._kept("totals", narrowed, lambda: self._totals(narrowed))
 
     def _totals(self, filters: Filters) -> Mapping[tuple[str, str, str, str], int]:
-        table = models.Complaint
+        table = models.ComplaintCount
         keys = (table.post_code, table.category, table.status, table.agency)
-        query = self._complaints(select(*keys, func.count()).group_by(*keys), filters)
-        return {(p, c, s, a or ""): int(n) for p, c, s, a, n in self._rows(query)}
+        query = self._counted(select(*keys, func.sum(table.complaints)).group_by(*keys), filters)
+        found = self._rows(query.having(func.sum(table.complaints) > 0))
+        return {(p, c, s, a): int(n) for p, c, s, a, n in found}
 
     def open_groups(self, filters: Filters) -> ComplaintGroups:
         """Open complaints per (post, type, category, status, WIB day received)."""
@@ -176,20 +177,26 @@ class CentralSource:
         return self._kept("open", narrowed, lambda: self._open_groups(narrowed))
 
     def _open_groups(self, filters: Filters) -> ComplaintGroups:
-        table = models.Complaint
-        day = self._day(table.created_at).label("day")
-        keys = (table.post_code, table.type, table.category, table.status, day)
-        query = select(*keys, func.count()).group_by(*keys)
-        # Word for word the partial index's predicate (ix_complaints_open_statistics).
-        query = self._complaints(query.where(text(models.OPEN_COMPLAINT_SQL)), filters)
+        table = models.ComplaintCount
+        keys = (table.post_code, table.type, table.category, table.status, table.day)
+        query = select(*keys, func.sum(table.complaints)).group_by(*keys)
+        query = self._counted(query.where(text(models.OPEN_COMPLAINT_SQL)), filters)
         return {
             (post, kind, category, status, _as_date(received)): int(n)
-            for post, kind, category, status, received, n in self._rows(query)
+            for post, kind, category, status, received, n in self._rows(
+                query.having(func.sum(table.complaints) > 0)
+            )
         }
 
-    def _complaints(self, query: Any, filters: Filters) -> Any:
-        table = models.Complaint
-        query = self._narrowed(query, table, filters)
+    def _counted(self, query: Any, filters: Filters) -> Any:
+        """``query`` over ``complaint_counts`` narrowed: its days, post and category."""
+        table = models.ComplaintCount
+        if filters.first is not None:
+            query = query.where(table.day >= filters.first)
+        if filters.last is not None:
+            query = query.where(table.day <= filters.last)
+        if filters.post:
+            query = query.where(table.post_code == filters.post)
         if filters.category:
             query = query.where(table.category == filters.category)
         return query
@@ -424,6 +431,19 @@ class StatisticsReports(SkmReports):
         with self.session() as session:
             top_id, changed, survey, tallies, stock = session.execute(query).one()
         return Newest((top_id, changed), survey, tallies, stock)
+
+    def recount_complaints(self) -> None:
+        """Count every complaint again into ``complaint_counts``: for a bulk load done with
+        its triggers off (``benchmarks/central_stats.py``)."""
+        table, counts = models.Complaint, models.ComplaintCount
+        day = wib_day(self.engine.dialect.name, table.created_at)
+        keys: tuple[Any, ...] = (table.post_code, day, table.device_id, table.type)
+        keys += (table.category, table.status, table.agency)
+        columns = ["post_code", "day", "device_id", "type", "category", "status", "agency"]
+        rows = select(*keys, func.count()).group_by(*keys)
+        with self.session() as session, session.begin():
+            session.execute(delete(counts))
+            session.execute(insert(counts).from_select([*columns, "complaints"], rows))
 
     def post_codes(self) -> set[str]:
         """The posts a desk was ever enrolled for (the central system's own is not one)."""
