@@ -323,31 +323,8 @@ class Setting(Base):
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-# The statistics page (``central.store.statistics``) groups every complaint of a period by
-# these columns: with all of them in one index, PostgreSQL answers from the index alone
-# (an index-only scan reads a fraction of the table's pages: no titles, no descriptions).
-Index(
-    "ix_complaints_statistics",
-    Complaint.created_at,
-    Complaint.post_code,
-    Complaint.type,
-    Complaint.category,
-    Complaint.status,
-    Complaint.agency,
-)
-# The open complaints' deadlines need their day: a partial index of them alone (most of a
-# season's complaints are closed), its predicate repeated word for word by the query.
-Index(
-    "ix_complaints_open_statistics",
-    Complaint.created_at,
-    Complaint.post_code,
-    Complaint.type,
-    Complaint.category,
-    Complaint.status,
-    sqlite_where=text(OPEN_COMPLAINT_SQL),
-    postgresql_where=text(OPEN_COMPLAINT_SQL),
-)
-# The same for the tallies: people reached and merchandise, per post and day.
+# The statistics page (``central.store.statistics``) groups the tallies by these columns:
+# people reached and merchandise, per post and day, answered from the index alone.
 Index(
     "ix_outreach_tallies_statistics",
     OutreachTally.counter,

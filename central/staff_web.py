@@ -213,7 +213,8 @@ async def sign_in(request: Request, lang: LangParam = None) -> Response:
         return _sign_in_page(language, target, 401, _("Type your staff key."))
     limiter = staff_limiter(request)
     address = f"staf {client_address(request)}"
-    if not await run_in_threadpool(limiter.available, address):
+    # Paid before the key is looked at, given back when it was right (``give_back``).
+    if not await run_in_threadpool(limiter.allow, address):
         seconds = limiter.retry_after()
         problem = _(
             "Too many failed sign-ins from your connection. Try again in {seconds} seconds."
@@ -228,10 +229,10 @@ async def sign_in(request: Request, lang: LangParam = None) -> Response:
         else None
     )
     if client is None:
-        await run_in_threadpool(limiter.allow, address)
         log.info("staff sign-in refused")
         problem = _("This staff key is not valid, or it has been revoked.")
         return _sign_in_page(language, target, 401, problem)
+    await run_in_threadpool(limiter.give_back, address)
     previous = request.cookies.get(COOKIE, "")
     if previous:  # signing in again replaces this browser's session, never adds to it
         await run_in_threadpool(store.close_staff_session, previous)

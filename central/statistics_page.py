@@ -22,6 +22,7 @@ from central.statistics_view import (
     FIELDS,
     Figures,
     FilterError,
+    Translate,
     figures,
     overview,
     post_header,
@@ -76,19 +77,28 @@ def _refused(message: str) -> PlainTextResponse:
     return PlainTextResponse(message, 400, headers=STAFF_HEADERS)
 
 
+def _params(request: Request) -> dict[str, list[str]]:
+    return {name: request.query_params.getlist(name) for name in FIELDS}
+
+
+def _filters(request: Request, _: Translate) -> Filters:
+    """The filters the query asks for; ``FilterError`` when one is not one to ask for."""
+    return read_filters(_params(request), get_store(request), _)
+
+
 @router.get(PAGE, response_class=HTMLResponse)
 def statistics_page(request: Request, _client: Page) -> HTMLResponse:
     """The figures, the charts, the per-post table, the campaign's progress, downloads."""
     language = _language(request)
     _ = translator(language)
-    store = get_store(request)
-    params = {name: request.query_params.getlist(name) for name in FIELDS}
     try:
-        filters = read_filters(params, store, _)
+        filters = _filters(request, _)
     except FilterError as error:
-        raw = {name: (values[-1] if values else "")[:64] for name, values in params.items()}
+        raw = {
+            name: (values[-1] if values else "")[:64] for name, values in _params(request).items()
+        }
         return _page(request, language, 400, raw=raw, problem=str(error))
-    found = figures(store, filters, language)
+    found = figures(get_store(request), filters, language)
     return _page(request, language, 200, raw=query_of(filters), found=found, filters=filters)
 
 
@@ -158,12 +168,11 @@ def statistics_chart(request: Request, name: str, _client: Download) -> Response
     _ = translator(language)
     if name not in charts.NAMES:
         return PlainTextResponse(_("No such chart."), 404, headers=STAFF_HEADERS)
-    store = get_store(request)
-    params = {field: request.query_params.getlist(field) for field in FIELDS}
     try:
-        filters = read_filters(params, store, _)
+        filters = _filters(request, _)
     except FilterError as error:
         return _refused(str(error))
+    store = get_store(request)
     campaign = store.campaign()
     key = (
         store.newest_rows(), filters, language, name, campaign.to_json() if campaign else "",
@@ -185,12 +194,11 @@ def statistics_download(request: Request, kind: str, _client: Download) -> Respo
     _ = translator(language)
     if kind not in FILE_TYPES:
         return PlainTextResponse(_("Downloads are .csv or .xlsx."), 404, headers=STAFF_HEADERS)
-    store = get_store(request)
-    params = {field: request.query_params.getlist(field) for field in FIELDS}
     try:
-        filters = read_filters(params, store, _)
+        filters = _filters(request, _)
     except FilterError as error:
         return _refused(str(error))
+    store = get_store(request)
     found = figures(store, filters, language)
     name = file_name(filters, kind)
     with tempfile.TemporaryDirectory(prefix="posko-statistik-") as folder:

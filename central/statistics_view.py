@@ -332,6 +332,7 @@ __all__ = [
     "FilterError",
     "Progress",
     "Section",
+    "Translate",
     "figures",
     "overview",
     "post_header",

@@ -234,48 +234,33 @@ def _survey(session: Session, selection: Selection) -> Iterator[Row]:
     return _streamed(session, query)
 
 
-def _tallies(session: Session, selection: Selection) -> Iterator[Row]:
-    model = TallyEvent
-    query = select(
-        model.uuid,
-        selection.local_sql(model.created_at),
-        model.counter,
-        model.item,
-        model.count,
-        func.coalesce(model.undoes, ""),
-    )
-    return _streamed(session, selection.narrowed(query, model).order_by(model.id))
+def _columns(model: Any, header: tuple[str, ...]) -> Table:
+    """A table exported as its columns named in ``header``, in the order written: moments
+    on the post's clock, an empty column as ""."""
 
+    def rows(session: Session, selection: Selection) -> Iterator[Row]:
+        columns = model.__table__.c
+        query = select(
+            *(
+                selection.local_sql(getattr(model, name))
+                if name == "created_at"
+                else func.coalesce(getattr(model, name), "")
+                if columns[name].nullable
+                else getattr(model, name)
+                for name in header
+            )
+        )
+        return _streamed(session, selection.narrowed(query, model).order_by(model.id))
 
-def _stock(session: Session, selection: Selection) -> Iterator[Row]:
-    model = StockMovement
-    query = select(
-        model.uuid,
-        selection.local_sql(model.created_at),
-        model.item,
-        model.movement,
-        model.quantity,
-        model.note,
-    )
-    return _streamed(session, selection.narrowed(query, model).order_by(model.id))
+    return Table(model.__tablename__, header, rows, model)
 
 
 def tables(selection: Selection) -> list[Table]:
     return [
         Table("complaints", _complaint_header(selection), _complaints, Complaint),
         Table("survey_responses", (*_SURVEY, *_SURVEY_MORE), _survey, SurveyResponse),
-        Table(
-            "tally_events",
-            ("uuid", "created_at", "counter", "item", "count", "undoes"),
-            _tallies,
-            TallyEvent,
-        ),
-        Table(
-            "stock_movements",
-            ("uuid", "created_at", "item", "movement", "quantity", "note"),
-            _stock,
-            StockMovement,
-        ),
+        _columns(TallyEvent, ("uuid", "created_at", "counter", "item", "count", "undoes")),
+        _columns(StockMovement, ("uuid", "created_at", "item", "movement", "quantity", "note")),
     ]
 
 

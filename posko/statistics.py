@@ -35,7 +35,7 @@ from posko.status import CentralStatus
 from posko.status import label as status_label
 from posko.survey import Score, Survey, score_totals, skm_2017
 from posko.survey_report import overall
-from posko.workdays import WIB, Calendar, deadlines, default_calendar
+from posko.workdays import ANSWER_DAYS, WIB, Calendar, deadlines, default_calendar
 
 # What a report without an agency, or not yet at the central system, is counted as.
 NOT_ASSIGNED = N_("Not assigned yet")
@@ -71,6 +71,10 @@ DEADLINE_LABELS: dict[Deadline, str] = {
 }
 
 
+# A closed report is never late, however old its deadline.
+CLOSED = frozenset({CentralStatus.RESOLVED.value, CentralStatus.ARCHIVED.value})
+
+
 def deadline_state(
     report_type: str,
     group: str,
@@ -81,18 +85,122 @@ def deadline_state(
 ) -> Deadline:
     """Where a report of ``report_type`` (category group ``group``) received on the WIB
     day ``received`` stands on ``today``, given its central ``status`` (None: not there
-    yet)."""
-    if status in (CentralStatus.RESOLVED, CentralStatus.ARCHIVED):
+    yet). The definition, one report at a time; ``DeadlineRules`` counts many by it."""
+    if status in CLOSED:
         return Deadline.CLOSED
     cal = calendar or default_calendar()
-    answer_by = deadlines(
-        report_type, group, datetime.combine(received, time(12), WIB), cal
-    ).answer_by
+    answer_by = _answer_by(report_type, group, received, cal)
     if answer_by < today:
         return Deadline.OVERDUE
     if answer_by <= cal.add_working_days(today, 1):
         return Deadline.DUE_SOON
     return Deadline.ON_TIME
+
+
+def _answer_by(report_type: str, group: str, received: date, calendar: Calendar) -> date:
+    return deadlines(
+        report_type, group, datetime.combine(received, time(12), WIB), calendar
+    ).answer_by
+
+
+@dataclass(frozen=True)
+class DeadlineDays:
+    """The deadline states of one report type and category group on one day, as days
+    received: an open report received before ``overdue_before`` is overdue, before
+    ``due_soon_before`` due soon, and on time from then on. Two days suffice because a
+    report is never due before one received earlier (working days only add up)."""
+
+    overdue_before: date
+    due_soon_before: date
+
+    def state(self, received: date) -> Deadline:
+        if received < self.overdue_before:
+            return Deadline.OVERDUE
+        if received < self.due_soon_before:
+            return Deadline.DUE_SOON
+        return Deadline.ON_TIME
+
+
+def _first_answered_after(report_type: str, group: str, after: date, calendar: Calendar) -> date:
+    """The first day received on which a report is due after ``after`` (a binary search:
+    the day due never goes back as the day received moves on)."""
+    high = after + timedelta(days=1)  # due on or after the day it came
+    low = after - timedelta(days=60)
+    while _answer_by(report_type, group, low, calendar) > after:
+        low -= timedelta(days=366)
+    while (high - low).days > 1:
+        middle = low + (high - low) // 2
+        if _answer_by(report_type, group, middle, calendar) > after:
+            high = middle
+        else:
+            low = middle
+    return high
+
+
+# (report type or None for any other, the categories it covers or None for all, the days)
+Arm = tuple[str | None, frozenset[str] | None, DeadlineDays]
+
+
+class DeadlineRules:
+    """Every report's deadline state on ``today`` by ``deadline_state``, worked out once
+    per report type and category group (``DeadlineDays``), so that a store counts many
+    reports by two comparisons each: the desk over its held groups (``counted``), the
+    central system in SQL (``arms``: one CASE over its complaint counts)."""
+
+    def __init__(self, catalog: Catalog, today: date, calendar: Calendar | None = None):
+        self.catalog = catalog
+        self.today = today
+        self.calendar = calendar or default_calendar()
+        self._groups = {c.code: c.group for c in catalog.categories}
+        self._days: dict[tuple[str, str], DeadlineDays] = {}
+        # What a kept answer counted with these rules depends on.
+        self.key = (today, self.calendar, tuple(sorted(self._groups.items())))
+
+    def days(self, report_type: str, category: str) -> DeadlineDays:
+        group = self._groups.get(category, "")
+        found = self._days.get((report_type, group))
+        if found is None:
+            cal, today = self.calendar, self.today
+            found = DeadlineDays(
+                _first_answered_after(report_type, group, today - timedelta(days=1), cal),
+                _first_answered_after(report_type, group, cal.add_working_days(today, 1), cal),
+            )
+            self._days[(report_type, group)] = found
+        return found
+
+    def state(
+        self, report_type: str, category: str, received: date, status: str | None
+    ) -> Deadline:
+        if status in CLOSED:
+            return Deadline.CLOSED
+        return self.days(report_type, category).state(received)
+
+    def counted(
+        self, groups: Iterable[tuple[str, str, date, str | None, int]]
+    ) -> dict[Deadline, int]:
+        """Reports grouped by (type, category, WIB day received, status), per state."""
+        found = dict.fromkeys(Deadline, 0)
+        for report_type, category, received, status, n in groups:
+            found[self.state(report_type, category, received, status)] += int(n)
+        return found
+
+    def arms(self) -> tuple[list[Arm], DeadlineDays]:
+        """The days as a CASE's arms, first match wins, and what matches none: for each
+        known report type, its categories whose group has days of its own, then the type
+        itself; the same for any other type; the rest (unknown types and categories)."""
+        arms: list[Arm] = []
+        for report_type in (*ANSWER_DAYS, None):
+            kind = report_type or ""
+            usual = self.days(kind, "")
+            special: dict[DeadlineDays, set[str]] = {}
+            for code in self._groups:
+                days = self.days(kind, code)
+                if days != usual:
+                    special.setdefault(days, set()).add(code)
+            arms += [(report_type, frozenset(codes), days) for days, codes in special.items()]
+            if report_type is not None:
+                arms.append((report_type, None, usual))
+        return arms, self.days("", "")
 
 
 class Source(Protocol):
@@ -106,8 +214,8 @@ class Source(Protocol):
         """Complaints per value of ``by``: ``category``, ``agency`` or ``status``."""
         ...
 
-    def deadline_groups(self, filters: Filters) -> Iterable[tuple[str, str, date, str | None, int]]:
-        """Complaints grouped by (type, category, WIB day received, status): the count."""
+    def deadline_counts(self, filters: Filters, rules: DeadlineRules) -> Mapping[Deadline, int]:
+        """Complaints per deadline state, by ``rules``."""
         ...
 
     def survey_totals(
@@ -199,7 +307,9 @@ def compute(
         categories=_categories(source.complaint_counts(filters, "category"), chosen_catalog),
         agencies=_counts(source.complaint_counts(filters, "agency"), lambda key: key),
         statuses=_counts(source.complaint_counts(filters, "status"), _status_name, NOT_SENT_YET),
-        deadlines=_deadlines(source.deadline_groups(filters), chosen_catalog, today, calendar),
+        deadlines=_deadlines(
+            source.deadline_counts(filters, DeadlineRules(chosen_catalog, today, calendar))
+        ),
         survey=score,
         merchandise=_merchandise(source.merchandise(filters)),
         survey_definition=chosen_survey,
@@ -266,42 +376,8 @@ def _status_name(status: str) -> str:
     return _(known) if known else status
 
 
-def deadline_counts(
-    groups: Iterable[tuple[str, str, date, str | None, int]],
-    catalog: Catalog,
-    today: date,
-    calendar: Calendar | None = None,
-    known: dict[tuple[str, str, date, bool], Deadline] | None = None,
-) -> dict[Deadline, int]:
-    """The complaints of ``deadline_groups`` per deadline state on ``today``. A state is
-    worked out once per (type, category group, day, closed or not), which many groups
-    share; ``known`` keeps them across calls (for the same ``today`` and calendar)."""
-    found = dict.fromkeys(Deadline, 0)
-    states = {} if known is None else known
-    groups_of: dict[str, str] = {}
-    for report_type, code, received, status, n in groups:
-        group = groups_of.get(code)
-        if group is None:
-            category = catalog.get(code)
-            group = groups_of[code] = category.group if category else ""
-        closed = status in (CentralStatus.RESOLVED, CentralStatus.ARCHIVED)
-        key = (report_type, group, received, closed)
-        state = states.get(key)
-        if state is None:
-            state = deadline_state(report_type, group, received, status, today, calendar)
-            states[key] = state
-        found[state] += int(n)
-    return found
-
-
-def _deadlines(
-    groups: Iterable[tuple[str, str, date, str | None, int]],
-    catalog: Catalog,
-    today: date,
-    calendar: Calendar | None,
-) -> tuple[Count, ...]:
-    found = deadline_counts(groups, catalog, today, calendar)
-    return tuple(Count(s.value, _(DEADLINE_LABELS[s]), found[s]) for s in Deadline)
+def _deadlines(found: Mapping[Deadline, int]) -> tuple[Count, ...]:
+    return tuple(Count(s.value, _(DEADLINE_LABELS[s]), int(found.get(s, 0))) for s in Deadline)
 
 
 def _merchandise(moved: Mapping[str, tuple[int, int, int]]) -> tuple[Merchandise, ...]:
@@ -314,15 +390,17 @@ def _merchandise(moved: Mapping[str, tuple[int, int, int]]) -> tuple[Merchandise
 
 
 __all__ = [
+    "CLOSED",
     "DEADLINE_LABELS",
     "Count",
     "Day",
     "Deadline",
+    "DeadlineDays",
+    "DeadlineRules",
     "Filters",
     "Merchandise",
     "Source",
     "Statistics",
     "compute",
-    "deadline_counts",
     "deadline_state",
 ]

@@ -36,6 +36,7 @@ from central.db import open_database
 from central.store import CentralStore, DeviceInfo
 from desktop import keys
 from desktop.sync.enroll import enrollment_body
+from desktop.sync.transport import Answer, RequestsTransport
 from posko import tracking, wire
 
 PG_BIN = Path(os.environ.get("POSKO_PG_BIN", "/usr/lib/postgresql/15/bin"))
@@ -382,3 +383,23 @@ def run_central(*args: str, env: dict[str, str] | None = None) -> subprocess.Com
         timeout=120,
         env=environment,
     )
+
+
+class FaultAt:
+    """The real transport to the real server, except that a request to a URL holding
+    ``path`` gets ``answer`` when one is set; counts the requests made to it."""
+
+    def __init__(self, inner: RequestsTransport, path: str) -> None:
+        self.inner = inner
+        self.path = path
+        self.answer: Answer | None = None
+        self.asked = 0
+
+    def request(
+        self, method: str, url: str, *, body: bytes | None = None, headers: dict[str, str]
+    ) -> Answer:
+        if self.path in url:
+            self.asked += 1
+            if self.answer is not None:
+                return self.answer
+        return self.inner.request(method, url, body=body, headers=headers)

@@ -47,7 +47,15 @@ _TAKE = text(
     f"WHERE {_REFILLED} >= :cost "
     "RETURNING tokens"
 )
-_TOKENS = text("SELECT tokens, updated_at FROM rate_limits WHERE address = :address")
+# Tokens handed back (refilled first, never past full): an attempt that paid up front and
+# turned out not to be one the limit charges (a right key).
+_GIVE_BACK = text(
+    "UPDATE rate_limits SET "
+    f"tokens = CASE WHEN {_REFILLED} + :cost < :burst THEN {_REFILLED} + :cost ELSE :burst END, "
+    "updated_at = CASE WHEN :now > rate_limits.updated_at "
+    "THEN :now ELSE rate_limits.updated_at END "
+    "WHERE address = :address"
+)
 _PRUNE = text("DELETE FROM rate_limits WHERE updated_at < :full_since")
 # A bucket lost to a crash only means a fresh budget: PostgreSQL need not wait for the disk
 # at commit (the transaction stays atomic; only its durability is given up).
@@ -86,17 +94,21 @@ class RateLimiter:
                     conn.execute(_PRUNE, {"full_since": moment - full_after})
         return allowed
 
-    def available(self, client: str, now: float | None = None, *, cost: int = 1) -> bool:
-        """Whether ``client``'s bucket holds ``cost`` tokens, taking none: for limits that
-        charge only failures (a wrong sign-in), checked before the attempt."""
+    def give_back(self, client: str, now: float | None = None, *, cost: int = 1) -> None:
+        """Return ``cost`` tokens that ``allow`` took: for limits that charge failures only
+        (a wrong sign-in). Each attempt pays before it is tried, so that attempts made all
+        at once cannot all pass a check of the budget before any of them is charged; one
+        that succeeded gets its token back."""
         moment = time.time() if now is None else now
-        with self.engine.connect() as conn:
-            row = conn.execute(_TOKENS, {"address": client[:MAX_ADDRESS]}).first()
-        if row is None:
-            return cost <= self.burst
-        tokens, updated_at = float(row[0]), float(row[1])
-        refilled = min(self.burst, tokens + max(0.0, moment - updated_at) * self.rate)
-        return refilled >= cost
+        parameters = {
+            "address": client[:MAX_ADDRESS],
+            "cost": cost,
+            "now": moment,
+            "rate": self.rate,
+            "burst": self.burst,
+        }
+        with self.engine.begin() as conn:
+            conn.execute(_GIVE_BACK, parameters)
 
     def _prune_due(self) -> bool:
         clock = time.monotonic()

@@ -7,8 +7,9 @@ calendar), grouped by post as well, so that the page's figures and its per-post 
 from the same rows. The complaints take two, both over ``complaint_counts`` (the counts
 per post, WIB day, device, type, category, status and agency that triggers keep,
 migration 0011), never the complaints themselves: every complaint per (post, category,
-status, agency); and the open ones per (post, type, category, status, day) for their
-deadlines (a closed one's deadline state does not depend on its day). Each answer is kept
+status, agency); and every complaint per (post, deadline state), the state worked out in
+the query by ``posko.statistics.DeadlineRules`` (a CASE on status, type, category and
+day), so no open complaint's day comes back to Python. Each answer is kept
 (``AggregateCache``) until a newer row arrives in a table it reads: the key holds the
 newest row of that table (complaints by id and by last change, questionnaires, tallies,
 stock movements), so a kept answer is never stale.
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, NamedTuple, TypeVar
 
-from sqlalchemy import case, delete, func, insert, literal, select, text, union_all
+from sqlalchemy import Date, and_, case, delete, func, insert, literal, select, true, union_all
 
 from central import models
 from central.store.outreach import wib_day
@@ -31,19 +32,14 @@ from central.store.survey import SkmReports, SkmSelection
 from posko.campaign import Campaign
 from posko.catalog import Catalog
 from posko.outreach import MERCHANDISE, PEOPLE_REACHED
-from posko.statistics import Deadline, Filters, deadline_counts
+from posko.statistics import Deadline, DeadlineRules, Filters
 from posko.survey import score_totals, skm_2017
 from posko.survey_report import Totals, overall
 from posko.workdays import WIB, Calendar
 
 CAMPAIGN = "campaign"
-# Closed complaints are not split by day: their deadline state does not depend on it
-# (``posko.statistics.deadline_state``), and most of a season's complaints are closed.
-_ANY_DAY = date(2000, 1, 1)
+_ANY_DAY = date(2000, 1, 1)  # a row without a day (none should be)
 T = TypeVar("T")
-
-# (post, type, category, status, WIB day or None when closed) -> complaints
-ComplaintGroups = Mapping[tuple[str, str, str, str, date | None], int]
 
 
 class Newest(NamedTuple):
@@ -94,9 +90,7 @@ class AggregateCache:
 # Which table's newest row each kept answer depends on.
 _READS = {
     "totals": "complaints",
-    "open": "complaints",
     "counts": "complaints",
-    "deadline_groups": "complaints",
     "post_deadlines": "complaints",
     "people": "tallies",
     "survey": "survey",
@@ -171,22 +165,51 @@ class CentralSource:
         found = self._rows(query.having(func.sum(table.complaints) > 0))
         return {(p, c, s, a): int(n) for p, c, s, a, n in found}
 
-    def open_groups(self, filters: Filters) -> ComplaintGroups:
-        """Open complaints per (post, type, category, status, WIB day received)."""
+    def post_deadlines(
+        self, filters: Filters, rules: DeadlineRules
+    ) -> Mapping[str, Mapping[Deadline, int]]:
+        """Per post, its complaints per deadline state by ``rules``."""
         narrowed = _for_complaints(filters)
-        return self._kept("open", narrowed, lambda: self._open_groups(narrowed))
+        return self._kept(
+            "post_deadlines", narrowed, lambda: self._post_deadlines(narrowed, rules), rules.key
+        )
 
-    def _open_groups(self, filters: Filters) -> ComplaintGroups:
+    def _post_deadlines(
+        self, filters: Filters, rules: DeadlineRules
+    ) -> Mapping[str, Mapping[Deadline, int]]:
+        """One grouped query over ``complaint_counts``: each row's state is a CASE on its
+        status, type, category and day (``DeadlineRules.arms``), so what comes back is a
+        few rows per post, not the open complaints' days."""
         table = models.ComplaintCount
-        keys = (table.post_code, table.type, table.category, table.status, table.day)
-        query = select(*keys, func.sum(table.complaints)).group_by(*keys)
-        query = self._counted(query.where(text(models.OPEN_COMPLAINT_SQL)), filters)
-        return {
-            (post, kind, category, status, _as_date(received)): int(n)
-            for post, kind, category, status, received, n in self._rows(
-                query.having(func.sum(table.complaints) > 0)
+        arms, rest = rules.arms()
+
+        def first_day(which: str) -> Any:
+            def matches(kind: str | None, codes: frozenset[str] | None) -> Any:
+                found = [table.type == kind] if kind is not None else []
+                found += [table.category.in_(sorted(codes))] if codes is not None else []
+                return and_(*found) if found else true()
+
+            return case(
+                *[
+                    (matches(kind, codes), literal(getattr(days, which), Date()))
+                    for kind, codes, days in arms
+                ],
+                else_=literal(getattr(rest, which), Date()),
             )
-        }
+
+        state = case(
+            (table.status.in_(models.CLOSED_STATUSES), literal(Deadline.CLOSED.value)),
+            (table.day < first_day("overdue_before"), literal(Deadline.OVERDUE.value)),
+            (table.day < first_day("due_soon_before"), literal(Deadline.DUE_SOON.value)),
+            else_=literal(Deadline.ON_TIME.value),
+        ).label("state")
+        query = select(table.post_code, state, func.sum(table.complaints))
+        query = self._counted(query.group_by(table.post_code, state), filters)
+        found: dict[str, dict[Deadline, int]] = {}
+        for post, name, n in self._rows(query):
+            if n:
+                found.setdefault(post, dict.fromkeys(Deadline, 0))[Deadline(name)] += int(n)
+        return found
 
     def _counted(self, query: Any, filters: Filters) -> Any:
         """``query`` over ``complaint_counts`` narrowed: its days, post and category."""
@@ -279,44 +302,12 @@ class CentralSource:
 
         return self._kept("counts", _for_complaints(filters), counted, by)
 
-    def _closed(self, filters: Filters) -> Iterable[tuple[str, str, str, str, date | None, int]]:
-        """The closed complaints as rows of ``open_groups`` (no type, no day: a closed
-        complaint's deadline state depends on neither)."""
-        for (post, category, status, _agency), n in self.totals(filters).items():
-            if status in models.CLOSED_STATUSES:
-                yield post, "", category, status, None, n
-
-    def deadline_groups(self, filters: Filters) -> Iterable[tuple[str, str, date, str | None, int]]:
-        def merged() -> list[tuple[str, str, date, str | None, int]]:
-            found: dict[tuple[str, str, date, str], int] = {}
-            rows = [(*key, n) for key, n in self.open_groups(filters).items()]
-            for _post, kind, category, status, day, n in [*rows, *self._closed(filters)]:
-                key = (kind, category, day or _ANY_DAY, status)
-                found[key] = found.get(key, 0) + n
-            return [
-                (kind, category, day, status, n)
-                for (kind, category, day, status), n in found.items()
-            ]
-
-        return self._kept("deadline_groups", _for_complaints(filters), merged)
-
-    def post_deadlines(
-        self, filters: Filters, today: date, catalog: Catalog, calendar: Calendar | None = None
-    ) -> Mapping[str, Mapping[Deadline, int]]:
-        """Per post, its complaints per deadline state on ``today``."""
-
-        def counted() -> dict[str, dict[Deadline, int]]:
-            groups: dict[str, list[tuple[str, str, date, str | None, int]]] = {}
-            rows = [(*key, n) for key, n in self.open_groups(filters).items()]
-            for post, kind, category, status, day, n in [*rows, *self._closed(filters)]:
-                groups.setdefault(post, []).append((kind, category, day or _ANY_DAY, status, n))
-            known: dict[tuple[str, str, date, bool], Deadline] = {}
-            return {
-                post: deadline_counts(found, catalog, today, calendar, known)
-                for post, found in groups.items()
-            }
-
-        return self._kept("post_deadlines", _for_complaints(filters), counted, today, calendar)
+    def deadline_counts(self, filters: Filters, rules: DeadlineRules) -> Mapping[Deadline, int]:
+        found = dict.fromkeys(Deadline, 0)
+        for states in self.post_deadlines(filters, rules).values():
+            for state, n in states.items():
+                found[state] += n
+        return found
 
     def survey_totals(
         self, filters: Filters, codes: tuple[str, ...]
@@ -348,7 +339,7 @@ class CentralSource:
         people: dict[str, int] = {}
         for (post, _day), n in self.people_per_post_day(filters).items():
             people[post] = people.get(post, 0) + n
-        deadlines = self.post_deadlines(filters, today, catalog, calendar)
+        deadlines = self.post_deadlines(filters, DeadlineRules(catalog, today, calendar))
         survey: dict[str, list[Totals]] = {}
         for (post, _service), totals in self.survey_groups(filters).items():
             survey.setdefault(post, []).append(totals)

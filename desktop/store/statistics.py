@@ -27,7 +27,7 @@ from desktop.store.repo import Store
 from posko import charts
 from posko.i18n import set_language
 from posko.outreach import MERCHANDISE, PEOPLE_REACHED
-from posko.statistics import Filters, Statistics, compute
+from posko.statistics import Deadline, DeadlineRules, Filters, Statistics, compute
 from posko.workdays import WIB
 from posko.zones import zone
 
@@ -176,15 +176,11 @@ class DeskSource:
             counts[key[index]] = counts.get(key[index], 0) + n
         return counts
 
-    def deadline_groups(self, filters: Filters) -> Iterable[tuple[str, str, date, str | None, int]]:
-        groups: dict[tuple[str, str, str, str | None], int] = {}
-        for key, n in self._reports(filters):
-            group = (key[2], key[3], key[1], key[5])
-            groups[group] = groups.get(group, 0) + n
-        return [
-            (kind, category, date.fromisoformat(day), status, n)
-            for (kind, category, day, status), n in groups.items()
-        ]
+    def deadline_counts(self, filters: Filters, rules: DeadlineRules) -> Mapping[Deadline, int]:
+        return rules.counted(
+            (key[2], key[3], date.fromisoformat(key[1]), key[5], n)
+            for key, n in self._reports(filters)
+        )
 
     def survey_totals(
         self, filters: Filters, codes: tuple[str, ...]

@@ -43,6 +43,30 @@ def test_a_bucket_refills_and_a_bulk_look_up_costs_one_token_per_id(
         engine.dispose()
 
 
+def test_tokens_given_back_never_fill_a_bucket_past_full(central_db_url: str) -> None:
+    """``give_back``: a sign-in pays before its key is checked and gets its token back
+    when the key was right; what comes back refills the bucket, never past full."""
+    engine = open_database(central_db_url)
+    try:
+        limiter = RateLimiter(engine, per_minute=6)
+        start = 1_800_000_000.0
+        assert all(limiter.allow("10.0.0.3", start) for _ in range(6))
+        assert not limiter.allow("10.0.0.3", start)
+        limiter.give_back("10.0.0.3", start)
+        assert limiter.allow("10.0.0.3", start)  # the one given back
+        assert not limiter.allow("10.0.0.3", start)
+        # Refilled for the time passed as well, and capped at a full bucket (six).
+        for _ in range(10):
+            limiter.give_back("10.0.0.3", start + 3600.0)
+        assert all(limiter.allow("10.0.0.3", start + 3600.0) for _ in range(6))
+        assert not limiter.allow("10.0.0.3", start + 3600.0)
+        limiter.give_back("10.0.0.9", start)  # an address never seen: nothing to give back
+        assert all(limiter.allow("10.0.0.9", start) for _ in range(6))
+        assert not limiter.allow("10.0.0.9", start)
+    finally:
+        engine.dispose()
+
+
 def test_two_processes_share_one_bucket_and_full_buckets_are_pruned(
     central_db_url: str,
 ) -> None:

@@ -5,7 +5,10 @@ forms sent from another site, and the server's own log searched for the secrets.
 
 from __future__ import annotations
 
+import threading
+from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
@@ -114,6 +117,25 @@ def test_failed_sign_ins_are_limited_per_address(proxied: CentralServer) -> None
         answer = sign_in(client, key, **{"x-forwarded-for": "198.51.100.2"})
         assert answer.status_code == 303
         assert signed_in(client)
+
+
+def test_guesses_sent_all_at_once_get_no_more_tries(proxied: CentralServer) -> None:
+    """Forty wrong keys from one address at the same moment: no more than the budget of
+    them is even checked (each attempt pays before its key is looked at, not after it
+    failed), the rest are told to wait."""
+    proxied.store.create_client("Koordinator", "staff")
+    guesser = {"x-forwarded-for": "203.0.113.9"}
+    barrier = threading.Barrier(40)
+
+    def guess(n: int) -> int:
+        with proxied.client() as client:
+            barrier.wait()
+            return sign_in(client, f"tebakan-serentak-{n}", **guesser).status_code
+
+    with ThreadPoolExecutor(max_workers=40) as pool:
+        codes = Counter(pool.map(guess, range(40)))
+    assert set(codes) <= {401, 429}, codes
+    assert codes[401] <= FAILURES_PER_MINUTE, codes
 
 
 def test_the_cookie_is_httponly_strict_and_limited_to_staf(proxied: CentralServer) -> None:

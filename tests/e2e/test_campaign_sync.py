@@ -19,24 +19,17 @@ from desktop.sync.engine import SyncEngine
 from desktop.sync.enroll import enroll as enroll_desk
 from desktop.sync.transport import Answer, RequestsTransport
 from posko.campaign import Campaign
-from tests.central_support import CentralServer, enroll, run_central, start_server, stop_process
-from tests.e2e.test_categories_sync import CategoriesFault
+from tests.central_support import (
+    CentralServer,
+    FaultAt,
+    enroll,
+    run_central,
+    start_server,
+    stop_process,
+)
 
 MUDIK = Campaign("Mudik 2026", date(2026, 3, 14), date(2026, 3, 20), ("MRK", "CRB"), 30_000)
 OWN = Campaign("Posko sendiri", date(2026, 3, 1), date(2026, 3, 2), ("MRK",), 100)
-
-
-class CampaignFault(CategoriesFault):
-    """The real transport, except that the campaign request gets ``answer`` when set."""
-
-    def request(
-        self, method: str, url: str, *, body: bytes | None = None, headers: dict[str, str]
-    ) -> Answer:
-        if "/sync/campaign" in url:
-            self.asked += 1
-            if self.answer is not None:
-                return self.answer
-        return self.inner.request(method, url, body=body, headers=headers)
 
 
 @pytest.mark.slow
@@ -63,7 +56,7 @@ def test_a_desk_takes_the_coordinators_campaign(
         assert store.campaign() == hand
         assert store.campaign().target("MRK", date(2026, 3, 15)) == 9_000
 
-        faulty = CampaignFault(transport)
+        faulty = FaultAt(transport, "/sync/campaign")
         engine = SyncEngine(store, profile, faulty)
         for bad in (
             Answer(500, b'{"error":"internal","message":"boom"}'),

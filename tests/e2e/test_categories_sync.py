@@ -23,8 +23,8 @@ from desktop.sync.enroll import enroll
 from desktop.sync.transport import Answer, RequestsTransport
 from desktop.ui.complaint_form import ComplaintForm
 from posko.catalog import default_catalog, offered_groups_in, read_switches
+from tests.central_support import FaultAt, run_central, start_server, stop_process
 from tests.central_support import enroll as enroll_device
-from tests.central_support import run_central, start_server, stop_process
 
 COVID = {"BANSOS", "EKONOMI", "PSBB", "KARANTINA", "YANKES", "HOAKS"}
 
@@ -121,25 +121,6 @@ def test_categories_from_the_shell(central_db_url: str) -> None:
     assert not next(g for g in listing if g["group"] == "covid19")["offered"]
 
 
-class CategoriesFault:
-    """The real transport, except that the categories request gets ``answer`` when one is
-    set; records the categories requests made."""
-
-    def __init__(self, inner: RequestsTransport) -> None:
-        self.inner = inner
-        self.answer: Answer | None = None
-        self.asked = 0
-
-    def request(
-        self, method: str, url: str, *, body: bytes | None = None, headers: dict[str, str]
-    ) -> Answer:
-        if "/sync/categories" in url:
-            self.asked += 1
-            if self.answer is not None:
-                return self.answer
-        return self.inner.request(method, url, body=body, headers=headers)
-
-
 def old_psbb_report() -> ComplaintInput:
     return ComplaintInput(
         type=ComplaintType.PENGADUAN,
@@ -192,7 +173,7 @@ def test_a_desk_learns_the_coordinators_groups_on_its_next_sync(
 
         # Answers that do not check out never change what the desk saved.
         saved = profile.category_groups.read_bytes()
-        faulty = CategoriesFault(transport)
+        faulty = FaultAt(transport, "/sync/categories")
         engine = SyncEngine(store, profile, faulty)
         for bad in (
             Answer(500, b'{"error":"internal","message":"boom"}'),

@@ -16,7 +16,15 @@ from desktop.store.statistics import DeskSource
 from desktop.survey.entry import SurveyInput
 from posko import charts
 from posko.campaign import Campaign
-from posko.statistics import Deadline, Filters, Statistics, compute, deadline_state
+from posko.catalog import default_catalog
+from posko.statistics import (
+    Deadline,
+    DeadlineRules,
+    Filters,
+    Statistics,
+    compute,
+    deadline_state,
+)
 
 WIB = timezone(timedelta(hours=7))
 MONDAY = date(2026, 11, 30)  # a report made that day is answered by Monday 7 December
@@ -43,6 +51,52 @@ def test_where_a_report_stands_against_its_deadline(
 def test_a_covid_report_is_due_the_next_working_day() -> None:
     assert deadline_state("pengaduan", "covid19", MONDAY, None, MONDAY) == Deadline.DUE_SOON
     assert deadline_state("pengaduan", "covid19", MONDAY, None, TODAY) == Deadline.OVERDUE
+
+
+# Weekdays, a weekend, the days around Lebaran 2025 (national holidays and cuti bersama)
+# and a year's turn: where working days bunch up and thin out.
+RULE_DAYS = [
+    date(2026, 12, 2),
+    date(2026, 12, 5),
+    date(2026, 12, 6),
+    date(2025, 3, 27),
+    date(2025, 3, 31),
+    date(2025, 4, 4),
+    date(2025, 4, 8),
+    date(2025, 12, 31),
+]
+
+
+@pytest.mark.parametrize("today", RULE_DAYS)
+def test_the_rules_count_every_report_as_its_deadline_state_does(today: date) -> None:
+    """``DeadlineRules`` (two days per type and group, as the central system's SQL counts)
+    against ``deadline_state`` report by report: every day received over a season and a
+    half before and after ``today``, every type (and an unknown one), every category's
+    group (and an unknown category), every status."""
+    catalog = default_catalog()
+    rules = DeadlineRules(catalog, today)
+    arms, rest = rules.arms()
+    groups = {c.code: c.group for c in catalog.categories}
+    one_per_group = {group: code for code, group in sorted(groups.items())}
+    codes = [*one_per_group.values(), "no-such-category"]
+    for kind in ("pengaduan", "aspirasi", "permintaan_informasi", "lain"):
+        for code in codes:
+            # What the central system's CASE picks for this type and category.
+            in_sql = next(
+                (
+                    days
+                    for arm_kind, arm_codes, days in arms
+                    if arm_kind in (None, kind) and (arm_codes is None or code in arm_codes)
+                ),
+                rest,
+            )
+            for offset in range(-200, 30):
+                received = today + timedelta(days=offset)
+                for status in (None, "received", "forwarded", "resolved", "archived"):
+                    expected = deadline_state(kind, groups.get(code, ""), received, status, today)
+                    assert rules.state(kind, code, received, status) == expected
+                    if status not in ("resolved", "archived"):
+                        assert in_sql.state(received) == expected, (kind, code, received)
 
 
 def _complaint(store: Store, at: datetime, category: str, kind: str = "pengaduan") -> None:
