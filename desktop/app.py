@@ -68,9 +68,12 @@ class DeskApp:
     """Owns the store and the main window; rebuilds the window when the language changes
     or the database file was replaced (recovered, restored)."""
 
-    def __init__(self, store: Store, profile: Profile) -> None:
+    def __init__(self, store: Store, profile: Profile, *, ask_at_start: bool = True) -> None:
         self.store = store
         self.profile = profile
+        # Someone signs in (or a first coordinator is chosen) once the store is open,
+        # unless someone just did (the first-run setup made the coordinator).
+        self.ask_at_start = ask_at_start
         self.window: object | None = None
         self.sync: object | None = None  # SyncService, made once the store is open
         self.watch: object | None = None  # HealthWatch, made once the store is open
@@ -90,7 +93,34 @@ class DeskApp:
             QTimer.singleShot(0, self.open_store)
         else:
             QTimer.singleShot(0, self.start_sync)
+            QTimer.singleShot(0, self.signing_in)
         return window
+
+    def signing_in(self) -> None:
+        """Once the store is open: the window locks when idle, and at start someone signs
+        in, or a desk without a coordinator (new, or upgraded from before roles) is given
+        one; without one it does not start (nothing is lost)."""
+        from PySide6.QtWidgets import QApplication
+
+        from desktop.settings import LOCK_AFTER_MINUTES
+        from desktop.ui.main_window import MainWindow
+
+        window = self.window
+        if not isinstance(window, MainWindow):
+            return
+        window.watch_idle(int(self.store.get(LOCK_AFTER_MINUTES)))
+        if not self.ask_at_start or self.store.signed_in_here:
+            return
+        self.ask_at_start = False
+        window.lock(_("Sign in to start"))
+        if self.store.needs_coordinator():
+            from desktop.ui.sign_in import FirstCoordinatorDialog
+
+            dialog = FirstCoordinatorDialog(self.store, window)
+            if not self.exec_dialog(dialog) or dialog.context is None:
+                QApplication.exit(0)
+                return
+            window.unlock(dialog.context)
 
     def start_sync(self) -> None:
         """Create the sync service once (it outlives language switches) and show it."""
@@ -138,6 +168,7 @@ class DeskApp:
             self.window.load()
         show_notices(self._parent(), self.store.notices, self.exec_dialog)
         self.start_sync()
+        self.signing_in()
 
     # -- the database file ---------------------------------------------------------------
     def _parent(self) -> QWidget | None:
@@ -247,6 +278,8 @@ class DeskApp:
         self.store = store
         new = self.show_main_window(context)
         assert isinstance(new, MainWindow)
+        if isinstance(old, MainWindow) and old.locked:
+            new.lock()  # the new window is as the old one was
         if isinstance(old, MainWindow):
             if typed and not old.form.is_blank():
                 new.form.set_values(typed)  # the operator's typing carries over

@@ -29,7 +29,7 @@ from datetime import UTC, date, datetime, time, timedelta, timezone
 from functools import cached_property, partial
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Integer, func, select
 from sqlalchemy.orm import Session
@@ -39,10 +39,13 @@ from desktop.store.models import Complaint, StockMovement, SurveyResponse, Tally
 from desktop.store.repo import Store
 from posko.csv_files import csv_member
 from posko.disclosure import Audience, contacts_visible, content_visible
-from posko.i18n import _
+from posko.i18n import N_, _
 from posko.statistics import Count, Statistics
 from posko.survey import skm_2017
 from posko.workdays import WIB
+
+if TYPE_CHECKING:
+    from desktop.store.operators import OperatorAccount
 from posko.zones import zone
 
 BATCH = 2000
@@ -363,12 +366,23 @@ def summary(store: Store, selection: Selection) -> tuple[Statistics, list[Sectio
 
 
 def write_export(
-    store: Store, selection: Selection, kind: str, target: Path, progress: Progress | None = None
+    store: Store,
+    selection: Selection,
+    kind: str,
+    target: Path,
+    progress: Progress | None = None,
+    *,
+    by: OperatorAccount | None = None,
 ) -> None:
     """Write the export of ``kind`` (``csv``, ``xlsx`` or ``pdf``) to ``target``;
     ``ReportFileError`` (in the user's language) when it cannot, ``ExportCancelled`` when
-    ``progress`` was stopped, leaving nothing behind either way."""
+    ``progress`` was stopped, leaving nothing behind either way. With contacts, only for a
+    coordinator: the one on duty, or ``by`` (``NotAllowed`` otherwise)."""
+    from desktop.store.operators import Role
     from posko.survey_files import written
+
+    if selection.with_contacts:
+        store.require(Role.KOORDINATOR, N_("export reporters' contacts"), by=by)
 
     if progress is not None:
         progress.start(store, selection, rows=kind != "pdf")  # a PDF is the summary alone

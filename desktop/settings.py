@@ -69,6 +69,9 @@ CAMPAIGN_FROM_CENTRAL = Option("campaign_from_central", False)
 # The kiosk's exit PIN, as its scrypt hash (desktop.survey.pin; empty: none set, and the
 # kiosk does not start).
 KIOSK_PIN = Option("kiosk_pin", "")
+# Minutes without a key or a click before the desk locks (desktop.ui.main_window; "0":
+# never). Five: long enough for a traveller's story, short for a laptop left alone.
+LOCK_AFTER_MINUTES = Option("lock_after_minutes", "5", ("0", "2", "5", "10", "15", "30"))
 CENTRAL_URL = Option("central_url", "")
 POST_ID = Option("post_id", 0)
 OPERATOR_ID = Option("operator_id", 0)

@@ -12,6 +12,10 @@
     tools/see-window docs/kiosk.png -- python docs/screenshots.py /tmp/shots kiosk
     tools/see-window docs/outreach.png -- python docs/screenshots.py /tmp/shots outreach
     tools/see-window docs/statistics.png -- python docs/screenshots.py /tmp/shots statistics
+    tools/see-window docs/first-coordinator.png -- python docs/screenshots.py /tmp/shots \
+        first-coordinator
+    tools/see-window docs/lock.png -- python docs/screenshots.py /tmp/shots lock
+    tools/see-window docs/operators.png -- python docs/screenshots.py /tmp/shots operators
 (setup and receipt with a receipt printer set up, ``posko setup … --printer QUEUE``; sync
 after ``posko enroll`` with a running central system and a sync). A text size and a theme
 may follow the view, e.g. ``form 150`` or ``form 100 contrast``; the README's are taken
@@ -30,7 +34,7 @@ from desktop.appearance import Appearance
 from desktop.paths import Profile
 from desktop.store.repo import Store
 from desktop.ui.main_window import MainWindow
-from posko.i18n import set_language
+from posko.i18n import _, set_language
 
 
 def main() -> None:
@@ -45,7 +49,9 @@ def main() -> None:
         kiosk_question(store)
         app.exec()
         return
-    window = DeskApp(store, profile).show_main_window()
+    if view in ("lock", "operators") and store.needs_coordinator():
+        give_a_team(store)
+    window = DeskApp(store, profile, ask_at_start=False).show_main_window()
     assert isinstance(window, MainWindow)
     window.set_appearance(Appearance(text_size=text_size, theme=theme))
     window.move(0, 0)
@@ -93,6 +99,21 @@ def main() -> None:
             dialog.show()
         elif view == "sync":
             window.nav.setCurrentRow(4)
+        elif view == "lock":
+            window.lock(_("Sign in to start"))
+        elif view == "operators":
+            from desktop.ui.operators_dialog import OperatorsDialog
+
+            dialog = OperatorsDialog(store, window)
+            dialog.move(window.width() // 2 - 320, 80)
+            dialog.show()
+            dialog.accounts.setCurrentRow(1)
+        elif view == "first-coordinator":
+            from desktop.ui.sign_in import FirstCoordinatorDialog
+
+            dialog = FirstCoordinatorDialog(store, window)
+            dialog.move(window.width() // 2 - 240, 120)
+            dialog.show()
         elif view == "setup":
             from desktop.ui.setup_dialog import SetupDialog
 
@@ -117,6 +138,16 @@ def main() -> None:
 
     QTimer.singleShot(300, arrange)
     app.exec()
+
+
+def give_a_team(store: Store) -> None:
+    """The post's coordinator (the operator the setup named) and two petugas."""
+    from desktop.store.operators import Role
+
+    coordinator = store.require_context().operator_name
+    store.first_coordinator(coordinator, "482915", "482915")
+    for name, pin in (("Budi Santoso", "7301"), ("Dewi Lestari", "5820")):
+        store.save_operator(name, role=Role.PETUGAS, pin=pin, repeated=pin)
 
 
 def outreach_taps(window: MainWindow, store: Store) -> None:

@@ -26,7 +26,7 @@ def main() -> None:
     text = sys.argv[2]
     configure(profile.logs)
     app = QApplication([])
-    desk = DeskApp(Store.open(profile), profile)
+    desk = DeskApp(Store.open(profile), profile, ask_at_start=False)
     window = desk.show_main_window()
     assert isinstance(window, MainWindow)
     saves = 0

@@ -4,7 +4,7 @@ for what needs them (the respondent grid, the profile, the suggestions)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -54,8 +54,9 @@ class SkmReports(StoreBase):
         found = self._skm_aggregate(selection, (table.post_code, table.service_code))
         return {(keys[0], keys[1]): totals for keys, totals in found.items()}
 
-    def skm_rows(self, selection: SkmSelection) -> list[SkmRow]:
-        """The selected questionnaires, oldest first."""
+    def skm_rows(self, selection: SkmSelection) -> Iterator[SkmRow]:
+        """The selected questionnaires, oldest first, streamed (a thousand rows at a time
+        from the database: a season's 200,000 are never all in memory)."""
         table = models.SkmResponse
         columns = [table.sex, table.age_band, table.education, table.occupation]
         query = select(
@@ -63,19 +64,21 @@ class SkmReports(StoreBase):
         ).order_by(table.created_at, table.id)
         codes = list(models.SKM_COLUMNS)
         with self.session() as session:
-            result = session.execute(_selected(query, selection)).all()
-        return [
-            SkmRow(
-                answers={c: int(v) for c, v in zip(codes, row[:9], strict=True) if v is not None},
-                sex=row[9],
-                age_band=row[10],
-                education=row[11],
-                occupation=row[12],
-                suggestion=row[13],
-                self_filled=bool(row[14]),
+            result = session.execute(
+                _selected(query, selection), execution_options={"yield_per": 1000}
             )
-            for row in result
-        ]
+            for row in result:
+                yield SkmRow(
+                    answers={
+                        c: int(v) for c, v in zip(codes, row[:9], strict=True) if v is not None
+                    },
+                    sex=row[9],
+                    age_band=row[10],
+                    education=row[11],
+                    occupation=row[12],
+                    suggestion=row[13],
+                    self_filled=bool(row[14]),
+                )
 
     def _skm_aggregate(
         self, selection: SkmSelection, keys: Sequence[Any]

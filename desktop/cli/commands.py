@@ -28,6 +28,7 @@ from desktop.store.health import (
     describe,
     notice_text,
 )
+from desktop.store.operators import OperatorAccount
 from desktop.store.outbox import Outbox
 from desktop.store.recover import RecoveryError
 from desktop.store.repo import Store, newest_backups
@@ -39,6 +40,33 @@ from posko.i18n import _, current_language, set_language
 from posko.routing import RoutingError, router_for
 
 EXIT_OK, EXIT_FAILURE = 0, 1
+
+
+def read_secret(prompt: str) -> str:
+    """A PIN typed hidden at a terminal, or the next line of standard input."""
+    if sys.stdin.isatty():
+        import getpass
+
+        return getpass.getpass(prompt)
+    return sys.stdin.readline().strip()
+
+
+def coordinator_by(store: Store, name: str, needed: bool) -> tuple[OperatorAccount | None, bool]:
+    """For a command only a coordinator may run: the account of ``name`` once their PIN
+    (``read_secret``) checks out, and whether to go on. Not asked when not ``needed`` or
+    when the desk has no coordinator yet (roles apply from the first one on)."""
+    from desktop.store.operators import PinRefused
+
+    if not needed or store.needs_coordinator():
+        return None, True
+    if not name:
+        _err(_("Only a coordinator may do this: add --coordinator NAME (their PIN is asked)."))
+        return None, False
+    try:
+        return store.check_pin(name, read_secret(_("Coordinator's PIN: "))), True
+    except PinRefused as refused:
+        _err(refused.message)
+        return None, False
 
 
 def _err(message: str) -> None:

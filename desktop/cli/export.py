@@ -7,7 +7,14 @@ import argparse
 from pathlib import Path
 
 from desktop.cli import EXIT_USAGE
-from desktop.cli.commands import EXIT_FAILURE, EXIT_OK, _day, _err, _open_set_up
+from desktop.cli.commands import (
+    EXIT_FAILURE,
+    EXIT_OK,
+    _day,
+    _err,
+    _open_set_up,
+    coordinator_by,
+)
 from desktop.paths import Profile
 from posko.i18n import _
 
@@ -30,10 +37,20 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         action="store_true",
         help=_("include reporters' names, phones and e-mails, and rahasia reports' text"),
     )
+    export.add_argument(
+        "--coordinator",
+        default="",
+        metavar="NAME",
+        help=_(
+            "with --with-contacts: the coordinator allowing it, whose PIN is asked for "
+            "(typed hidden, or one line of standard input)"
+        ),
+    )
 
 
 def export(profile: Profile, args: argparse.Namespace) -> int:
     from desktop.exports import Selection, write_export
+    from desktop.store.operators import NotAllowed
     from posko.survey_files import ReportFileError
 
     if args.date_from and args.date_to and args.date_to < args.date_from:
@@ -53,10 +70,16 @@ def export(profile: Profile, args: argparse.Namespace) -> int:
             )
             return EXIT_USAGE
         selection = Selection(context, args.date_from, args.date_to, args.with_contacts)
+        by, go_on = coordinator_by(store, args.coordinator, args.with_contacts)
+        if not go_on:
+            return EXIT_FAILURE
         try:
-            write_export(store, selection, args.format, args.out)
+            write_export(store, selection, args.format, args.out, by=by)
         except ReportFileError as error:
             _err(str(error))
+            return EXIT_FAILURE
+        except NotAllowed as refused:
+            _err(refused.message)
             return EXIT_FAILURE
     finally:
         store.close()

@@ -11,7 +11,15 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
-from desktop.cli.commands import EXIT_FAILURE, EXIT_OK, _day, _err, _open, _open_set_up
+from desktop.cli.commands import (
+    EXIT_FAILURE,
+    EXIT_OK,
+    _day,
+    _err,
+    _open,
+    _open_set_up,
+    coordinator_by,
+)
 from desktop.domain import ValidationError
 from desktop.paths import Profile
 from desktop.store.context import DeskContext
@@ -92,6 +100,12 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         action="store_true",
         help=_("set the PIN that leaves the kiosk (read from the terminal), then exit"),
     )
+    kiosk.add_argument(
+        "--coordinator",
+        default="",
+        metavar="NAME",
+        help=_("with --set-pin: the coordinator setting it, whose own PIN is asked first"),
+    )
 
 
 def kiosk(profile: Profile, args: argparse.Namespace) -> int:
@@ -104,7 +118,7 @@ def kiosk(profile: Profile, args: argparse.Namespace) -> int:
     store, context = opened
     try:
         if args.set_pin:
-            return _set_pin(store)
+            return _set_pin(store, args.coordinator)
         if not store.get(KIOSK_PIN):
             _err(_("The kiosk needs an exit PIN first: posko kiosk --set-pin"))
             return EXIT_FAILURE
@@ -125,24 +139,29 @@ def kiosk(profile: Profile, args: argparse.Namespace) -> int:
         store.close()
 
 
-def _set_pin(store: Store) -> int:
-    """The PIN typed twice at a terminal (hidden), or one line of standard input."""
+def _set_pin(store: Store, coordinator: str) -> int:
+    """The coordinator's own PIN (when the desk has one), then the new PIN typed twice at a
+    terminal (hidden), or one line of standard input each."""
     import getpass
 
-    from desktop.settings import KIOSK_PIN
-    from desktop.survey.pin import checked_pin, hash_pin
+    from desktop.store.operators import NotAllowed
 
+    by, go_on = coordinator_by(store, coordinator, True)
+    if not go_on:
+        return EXIT_FAILURE
     if sys.stdin.isatty():
         pin = getpass.getpass(_("New kiosk PIN (4-12 digits): "))
         repeated: str | None = getpass.getpass(_("The same PIN again: "))
     else:
         pin, repeated = sys.stdin.readline().strip(), None
     try:
-        checked_pin(pin, repeated)
+        store.set_kiosk_pin(pin, repeated, by=by)
     except ValidationError as error:
         _err(error.errors[0].message)
         return EXIT_FAILURE
-    store.set(KIOSK_PIN, hash_pin(pin))
+    except NotAllowed as refused:
+        _err(refused.message)
+        return EXIT_FAILURE
     print(_("Kiosk PIN set."))
     return EXIT_OK
 

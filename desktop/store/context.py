@@ -46,3 +46,4 @@ class DeskContext:
     appearance: Appearance = field(default_factory=Appearance)  # desktop.appearance
     printing: ReceiptPrinting = field(default_factory=ReceiptPrinting)
     survey_services: tuple[str, ...] = ()  # the SKM services surveyed here (): all)
+    operator_role: str = "petugas"  # desktop.store.operators.Role of the one on duty

@@ -43,7 +43,6 @@ from desktop.domain import (
     PaperSize,
     SyncState,
     ValidationError,
-    validate_operator,
 )
 from desktop.outreach import (
     MAX_QUANTITY,
@@ -92,6 +91,7 @@ from desktop.store.models import (
     SurveyResponse,
     TallyEvent,
 )
+from desktop.store.operators import NotAllowed, Operators, Role
 from desktop.store.outbox import KINDS
 from desktop.store.records import (
     SORT_KEYS,
@@ -103,7 +103,7 @@ from desktop.store.records import (
 from desktop.survey.entry import SurveyInput, SurveyRow
 from posko import survey_extra, tracking
 from posko.catalog import Catalog, default_catalog
-from posko.i18n import _
+from posko.i18n import N_, _
 from posko.status import CentralStatus
 from posko.survey_extra import ExtraQuestion
 from posko.wire import ComplaintPayload
@@ -199,7 +199,7 @@ IDENTITY_OPTIONS = frozenset(
 )
 
 
-class Database:
+class Database(Operators):
     def __init__(
         self, engine: Engine, catalog: Catalog | None = None, profile: Profile | None = None
     ) -> None:
@@ -447,6 +447,7 @@ class Database:
                 appearance=appearance_of(values),
                 printing=printing_of(values),
                 survey_services=survey_services_of(values),
+                operator_role=operator.role,
             )
 
     def require_context(self) -> DeskContext:
@@ -472,6 +473,10 @@ class Database:
         its key (in the profile) and the provisional prefix derived from that key. An
         enrolled desk keeps the post it was enrolled for (``EnrolledForAnotherPost``)."""
         current = self.context()
+        if current is not None and not self.needs_coordinator():
+            self.require(Role.KOORDINATOR, N_("change the desk's settings"))
+            if operator.strip() != current.operator_name:
+                raise NotAllowed(_("An operator comes on duty by signing in (F2), not here."))
         if current is not None and current.enrolled and post_code != current.post_code:
             raise EnrolledForAnotherPost(current.post_code)
         with self.session() as s:
@@ -522,40 +527,6 @@ class Database:
                 s.merge(Setting(key=option.key, value=option.dump(value)))
         if self.profile is not None:  # a prefix this profile used before numbers on
             self.notices += self._reconcile_identity()
-        return self.require_context()
-
-    def operators(self) -> list[str]:
-        """The names of this post's operators, the one on duty first, then the others by
-        when they last recorded a report (newest first), then by when they were added."""
-        context = self.require_context()
-        last_report = (
-            select(func.max(Complaint.created_at))
-            .where(Complaint.operator_id == Operator.id)
-            .scalar_subquery()
-        )
-        statement = (
-            select(Operator.name)
-            .where(Operator.post_id == context.post_id, Operator.id != context.operator_id)
-            .order_by(last_report.desc().nulls_last(), Operator.id.desc())
-        )
-        with self.session() as s:
-            return [context.operator_name, *s.scalars(statement)]
-
-    def switch_operator(self, name: str) -> DeskContext:
-        """A shift change: ``name`` (one of the post's operators, or a new one) records the
-        reports from now on. ``ValidationError`` for a name that cannot be one."""
-        clean = validate_operator(name)
-        context = self.require_context()
-        with self.session() as s:
-            operator = s.scalar(
-                select(Operator).where(Operator.post_id == context.post_id, Operator.name == clean)
-            )
-            if operator is None:
-                operator = Operator(name=clean, post_id=context.post_id)
-                s.add(operator)
-                s.flush()
-            s.merge(Setting(key=OPERATOR_ID.key, value=OPERATOR_ID.dump(operator.id)))
-        log.info("operator changed")  # no name: the log holds no personal data
         return self.require_context()
 
     def _provisional_prefix(self) -> str:

@@ -38,7 +38,7 @@ from desktop.store.models import (
     SurveyResponse,
     TallyEvent,
 )
-from posko.i18n import _
+from posko.i18n import N_, _
 
 if TYPE_CHECKING:
     from contextlib import AbstractContextManager
@@ -50,6 +50,10 @@ class Sessions(Protocol):
     """What the outbox needs of a store (``desktop.store.repo.Store``): a session per call."""
 
     def session(self) -> AbstractContextManager[Session]: ...
+
+    def require(self, role: Any, doing: str) -> Any:
+        """``desktop.store.operators.Operators.require``: the role check."""
+        ...
 
 
 log = logging.getLogger("posko.sync")
@@ -300,10 +304,14 @@ class Outbox:
             return False
 
     def set_aside(self, uuid: str, reason: str) -> bool:
-        """Stop trying to send a refused record, keeping it and the operator's reason."""
+        """Stop trying to send a refused record, keeping it and the operator's reason: a
+        coordinator's decision (``NotAllowed`` for a petugas)."""
+        from desktop.store.operators import Role
+
         reason = reason.strip()
         if not reason:
             raise ValueError("a reason is required")
+        self.store.require(Role.KOORDINATOR, N_("set a record aside"))
         with self.store.session() as s:
             for kind in self.kinds:
                 table = kind.table

@@ -29,7 +29,7 @@ from desktop.settings import (
 from desktop.store.context import DeskContext
 from desktop.store.health import DatabaseDamaged, check_header, damaged
 
-HEAD_REVISION = "0007"  # tests/unit/test_store.py checks it against the migration scripts
+HEAD_REVISION = "0008"  # tests/unit/test_store.py checks it against the migration scripts
 
 
 class PeekError(RuntimeError):
@@ -70,7 +70,7 @@ def peek_context(path: Path) -> DeskContext | None:
                 (POST_ID.parse(values.get(POST_ID.key)),),
             ).fetchone()
             operator = conn.execute(
-                "SELECT id, name FROM operators WHERE id = ?",
+                "SELECT id, name, role FROM operators WHERE id = ?",
                 (OPERATOR_ID.parse(values.get(OPERATOR_ID.key)),),
             ).fetchone()
             device = conn.execute(
@@ -97,4 +97,5 @@ def peek_context(path: Path) -> DeskContext | None:
         appearance=appearance_of(values),
         printing=printing_of(values),
         survey_services=survey_services_of(values),
+        operator_role=operator[2],
     )

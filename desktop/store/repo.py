@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from desktop.store.database import Database
     from desktop.store.health import DatabaseDamaged
     from desktop.store.identity import Identity, Notice
+    from desktop.store.operators import OperatorAccount, Role
     from desktop.store.records import ComplaintQuery, ComplaintRecord, DeskContext, DraftRecord
     from desktop.survey.entry import SurveyInput, SurveyRow
     from posko.campaign import Campaign
@@ -162,11 +163,49 @@ class Store:
             tracking_prefix=tracking_prefix, next_sequence=next_sequence, post_code=post_code
         )
 
-    def operators(self) -> list[str]:
-        return self.database().operators()
+    # -- the team (desktop.store.operators) --------------------------------------------------
 
-    def switch_operator(self, name: str) -> DeskContext:
-        return self.database().switch_operator(name)
+    def operator_accounts(self, *, inactive: bool = False) -> list[OperatorAccount]:
+        return self.database().operator_accounts(inactive=inactive)
+
+    def needs_coordinator(self) -> bool:
+        return self.database().needs_coordinator()
+
+    @property
+    def signed_in_here(self) -> bool:
+        """Someone signed in through this store (``desktop.store.operators``)."""
+        return self.database().signed_in_here
+
+    def first_coordinator(self, name: str, pin: str, repeated: str) -> DeskContext:
+        return self.database().first_coordinator(name, pin, repeated)
+
+    def sign_in(self, name: str, pin: str, *, now: datetime | None = None) -> DeskContext:
+        return self.database().sign_in(name, pin, now=now)
+
+    def check_pin(self, name: str, pin: str, *, now: datetime | None = None) -> OperatorAccount:
+        return self.database().check_pin(name, pin, now=now)
+
+    def require(self, role: Role, doing: str, *, by: OperatorAccount | None = None) -> DeskContext:
+        return self.database().require(role, doing, by=by)
+
+    def set_kiosk_pin(
+        self, pin: str, repeated: str | None, *, by: OperatorAccount | None = None
+    ) -> None:
+        self.database().set_kiosk_pin(pin, repeated, by=by)
+
+    def save_operator(
+        self,
+        name: str,
+        *,
+        role: Role,
+        pin: str = "",
+        repeated: str = "",
+        active: bool = True,
+        renamed_from: str = "",
+    ) -> OperatorAccount:
+        return self.database().save_operator(
+            name, role=role, pin=pin, repeated=repeated, active=active, renamed_from=renamed_from
+        )
 
     # -- reports ----------------------------------------------------------------------------
     def save_complaint(

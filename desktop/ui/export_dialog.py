@@ -185,7 +185,11 @@ class ExportDialog(QDialog):
 
     # -- choices -------------------------------------------------------------------------
     def _contacts_toggled(self, on: bool) -> None:
-        if on and not confirm_contacts(self):
+        from desktop.ui.sign_in import allowed
+
+        if on and not (
+            allowed(self, self.store, N_("export reporters' contacts")) and confirm_contacts(self)
+        ):
             self.contacts.setChecked(False)
 
     def format_code(self) -> str:

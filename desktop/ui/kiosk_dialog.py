@@ -19,9 +19,9 @@ from desktop.domain import ValidationError
 from desktop.settings import KIOSK_PIN
 from desktop.store.repo import Store
 from desktop.survey.entry import services_surveyed
-from desktop.survey.pin import PIN_LENGTH, checked_pin, hash_pin
+from desktop.survey.pin import PIN_LENGTH
 from desktop.ui.widgets import FieldMessage, hint_label, labelled_rows, ok_cancel
-from posko.i18n import _
+from posko.i18n import N_, _
 
 
 @dataclass(frozen=True)
@@ -103,16 +103,20 @@ class KioskDialog(QDialog):
         return field
 
     def accept(self) -> None:
+        from desktop.ui.sign_in import allowed
+
         pin, repeated = self.pin.text(), self.repeated.text()
         pin_hash = self.pin_hash
         if pin or repeated or not pin_hash:
+            if not allowed(self, self.store, N_("set the kiosk's exit PIN")):
+                return
             try:
-                pin_hash = hash_pin(checked_pin(pin, repeated))
+                self.store.set_kiosk_pin(pin, repeated)
             except ValidationError as error:
                 self.pin_message.show_message(error.errors[0].message)
                 self.pin.setFocus()
                 return
-            self.store.set(KIOSK_PIN, pin_hash)
+            pin_hash = self.store.get(KIOSK_PIN)
         self.choice = KioskChoice(
             screen=int(self.screen_choice.currentData()),
             service_code=str(self.service.currentData() or ""),

@@ -40,10 +40,20 @@ if TYPE_CHECKING:
     from desktop.store.context import DeskContext
     from desktop.store.records import ComplaintRecord
     from desktop.ui.complaint_list import ComplaintList
+    from desktop.ui.sign_in import LockPage
     from desktop.ui.sync_panel import SyncPanel
     from desktop.ui.sync_service import SyncService
 
 log = logging.getLogger("posko.ui")
+# What counts as someone at the desk (a mouse merely moved, bumped, does not).
+_ACTIVITY = frozenset(
+    {
+        QtCore.QEvent.Type.KeyPress,
+        QtCore.QEvent.Type.MouseButtonPress,
+        QtCore.QEvent.Type.Wheel,
+        QtCore.QEvent.Type.TouchBegin,
+    }
+)
 # Not Ctrl+E: on Linux a text field takes it (the end of the line), as it takes Ctrl+K.
 EXPORT_KEY = "Ctrl+Shift+E"
 
@@ -122,11 +132,20 @@ class MainWindow(QMainWindow):
         self.nav.currentRowChanged.connect(self._build_section)
         self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
         self.nav.setCurrentRow(0)
-        central = QWidget()
-        row = QHBoxLayout(central)
+        self.desk_page = QWidget()
+        self.desk_page.setObjectName("desk_page")
+        row = QHBoxLayout(self.desk_page)
         row.addWidget(self.nav)
         row.addWidget(self.stack, 1)
-        self.setCentralWidget(central)
+        # The desk's work, or the lock screen over it (built when first locked).
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.desk_page)
+        self.setCentralWidget(self.pages)
+        self._lock_page: LockPage | None = None
+        self._held: list[tuple[QAction, bool]] = []  # the actions a lock switched off
+        self._idle = QTimer(self)
+        self._idle.setSingleShot(True)
+        self._idle.timeout.connect(self._lock_when_idle)
 
         self._build_menus()
         self.queue_label = QLabel()
@@ -201,13 +220,21 @@ class MainWindow(QMainWindow):
         export.triggered.connect(self.export_data)
         file_menu.addSeparator()
         quit_action = file_menu.addAction(_("&Quit"))
+        quit_action.setObjectName("quit")
         set_shortcut(quit_action, "Ctrl+Q")
         quit_action.triggered.connect(self.close)
         settings = menu.addMenu(_("Settin&gs"))
         operator = settings.addAction(_("&Change operator…"))
         set_shortcut(operator, "F2")
         operator.triggered.connect(lambda: self.change_operator())
-        setup = settings.addAction(_("&Post, operator and printer…"))
+        lock = settings.addAction(_("Loc&k the desk"))
+        lock.setObjectName("lock_desk")
+        set_shortcut(lock, "Ctrl+L")
+        lock.triggered.connect(lambda: self.lock())
+        operators = settings.addAction(_("&Operators…"))
+        operators.setObjectName("manage_operators")
+        operators.triggered.connect(self.manage_operators)
+        setup = settings.addAction(_("&Post and printer…"))
         setup.triggered.connect(self.edit_setup)
         language_menu = settings.addMenu(_("&Language"))
         group = QActionGroup(self)
@@ -351,9 +378,26 @@ class MainWindow(QMainWindow):
         self.list.search.setFocus()
         self.list.search.selectAll()
 
+    def allowed(self, doing: str) -> bool:
+        from desktop.ui.sign_in import allowed
+
+        return allowed(self, self.store, doing)
+
+    def manage_operators(self) -> None:
+        """The team: add an operator, change a role or a PIN, stop one signing in."""
+        if not self.allowed(N_("manage the operators")):
+            return
+        from desktop.ui.operators_dialog import OperatorsDialog
+
+        OperatorsDialog(self.store, self).exec()
+
     def edit_setup(self) -> None:
         from desktop.ui.setup_dialog import SetupDialog
 
+        if not self.store.needs_coordinator() and not self.allowed(
+            N_("change the desk's settings")
+        ):
+            return
         dialog = SetupDialog(self.store, self)
         if dialog.exec() and dialog.context is not None:
             self.context = dialog.context
@@ -374,12 +418,82 @@ class MainWindow(QMainWindow):
             dialog.exec()
         if dialog.context is None:
             return False
-        self.context = dialog.context
+        self._took_over(dialog.context)
+        return True
+
+    # -- locking -------------------------------------------------------------------------------
+    @property
+    def locked(self) -> bool:
+        return self.pages.currentWidget() is not self.desk_page
+
+    def lock(self, reason: str = "") -> None:
+        """Cover the desk's work with the lock screen until someone signs in with their
+        PIN: on Ctrl+L, after the idle minutes, at start. Every action but Quit is off
+        meanwhile (their keys too); what was typed stays, hidden."""
+        if self.locked:
+            return
+        from desktop.ui.sign_in import LockPage
+
+        if self._lock_page is None:
+            self._lock_page = LockPage(self.store)
+            self._lock_page.signedIn.connect(self.unlock)
+            self.pages.addWidget(self._lock_page)
+        self.form.flush_draft()
+        self._held = [
+            (action, action.isEnabled())
+            for action in self.findChildren(QAction)
+            if action.objectName() != "quit"
+        ]
+        for action, _was in self._held:
+            action.setEnabled(False)
+        self.menuBar().hide()
+        self.pages.setCurrentWidget(self._lock_page)
+        self._lock_page.shown_for(reason or _("Posko is locked"))
+        log.info("desk locked")
+
+    def unlock(self, context: DeskContext) -> None:
+        """``context``'s operator signed in: the desk's work is back, theirs now."""
+        for action, was in self._held:
+            action.setEnabled(was)
+        self._held = []
+        self.menuBar().show()
+        self.pages.setCurrentWidget(self.desk_page)
+        self._took_over(context)
+        self.go_to_form()
+
+    def watch_idle(self, minutes: float) -> None:
+        """Lock after ``minutes`` without a key or a click anywhere in the desk (0: never)."""
+        from PySide6.QtWidgets import QApplication
+
+        app = QApplication.instance()
+        if app is None:
+            return
+        app.removeEventFilter(self)
+        self._idle.stop()
+        if minutes > 0:
+            self._idle.setInterval(round(minutes * 60_000))
+            app.installEventFilter(self)
+            self._idle.start()
+
+    def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:
+        if event.type() in _ACTIVITY and self._idle.interval() > 0:
+            self._idle.start()  # again from now
+        return super().eventFilter(watched, event)
+
+    def _lock_when_idle(self) -> None:
+        from PySide6.QtWidgets import QApplication
+
+        if QApplication.activeModalWidget() is not None:  # a dialog in hand: not under it
+            self._idle.start()
+            return
+        self.lock(_("Locked after a while without use"))
+
+    def _took_over(self, context: DeskContext) -> None:
+        self.context = context
         self._show_post()
         self.statusBar().showMessage(
-            _("{operator} is on duty now.").format(operator=dialog.context.operator_name), 5000
+            _("{operator} is on duty now.").format(operator=context.operator_name), 5000
         )
-        return True
 
     def _show_post(self) -> None:
         self.post_label.setText(

@@ -101,8 +101,8 @@ def print_direct(
             _("Receipt printer not found"),
             _(
                 "The receipt printer “{printer}” is not available: is it switched on and "
-                "connected? Choose a printer for this receipt. Settings → Post, operator and "
-                "printer changes the printer used every time."
+                "connected? Choose a printer for this receipt. Settings → Post and printer "
+                "changes the printer used every time."
             ).format(printer=printer_name),
         )
         return Printed.PRINTER_MISSING

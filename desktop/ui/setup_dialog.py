@@ -19,6 +19,8 @@ from desktop.programme import tracking_address
 from desktop.store.context import ReceiptPrinting
 from desktop.store.records import DeskContext
 from desktop.store.repo import Store
+from desktop.survey.pin import checked_pin
+from desktop.ui.sign_in import pin_field
 from desktop.ui.widgets import FieldMessage, hint_label, ok_cancel, required
 from posko.i18n import LANGUAGES, _, current_language
 from posko.survey import services
@@ -48,6 +50,12 @@ class SetupDialog(QDialog):
         self.post_name.setPlaceholderText(_("e.g. Posko Pelabuhan Merak"))
         self.operator = QLineEdit(current.operator_name if current else "")
         self.operator.setObjectName("operator")
+        # A new desk's operator is its first coordinator, with a PIN; afterwards operators
+        # come on duty by signing in (F2) and are managed under Settings, Operators.
+        self.first_run = current is None
+        self.operator.setReadOnly(not self.first_run)
+        self.pin = pin_field("coordinator_pin")
+        self.repeated = pin_field("coordinator_pin_again")
         # A new desk starts from the programme's address: its receipts' QR codes and printed
         # address send citizens there (desktop.programme).
         self.central_url = QLineEdit(current.central_url if current else tracking_address(""))
@@ -112,15 +120,37 @@ class SetupDialog(QDialog):
         self.services_box.setMinimumHeight(grid.sizeHint().height())
         self.messages = {
             name: FieldMessage()
-            for name in ("post_code", "post_name", "operator", "central_url", "survey_services")
+            for name in (
+                "post_code",
+                "post_name",
+                "operator",
+                "pin",
+                "central_url",
+                "survey_services",
+            )
         }
         form = QFormLayout()
         form.addRow(required(_("&Post code")), self.post_code)
         form.addRow("", self.messages["post_code"])
         form.addRow(required(_("Post &name")), self.post_name)
         form.addRow("", self.messages["post_name"])
-        form.addRow(required(_("&Operator")), self.operator)
-        form.addRow("", self.messages["operator"])
+        if self.first_run:
+            form.addRow(required(_("&Operator (coordinator)")), self.operator)
+            form.addRow("", self.messages["operator"])
+            form.addRow(required(_("C&hoose a PIN")), self.pin)
+            form.addRow(required(_("PIN a&gain")), self.repeated)
+            form.addRow("", self.messages["pin"])
+            form.addRow(
+                "",
+                hint_label(
+                    _(
+                        "The operator signs in with this PIN and adds the rest of the team "
+                        "under Settings, Operators."
+                    )
+                ),
+            )
+        else:
+            form.addRow(_("Operator on duty"), self.operator)
         form.addRow(_("&Central system"), self.central_url)
         form.addRow(
             "",
@@ -176,6 +206,13 @@ class SetupDialog(QDialog):
                 self.messages[item.field].show_message(item.message)
             getattr(self, error.errors[0].field).setFocus()
             return
+        if self.first_run:
+            try:
+                checked_pin(self.pin.text(), self.repeated.text())
+            except ValidationError as error:
+                self.messages["pin"].show_message(error.errors[0].message)
+                self.pin.setFocus()
+                return
         surveyed = self.chosen_services()
         if surveyed is None:
             self.messages["survey_services"].show_message(
@@ -194,6 +231,10 @@ class SetupDialog(QDialog):
             printing=self.chosen_printing(),
             survey_services=surveyed,
         )
+        if self.first_run and self.store.needs_coordinator():
+            self.context = self.store.first_coordinator(
+                self.operator.text(), self.pin.text(), self.repeated.text()
+            )
         super().accept()
 
     def chosen_services(self) -> list[str] | None:

@@ -445,8 +445,12 @@ class SyncPanel(QWidget):
             self.service.sync_now()
 
     def set_aside(self, _checked: bool = False, reason: str | None = None) -> None:
+        from desktop.ui.sign_in import allowed
+
         uuid = self._selected()
         if uuid is None or not self.store.opened:
+            return
+        if not allowed(self, self.store, N_("set a record aside")):
             return
         if reason is None:
             reason, ok = QInputDialog.getText(

@@ -284,7 +284,8 @@ def test_the_fields_that_must_be_filled_in_are_marked(
         for label in dialog.findChildren(QLabel)
         if label.buddy() is not None and label.text().endswith(" *")
     }
-    assert starred_setup == {"post_code", "post_name", "operator"}
+    # Set up already: the operator is who signed in, not a field to fill.
+    assert starred_setup == {"post_code", "post_name"}
 
 
 @pytest.mark.parametrize("size", [100, 125, 150])

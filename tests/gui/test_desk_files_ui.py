@@ -208,7 +208,7 @@ def test_damage_found_after_the_window_shows(qtbot: QtBot, desk: Profile) -> Non
     context = peek_context(desk.database)
     assert context is not None  # the cheap check cannot see a page in the middle
     lazy = Store(desk)
-    app = DeskApp(lazy, desk)
+    app = DeskApp(lazy, desk, ask_at_start=False)
 
     def offered(dialog: ProblemDialog) -> None:
         qtbot.addWidget(dialog)

@@ -549,7 +549,7 @@ def test_a_language_switch_carries_the_typing_over_without_copies(
     qtbot: QtBot, store: Store, profile: Profile
 ) -> None:
     leave_draft(qtbot, store, "Draf lama")
-    desk = DeskApp(store, profile)
+    desk = DeskApp(store, profile, ask_at_start=False)
     window = desk.show_main_window()
     assert isinstance(window, MainWindow)
     qtbot.addWidget(window)

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
+from tempfile import TemporaryDirectory
 
 import pytest
 from PySide6.QtWidgets import QAbstractButton, QGroupBox, QLabel, QMenuBar, QTabWidget, QWidget
@@ -21,8 +23,11 @@ from desktop.ui.desk_files import ProblemDialog
 from desktop.ui.edit_dialog import EditDialog
 from desktop.ui.kiosk_dialog import KioskDialog
 from desktop.ui.main_window import MainWindow
+from desktop.ui.operator_dialog import OperatorDialog
+from desktop.ui.operators_dialog import OperatorsDialog
 from desktop.ui.receipt_dialog import ReceiptDialog
 from desktop.ui.setup_dialog import SetupDialog
+from desktop.ui.sign_in import FirstCoordinatorDialog
 from desktop.ui.sync_service import SyncService
 from posko.i18n import set_language
 
@@ -113,7 +118,17 @@ def test_the_dialogs(qtbot: QtBot, store: Store, profile: Profile, language: str
             running=True,
         ),
         KioskDialog(store, (), "", None),
+        FirstCoordinatorDialog(store),
     ]
+    with TemporaryDirectory() as empty:  # the first run's setup, with its PIN fields
+        fresh = Store.open(Profile(Path(empty) / "fresh"))
+        dialogs.append(SetupDialog(fresh))
+        fresh.close()
+    store.first_coordinator("Siti Rahmawati", "482915", "482915")
+    dialogs += [OperatorsDialog(store), OperatorDialog(store)]
+    window = MainWindow(store, profile, show_receipt_dialog=False)
+    window.lock()
+    dialogs.append(window)
     for dialog in dialogs:
         qtbot.addWidget(dialog)
         dialog.show()

@@ -276,7 +276,7 @@ def test_reprint_writes_the_receipt_again(qtbot: QtBot, store: Store, profile: P
 
 
 def test_language_switch_keeps_the_typing(qtbot: QtBot, store: Store, profile: Profile) -> None:
-    desk = DeskApp(store, profile)
+    desk = DeskApp(store, profile, ask_at_start=False)
     window = desk.show_main_window()
     assert isinstance(window, MainWindow)
     qtbot.addWidget(window)
@@ -319,8 +319,14 @@ def test_setup_dialog_validates_and_saves(qtbot: QtBot, profile: Profile) -> Non
     dialog.time_zone.setCurrentIndex(dialog.time_zone.findData("WITA"))
     assert dialog.time_zone.currentText().startswith("WITA: Bali")
     dialog.accept()
+    assert store.context() is None  # the first coordinator's PIN is missing
+    assert dialog.messages["pin"].text() == "PIN terdiri dari 4 sampai 12 angka."
+    dialog.pin.setText("2580")
+    dialog.repeated.setText("2580")
+    dialog.accept()
     context = store.require_context()
     assert context.time_zone == "WITA"
+    assert (context.operator_name, context.operator_role) == ("Agus", "koordinator")
     assert (context.post_code, context.paper, context.central_url) == (
         "SMG-02",
         PaperSize.THERMAL_80,
@@ -389,7 +395,7 @@ def test_progressive_start_fills_in_after_the_window_shows(
     context = peek_context(profile.database)
     assert context is not None
     lazy = Store(profile)  # not opened yet
-    desk = DeskApp(lazy, profile)
+    desk = DeskApp(lazy, profile, ask_at_start=False)
     window = desk.show_main_window(context)
     assert isinstance(window, MainWindow)
     qtbot.addWidget(window)
