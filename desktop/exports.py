@@ -378,11 +378,22 @@ def write_export(
     ``ReportFileError`` (in the user's language) when it cannot, ``ExportCancelled`` when
     ``progress`` was stopped, leaving nothing behind either way. With contacts, only for a
     coordinator: the one on duty, or ``by`` (``NotAllowed`` otherwise)."""
+    from desktop.store.audit import Action
     from desktop.store.operators import Role
-    from posko.survey_files import written
 
     if selection.with_contacts:
         store.require(Role.KOORDINATOR, N_("export reporters' contacts"), by=by)
+    _write(store, selection, kind, target, progress)
+    days = (selection.first, selection.last)
+    period = "–".join(d.isoformat() if d else "" for d in days) if any(days) else "all"
+    detail = f"{kind}{', with contacts' if selection.with_contacts else ''}, {period}"
+    store.audit(Action.EXPORTED, "", detail, by=by)
+
+
+def _write(
+    store: Store, selection: Selection, kind: str, target: Path, progress: Progress | None
+) -> None:
+    from posko.survey_files import written
 
     if progress is not None:
         progress.start(store, selection, rows=kind != "pdf")  # a PDF is the summary alone

@@ -16,6 +16,7 @@
         first-coordinator
     tools/see-window docs/lock.png -- python docs/screenshots.py /tmp/shots lock
     tools/see-window docs/operators.png -- python docs/screenshots.py /tmp/shots operators
+    tools/see-window docs/activity.png -- python docs/screenshots.py /tmp/shots activity
 (setup and receipt with a receipt printer set up, ``posko setup … --printer QUEUE``; sync
 after ``posko enroll`` with a running central system and a sync). A text size and a theme
 may follow the view, e.g. ``form 150`` or ``form 100 contrast``; the README's are taken
@@ -49,7 +50,7 @@ def main() -> None:
         kiosk_question(store)
         app.exec()
         return
-    if view in ("lock", "operators") and store.needs_coordinator():
+    if view in ("lock", "operators", "activity") and store.needs_coordinator():
         give_a_team(store)
     window = DeskApp(store, profile, ask_at_start=False).show_main_window()
     assert isinstance(window, MainWindow)
@@ -108,6 +109,12 @@ def main() -> None:
             dialog.move(window.width() // 2 - 320, 80)
             dialog.show()
             dialog.accounts.setCurrentRow(1)
+        elif view == "activity":
+            from desktop.ui.audit_dialog import AuditDialog
+
+            dialog = AuditDialog(store, window)
+            dialog.move(window.width() // 2 - 450, 40)
+            dialog.show()
         elif view == "first-coordinator":
             from desktop.ui.sign_in import FirstCoordinatorDialog
 

@@ -75,6 +75,7 @@ from desktop.settings import (
     survey_services_of,
 )
 from desktop.store import health, identity
+from desktop.store.audit import Action, Audit, note
 from desktop.store.context import ReceiptPrinting
 from desktop.store.db import open_database
 from desktop.store.errors import EnrolledForAnotherPost, NotSetUp
@@ -199,7 +200,7 @@ IDENTITY_OPTIONS = frozenset(
 )
 
 
-class Database(Operators):
+class Database(Operators, Audit):
     def __init__(
         self, engine: Engine, catalog: Catalog | None = None, profile: Profile | None = None
     ) -> None:
@@ -525,6 +526,8 @@ class Database(Operators):
                 updates.append((SURVEY_SERVICES, ",".join(survey_services)))
             for option, value in updates:
                 s.merge(Setting(key=option.key, value=option.dump(value)))
+            if current is not None:
+                note(s, current, Action.SETTINGS_CHANGED)
         if self.profile is not None:  # a prefix this profile used before numbers on
             self.notices += self._reconcile_identity()
         return self.require_context()
@@ -559,6 +562,7 @@ class Database(Operators):
             device.tracking_prefix = tracking_prefix
             device.next_sequence = sequence
             device.enrolled = True
+            note(s, context, Action.ENROLLED, tracking_prefix)
             if post_code != context.post_code:
                 self._move_to_post(s, context, post_code)
         return self.require_context()
@@ -946,6 +950,7 @@ class Database(Operators):
             )
             s.add(row)
             s.flush()
+            note(s, context, Action.CREATED, tid, at=moment)
             record = self._record(row, context.post_code, context.post_name, context.operator_name)
         log.info("saved complaint %s", record.tracking_id)
         return record
@@ -975,6 +980,7 @@ class Database(Operators):
                 row.sync_state = SyncState.PENDING.value
                 row.set_aside_reason = None
             s.flush()
+            note(s, context, Action.EDITED, tracking_id, f"revision {row.revision}", at=moment)
             record = self._record(row, context.post_code, context.post_name, context.operator_name)
         log.info("edited complaint %s (revision %d)", tracking_id, row.revision)
         return record
@@ -1023,6 +1029,7 @@ class Database(Operators):
                     }
                 )
             s.execute(insert(Complaint), rows)
+            note(s, context, Action.CREATED, "", f"{len(rows)} reports in one batch", at=moment)
         log.info("saved %d complaints in one batch", len(rows))
         return len(rows)
 

@@ -162,6 +162,24 @@ class TallyEvent(OutboxColumns, Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
+class AuditEvent(OutboxColumns, Base):
+    """One line of the audit trail (``desktop.store.audit``): who did what, to which record,
+    when. Append-only: SQLite triggers refuse to change its content or delete it (its
+    outbox columns move as it is sent). No reporter's data and no report text: the subject
+    is a tracking ID, a record's UUID or an operator's name. Revision 0009."""
+
+    __tablename__ = "audit_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    action: Mapped[str] = mapped_column(String(32), index=True)
+    subject: Mapped[str] = mapped_column(String(100), default="")
+    detail: Mapped[str] = mapped_column(String(200), default="")
+    operator_name: Mapped[str] = mapped_column(String(100), default="")
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"))
+    operator_id: Mapped[int | None] = mapped_column(ForeignKey("operators.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
 class StockMovement(OutboxColumns, Base):
     """Merchandise received or adjusted (``posko.wire.StockMovementPayload``); append-only.
     Revision 0005."""

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from desktop.domain import FieldError, ValidationError, validate_operator
 from desktop.settings import OPERATOR_ID
+from desktop.store.audit import Action, note
 from desktop.store.models import Complaint, Operator, Setting
 from desktop.survey.pin import FIRST_WAIT, FREE_TRIES, LONGEST_WAIT, checked_pin, hash_pin
 from desktop.survey.pin import pin_matches as _matches
@@ -152,6 +153,8 @@ class Operators:
             operator.active = True
             _reset(operator)
             s.merge(Setting(key=OPERATOR_ID.key, value=OPERATOR_ID.dump(operator.id)))
+            note(s, context, Action.OPERATOR_SAVED, clean, "koordinator, first",
+                 operator=(operator.id, clean))  # fmt: skip
         self.signed_in_here = True
         log.info("first coordinator set")  # no name: the log holds no personal data
         return self.require_context()
@@ -182,6 +185,8 @@ class Operators:
         account = self.check_pin(name, pin, now=now)
         with self.session() as s:
             s.merge(Setting(key=OPERATOR_ID.key, value=OPERATOR_ID.dump(account.id)))
+            note(s, self.require_context(), Action.SIGNED_IN, account.name,
+                 operator=(account.id, account.name))  # fmt: skip
         self.signed_in_here = True
         log.info("operator signed in")
         return self.require_context()
@@ -194,23 +199,29 @@ class Operators:
         with self.session() as s:
             operator = _named(s, context.post_id, name.strip())
             if operator is None or not operator.active or not operator.pin_hash:
-                # The same words as a wrong PIN: a guesser learns nothing of the names.
-                raise PinRefused(_("That name and PIN do not match."))
-            next_try = _aware(operator.next_try_at)
-            if next_try is not None and moment < next_try:
+                # Noted without the name typed (it may be anything); the same words as a
+                # wrong PIN: a guesser learns nothing of the names.
+                note(s, context, Action.SIGN_IN_FAILED, "", "no such operator", at=moment,
+                     operator=(None, ""))  # fmt: skip
+                refused = PinRefused(_("That name and PIN do not match."))
+            elif (next_try := _aware(operator.next_try_at)) is not None and moment < next_try:
                 seconds = math.ceil((next_try - moment).total_seconds())
-                raise PinRefused(_wait_message(seconds), seconds)
-            if _matches(operator.pin_hash, pin):
+                refused = PinRefused(_wait_message(seconds), seconds)
+            elif _matches(operator.pin_hash, pin):
                 _reset(operator)
                 return _account(operator)
-            operator.failed_pins += 1
-            wait = math.ceil(wait_after(operator.failed_pins))
-            operator.next_try_at = moment + timedelta(seconds=wait) if wait else None
-        # Raised once the count is saved (inside the session it would be rolled back).
-        log.info("a wrong PIN")
-        raise PinRefused(
-            _wait_message(wait) if wait else _("That name and PIN do not match."), wait
-        )
+            else:
+                operator.failed_pins += 1
+                wait = math.ceil(wait_after(operator.failed_pins))
+                operator.next_try_at = moment + timedelta(seconds=wait) if wait else None
+                note(s, context, Action.SIGN_IN_FAILED, operator.name,
+                     f"{operator.failed_pins} in a row", at=moment,
+                     operator=(operator.id, operator.name))  # fmt: skip
+                message = _wait_message(wait) if wait else _("That name and PIN do not match.")
+                refused = PinRefused(message, wait)
+        # Raised once the count and the line are saved (inside, they would be rolled back).
+        log.info("a PIN refused")
+        raise refused
 
     def set_kiosk_pin(
         self, pin: str, repeated: str | None, *, by: OperatorAccount | None = None
@@ -220,9 +231,12 @@ class Operators:
         from desktop.settings import KIOSK_PIN
 
         self.require(Role.KOORDINATOR, N_("set the kiosk's exit PIN"), by=by)
+        context = self.require_context()
         chosen = hash_pin(checked_pin(pin, repeated))
         with self.session() as s:
             s.merge(Setting(key=KIOSK_PIN.key, value=KIOSK_PIN.dump(chosen)))
+            who = (by.id, by.name) if by is not None else None
+            note(s, context, Action.KIOSK_PIN_SET, operator=who)
         log.info("kiosk PIN set")
 
     def save_operator(
@@ -262,6 +276,8 @@ class Operators:
             if demoted and not _has_coordinator(s, context.post_id):
                 raise NotAllowed(_("The desk must keep at least one coordinator."))
             account = _account(operator)
+            detail = account.role.value + ("" if account.active else ", cannot sign in")
+            note(s, context, Action.OPERATOR_SAVED, account.name, detail)
         log.info("operator saved")
         return account
 

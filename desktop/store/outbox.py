@@ -21,15 +21,27 @@ does not store the kind yet) stays pending and is not offered again before
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
-from sqlalchemy import ColumnElement, Table, bindparam, case, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Table,
+    bindparam,
+    case,
+    func,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.orm import DeclarativeBase
 
 from desktop.domain import SyncState
+from desktop.store.audit import Action, note
 from desktop.store.models import (
     Complaint,
     Operator,
@@ -38,6 +50,7 @@ from desktop.store.models import (
     SurveyResponse,
     TallyEvent,
 )
+from posko.db import UTCDateTime
 from posko.i18n import N_, _
 
 if TYPE_CHECKING:
@@ -57,6 +70,19 @@ class Sessions(Protocol):
 
 
 log = logging.getLogger("posko.sync")
+
+# desktop.store.audit's line for a status the central system set (by nobody at the desk).
+_STATUS_LINE = text(
+    "INSERT INTO audit_events (uuid, action, subject, detail, operator_name, post_id,"
+    " operator_id, created_at, sync_state, sync_attempts, revision)"
+    " SELECT :b_line, 'status_changed', tracking_id, :b_status, '', post_id, NULL, :b_now,"
+    " 'pending', 0, 1 FROM complaints WHERE uuid = :b_uuid"
+    " AND (central_updated_at IS NULL OR central_updated_at < :b_changed)"
+    " AND central_status IS NOT :b_status"
+).bindparams(
+    bindparam("b_changed", type_=UTCDateTime()),
+    bindparam("b_now", type_=UTCDateTime()),
+)
 
 QUEUED = (SyncState.PENDING.value, SyncState.SENDING.value)
 HELD = ("accepted", "duplicate")  # the central system has the record
@@ -311,7 +337,7 @@ class Outbox:
         reason = reason.strip()
         if not reason:
             raise ValueError("a reason is required")
-        self.store.require(Role.KOORDINATOR, N_("set a record aside"))
+        context = self.store.require(Role.KOORDINATOR, N_("set a record aside"))
         with self.store.session() as s:
             for kind in self.kinds:
                 table = kind.table
@@ -324,6 +350,7 @@ class Outbox:
                     .values(sync_state=SyncState.SET_ASIDE.value, set_aside_reason=reason[:500])
                 )
                 if getattr(result, "rowcount", 0):
+                    note(s, context, Action.SET_ASIDE, uuid, kind.name)
                     return True
             return False
 
@@ -332,6 +359,7 @@ class Outbox:
         overwrites a newer one); returns how many changes were applied. One executemany
         per page."""
         table = cast(Table, Complaint.__table__)
+        now = _now()
         rows = [
             {
                 "b_uuid": item.uuid,
@@ -339,12 +367,17 @@ class Outbox:
                 "b_agency": item.agency or None,
                 "b_note": item.note or None,
                 "b_changed": item.changed_at,
+                "b_line": str(uuid.uuid4()),
+                "b_now": now,
             }
             for item in updates
         ]
         if not rows:
             return 0
         with self.store.session() as s:
+            # The audit trail's line for each change that is newer than what the desk has
+            # (so a change pulled twice is noted once), before the change is applied.
+            s.execute(_STATUS_LINE, rows)
             s.execute(
                 update(table)
                 .where(

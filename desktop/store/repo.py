@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from desktop.domain import ComplaintInput, PaperSize
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from desktop.outreach import OutreachTotals, TallyRecord
+    from desktop.store.audit import Action, AuditEntry
     from desktop.store.context import ReceiptPrinting
     from desktop.store.database import Database
     from desktop.store.health import DatabaseDamaged
@@ -161,6 +162,31 @@ class Store:
     ) -> DeskContext:
         return self.database().adopt_enrollment(
             tracking_prefix=tracking_prefix, next_sequence=next_sequence, post_code=post_code
+        )
+
+    # -- the audit trail (desktop.store.audit) -----------------------------------------------
+
+    def audit(
+        self,
+        action: Action,
+        subject: str = "",
+        detail: str = "",
+        *,
+        by: OperatorAccount | None = None,
+    ) -> None:
+        self.database().audit(action, subject, detail, by=by)
+
+    def audit_trail(
+        self,
+        *,
+        action: str = "",
+        operator: str = "",
+        first: date | None = None,
+        last: date | None = None,
+        limit: int = 500,
+    ) -> list[AuditEntry]:
+        return self.database().audit_trail(
+            action=action, operator=operator, first=first, last=last, limit=limit
         )
 
     # -- the team (desktop.store.operators) --------------------------------------------------

@@ -234,6 +234,9 @@ class MainWindow(QMainWindow):
         operators = settings.addAction(_("&Operators…"))
         operators.setObjectName("manage_operators")
         operators.triggered.connect(self.manage_operators)
+        trail = settings.addAction(_("Activity lo&g…"))
+        trail.setObjectName("audit_trail")
+        trail.triggered.connect(self.show_audit_trail)
         setup = settings.addAction(_("&Post and printer…"))
         setup.triggered.connect(self.edit_setup)
         language_menu = settings.addMenu(_("&Language"))
@@ -390,6 +393,14 @@ class MainWindow(QMainWindow):
         from desktop.ui.operators_dialog import OperatorsDialog
 
         OperatorsDialog(self.store, self).exec()
+
+    def show_audit_trail(self) -> None:
+        """Who did what at this desk (``desktop.store.audit``), for a coordinator."""
+        if not self.allowed(N_("read the activity log")):
+            return
+        from desktop.ui.audit_dialog import AuditDialog
+
+        AuditDialog(self.store, self).exec()
 
     def edit_setup(self) -> None:
         from desktop.ui.setup_dialog import SetupDialog
@@ -605,9 +616,14 @@ class MainWindow(QMainWindow):
         # Imported here: painting is not needed to show the window, and start-up counts.
         from desktop.printing.render import PrintError, render_pdf
         from desktop.receipt import build_receipt
+        from desktop.store.audit import Action
 
         content = build_receipt(record, self.context, self.store.catalog)
         target = self.profile.receipts / f"{record.tracking_id}.pdf"
+        try:
+            self.store.audit(Action.PRINTED if just_saved else Action.REPRINTED, record.tracking_id)
+        except Exception:  # the receipt matters more than its line in the trail
+            log.warning("receipt of %s not noted in the audit trail", record.tracking_id)
         try:
             render_pdf(content, self.context.paper, target)
         except PrintError as exc:

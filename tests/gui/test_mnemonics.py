@@ -19,6 +19,7 @@ from desktop.paths import Profile
 from desktop.receipt import build_receipt
 from desktop.store.context import ReceiptPrinting
 from desktop.store.repo import Store
+from desktop.ui.audit_dialog import AuditDialog
 from desktop.ui.desk_files import ProblemDialog
 from desktop.ui.edit_dialog import EditDialog
 from desktop.ui.kiosk_dialog import KioskDialog
@@ -125,7 +126,7 @@ def test_the_dialogs(qtbot: QtBot, store: Store, profile: Profile, language: str
         dialogs.append(SetupDialog(fresh))
         fresh.close()
     store.first_coordinator("Siti Rahmawati", "482915", "482915")
-    dialogs += [OperatorsDialog(store), OperatorDialog(store)]
+    dialogs += [OperatorsDialog(store), OperatorDialog(store), AuditDialog(store)]
     window = MainWindow(store, profile, show_receipt_dialog=False)
     window.lock()
     dialogs.append(window)

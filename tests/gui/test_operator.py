@@ -269,3 +269,38 @@ def test_the_first_run_makes_its_operator_the_coordinator(qtbot: QtBot, tmp_path
         assert again.operator.isReadOnly()
     finally:
         fresh.close()
+
+
+def test_the_activity_log_shows_who_did_what_to_a_coordinator(
+    qtbot: QtBot, led: Store, profile: Profile
+) -> None:
+    from desktop.ui.audit_dialog import AuditDialog
+
+    led.sign_in("Budi Santoso", BUDI)
+    window = shown_window(qtbot, led, profile)
+    made = led.save_complaint(report(1))
+    told: list[str] = []
+
+    def read_and_close(dialog: QDialog) -> None:
+        assert isinstance(dialog, QMessageBox)
+        told.append(dialog.text())
+        dialog.accept()
+
+    in_the_dialog(qtbot, QMessageBox, read_and_close)
+    window.show_audit_trail()  # a petugas: not for them
+    assert told == [
+        "Hanya koordinator yang boleh membaca catatan kegiatan. Minta koordinator masuk."
+    ]
+    led.sign_in("Siti Rahmawati", SITI)
+    dialog = AuditDialog(led, window)
+    qtbot.addWidget(dialog)
+    rows = [
+        [dialog.table.item(r, c).text() for c in range(1, 4)]
+        for r in range(dialog.table.rowCount())
+    ]
+    assert rows[0] == ["Siti Rahmawati", "Masuk", "Siti Rahmawati"]
+    assert ["Budi Santoso", "Laporan dibuat", made.tracking_id] in rows
+    dialog.action.setCurrentIndex(dialog.action.findData("created"))
+    assert dialog.table.rowCount() == 1 and dialog.count.text() == "1 baris"
+    dialog.operator.setCurrentIndex(dialog.operator.findData("Siti Rahmawati"))
+    assert dialog.table.rowCount() == 0
