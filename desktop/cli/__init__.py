@@ -53,6 +53,12 @@ def build_parser() -> argparse.ArgumentParser:
     setup.add_argument("--post-name", required=True, metavar="NAME")
     setup.add_argument("--operator", required=True, metavar="NAME")
     setup.add_argument("--central-url", default="", metavar="URL")
+    setup.add_argument(
+        "--coordinator",
+        default="",
+        metavar="NAME",
+        help=_("on a desk with a coordinator: the coordinator changing it, whose PIN is asked"),
+    )
     setup.add_argument("--paper", choices=[p.value for p in PaperSize])
     setup.add_argument("--language", choices=sorted(LANGUAGES))
     setup.add_argument(

@@ -28,7 +28,7 @@ from desktop.store.health import (
     describe,
     notice_text,
 )
-from desktop.store.operators import OperatorAccount
+from desktop.store.operators import NotAllowed, OperatorAccount
 from desktop.store.outbox import Outbox
 from desktop.store.recover import RecoveryError
 from desktop.store.repo import Store, newest_backups
@@ -178,17 +178,25 @@ def setup(profile: Profile, args: argparse.Namespace) -> int:
         surveyed = _survey_services(args)
         if printing is None or surveyed is False:
             return EXIT_FAILURE
-        context = store.setup(
-            post_code=code,
-            post_name=args.post_name,
-            operator=args.operator,
-            central_url=args.central_url,
-            language=args.language,
-            paper=PaperSize(args.paper) if args.paper else None,
-            time_zone=args.time_zone,
-            printing=printing,
-            survey_services=None if surveyed is True else surveyed,
-        )
+        by, go_on = coordinator_by(store, args.coordinator, store.context() is not None)
+        if not go_on:
+            return EXIT_FAILURE
+        try:
+            context = store.setup(
+                post_code=code,
+                post_name=args.post_name,
+                operator=args.operator,
+                central_url=args.central_url,
+                language=args.language,
+                paper=PaperSize(args.paper) if args.paper else None,
+                time_zone=args.time_zone,
+                printing=printing,
+                survey_services=None if surveyed is True else surveyed,
+                by=by,
+            )
+        except NotAllowed as refused:
+            _err(refused.message)
+            return EXIT_FAILURE
     finally:
         store.close()
     print(

@@ -92,7 +92,7 @@ from desktop.store.models import (
     SurveyResponse,
     TallyEvent,
 )
-from desktop.store.operators import NotAllowed, Operators, Role
+from desktop.store.operators import NotAllowed, OperatorAccount, Operators, Role
 from desktop.store.outbox import KINDS
 from desktop.store.records import (
     SORT_KEYS,
@@ -469,14 +469,18 @@ class Database(Operators, Audit):
         time_zone: str | None = None,
         printing: ReceiptPrinting | None = None,
         survey_services: Sequence[str] | None = None,
+        by: OperatorAccount | None = None,
     ) -> DeskContext:
         """Record (or change) this desk's post and operator; the device is made once, with
         its key (in the profile) and the provisional prefix derived from that key. An
-        enrolled desk keeps the post it was enrolled for (``EnrolledForAnotherPost``)."""
+        enrolled desk keeps the post it was enrolled for (``EnrolledForAnotherPost``).
+        Once the desk has a coordinator, a change is a coordinator's (the one on duty, or
+        ``by``, whose PIN was just checked), and the operator is not changed here (except
+        to ``by``): operators come on duty by signing in."""
         current = self.context()
         if current is not None and not self.needs_coordinator():
-            self.require(Role.KOORDINATOR, N_("change the desk's settings"))
-            if operator.strip() != current.operator_name:
+            self.require(Role.KOORDINATOR, N_("change the desk's settings"), by=by)
+            if operator.strip() not in (current.operator_name, by.name if by else None):
                 raise NotAllowed(_("An operator comes on duty by signing in (F2), not here."))
         if current is not None and current.enrolled and post_code != current.post_code:
             raise EnrolledForAnotherPost(current.post_code)

@@ -144,6 +144,7 @@ class Store:
         time_zone: str | None = None,
         printing: ReceiptPrinting | None = None,
         survey_services: Sequence[str] | None = None,
+        by: OperatorAccount | None = None,
     ) -> DeskContext:
         return self.database().setup(
             post_code=post_code,
@@ -155,6 +156,7 @@ class Store:
             time_zone=time_zone,
             printing=printing,
             survey_services=survey_services,
+            by=by,
         )
 
     def adopt_enrollment(

@@ -74,3 +74,26 @@ def test_the_kiosk_pin_is_a_coordinators_to_set(tmp_path: Path) -> None:
         assert store.require_context().operator_name == "Budi"  # a PIN for one command only
     finally:
         store.close()
+
+
+def test_setup_again_is_a_coordinators(tmp_path: Path) -> None:
+    desk = _desk(tmp_path)
+    again = [*desk, "setup", "--post-code", "MRK", "--post-name", "Merak Baru"]
+    plain = posko(*again, "--operator", "Budi")
+    assert plain.returncode == 1 and "--coordinator NAMA" in plain.stderr
+    petugas = posko(*again, "--operator", "Budi", "--coordinator", "Budi", stdin=BUDI + "\n")
+    assert petugas.returncode == 1
+    assert "Hanya koordinator yang boleh mengubah pengaturan meja." in petugas.stderr
+    sneaky = posko(*again, "--operator", "Dewi", "--coordinator", "Siti", stdin=SITI + "\n")
+    assert sneaky.returncode == 1 and "bukan di sini" in sneaky.stderr  # no one new on duty
+    done = posko(*again, "--operator", "Siti", "--coordinator", "Siti", stdin=SITI + "\n")
+    assert done.returncode == 0, done.stderr
+    store = Store.open(Profile(Path(desk[1])))
+    try:
+        context = store.require_context()
+        assert (context.post_name, context.operator_name) == ("Merak Baru", "Siti")
+        assert [e.action for e in store.audit_trail(action="settings_changed")] == [
+            "settings_changed"
+        ]
+    finally:
+        store.close()
