@@ -109,6 +109,7 @@ class DeskApp:
         if not isinstance(window, MainWindow):
             return
         window.watch_idle(int(self.store.get(LOCK_AFTER_MINUTES)))
+        self.store.erase_expired()  # retention: also on a desk that never syncs again
         if not self.ask_at_start or self.store.signed_in_here:
             return
         self.ask_at_start = False

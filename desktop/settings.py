@@ -71,6 +71,9 @@ CAMPAIGN_FROM_CENTRAL = Option("campaign_from_central", False)
 KIOSK_PIN = Option("kiosk_pin", "")
 # Minutes without a key or a click before the desk locks (desktop.ui.main_window; "0":
 # never). Five: long enough for a traveller's story, short for a laptop left alone.
+# Days after the central system confirmed a report before the desk erases the personal
+# data it no longer needs (desktop.store.retention).
+RETENTION_DAYS = Option("retention_days", "30", tuple(str(n) for n in (7, 14, 30, 60, 90)))
 LOCK_AFTER_MINUTES = Option("lock_after_minutes", "5", ("0", "2", "5", "10", "15", "30"))
 CENTRAL_URL = Option("central_url", "")
 POST_ID = Option("post_id", 0)

@@ -47,6 +47,7 @@ class Action(enum.StrEnum):
     OPERATOR_SAVED = "operator_saved"
     KIOSK_PIN_SET = "kiosk_pin_set"
     SETTINGS_CHANGED = "settings_changed"
+    PERSONAL_DATA_ERASED = "personal_data_erased"
 
 
 ACTION_LABELS = {
@@ -63,6 +64,7 @@ ACTION_LABELS = {
     Action.OPERATOR_SAVED: N_("Operator saved"),
     Action.KIOSK_PIN_SET: N_("Kiosk PIN set"),
     Action.SETTINGS_CHANGED: N_("Settings changed"),
+    Action.PERSONAL_DATA_ERASED: N_("Personal data erased"),
 }
 
 

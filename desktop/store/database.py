@@ -101,6 +101,7 @@ from desktop.store.records import (
     DeskContext,
     DraftRecord,
 )
+from desktop.store.retention import Retention
 from desktop.survey.entry import SurveyInput, SurveyRow
 from posko import survey_extra, tracking
 from posko.catalog import Catalog, default_catalog
@@ -200,7 +201,7 @@ IDENTITY_OPTIONS = frozenset(
 )
 
 
-class Database(Operators, Audit):
+class Database(Operators, Audit, Retention):
     def __init__(
         self, engine: Engine, catalog: Catalog | None = None, profile: Profile | None = None
     ) -> None:
@@ -973,6 +974,14 @@ class Database(Operators, Audit):
             row = s.scalar(select(Complaint).where(Complaint.tracking_id == tracking_id))
             if row is None:
                 raise KeyError(tracking_id)
+            if row.personal_erased_at is not None:
+                # A correction would send the emptied fields over the central system's copy.
+                raise ValidationError(
+                    [FieldError("title", _(
+                        "This report's personal data was erased after the central system "
+                        "confirmed it: correct it on the central system instead."
+                    ))]
+                )  # fmt: skip
             row.type = ComplaintType(str(clean.type)).value
             category = clean.category or row.category  # an empty category keeps the old one
             for name, value in typed_fields(clean).items():

@@ -38,6 +38,9 @@ def _on_connect(dbapi_connection: Any, _record: Any) -> None:
     # FULL: a report acknowledged to the operator survives a power cut, not just a crash.
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA busy_timeout=5000")
+    # What is erased or overwritten is zeroed in the file, not left in its free pages
+    # (a reporter's contacts after retention, desktop.store.retention).
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 

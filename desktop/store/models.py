@@ -102,6 +102,8 @@ class Complaint(Base):
     central_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # Added in revision 0005: a record the central system deferred waits until then.
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Added in revision 0010: when its personal data left the desk (desktop.store.retention).
+    personal_erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 Index("ix_complaints_reporter_name", Complaint.reporter_name)

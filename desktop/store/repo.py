@@ -191,6 +191,10 @@ class Store:
             action=action, operator=operator, first=first, last=last, limit=limit
         )
 
+    def erase_expired(self, *, now: datetime | None = None) -> int:
+        """``desktop.store.retention``: personal data past its retention, erased."""
+        return self.database().erase_expired(now=now)
+
     # -- the team (desktop.store.operators) --------------------------------------------------
 
     def operator_accounts(self, *, inactive: bool = False) -> list[OperatorAccount]:

@@ -147,6 +147,7 @@ class SyncEngine:
             log.warning("sync stopped: %s %s", exc.problem, exc.detail)
             return report
         self.store.set(LAST_SYNC_AT, datetime.now(UTC).isoformat())
+        self.store.erase_expired()  # what the central system confirmed long enough ago
         log.info("sync: %d sent, %d need attention, %d statuses", report.sent,
                  report.attention, report.pulled)  # fmt: skip
         return report
