@@ -72,7 +72,9 @@ class DeskApp:
         self.store = store
         self.profile = profile
         # Someone signs in (or a first coordinator is chosen) once the store is open,
-        # unless someone just did (the first-run setup made the coordinator).
+        # unless someone just did (the first-run setup made the coordinator); again after
+        # the file is replaced. (False: tests of other things.)
+        self.asks = ask_at_start
         self.ask_at_start = ask_at_start
         self.window: object | None = None
         self.sync: object | None = None  # SyncService, made once the store is open
@@ -108,8 +110,14 @@ class DeskApp:
         window = self.window
         if not isinstance(window, MainWindow):
             return
-        window.watch_idle(int(self.store.get(LOCK_AFTER_MINUTES)))
-        self.store.erase_expired()  # retention: also on a desk that never syncs again
+        from desktop.store.health import DatabaseError
+
+        try:
+            window.watch_idle(int(self.store.get(LOCK_AFTER_MINUTES)))
+            self.store.erase_expired()  # retention: also on a desk that never syncs again
+        except DatabaseError as exc:  # damaged: the health watch tells the operator
+            log.error("lock and retention not started: %s", exc)
+            window.watch_idle(5)
         if not self.ask_at_start or self.store.signed_in_here:
             return
         self.ask_at_start = False
@@ -279,8 +287,6 @@ class DeskApp:
         self.store = store
         new = self.show_main_window(context)
         assert isinstance(new, MainWindow)
-        if isinstance(old, MainWindow) and old.locked:
-            new.lock()  # the new window is as the old one was
         if isinstance(old, MainWindow):
             if typed and not old.form.is_blank():
                 new.form.set_values(typed)  # the operator's typing carries over
@@ -290,6 +296,10 @@ class DeskApp:
             old.deleteLater()
         new.load()
         show_notices(new, store.notices, self.exec_dialog)
+        # Another file, perhaps another team (or none yet, from before roles): someone
+        # signs in to it, or it is given its first coordinator, as at a start.
+        self.ask_at_start = self.asks
+        self.signing_in()
 
     def switch_language(self, language: str) -> None:
         from desktop.ui.main_window import MainWindow

@@ -9,8 +9,16 @@ import json
 import sys
 from datetime import datetime, time, timedelta
 
-from desktop.cli.commands import EXIT_FAILURE, EXIT_OK, _day, _err, _open_set_up
+from desktop.cli.commands import (
+    EXIT_FAILURE,
+    EXIT_OK,
+    _day,
+    _err,
+    _open_set_up,
+    coordinator_by,
+)
 from desktop.paths import Profile
+from desktop.store.operators import NotAllowed
 from desktop.store.repo import Store
 from posko.campaign import Campaign, CampaignError, share
 from posko.i18n import _
@@ -38,7 +46,14 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     given.add_argument(
         "--derived", action="store_true", help=_("back to its share of the campaign")
     )
-    actions.add_parser("clear", help=_("count towards no campaign"))
+    cleared = actions.add_parser("clear", help=_("count towards no campaign"))
+    for changing in (made, target, cleared):
+        changing.add_argument(
+            "--coordinator",
+            default="",
+            metavar="NAME",
+            help=_("on a desk with a coordinator: the coordinator changing it, whose PIN is asked"),
+        )
     shown = actions.add_parser("show", help=_("each day's target and the people reached"))
     shown.add_argument("--json", action="store_true")
 
@@ -50,6 +65,13 @@ def campaign(profile: Profile, args: argparse.Namespace) -> int:
     store, context = opened
     try:
         current = store.campaign()
+        by, go_on = coordinator_by(
+            store,
+            getattr(args, "coordinator", ""),
+            args.campaign_command in ("set", "clear", "target"),
+        )
+        if not go_on:
+            return EXIT_FAILURE
         try:
             if args.campaign_command == "set":
                 current = Campaign(
@@ -59,9 +81,9 @@ def campaign(profile: Profile, args: argparse.Namespace) -> int:
                     posts=tuple(c.strip().upper() for c in args.posts.split(",") if c.strip()),
                     people=args.people,
                 )
-                store.set_campaign(current)
+                store.set_campaign(current, by=by)
             elif args.campaign_command == "clear":
-                store.set_campaign(None)
+                store.set_campaign(None, by=by)
                 print(_("This desk counts towards no campaign."))
                 return EXIT_OK
             elif args.campaign_command == "target":
@@ -71,9 +93,12 @@ def campaign(profile: Profile, args: argparse.Namespace) -> int:
                 current = current.set_target(
                     args.post.upper() or context.post_code, args.day, people
                 )
-                store.set_campaign(current)
+                store.set_campaign(current, by=by)
         except CampaignError as error:
             _err(str(error))
+            return EXIT_FAILURE
+        except NotAllowed as refused:
+            _err(refused.message)
             return EXIT_FAILURE
         if current is None:
             print(_("This desk counts towards no campaign."))

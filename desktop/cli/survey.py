@@ -23,6 +23,7 @@ from desktop.cli.commands import (
 from desktop.domain import ValidationError
 from desktop.paths import Profile
 from desktop.store.context import DeskContext
+from desktop.store.operators import NotAllowed
 from desktop.store.repo import Store
 from desktop.survey.entry import SurveyRow, services_surveyed
 from posko import survey_extra
@@ -71,6 +72,12 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         "--set", dest="definition", metavar="FILE.json", help=_("ask the questions of this file")
     )
     change.add_argument("--clear", action="store_true", help=_("ask none of the post's own"))
+    questions.add_argument(
+        "--coordinator",
+        default="",
+        metavar="NAME",
+        help=_("on a desk with a coordinator: the coordinator changing it, whose PIN is asked"),
+    )
 
     standee = survey_commands.add_parser(
         "standee", help=_("a sheet whose QR code opens the survey on a traveller's phone (PDF)")
@@ -144,8 +151,6 @@ def _set_pin(store: Store, coordinator: str) -> int:
     terminal (hidden), or one line of standard input each."""
     import getpass
 
-    from desktop.store.operators import NotAllowed
-
     by, go_on = coordinator_by(store, coordinator, True)
     if not go_on:
         return EXIT_FAILURE
@@ -192,11 +197,18 @@ def _questions(profile: Profile, args: argparse.Namespace) -> int:
         return EXIT_FAILURE
     store, _context = opened
     try:
+        changing = definition is not None or args.clear
+        by, go_on = coordinator_by(store, args.coordinator, changing)
+        if not go_on:
+            return EXIT_FAILURE
         try:
-            if definition is not None or args.clear:
-                questions = store.set_survey_extra_questions(definition or "")
+            if changing:
+                questions = store.set_survey_extra_questions(definition or "", by=by)
             else:
                 questions = store.survey_extra_questions()
+        except NotAllowed as refused:
+            _err(refused.message)
+            return EXIT_FAILURE
         except ExtraQuestionsError as error:
             _err(_("{file}: nothing changed.").format(file=args.definition))
             for problem in error.problems:

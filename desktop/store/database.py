@@ -201,6 +201,19 @@ IDENTITY_OPTIONS = frozenset(
 )
 
 
+def _move_team(s: Session, old_post: int, new_post: int) -> None:
+    """The desk moved to another post: its team goes with it, roles and PINs and all (an
+    operator whose name the new post has already stays behind). Without this the new post
+    would have no coordinator, and roles would be off."""
+    taken = select(Operator.name).where(Operator.post_id == new_post)
+    s.execute(
+        update(Operator)
+        .where(Operator.post_id == old_post, Operator.name.not_in(taken))
+        .values(post_id=new_post)
+        .execution_options(synchronize_session=False)
+    )
+
+
 class Database(Operators, Audit, Retention):
     def __init__(
         self, engine: Engine, catalog: Catalog | None = None, profile: Profile | None = None
@@ -493,6 +506,8 @@ class Database(Operators, Audit, Retention):
             else:
                 post.name = post_name.strip()
             s.flush()
+            if current is not None and post.id != current.post_id:
+                _move_team(s, current.post_id, post.id)  # roles, PINs and all
             op = s.scalar(
                 select(Operator).where(
                     Operator.post_id == post.id, Operator.name == operator.strip()
@@ -580,6 +595,7 @@ class Database(Operators, Audit, Retention):
             assert post is not None
             post.code = post_code
             return
+        _move_team(s, context.post_id, taken.id)
         operator = s.scalar(
             select(Operator).where(
                 Operator.post_id == taken.id, Operator.name == context.operator_name
@@ -649,9 +665,12 @@ class Database(Operators, Audit, Retention):
             log.warning("the post's own survey questions cannot be read; asking none")
             return ()
 
-    def set_survey_extra_questions(self, definition: str) -> tuple[ExtraQuestion, ...]:
+    def set_survey_extra_questions(
+        self, definition: str, *, by: OperatorAccount | None = None
+    ) -> tuple[ExtraQuestion, ...]:
         """Keep ``definition`` (JSON text; "": none) as the post's own questions, once it
-        is checked (``ExtraQuestionsError`` otherwise)."""
+        is checked (``ExtraQuestionsError`` otherwise). A coordinator's (or ``by``'s)."""
+        self.require(Role.KOORDINATOR, N_("change the survey's questions"), by=by)
         questions = survey_extra.from_text(definition)
         self.set(SURVEY_EXTRA, definition if questions else "")
         return questions

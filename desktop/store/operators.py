@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from desktop.domain import FieldError, ValidationError, validate_operator
@@ -197,6 +197,9 @@ class Operators:
         moment = now or datetime.now(UTC)
         context = self.require_context()
         with self.session() as s:
+            # The database's write lock first: guesses made at once (two programs, or
+            # threads) then queue here, and each sees the count the one before left.
+            s.execute(_TAKE_WRITE_LOCK)
             operator = _named(s, context.post_id, name.strip())
             if operator is None or not operator.active or not operator.pin_hash:
                 # Noted without the name typed (it may be anything); the same words as a
@@ -280,6 +283,10 @@ class Operators:
             note(s, context, Action.OPERATOR_SAVED, account.name, detail)
         log.info("operator saved")
         return account
+
+
+# A write that changes nothing: it starts the transaction as a writer (SQLite's lock).
+_TAKE_WRITE_LOCK = text("UPDATE operators SET failed_pins = failed_pins WHERE id = -1")
 
 
 def _checked(pin: str, repeated: str) -> str:

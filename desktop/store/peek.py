@@ -29,7 +29,7 @@ from desktop.settings import (
 from desktop.store.context import DeskContext
 from desktop.store.health import DatabaseDamaged, check_header, damaged
 
-HEAD_REVISION = "0010"  # tests/unit/test_store.py checks it against the migration scripts
+HEAD_REVISION = "0011"  # tests/unit/test_store.py checks it against the migration scripts
 
 
 class PeekError(RuntimeError):

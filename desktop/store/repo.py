@@ -21,6 +21,7 @@ from desktop.settings import Option
 from desktop.store.errors import EnrolledForAnotherPost, NotSetUp
 from desktop.store.health import newest_backups
 from posko.catalog import Catalog, default_catalog
+from posko.i18n import N_
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -271,10 +272,21 @@ class Store:
         except CampaignError:
             return None  # checked when it was set; a damaged value counts as none
 
-    def set_campaign(self, campaign: Campaign | None, *, from_central: bool = False) -> None:
+    def set_campaign(
+        self,
+        campaign: Campaign | None,
+        *,
+        from_central: bool = False,
+        by: OperatorAccount | None = None,
+    ) -> None:
         """Set (or with None clear) the campaign; ``from_central``: the central system's,
-        taken by a sync (which then also clears it when the central system has none)."""
+        taken by a sync (which then also clears it when the central system has none).
+        Otherwise a coordinator's (the one on duty, or ``by``)."""
         from desktop.settings import CAMPAIGN, CAMPAIGN_FROM_CENTRAL
+        from desktop.store.operators import Role
+
+        if not from_central:
+            self.require(Role.KOORDINATOR, N_("change the campaign"), by=by)
 
         self.set(CAMPAIGN, campaign.to_json() if campaign is not None else "")
         self.set(CAMPAIGN_FROM_CENTRAL, from_central and campaign is not None)
@@ -287,8 +299,10 @@ class Store:
     def survey_extra_questions(self) -> tuple[ExtraQuestion, ...]:
         return self.database().survey_extra_questions()
 
-    def set_survey_extra_questions(self, definition: str) -> tuple[ExtraQuestion, ...]:
-        return self.database().set_survey_extra_questions(definition)
+    def set_survey_extra_questions(
+        self, definition: str, *, by: OperatorAccount | None = None
+    ) -> tuple[ExtraQuestion, ...]:
+        return self.database().set_survey_extra_questions(definition, by=by)
 
     def survey_totals(
         self,

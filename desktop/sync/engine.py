@@ -434,7 +434,7 @@ class SyncEngine:
             return
         if sent.campaign is None:
             if self.store.campaign_from_central():
-                self.store.set_campaign(None)
+                self.store.set_campaign(None, from_central=True)
                 log.info("campaign cleared on the central system: cleared here too")
             return
         try:

@@ -492,11 +492,16 @@ class MainWindow(QMainWindow):
         return super().eventFilter(watched, event)
 
     def _lock_when_idle(self) -> None:
-        from PySide6.QtWidgets import QApplication
+        """Left alone: the desk's open dialogs are closed as Esc would close them (a report
+        being corrected keeps its saved version; an export under way stops, leaving no
+        file), then it locks, so a dialog left open never keeps the desk unlocked."""
+        from PySide6.QtWidgets import QDialog
 
-        if QApplication.activeModalWidget() is not None:  # a dialog in hand: not under it
-            self._idle.start()
+        if self.locked:
             return
+        for dialog in reversed(self.findChildren(QDialog)):
+            if dialog.isVisible():
+                dialog.reject()
         self.lock(_("Locked after a while without use"))
 
     def _took_over(self, context: DeskContext) -> None:

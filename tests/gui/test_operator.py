@@ -299,7 +299,7 @@ def test_the_activity_log_shows_who_did_what_to_a_coordinator(
         for r in range(dialog.table.rowCount())
     ]
     assert rows[0] == ["Siti Rahmawati", "Masuk", "Siti Rahmawati"]
-    assert ["Budi Santoso", "Laporan dibuat", made.tracking_id] in rows
+    assert ["Budi Santoso", "Laporan dibuat", made.tracking_display] in rows
     dialog.action.setCurrentIndex(dialog.action.findData("created"))
     assert dialog.table.rowCount() == 1 and dialog.count.text() == "1 baris"
     dialog.operator.setCurrentIndex(dialog.operator.findData("Siti Rahmawati"))

@@ -1,0 +1,49 @@
+"""the audit trail's triggers (migration 0009) refuse UPDATE of its content and
+DELETE, but not ``INSERT OR REPLACE`` (nor ``REPLACE INTO``, nor an upsert-free
+``INSERT ... ON CONFLICT REPLACE``): SQLite's REPLACE deletes the old row without firing
+DELETE triggers unless ``recursive_triggers`` is on. A program with the plain ``sqlite3``
+module (the claim of test_audit) rewrites any line in place, same id and uuid. Likewise
+``UPDATE audit_events SET id = ...`` (``id`` is not among the guarded columns) reorders
+the trail."""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import closing
+
+from desktop.domain import ComplaintInput, ComplaintType
+from desktop.store.repo import Store
+
+
+def report() -> ComplaintInput:
+    return ComplaintInput(
+        type=ComplaintType.PENGADUAN,
+        category="TOL",
+        title="Antrean gerbang tol",
+        description="Antrean panjang, tidak ada petugas.",
+    )
+
+
+def test_replace_cannot_rewrite_an_audit_line(store: Store) -> None:
+    store.save_complaint(report())
+    with closing(sqlite3.connect(store.profile.database)) as conn:
+        before = conn.execute(
+            "SELECT id, uuid, action, operator_name FROM audit_events ORDER BY id"
+        ).fetchall()
+        line_id, line_uuid = before[0][0], before[0][1]
+        try:
+            conn.execute(
+                "INSERT OR REPLACE INTO audit_events (id, uuid, action, subject, detail,"
+                " operator_name, post_id, operator_id, created_at, sync_state,"
+                " sync_attempts, revision) SELECT id, uuid, 'printed', subject, detail,"
+                " 'Orang Lain', post_id, NULL, created_at, sync_state, sync_attempts,"
+                " revision FROM audit_events WHERE id = ?",
+                (line_id,),
+            )
+            conn.commit()
+        except sqlite3.IntegrityError:
+            pass  # refused: as it should be
+        after = conn.execute(
+            "SELECT id, uuid, action, operator_name FROM audit_events ORDER BY id"
+        ).fetchall()
+    assert after == before, f"line {line_uuid} rewritten: {before[0]} -> {after[0]}"
