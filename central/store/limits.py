@@ -77,13 +77,7 @@ class RateLimiter:
         if cost > self.burst:
             return False  # more than a full bucket ever holds
         moment = time.time() if now is None else now
-        parameters = {
-            "address": client[:MAX_ADDRESS],
-            "cost": cost,
-            "now": moment,
-            "rate": self.rate,
-            "burst": self.burst,
-        }
+        parameters = self._parameters(client, cost, moment)
         with self.engine.begin() as conn:
             if self._postgresql:
                 conn.execute(_NO_WAIT)
@@ -100,15 +94,17 @@ class RateLimiter:
         at once cannot all pass a check of the budget before any of them is charged; one
         that succeeded gets its token back."""
         moment = time.time() if now is None else now
-        parameters = {
+        with self.engine.begin() as conn:
+            conn.execute(_GIVE_BACK, self._parameters(client, cost, moment))
+
+    def _parameters(self, client: str, cost: int, moment: float) -> dict[str, object]:
+        return {
             "address": client[:MAX_ADDRESS],
             "cost": cost,
             "now": moment,
             "rate": self.rate,
             "burst": self.burst,
         }
-        with self.engine.begin() as conn:
-            conn.execute(_GIVE_BACK, parameters)
 
     def _prune_due(self) -> bool:
         clock = time.monotonic()

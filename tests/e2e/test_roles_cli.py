@@ -17,7 +17,8 @@ from tests.e2e.test_cli import posko
 SITI, BUDI = "482915", "7301"
 
 
-def _desk(tmp_path: Path) -> list[str]:
+def _desk(tmp_path: Path, on_duty: str = "Budi") -> list[str]:
+    """A desk whose coordinator is Siti and petugas Budi, ``on_duty`` signed in last."""
     data = tmp_path / "desk"
     desk = ["--data-dir", str(data)]
     made = posko(*desk, "setup", "--post-code", "MRK", "--post-name", "Merak", "--operator", "Siti")
@@ -26,7 +27,7 @@ def _desk(tmp_path: Path) -> list[str]:
     try:
         store.first_coordinator("Siti", SITI, SITI)
         store.save_operator("Budi", role=Role.PETUGAS, pin=BUDI, repeated=BUDI)
-        store.sign_in("Budi", BUDI)  # a petugas on duty at the desk
+        store.sign_in(on_duty, {"Budi": BUDI, "Siti": SITI}[on_duty])
     finally:
         store.close()
     return desk
@@ -97,3 +98,35 @@ def test_setup_again_is_a_coordinators(tmp_path: Path) -> None:
         ]
     finally:
         store.close()
+
+
+def test_a_coordinator_last_on_duty_is_no_pass_for_the_command_line(tmp_path: Path) -> None:
+    """Siti signed in last and the desk is merely locked: the command line still asks
+    for her PIN before it changes where reports and receipts' QR codes go."""
+    desk = _desk(tmp_path, on_duty="Siti")
+    changed = posko(
+        *desk, "setup", "--post-code", "MRK", "--post-name", "Merak", "--operator", "Siti",
+        "--central-url", "https://attacker.invalid",
+    )  # fmt: skip
+    assert changed.returncode == 1 and "--coordinator NAMA" in changed.stderr
+    store = Store.open(Profile(Path(desk[1])))
+    try:
+        assert store.require_context().central_url != "https://attacker.invalid"
+    finally:
+        store.close()
+
+
+def test_the_campaign_and_the_surveys_questions_are_a_coordinators(tmp_path: Path) -> None:
+    desk = _desk(tmp_path)
+    campaign = [*desk, "campaign", "set", "--name", "Mudik", "--from", "2026-12-01",
+                "--to", "2026-12-31", "--posts", "MRK", "--people", "1000"]  # fmt: skip
+    for command in (campaign, [*desk, "survey", "questions", "--clear"]):
+        asked = posko(*command)
+        assert asked.returncode == 1 and "--coordinator NAMA" in asked.stderr
+        petugas = posko(*command, "--coordinator", "Budi", stdin=BUDI + "\n")
+        assert petugas.returncode == 1 and "Hanya koordinator" in petugas.stderr
+    done = posko(*campaign, "--coordinator", "Siti", stdin=SITI + "\n")
+    assert done.returncode == 0, done.stderr
+    cleared = posko(*desk, "survey", "questions", "--clear", "--coordinator", "Siti",
+                    stdin=SITI + "\n")  # fmt: skip
+    assert cleared.returncode == 0, cleared.stderr

@@ -1,12 +1,11 @@
-"""ways the desk's work stays reachable without a PIN.
+"""Two ways the desk's work stayed reachable without a PIN, closed:
 
-1. The idle lock never comes while any modal dialog is open (``_lock_when_idle`` just
-   restarts the timer): a coordinator who leaves Settings > Operators (or a report, the
-   export dialog, the activity log) open walks away from a desk that never locks.
-2. After the database file is replaced (recovery, a backup restored: ``DeskApp.reopen``)
-   on a desk that asked for a sign-in at its start, a file without a coordinator is not
-   asked for one (``ask_at_start`` is spent): roles are off, anyone does a coordinator's
-   work, until the next start."""
+1. The idle lock waited while a dialog was open, so a coordinator who left Settings >
+   Operators (or a report, the export dialog, the activity log) open walked away from a
+   desk that never locked: it now closes the desk's dialogs, then locks.
+2. After the database file was replaced (recovery, a backup restored: ``DeskApp.reopen``)
+   nobody was asked to sign in, and a file from before roles had roles off: the new file
+   is signed in to, or given its first coordinator, as at a start."""
 
 from __future__ import annotations
 

@@ -1,10 +1,8 @@
-"""the audit trail's triggers (migration 0009) refuse UPDATE of its content and
-DELETE, but not ``INSERT OR REPLACE`` (nor ``REPLACE INTO``, nor an upsert-free
-``INSERT ... ON CONFLICT REPLACE``): SQLite's REPLACE deletes the old row without firing
-DELETE triggers unless ``recursive_triggers`` is on. A program with the plain ``sqlite3``
-module (the claim of test_audit) rewrites any line in place, same id and uuid. Likewise
-``UPDATE audit_events SET id = ...`` (``id`` is not among the guarded columns) reorders
-the trail."""
+"""The audit trail stays append-only against ``INSERT OR REPLACE`` too: SQLite's REPLACE
+deletes the old row without firing DELETE triggers (recursive_triggers is off), so
+migration 0009's triggers let a program with plain ``sqlite3`` rewrite a line in place,
+same id and UUID; migration 0011 refuses a line whose id or UUID is taken, and guards the
+id against an UPDATE (it would reorder the trail)."""
 
 from __future__ import annotations
 

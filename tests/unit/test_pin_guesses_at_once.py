@@ -1,10 +1,8 @@
 """PIN rate limiting holds against guesses made at the same time (several
-``posko export --with-contacts --coordinator`` processes, or a CLI and the GUI at once).
-
-``check_pin`` reads the operator's count, checks the PIN (scrypt, slow), then writes the
-count+1 computed from what it read. pysqlite runs the SELECT outside a transaction, so
-parallel guessers all see ``failed_pins == 0`` / no ``next_try_at`` and every PIN gets
-checked; the counter then loses updates."""
+``posko export --with-contacts --coordinator`` processes, or a command and the desk at
+once): ``check_pin`` takes SQLite's write lock before it reads the count, so each guess
+sees the count the one before left, and no wrong PIN goes uncounted. (Before, the read ran
+outside the write transaction: eight guessers all saw no failures and all were checked.)"""
 
 from __future__ import annotations
 

@@ -1,9 +1,7 @@
-"""A coordinator changing the post code of a not yet enrolled desk (Settings,
-Post and printer; or ``posko setup``) moves the desk to a new ``Post`` row whose only
-operator is a fresh petugas without a PIN. The team (and its coordinators) stay behind
-on the old post: ``needs_coordinator`` is True again, ``require`` lets everyone do a
-coordinator's work, nobody can sign in at the lock screen, and the next start lets
-whoever is at the desk make themselves the first coordinator."""
+"""A coordinator changing the post code of a desk not yet enrolled (Settings, Post and
+printer; or ``posko setup``) takes the team along, roles and PINs and all. (Before, the
+desk moved to a new post whose only operator was a petugas without a PIN: the team stayed
+behind, ``needs_coordinator`` was True again and roles were off.)"""
 
 from __future__ import annotations
 
