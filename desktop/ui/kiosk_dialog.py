@@ -10,7 +10,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QFormLayout,
-    QLineEdit,
     QVBoxLayout,
     QWidget,
 )
@@ -20,6 +19,7 @@ from desktop.settings import KIOSK_PIN
 from desktop.store.repo import Store
 from desktop.survey.entry import services_surveyed
 from desktop.survey.pin import PIN_LENGTH
+from desktop.ui.sign_in import allowed, pin_field
 from desktop.ui.widgets import FieldMessage, hint_label, labelled_rows, ok_cancel
 from posko.i18n import N_, _
 
@@ -65,8 +65,8 @@ class KioskDialog(QDialog):
         for service in services_surveyed(services):
             self.service.addItem(service.name(), service.code)
         self.service.setCurrentIndex(max(self.service.findData(service_code), 0))
-        self.pin = self._pin_field("kiosk_new_pin")
-        self.repeated = self._pin_field("kiosk_new_pin_again")
+        self.pin = pin_field("kiosk_new_pin")
+        self.repeated = pin_field("kiosk_new_pin_again")
         self.pin_message = FieldMessage()
         self.pin_message.setObjectName("kiosk_pin_error")
         low, high = PIN_LENGTH
@@ -95,16 +95,7 @@ class KioskDialog(QDialog):
         column.addWidget(ok_cancel(self, _("Start the &kiosk"), "kiosk_start"))
         (self.pin if not self.pin_hash else self.screen_choice).setFocus()
 
-    def _pin_field(self, name: str) -> QLineEdit:
-        field = QLineEdit()
-        field.setObjectName(name)
-        field.setEchoMode(QLineEdit.EchoMode.Password)
-        field.setMaxLength(PIN_LENGTH[1])
-        return field
-
     def accept(self) -> None:
-        from desktop.ui.sign_in import allowed
-
         pin, repeated = self.pin.text(), self.repeated.text()
         pin_hash = self.pin_hash
         if pin or repeated or not pin_hash:
