@@ -1,9 +1,10 @@
-"""The staff API: move a report through its statuses, read it whole, list what is due.
+"""The staff API: move a report through its statuses, read it whole, list what is due, read
+the desks' audit trails.
 Bearer staff tokens (``posko-central client add NAME --role staff``)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -14,7 +15,9 @@ from central.disclosure import Audience, disclose
 from central.rules import RuleSet
 from central.store import (
     DUE_CURSOR_PATTERN,
+    MAX_AUDIT_LIMIT,
     MAX_DUE_LIMIT,
+    AuditSelection,
     ClientInfo,
     DueCursor,
     DueList,
@@ -22,6 +25,7 @@ from central.store import (
     NotFound,
 )
 from posko import tracking, wire
+from posko.workdays import WIB
 
 router = APIRouter(prefix="/api/v1/staff", tags=["staff"])
 
@@ -122,13 +126,23 @@ def set_status(
 def complaint(
     tracking_id: str,
     request: Request,
-    _staff: Annotated[ClientInfo, Depends(current_staff)],
+    staff: Annotated[ClientInfo, Depends(current_staff)],
 ) -> StaffComplaint:
     store = get_store(request)
     view = store.complaint(_tracking_id(tracking_id))
     if view is None:
         raise ApiError(404, "not_found", "no report with this tracking ID")
     shown = disclose(view, store.timeline(view.id), Audience.STAFF)
+    personal = [
+        name
+        for name, held in (
+            ("contacts", bool(view.reporter_name or view.phone or view.email)),
+            ("content", view.confidential),
+        )
+        if held
+    ]
+    if personal:  # recorded before the answer leaves: no read of it goes unrecorded
+        store.note_personal_read(staff, view.tracking_id, personal, "staff_api")
     return StaffComplaint(
         tracking_id=shown.tracking_id,
         uuid=view.uuid,
@@ -286,3 +300,89 @@ def due(
         next=page.next,
         counts=DueCounts(overdue=page.overdue, soon=page.soon),
     )
+
+
+class AuditLine(BaseModel):
+    id: int
+    post_code: str
+    device_id: int
+    action: str
+    subject: str = Field(description="a tracking ID, a record's UUID or an operator's name")
+    detail: str
+    operator_name: str
+    created_at: datetime = Field(description="when the desk wrote it (the desk's clock)")
+    received_at: datetime
+
+
+class AuditPage(BaseModel):
+    items: list[AuditLine]
+    next: int | None = Field(description="`before` for the next (older) page, if any")
+
+
+def _wib_start(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=WIB).astimezone(UTC)
+
+
+@router.get("/audit", response_model=AuditPage)
+def desk_audit(
+    request: Request,
+    _staff: Annotated[ClientInfo, Depends(current_staff)],
+    post: Annotated[
+        str | None, Query(description="post code, e.g. MRK", pattern=r"^[A-Za-z0-9-]{1,16}$")
+    ] = None,
+    action: Annotated[
+        str | None,
+        Query(description="e.g. created, printed, exported", pattern=r"^[a-z][a-z_]{0,31}$"),
+    ] = None,
+    since: Annotated[date | None, Query(description="from this WIB day")] = None,
+    until: Annotated[date | None, Query(description="up to and including this WIB day")] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_AUDIT_LIMIT, description="page size")] = 100,
+    before: Annotated[int | None, Query(ge=1, description="`next` of the previous page")] = None,
+) -> AuditPage:
+    """The desks' audit trails, newest first: who created, printed, edited, exported, set
+    aside a record, changed a status, signed in or failed to, at which post. No reporter
+    data is ever in them (the desk writes none)."""
+    for day in (since, until):
+        if day is not None and not wire.EARLIEST.date() <= day < wire.LATEST.date():
+            raise ApiError(422, "invalid_dates", "since, until: a day between 2000 and 2099")
+    if since is not None and until is not None and until < since:
+        raise ApiError(422, "invalid_dates", "until: before since")
+    selection = AuditSelection(
+        post_code=post.upper() if post else "",
+        action=action or "",
+        date_from=_wib_start(since) if since else None,
+        date_to=_wib_start(until + timedelta(days=1)) if until else None,
+        before=before,
+    )
+    lines = get_store(request).desk_audit(selection, limit + 1)
+    more = len(lines) > limit
+    lines = lines[:limit]
+    return AuditPage(
+        items=[AuditLine(**vars(line)) for line in lines],
+        next=lines[-1].id if more and lines else None,
+    )
+
+
+class PersonalReadLine(BaseModel):
+    client_name: str = Field(description="the staff token's or account's name")
+    tracking_id: str
+    what: str = Field(description="contacts, content (a rahasia report's), or both")
+    channel: str
+    read_at: datetime
+
+
+@router.get("/reads", response_model=list[PersonalReadLine])
+def personal_reads(
+    request: Request,
+    _staff: Annotated[ClientInfo, Depends(current_staff)],
+    tracking_id: Annotated[
+        str | None, Query(description="one report's reads", pattern=r"^[A-Za-z0-9-]{1,40}$")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_AUDIT_LIMIT, description="how many")] = 100,
+) -> list[PersonalReadLine]:
+    """Who was shown a reporter's personal data, newest first: every read through
+    ``GET /api/v1/staff/complaints/{id}`` of a report with contacts or rahasia content."""
+    wanted = _tracking_id(tracking_id) if tracking_id else ""
+    return [
+        PersonalReadLine(**vars(line)) for line in get_store(request).personal_reads(wanted, limit)
+    ]

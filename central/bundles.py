@@ -35,6 +35,9 @@ class ImportReport:
     created_at: str
     counts: Counter[str] = field(default_factory=Counter)
     problems: list[wire.RecordResult] = field(default_factory=list)
+    # The desk's audit lines the central system holds now (kept out of ``counts``, which
+    # are the desk's records, as the desk counts them).
+    audit_lines: int = 0
 
     @property
     def total(self) -> int:
@@ -71,6 +74,10 @@ def import_bundle(store: CentralStore, source: Path | bytes) -> ImportReport:
     start = 0
     for batch in _batches(bundle.records()):
         for result in sync_push.push(store, device, batch):
+            held = result.result in (wire.RecordOutcome.ACCEPTED, wire.RecordOutcome.DUPLICATE)
+            if result.kind == "audit_event" and held:
+                report.audit_lines += 1
+                continue
             report.counts[result.result.value] += 1
             if result.result in (wire.RecordOutcome.CONFLICT, wire.RecordOutcome.REJECTED):
                 report.problems.append(result.model_copy(update={"index": start + result.index}))

@@ -290,6 +290,40 @@ class StockMovement(Base):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class DeskAuditEvent(Base):
+    """One line of a desk's audit trail (``posko.wire.AuditEventPayload``), as the desk
+    wrote it: who did what at that desk, when. Append-only: triggers (migration 0013) refuse
+    to change or delete a line, from this program or any other client of the database."""
+
+    __tablename__ = "desk_audit_events"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id"), index=True)
+    post_code: Mapped[str] = mapped_column(String(16), index=True)
+    action: Mapped[str] = mapped_column(String(32), index=True)
+    subject: Mapped[str] = mapped_column(String(100), default="")
+    detail: Mapped[str] = mapped_column(String(200), default="")
+    operator_name: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PersonalDataRead(Base):
+    """Who read which report's personal data (the reporter's contacts, a rahasia report's
+    content), when, through what: one line per read, written with the answer
+    (``central.store.audit``). Append-only, as the desks' trails (migration 0013)."""
+
+    __tablename__ = "personal_data_reads"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    client_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    client_name: Mapped[str] = mapped_column(String(100))
+    tracking_id: Mapped[str] = mapped_column(String(32), index=True)
+    what: Mapped[str] = mapped_column(String(100))  # e.g. "contacts,content"
+    channel: Mapped[str] = mapped_column(String(32))  # e.g. "staff_api"
+    read_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
 class RateLimitBucket(Base):
     """One client address's budget of public look-ups, shared by every worker process
     (``central.ratelimit`` holds the SQL): a token bucket, its tokens as of ``updated_at``

@@ -2,13 +2,13 @@
 not hold yet.
 
 ``central.store`` ingests the kinds of protocol 1 and protocol 2's SKM questionnaire, tally
-event and stock movement (``STORED_KINDS``): today every kind the wire defines. A record of
-a kind it does not hold is still validated here, on its own, and answered ``deferred``: the
-desk keeps it queued and offers it again, so nothing is lost and nothing is marked failed
-for good while the central system catches up (a deployment with a newer storage adds the kind to
-``STORED_KINDS``). A version 1 body carries only the kinds of version 1; a newer kind in it
-is rejected for that record (an old desk never makes one, and ``deferred`` would be an
-outcome it cannot read).
+event, stock movement and desk audit line (``STORED_KINDS``): today every kind the wire
+defines. A record of a kind it does not hold is still validated here, on its own, and
+answered ``deferred``: the desk keeps it queued and offers it again, so nothing is lost and
+nothing is marked failed for good while the central system catches up (a deployment with a
+newer storage adds the kind to ``STORED_KINDS``). A version 1 body carries only the kinds of
+version 1; a newer kind in it is rejected for that record (an old desk never makes one, and
+``deferred`` would be an outcome it cannot read).
 
 Used by the online push (``central.api_sync``) and the USB bundle import
 (``central.bundles``): both give every record the same answer.
@@ -23,7 +23,15 @@ from posko import wire
 
 # The kinds ``CentralStore.ingest`` stores.
 STORED_KINDS = frozenset(
-    {"complaint", "survey_response", "tally_event", "skm_response", "tally", "stock_movement"}
+    {
+        "complaint",
+        "survey_response",
+        "tally_event",
+        "skm_response",
+        "tally",
+        "stock_movement",
+        "audit_event",
+    }
 )
 
 

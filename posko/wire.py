@@ -273,6 +273,22 @@ class StockMovementPayload(Strict):
         return self
 
 
+class AuditEventPayload(Strict):
+    """One line of a desk's audit trail (``desktop.store.audit``): who did what at the desk,
+    to which record, when. Never reporter data or report text: ``subject`` is a tracking ID,
+    a record's UUID or an operator's name, ``detail`` a status, a format, a setting's name.
+    The action is checked for its form only, so a newer desk's new action is still taken."""
+
+    kind: Literal["audit_event"] = "audit_event"
+    uuid: _UUID
+    post_code: _POST_CODE
+    action: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z_]{0,31}$")]
+    subject: _Line = ""
+    detail: _Place = ""
+    operator_name: _Line = ""
+    created_at: Moment
+
+
 AnyRecord = (
     ComplaintPayload
     | SurveyResponsePayload
@@ -280,6 +296,7 @@ AnyRecord = (
     | SkmResponsePayload
     | TallyEventPayload
     | StockMovementPayload
+    | AuditEventPayload
 )
 # The kinds each push protocol carries: a version 1 body with a newer kind is refused for
 # that record (an old desk never makes one), and a desk talking to a version 1 central
@@ -291,6 +308,7 @@ KINDS_SINCE: dict[str, int] = {
     "skm_response": 2,
     "tally": 2,
     "stock_movement": 2,
+    "audit_event": 2,
 }
 
 V1Record = ComplaintPayload | SurveyResponsePayload | TallyPayload
@@ -527,6 +545,7 @@ __all__ = [
     "PROTOCOL_VERSION",
     "PUSH_PROTOCOL",
     "SKM_ELEMENTS",
+    "AuditEventPayload",
     "CategoriesResponse",
     "CentralStatus",
     "ComplaintPayload",

@@ -91,6 +91,7 @@ def import_bundle_command(args: argparse.Namespace, store: CentralStore) -> int:
             "post_code": shown(report.device.post_code, 16),
             "created_at": shown(report.created_at, 40),
             "counts": counts,
+            "audit_lines": report.audit_lines,
             "problems": problems,
         }
         print(json.dumps(document, indent=2, ensure_ascii=True))
@@ -106,6 +107,10 @@ def import_bundle_command(args: argparse.Namespace, store: CentralStore) -> int:
             **counts,
         )
     )
+    if report.audit_lines:
+        print(
+            _("{n} lines of the desk's activity log are kept.").format(n=report.audit_lines)
+        )
     if counts["deferred"]:
         print(
             _(

@@ -11,7 +11,8 @@
 - ``outreach``: people reached, merchandise handed out and stock, per post and WIB day;
 - ``statistics``: the coordinators' figures over every post, the per-post breakdown and the
   campaign (``posko.statistics``' one definition);
-- ``staff_sessions``: coordinators signed in to the staff pages (only token hashes).
+- ``staff_sessions``: coordinators signed in to the staff pages (only token hashes);
+- ``audit``: the desks' audit trails as they arrived, and the staff's reads of personal data.
 
 Statistics and exports come as jobs of their own beside these. ``CentralStore`` is all of
 them on one engine, so a route or command holds one store; each job reads alone. Plain data
@@ -20,6 +21,13 @@ leaves the store (``central.views`` and wire models), never ORM objects.
 
 from __future__ import annotations
 
+from central.store.audit import (
+    MAX_AUDIT_LIMIT,
+    AuditSelection,
+    DeskAudit,
+    DeskAuditLine,
+    PersonalRead,
+)
 from central.store.base import CENTRAL_DEVICE_NUMBER, ROLES, SYSTEM_ACTOR, EnrollError, NotFound
 from central.store.categories import Categories, GroupState
 from central.store.complaints import Complaints
@@ -55,6 +63,7 @@ class CentralStore(
     SkmReports,
     OutreachReports,
     StaffSessions,
+    DeskAudit,
 ):
     """All reads and writes of the central database. Thread-safe: a session per call."""
 
@@ -63,14 +72,17 @@ __all__ = [
     "CENTRAL_DEVICE_NUMBER",
     "DUE_CURSOR_PATTERN",
     "DUE_LISTS",
+    "MAX_AUDIT_LIMIT",
     "MAX_DUE_LIMIT",
     "ROLES",
     "SESSION_LIFETIME",
     "SYSTEM_ACTOR",
+    "AuditSelection",
     "CentralSource",
     "CentralStore",
     "ClientInfo",
     "ComplaintView",
+    "DeskAuditLine",
     "DeviceInfo",
     "DueCursor",
     "DueList",
@@ -82,6 +94,7 @@ __all__ = [
     "NotFound",
     "OutreachReports",
     "OutreachSelection",
+    "PersonalRead",
     "PostFigures",
     "SkmRow",
     "SkmSelection",

@@ -294,6 +294,7 @@ class Complaints(StoreBase):
             "tally_events": models.TallyEvent,
             "outreach_tallies": models.OutreachTally,
             "stock_movements": models.StockMovement,
+            "desk_audit_events": models.DeskAuditEvent,
             "status_changes": models.StatusChange,
         }
         with self.session() as session:

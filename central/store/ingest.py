@@ -28,7 +28,7 @@ from central.views import DeviceInfo
 from posko import tracking, wire
 
 # The kinds this storage holds: protocol 1's, and protocol 2's SKM questionnaire, tally
-# event and stock movement.
+# event, stock movement and audit line.
 StoredRecord = (
     wire.ComplaintPayload
     | wire.SurveyResponsePayload
@@ -36,6 +36,7 @@ StoredRecord = (
     | wire.SkmResponsePayload
     | wire.TallyEventPayload
     | wire.StockMovementPayload
+    | wire.AuditEventPayload
 )
 # Each stored kind's table, in the order a push inserts them.
 TABLES: tuple[tuple[str, Any], ...] = (
@@ -45,10 +46,17 @@ TABLES: tuple[tuple[str, Any], ...] = (
     ("skm_response", models.SkmResponse),
     ("tally", models.OutreachTally),
     ("stock_movement", models.StockMovement),
+    ("audit_event", models.DeskAuditEvent),
 )
-_PROTOCOL_2_KINDS = frozenset({"skm_response", "tally", "stock_movement"})
-# The kinds whose moment a day's figures count by: one in the future is refused.
-_DATED = (wire.ComplaintPayload, wire.TallyEventPayload, wire.StockMovementPayload)
+_PROTOCOL_2_KINDS = frozenset({"skm_response", "tally", "stock_movement", "audit_event"})
+# The kinds whose moment counts (a day's figures, an audit line's order): one in the
+# future is refused.
+_DATED = (
+    wire.ComplaintPayload,
+    wire.TallyEventPayload,
+    wire.StockMovementPayload,
+    wire.AuditEventPayload,
+)
 _UNDO_REFUSED = "undoes: no tally event of this post with that UUID, counter, item and count"
 
 
@@ -397,6 +405,13 @@ class Ingest(StoreBase):
                 "answers": dict(record.answers),
                 "respondent": dict(record.respondent),
                 "suggestion": record.suggestion,
+            }
+        if isinstance(record, wire.AuditEventPayload):
+            return common | {
+                "action": record.action,
+                "subject": record.subject,
+                "detail": record.detail,
+                "operator_name": record.operator_name,
             }
         if isinstance(record, wire.StockMovementPayload):
             return common | {

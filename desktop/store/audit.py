@@ -13,6 +13,7 @@ UUID or an operator's name, the detail a code or a count. Coordinators read them
 from __future__ import annotations
 
 import enum
+import re
 import uuid
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
@@ -82,6 +83,16 @@ class AuditEntry:
     detail: str
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _one_line(value: str, limit: int) -> str:
+    """What a line keeps of ``value``: no control character (a name typed at the command
+    line could hold one; the central system refuses it, ``posko.wire.line``), at most
+    ``limit`` characters."""
+    return _CONTROL.sub(" ", value)[:limit]
+
+
 def note(
     s: Session,
     context: DeskContext,
@@ -99,10 +110,10 @@ def note(
         AuditEvent(
             uuid=str(uuid.uuid4()),
             action=action.value,
-            subject=subject[:100],
-            detail=detail[:200],
+            subject=_one_line(subject, 100),
+            detail=_one_line(detail, 200),
             operator_id=who[0],
-            operator_name=who[1][:100],
+            operator_name=_one_line(who[1], 100),
             post_id=context.post_id,
             created_at=at or datetime.now(UTC),
             sync_state=SyncState.PENDING.value,

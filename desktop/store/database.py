@@ -1156,16 +1156,16 @@ class Database(Operators, Audit, Retention):
             return int(s.scalar(statement) or 0)
 
     def queue_count(self) -> int:
-        """Records waiting to be sent (pending, or being sent)."""
-        return self._count_states(SyncState.PENDING, SyncState.SENDING)
+        """Records waiting to be sent (pending, or being sent), the audit trail's aside."""
+        return self._count_states(SyncState.PENDING, SyncState.SENDING, counted_only=True)
 
     def attention_count(self) -> int:
         """Records the central system refused, waiting for the operator."""
         return self._count_states(SyncState.NEEDS_ATTENTION)
 
-    def _count_states(self, *states: SyncState) -> int:
+    def _count_states(self, *states: SyncState, counted_only: bool = False) -> int:
         """Records of every kind the outbox carries (complaints, survey responses, tallies,
-        stock movements) in ``states``."""
+        stock movements, audit lines; ``counted_only``: not the audit lines) in ``states``."""
         values = [state.value for state in states]
         with self.session() as s:
             return sum(
@@ -1178,6 +1178,7 @@ class Database(Operators, Audit, Retention):
                     or 0
                 )
                 for kind in KINDS.values()
+                if kind.counted or not counted_only
             )
 
     # -- drafts -------------------------------------------------------------------------------

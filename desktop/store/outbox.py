@@ -41,8 +41,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase
 
 from desktop.domain import SyncState
-from desktop.store.audit import Action, note
+from desktop.store.audit import ACTION_LABELS, Action, note
 from desktop.store.models import (
+    AuditEvent,
     Complaint,
     Operator,
     Post,
@@ -101,7 +102,8 @@ class RecordKind:
     ``posko.wire`` dict of one row; ``label`` says, for the operator, which record it is
     (a tracking ID or "", and a title); ``on_held`` gives the extra column values an answer
     "the central system holds it" sets; ``protocol`` is the lowest push protocol carrying
-    the kind (``posko.wire.KINDS_SINCE``)."""
+    the kind (``posko.wire.KINDS_SINCE``); ``counted``: whether the operator's "waiting to
+    send" counts it (the audit trail's lines go along unseen)."""
 
     name: str
     model: type[DeclarativeBase]
@@ -110,6 +112,7 @@ class RecordKind:
     label: Callable[[Any], tuple[str, str]]
     protocol: int = 1
     on_held: Callable[[Table], dict[str, Any]] = field(default=lambda _table: {})
+    counted: bool = True
 
     @property
     def table(self) -> Table:
@@ -413,9 +416,12 @@ class Outbox:
         return out
 
     def counts(self) -> dict[str, int]:
-        """How many records of every kind are in each state."""
+        """How many of the operator's records (every kind but the audit trail's lines, as
+        the "waiting to send" figure) are in each state."""
         total = {state.value: 0 for state in SyncState}
-        for per_state in self.counts_by_kind().values():
+        for name, per_state in self.counts_by_kind().items():
+            if not KINDS[name].counted:
+                continue
             for state, n in per_state.items():
                 total[state] += n
         return total
@@ -687,6 +693,24 @@ def _stock_wire(row: Any) -> dict[str, Any]:
     }
 
 
+def _audit_wire(row: Any) -> dict[str, Any]:
+    return {
+        "kind": "audit_event",
+        "uuid": row.uuid,
+        "post_code": row.post_code,
+        "action": row.action,
+        "subject": row.subject,
+        "detail": row.detail,
+        "operator_name": row.operator_name,
+        "created_at": _iso(row.created_at),
+    }
+
+
+def _audit_label(row: Any) -> str:
+    label = ACTION_LABELS.get(Action(row.action)) if row.action in Action else None
+    return _("Activity log: {action}").format(action=_(label) if label else row.action)
+
+
 def _tally_label(row: Any) -> str:
     if row.counter == "people_reached":
         return _("People reached {count:+d}").format(count=row.count)
@@ -748,5 +772,22 @@ STOCK_MOVEMENTS = register(
         to_wire=_stock_wire,
         label=lambda row: ("", _stock_label(row)),
         protocol=2,
+    )
+)
+AUDIT_EVENTS = register(
+    RecordKind(
+        name="audit_event",
+        model=AuditEvent,
+        wire_rows=_rows(
+            AuditEvent,
+            AuditEvent.action,
+            AuditEvent.subject,
+            AuditEvent.detail,
+            AuditEvent.operator_name,
+        ),
+        to_wire=_audit_wire,
+        label=lambda row: ("", _audit_label(row)),
+        protocol=2,
+        counted=False,
     )
 )

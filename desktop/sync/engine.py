@@ -36,7 +36,7 @@ from pydantic import BaseModel, ValidationError
 
 from desktop.paths import Profile
 from desktop.settings import CENTRAL_URL, LAST_SYNC_AT, SYNC_CURSOR
-from desktop.store.outbox import CentralUpdate, Delivery, Outbox, OutboxItem
+from desktop.store.outbox import KINDS, CentralUpdate, Delivery, Outbox, OutboxItem
 from desktop.store.repo import Store
 from desktop.sync.enroll import read_token
 from desktop.sync.transport import Answer, Transport, TransportError
@@ -63,6 +63,8 @@ class Problem:
 class SyncReport:
     """What one pass did."""
 
+    # The operator's records (the audit trail's lines go along uncounted, as in the
+    # "waiting to send" figure; a refused one is counted in ``attention``, though).
     sent: int = 0  # accepted or duplicate: the central system holds them
     attention: int = 0  # refused: the operator has to look
     deferred: int = 0  # the central system does not store their kind yet: still queued
@@ -243,7 +245,7 @@ class SyncEngine:
         # Claimed before the central system turned out to take only protocol 1: they wait,
         # queued, for a central system that takes them.
         self.outbox.defer([i.uuid for i in later], "the central system takes push protocol 1 only")
-        report.deferred += len(later)
+        report.deferred += sum(_counted(i) for i in later)
         waiting = {i.uuid for i in later}
         return [i for i in items if i.uuid not in waiting]
 
@@ -288,9 +290,9 @@ class SyncEngine:
         for item, (result, reason) in zip(items, outcome, strict=True):
             deliveries.append(Delivery(item.uuid, result.value, reason, kind=item.kind))
             if result in (wire.RecordOutcome.ACCEPTED, wire.RecordOutcome.DUPLICATE):
-                report.sent += 1
+                report.sent += _counted(item)
             elif result is wire.RecordOutcome.DEFERRED:
-                report.deferred += 1
+                report.deferred += _counted(item)
             else:
                 report.attention += 1
         self.outbox.deliver(deliveries)
@@ -527,6 +529,12 @@ def _v1_results(
     ):
         raise _NoAnswer(Problem.BAD_ANSWER, "push answer does not match the batch", 200)
     return [(by_index[i].result, by_index[i].reason) for i in range(len(items))]
+
+
+def _counted(item: OutboxItem) -> int:
+    """1 for a record the operator's figures count, 0 for an audit line."""
+    kind = KINDS.get(item.kind)
+    return 1 if kind is None or kind.counted else 0
 
 
 def _push_body(items: list[OutboxItem], protocol: int) -> bytes:

@@ -8,7 +8,7 @@ from pathlib import Path
 from desktop import keys
 from desktop.paths import Profile
 from desktop.settings import ENROLLED_DEVICE_ID
-from desktop.store.outbox import Outbox
+from desktop.store.outbox import KINDS, Outbox
 from desktop.store.repo import Store
 from posko.bundle import BundleError, write_bundle
 
@@ -29,6 +29,9 @@ class ExportError(Exception):
 
 @dataclass(frozen=True)
 class Exported:
+    """The bundle written: ``records`` counts the operator's records (as "waiting to send"
+    does), not the audit trail's lines that go with them."""
+
     path: Path
     records: int
     size: int
@@ -60,4 +63,5 @@ def export_outbox(store: Store, profile: Profile, target: Path) -> Exported:
         raise ExportError(ExportError.TOO_LARGE, exc.detail) from exc
     except OSError as exc:
         raise ExportError(ExportError.WRITE_FAILED, exc.strerror or str(exc)) from exc
-    return Exported(target, len(records), size)
+    counted = sum(1 for r in records if KINDS[str(r.get("kind", "complaint"))].counted)
+    return Exported(target, counted, size)

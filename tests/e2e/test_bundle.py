@@ -141,7 +141,10 @@ def test_the_desk_writes_the_documented_format(
     assert inflater.eof and not inflater.unused_data and len(text) == header["inflated_bytes"]
     lines = text.decode().splitlines()
     assert [json.loads(line) for line in lines] == Outbox(store).queued_payloads()
-    assert header["record_count"] == 3
+    # Three reports, and the audit trail's lines that go with them.
+    kinds = [json.loads(line)["kind"] for line in lines]
+    assert kinds.count("complaint") == 3 and set(kinds) == {"complaint", "audit_event"}
+    assert header["record_count"] == len(lines)
 
 
 def test_every_bad_bundle_is_refused_by_code_and_stores_nothing(

@@ -89,8 +89,12 @@ def test_every_kind_is_claimed_as_valid_wire_records(store: Store) -> None:
         "skm_response",
         "tally",
         "stock_movement",
+        "audit_event",  # the trail's line of the report's creation
     ]
-    assert claimed[0].uuid == saved.uuid and {i.uuid for i in claimed[1:]} == set(made.values())
+    assert claimed[0].uuid == saved.uuid and {i.uuid for i in claimed[1:4]} == set(made.values())
+    line = wire.parse_any(claimed[4].payload)
+    assert isinstance(line, wire.AuditEventPayload)
+    assert (line.action, line.subject) == ("created", saved.tracking_id)
     for item in claimed:
         parsed = wire.parse_any(item.payload)
         assert parsed.kind == item.kind and parsed.uuid == item.uuid
@@ -100,7 +104,7 @@ def test_every_kind_is_claimed_as_valid_wire_records(store: Store) -> None:
         age_band="25-34", sex="P", education="SMA", occupation="swasta"
     )
     assert survey.answers == {"U1": 4, "U2": 3, "U9": 2} and survey.self_filled
-    assert Outbox(store).counts()["sending"] == 4
+    assert Outbox(store).counts()["sending"] == 4  # the audit line is not the operator's
     # The limit holds across kinds, and protocol 1 claims complaints only.
     Outbox(store).fail([i.uuid for i in claimed], "offline")
     assert [i.kind for i in Outbox(store).claim(2, now=NOW)] == ["complaint", "skm_response"]
@@ -148,8 +152,14 @@ def test_bundles_carry_every_kind(store: Store) -> None:
     made = add_kinds(store)
     store.save_complaint(complaint(1))
     payloads = Outbox(store).queued_payloads()
-    assert [p["kind"] for p in payloads] == ["complaint", "skm_response", "tally", "stock_movement"]
-    assert {p["uuid"] for p in payloads[1:]} == set(made.values())
+    assert [p["kind"] for p in payloads] == [
+        "complaint",
+        "skm_response",
+        "tally",
+        "stock_movement",
+        "audit_event",
+    ]
+    assert {p["uuid"] for p in payloads[1:4]} == set(made.values())
 
 
 def test_a_kind_is_registered_once() -> None:
@@ -292,6 +302,10 @@ def test_new_desk_on_new_central_stores_every_kind(
     assert per_kind["complaint"]["sent"] == 3
     for name in ("skm_response", "tally", "stock_movement"):
         assert per_kind[name]["sent"] == 1
+    # The audit trail went along: every line the desk wrote is at the central system.
+    lines = per_kind["audit_event"]
+    assert lines["sent"] >= 3 and lines.get("pending", 0) == lines.get("sending", 0) == 0
+    assert central_server.store.count(["desk_audit_events"]) == {"desk_audit_events": lines["sent"]}
     # Nothing is left to offer.
     again = Counting(transport)
     assert SyncEngine(store, profile, again).run_once().ok
@@ -320,10 +334,11 @@ def test_push_answers_are_compact_and_gzipped(
     assert answer.status_code == 200
     assert len(raw) < 400  # 300 records: "aaa…", too small to be worth gzip
     parsed = wire.PushAnswer.model_validate_json(raw)
-    assert parsed.outcomes == "a" * 300
+    assert parsed.outcomes == "a" * len(payloads)  # 300 reports, their audit lines
     assert parsed.batch == wire.batch_digest([p["uuid"] for p in payloads])
     # Protocol 1 (today's desks) still gets the full answer, which says "duplicate" now;
-    # gzipped, as it is large and the desk accepts gzip.
+    # gzipped, as it is large and the desk accepts gzip. (Protocol 1 has no audit lines.)
+    payloads = [p for p in payloads if wire.KINDS_SINCE[p["kind"]] == 1]
     old = requests.post(url, json={"records": payloads}, headers=headers, timeout=60,
                         stream=True)  # fmt: skip
     raw = old.raw.read(decode_content=False)
@@ -471,9 +486,12 @@ def test_a_bundle_with_every_kind_stores_them_all(
         made = add_kinds(store, at=datetime.now(UTC))
         store.save_complaint(complaint(1))
         target = tmp_path / "MRK.posko"
-        assert export_outbox(store, profile, target).records == 4
+        lines = Outbox(store).counts_by_kind()["audit_event"]["pending"]
+        assert export_outbox(store, profile, target).records == 4  # the trail goes along
         imported = import_bundle(central_store, target)
         assert imported.counts == {"accepted": 4} and not imported.problems
+        assert imported.audit_lines == lines > 0
+        assert central_store.count(["desk_audit_events"]) == {"desk_audit_events": lines}
         _assert_skm_stored(central_store, made["skm_response"])
         _assert_outreach_stored(central_store, made)
         again = run_central("--database-url", central_db_url, "import-bundle", str(target))
