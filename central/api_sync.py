@@ -245,7 +245,7 @@ def categories(
     response_model=wire.BundleKeyResponse,
     responses={404: {"description": "This central system has no bundle key."}},
 )
-def bundle_key(
+def central_bundle_key(
     request: Request, _device: Annotated[DeviceInfo, Depends(current_device)]
 ) -> wire.BundleKeyResponse:
     """The X25519 public key (raw 32 bytes, base64) the desk seals its USB bundles to."""
