@@ -1,4 +1,6 @@
+import atexit
 import os
+import shutil
 import sys
 import tempfile
 
@@ -28,6 +30,8 @@ from tests.central_support import (  # noqa: F401  (fixtures)
     central_store,
     pg_cluster,
 )
+
+atexit.register(shutil.rmtree, os.path.dirname(os.environ["POSKO_CENTRAL_BUNDLE_KEY"]), True)
 
 # In CI the property tests and the API fuzz draw the same examples every run, so a landing
 # never depends on luck; locally they explore afresh each time (and keep what they find).
