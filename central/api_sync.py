@@ -21,6 +21,7 @@ from central import sync_push
 from central.deps import ApiError, current_device, get_store
 from central.store import DeviceInfo, EnrollError
 from posko import wire
+from posko.bundle import public_key_text
 
 router = APIRouter(prefix="/api/v1", tags=["sync"])
 
@@ -57,16 +58,27 @@ ENROLL_ERRORS: dict[str, tuple[int, str, str]] = {
 }
 
 
-@router.post("/enroll", response_model=wire.EnrollResponse, status_code=201)
-def enroll(body: wire.EnrollRequest, request: Request) -> wire.EnrollResponse:
+@router.post(
+    "/enroll",
+    response_model=wire.EnrollResponse,
+    response_model_exclude_none=True,
+    status_code=201,
+)
+def enroll(
+    body: wire.EnrollRequest,
+    request: Request,
+    bundle_key: Annotated[bool, Query()] = False,
+) -> wire.EnrollResponse:
     """Exchange a coordinator's single-use code for a device ID, a tracking-ID prefix and a
     device token. The desk proves it holds the private key of ``public_key`` (``proof``:
     the Ed25519 signature of ``posko-enroll/1``, the code without dashes in capitals, the
     key and the provisional prefix, joined by line feeds). A key already enrolled gets its
     own device back with a new token; ``next_sequence`` says where its tracking numbers
-    stand. The token is shown only in this answer; the server keeps its hash."""
+    stand. The token is shown only in this answer; the server keeps its hash. With
+    ``bundle_key=1`` the answer also carries the key the desk seals its USB bundles to (a
+    desk from before it would refuse the field, so only a desk that asks gets it)."""
     try:
-        return get_store(request).enroll(
+        granted = get_store(request).enroll(
             body.code,
             body.label,
             public_key=body.public_key,
@@ -76,6 +88,10 @@ def enroll(body: wire.EnrollRequest, request: Request) -> wire.EnrollResponse:
     except EnrollError as exc:
         status, code, message = ENROLL_ERRORS[exc.reason]
         raise ApiError(status, code, message) from None
+    central_key = request.app.state.bundle_key
+    if bundle_key and central_key is not None:
+        granted = granted.model_copy(update={"bundle_key": public_key_text(central_key)})
+    return granted
 
 
 def _inflate(data: bytes, limit: int) -> bytes:
@@ -222,6 +238,21 @@ def categories(
     store = get_store(request)
     offered = store.offered_groups()
     return wire.CategoriesResponse(groups={code: code in offered for code in store.catalog.groups})
+
+
+@router.get(
+    "/sync/bundle-key",
+    response_model=wire.BundleKeyResponse,
+    responses={404: {"description": "This central system has no bundle key."}},
+)
+def central_bundle_key(
+    request: Request, _device: Annotated[DeviceInfo, Depends(current_device)]
+) -> wire.BundleKeyResponse:
+    """The X25519 public key (raw 32 bytes, base64) the desk seals its USB bundles to."""
+    central_key = request.app.state.bundle_key
+    if central_key is None:
+        raise ApiError(404, "no_bundle_key", "this central system has no bundle key")
+    return wire.BundleKeyResponse(bundle_key=public_key_text(central_key))
 
 
 @router.get("/sync/campaign", response_model=wire.CampaignResponse)

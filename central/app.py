@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from http import HTTPStatus
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -195,9 +196,12 @@ def create_app(
     rate_limit_per_minute: int = 60,
     rules: RuleSet | None = None,
     public_url: str = DEFAULT_PUBLIC_URL,
+    bundle_key: X25519PrivateKey | None = None,
 ) -> FastAPI:
     """``public_url``: where citizens and Open311 clients reach this server (the address
-    announced in Open311 discovery; never taken from a request's Host header)."""
+    announced in Open311 discovery; never taken from a request's Host header).
+    ``bundle_key``: the key desks seal their USB bundles to (``central.bundle_key``); with
+    none, desks are not given one and keep writing bundles in clear."""
     app = FastAPI(
         title="Posko central system",
         version=__version__,
@@ -216,6 +220,7 @@ def create_app(
     app.state.store = store
     app.state.public_url = public_url.rstrip("/")
     app.state.rules = rules if rules is not None else rules_from_environment()
+    app.state.bundle_key = bundle_key
     app.add_exception_handler(ApiError, api_error_handler)
 
     @app.exception_handler(HTTPException)
@@ -316,9 +321,14 @@ def asgi_app(
     rate_limit_per_minute: int = 60,
     rules: RuleSet | None = None,
     public_url: str = DEFAULT_PUBLIC_URL,
+    bundle_key: X25519PrivateKey | None = None,
 ) -> ASGIApp:
     """The app behind the request-size limit and the error shield, as served."""
     app = create_app(
-        store, rate_limit_per_minute=rate_limit_per_minute, rules=rules, public_url=public_url
+        store,
+        rate_limit_per_minute=rate_limit_per_minute,
+        rules=rules,
+        public_url=public_url,
+        bundle_key=bundle_key,
     )
     return ErrorShield(BodyLimit(app, max_body))

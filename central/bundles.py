@@ -1,7 +1,8 @@
 """Importing a desk's USB bundle (``posko.bundle``): find the desk by the header's
-device ID, verify the signature with the public key it registered at enrollment, read every
-record once to refuse a malformed bundle whole, then ingest the records through the same
-deduplication as an online push.
+device ID, verify the signature with the public key it registered at enrollment, decrypt a
+sealed (version 3) bundle with this central system's bundle key (``central.bundle_key``),
+read every record once to refuse a malformed bundle whole, then ingest the records through
+the same deduplication as an online push.
 
 Memory stays bounded whatever the bundle holds: the compressed payload (capped), one
 record line, and one batch of records at a time.
@@ -15,6 +16,8 @@ from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from central import sync_push
 from central.store import CentralStore, DeviceInfo
@@ -44,14 +47,17 @@ class ImportReport:
         return sum(self.counts.values())
 
 
-def check(store: CentralStore, sealed: SealedBundle) -> tuple[DeviceInfo, Bundle]:
-    """The desk and its verified bundle, every record read once; nothing is stored."""
+def check(
+    store: CentralStore, sealed: SealedBundle, bundle_key: X25519PrivateKey | None = None
+) -> tuple[DeviceInfo, Bundle]:
+    """The desk and its verified (and decrypted) bundle, every record read once; nothing
+    is stored."""
     device_id = int(sealed.header.device_id)  # at most 18 digits, checked with the header
     found = store.device(device_id)
     if found is None or not found[1]:
         raise BundleError(BundleError.UNKNOWN_DEVICE, str(device_id))
     device, public_key = found
-    bundle = sealed.verify(public_key)
+    bundle = sealed.verify(public_key, bundle_key)
     if device.revoked_at is not None:
         raise BundleRefused(BundleRefused.REVOKED, str(device_id))
     if bundle.tracking_prefix != device.tracking_prefix:
@@ -65,11 +71,14 @@ def _batches(records: Iterator[dict[str, Any]]) -> Iterator[list[dict[str, Any]]
         yield batch
 
 
-def import_bundle(store: CentralStore, source: Path | bytes) -> ImportReport:
+def import_bundle(
+    store: CentralStore, source: Path | bytes, bundle_key: X25519PrivateKey | None = None
+) -> ImportReport:
     """Verify, then ingest; every record gets the same answer an online push would.
+    ``bundle_key`` opens a sealed bundle (``BundleError.OTHER_CENTRAL`` without it).
     ``BundleError`` (the file refused whole, nothing stored) or ``OSError`` (unreadable)."""
     with open_bundle(source) if isinstance(source, Path) else parse_bundle(source) as sealed:
-        device, bundle = check(store, sealed)
+        device, bundle = check(store, sealed, bundle_key)
     report = ImportReport(device=device, created_at=bundle.created_at)
     start = 0
     for batch in _batches(bundle.records()):

@@ -49,6 +49,16 @@ def enroll_message(code: str) -> str:
     return messages.get(code, code)
 
 
+def unsealed_warning() -> str:
+    """Said after a bundle was written in clear (``Exported.sealed`` false)."""
+    text: str = _(
+        "Warning: this bundle is not encrypted, because the desk has not received the "
+        "central system's key yet: anyone who finds the stick can read the reports in it. "
+        "Sync online once to receive the key, then export again."
+    )
+    return text
+
+
 def export_message(code: str, detail: str = "") -> str:
     """The operator's words for why a bundle was not written (``ExportError.code``)."""
     messages = {

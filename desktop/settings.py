@@ -83,6 +83,9 @@ DEVICE_ID = Option("device_id", 0)
 ENROLLED_DEVICE_ID = Option("enrolled_device_id", "")
 SYNC_CURSOR = Option("sync_cursor", "0")
 LAST_SYNC_AT = Option("last_sync_at", "")
+# The central system's X25519 bundle key (base64, from enrollment or a sync): USB bundles
+# are sealed to it (posko.bundle version 3). Empty: not known yet, bundles go in clear.
+CENTRAL_BUNDLE_KEY = Option("central_bundle_key", "")
 
 
 def appearance_of(values: dict[str, str]) -> Appearance:

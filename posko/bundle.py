@@ -1,18 +1,35 @@
-"""Sneakernet: the outbox in a signed file for a USB stick, for posts that stay offline.
+"""Sneakernet: the outbox in a signed, encrypted file for a USB stick, for posts that stay
+offline.
 
-A bundle (version 2) is a fixed magic line, one JSON header line, then the gzip payload::
+A bundle is a fixed magic line, one JSON header line, then the payload. Version 3, what a
+desk writes once it knows the central system's bundle key::
 
     POSKO-BUNDLE
-    {"format": "posko-bundle", "version": 2, "device_id": "17", "tracking_prefix": "2223",
-     "created_at": "...", "record_count": 7, "payload_bytes": 1234, "inflated_bytes": 5678,
-     "payload_sha256": "<hex>", "signature": "<base64>"}
-    <gzip, one member: one protocol-v1 record per line (JSON Lines)>
+    {"format": "posko-bundle", "version": 3, "device_id": "17", "tracking_prefix": "2223",
+     "created_at": "...", "record_count": 7, "payload_bytes": 1250, "inflated_bytes": 5678,
+     "payload_sha256": "<hex>", "central_key": "<base64>", "ephemeral_key": "<base64>",
+     "nonce": "<base64>", "wrapped_key": "<base64>", "signature": "<base64>"}
+    <AES-256-GCM ciphertext of the gzip payload>
 
-The signature is Ed25519 over ``SIGNED_PREFIX`` and the canonical JSON of the header without
-its signature; the header holds the payload's length and SHA-256, so the signature covers
-every byte of the file. Each desk makes its key pair at enrollment and registers the public
-key with the central system, so a bundle proves which desk wrote it and that not one byte
-changed on the way; the private key never leaves the desk's profile.
+The gzip payload (one member: one protocol-v1 record per line, JSON Lines) is encrypted
+with a fresh random 256-bit content key (AES-256-GCM, ``nonce``); the content key is sealed
+to the central system's X25519 public key (``central_key``) as an ECIES "sealed box": a
+fresh ephemeral X25519 key pair (``ephemeral_key``), HKDF-SHA256 over the shared secret
+with both public keys in its info, and AES-256-GCM of the content key under that key
+(``wrapped_key``). Both encryptions take the bundle's identity (device, prefix, time) as
+associated data. Only the central system's private key opens it: a lost stick carries no
+reporter's name, phone or text in clear. ``payload_bytes`` and ``payload_sha256`` describe
+the ciphertext, the bytes in the file; ``inflated_bytes`` the JSON Lines inside.
+
+Version 2, what a desk writes while it does not know the central key (enrolled with an
+older central system), has the same header without the four sealing fields, and the gzip
+payload in clear after it. The central system reads both.
+
+The signature is Ed25519 over the version's ``SIGNED_PREFIX`` and the canonical JSON of the
+header without its signature; the header holds the payload's length and SHA-256, so the
+signature covers every byte of the file. Each desk makes its key pair at enrollment and
+registers the public key with the central system, so a bundle proves which desk wrote it
+and that not one byte changed on the way; the private key never leaves the desk's profile.
 
 The order of reading is the point of the format: a file arrives from a USB stick that
 anyone may have handled, so the reader
@@ -21,14 +38,16 @@ anyone may have handled, so the reader
 2. reads only the magic line and a header line of at most ``MAX_HEADER_BYTES``;
 3. checks the header's signature with the key the desk registered, then reads exactly the
    payload the header announces and checks its digest;
-4. and only then inflates, a bounded chunk at a time, never more than the header announced,
+4. (version 3) checks that the bundle is sealed to this central system's key, unwraps the
+   content key and decrypts the payload, AES-GCM's tag checked before anything is used;
+5. and only then inflates, a bounded chunk at a time, never more than the header announced,
    one record line of at most ``MAX_RECORD_BYTES`` at a time, each a flat JSON object.
 
 A forged file therefore costs a few kilobytes of reading; a signed one costs its payload
-plus one line. Version 1 (gzip'd JSON with the signature inside) cannot be checked before
-it is inflated, so it is refused unopened. The central system imports a bundle through the
-same deduplication as an online push, so importing twice, or syncing online after, never
-makes a record twice.
+(twice, briefly, while it is decrypted) plus one line. Version 1 (gzip'd JSON with the
+signature inside) cannot be checked before it is inflated, so it is refused unopened. The
+central system imports a bundle through the same deduplication as an online push, so
+importing twice, or syncing online after, never makes a record twice.
 """
 
 from __future__ import annotations
@@ -48,17 +67,30 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, BinaryIO
 
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, InvalidTag
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from posko.files import write_atomic
 
 FORMAT = "posko-bundle"
-VERSION = 2
+VERSION = 3  # sealed to the central system's key
+PLAIN_VERSION = 2  # the payload in clear: a desk that does not know the central key yet
 MAGIC = b"POSKO-BUNDLE\n"
-# Domain separation: a version-2 header signature can never pass for anything else signed
-# with the desk's key (a version-1 document, a future format).
-SIGNED_PREFIX = b"posko-bundle/2\n"
+# Domain separation: a header signature can never pass for anything else signed with the
+# desk's key (a version-1 document, another version, a future format).
+SIGNED_PREFIX = b"posko-bundle/3\n"
+PLAIN_SIGNED_PREFIX = b"posko-bundle/2\n"
+# HKDF's info names the sealing and is followed by both raw public keys (ephemeral, then
+# central), so a wrapped key is bound to the pair it was made for.
+SEAL_INFO = b"posko-bundle/3 content key\n"
+KEY_BYTES = 32  # AES-256, and an X25519 public key
+NONCE_BYTES = 12
+WRAP_NONCE = bytes(NONCE_BYTES)  # the wrapping key is fresh for every bundle: used once
+WRAPPED_BYTES = KEY_BYTES + 16  # the content key and its GCM tag
 GZIP_MAGIC = b"\x1f\x8b"  # how every version-1 bundle starts
 
 # Caps, sized for a real season. A desk makes at most a few thousand records a day (most of
@@ -80,7 +112,7 @@ GZIP_WBITS = 16 + zlib.MAX_WBITS  # gzip framing only, its CRC and length checke
 READ_CHUNK = 256 * 1024
 INFLATE_CHUNK = 256 * 1024
 
-_HEADER_FIELDS = frozenset(
+_PLAIN_FIELDS = frozenset(
     {
         "format",
         "version",
@@ -94,6 +126,8 @@ _HEADER_FIELDS = frozenset(
         "signature",
     }
 )
+_SEAL_FIELDS = frozenset({"central_key", "ephemeral_key", "nonce", "wrapped_key"})
+_HEADER_FIELDS = {VERSION: _PLAIN_FIELDS | _SEAL_FIELDS, PLAIN_VERSION: _PLAIN_FIELDS}
 _DEVICE_ID = re.compile(r"[1-9][0-9]{0,17}")
 _PREFIX = re.compile(r"[0-9A-Z]{1,16}")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
@@ -114,6 +148,10 @@ class BundleError(ValueError):
     UNKNOWN_DEVICE = "unknown_device"
     CONTENT_TOO_LARGE = "content_too_large"  # more records or bytes than one import takes
     UNREADABLE = "unreadable"  # signed, but not what Posko writes (nesting, not gzip, …)
+    # Version 3: sealed to another central system's bundle key (or this one has none).
+    OTHER_CENTRAL = "other_central"
+    # Version 3: signed and sealed to this central system, but it does not decrypt.
+    UNDECRYPTABLE = "undecryptable"
 
     def __init__(self, code: str, detail: str = "") -> None:
         super().__init__(f"{code}: {detail}" if detail else code)
@@ -136,14 +174,36 @@ class Header:
     inflated_bytes: int
     payload_sha256: str
     signature: str
+    # Version 3 only (empty in version 2, and then not in the file): base64 of the central
+    # system's public key, the ephemeral public key, the payload's nonce, the wrapped key.
+    central_key: str = ""
+    ephemeral_key: str = ""
+    nonce: str = ""
+    wrapped_key: str = ""
+
+    @property
+    def sealed(self) -> bool:
+        return self.version == VERSION
+
+    def fields(self) -> dict[str, Any]:
+        """The header's fields as the file holds them."""
+        every = asdict(self)
+        return every if self.sealed else {k: v for k, v in every.items() if k in _PLAIN_FIELDS}
 
     def signed_bytes(self) -> bytes:
         """What the signature covers."""
-        body = {k: v for k, v in asdict(self).items() if k != "signature"}
-        return SIGNED_PREFIX + json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
+        body = {k: v for k, v in self.fields().items() if k != "signature"}
+        prefix = SIGNED_PREFIX if self.sealed else PLAIN_SIGNED_PREFIX
+        return prefix + json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
+
+    def associated_data(self) -> bytes:
+        """What both encryptions of a version-3 bundle are bound to."""
+        return "\n".join(
+            ("posko-bundle/3", self.device_id, self.tracking_prefix, self.created_at)
+        ).encode("ascii")
 
     def line(self) -> bytes:
-        return json.dumps(asdict(self), separators=(",", ":")).encode("ascii") + b"\n"
+        return json.dumps(self.fields(), separators=(",", ":")).encode("ascii") + b"\n"
 
 
 def _is_count(value: object, limit: int) -> bool:
@@ -152,6 +212,16 @@ def _is_count(value: object, limit: int) -> bool:
 
 def _is_text(value: object, pattern: re.Pattern[str]) -> bool:
     return isinstance(value, str) and pattern.fullmatch(value) is not None
+
+
+def _is_key(value: object, size: int) -> bool:
+    """Base64 of exactly ``size`` bytes."""
+    if not isinstance(value, str) or len(value) > 200 or not _BASE64.fullmatch(value):
+        return False
+    try:
+        return len(base64.b64decode(value, validate=True)) == size
+    except ValueError:
+        return False
 
 
 def _is_moment(value: object) -> bool:
@@ -173,7 +243,7 @@ def _header(raw: Mapping[str, Any]) -> Header:
     assert isinstance(version, int)
     if version > VERSION:
         raise BundleError(BundleError.NEWER_VERSION, str(version))
-    if version < VERSION or set(raw) != _HEADER_FIELDS:
+    if version not in _HEADER_FIELDS or set(raw) != _HEADER_FIELDS[version]:
         raise BundleError(BundleError.NOT_A_BUNDLE, "fields")
     checks = {
         "device_id": _is_text(raw["device_id"], _DEVICE_ID),
@@ -185,6 +255,13 @@ def _header(raw: Mapping[str, Any]) -> Header:
         "payload_sha256": _is_text(raw["payload_sha256"], _SHA256),
         "signature": _is_text(raw["signature"], _BASE64),
     }
+    if version == VERSION:
+        checks |= {
+            "central_key": _is_key(raw["central_key"], KEY_BYTES),
+            "ephemeral_key": _is_key(raw["ephemeral_key"], KEY_BYTES),
+            "nonce": _is_key(raw["nonce"], NONCE_BYTES),
+            "wrapped_key": _is_key(raw["wrapped_key"], WRAPPED_BYTES),
+        }
     wrong = [name for name, ok in checks.items() if not ok]
     if wrong:
         raise BundleError(BundleError.NOT_A_BUNDLE, ", ".join(wrong))
@@ -236,6 +313,73 @@ def _record_line(record: Mapping[str, Any]) -> bytes:
     return line + b"\n"
 
 
+# -- the central system's bundle key ----------------------------------------------------------
+
+
+def raw_public(key: X25519PublicKey) -> bytes:
+    return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
+def public_key_text(key: X25519PrivateKey | X25519PublicKey) -> str:
+    """An X25519 public key as the wire and the header carry it: raw 32 bytes, base64."""
+    public = key.public_key() if isinstance(key, X25519PrivateKey) else key
+    return base64.b64encode(raw_public(public)).decode("ascii")
+
+
+def public_key_from_text(text: str) -> X25519PublicKey:
+    """``ValueError`` unless ``text`` is base64 of a raw 32-byte X25519 public key."""
+    if not _is_key(text, KEY_BYTES):
+        raise ValueError("not a base64 X25519 public key")
+    return X25519PublicKey.from_public_bytes(base64.b64decode(text, validate=True))
+
+
+def _wrapping_key(shared: bytes, ephemeral: bytes, central: bytes) -> AESGCM:
+    hkdf = HKDF(algorithm=hashes.SHA256(), length=KEY_BYTES, salt=None,
+                info=SEAL_INFO + ephemeral + central)  # fmt: skip
+    return AESGCM(hkdf.derive(shared))
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _encrypt(header: Header, payload: bytes, central: X25519PublicKey) -> tuple[Header, bytes]:
+    """``header`` with its sealing fields, and the ciphertext of ``payload`` for
+    ``central``: a fresh content key, wrapped with a key only ``central`` can derive."""
+    content_key = AESGCM.generate_key(bit_length=256)
+    nonce = os.urandom(NONCE_BYTES)
+    ephemeral = X25519PrivateKey.generate()
+    ephemeral_raw = raw_public(ephemeral.public_key())
+    central_raw = raw_public(central)
+    aad = header.associated_data()  # the sealing fields are not part of it
+    wrapping = _wrapping_key(ephemeral.exchange(central), ephemeral_raw, central_raw)
+    sealing = {
+        "central_key": _b64(central_raw),
+        "ephemeral_key": _b64(ephemeral_raw),
+        "nonce": _b64(nonce),
+        "wrapped_key": _b64(wrapping.encrypt(WRAP_NONCE, content_key, aad)),
+    }
+    ciphertext = AESGCM(content_key).encrypt(nonce, payload, aad)
+    return Header(**(asdict(header) | sealing)), ciphertext
+
+
+def _decrypt(header: Header, ciphertext: bytes, central: X25519PrivateKey | None) -> bytes:
+    """The gzip payload of a version-3 bundle whose signature and digest checked out."""
+    central_raw = b"" if central is None else raw_public(central.public_key())
+    if central is None or base64.b64decode(header.central_key) != central_raw:
+        raise BundleError(BundleError.OTHER_CENTRAL, header.central_key)
+    ephemeral_raw = base64.b64decode(header.ephemeral_key)
+    aad = header.associated_data()
+    try:
+        shared = central.exchange(X25519PublicKey.from_public_bytes(ephemeral_raw))
+        wrapping = _wrapping_key(shared, ephemeral_raw, central_raw)
+        content_key = wrapping.decrypt(WRAP_NONCE, base64.b64decode(header.wrapped_key), aad)
+        nonce = base64.b64decode(header.nonce)
+        return AESGCM(content_key).decrypt(nonce, ciphertext, aad)
+    except (InvalidTag, ValueError) as exc:  # ValueError: a low-order ephemeral key
+        raise BundleError(BundleError.UNDECRYPTABLE, type(exc).__name__) from None
+
+
 # -- writing -------------------------------------------------------------------------------
 
 
@@ -245,10 +389,12 @@ def seal(
     device_id: str,
     tracking_prefix: str,
     records: list[dict[str, Any]],
+    central_key: X25519PublicKey | None = None,
     created_at: datetime | None = None,
 ) -> bytes:
-    """The bundle's bytes; ``BundleError(CONTENT_TOO_LARGE)`` if the central system would
-    refuse it for its size, so a desk never writes a file that cannot be imported."""
+    """The bundle's bytes: version 3, encrypted to ``central_key``, or version 2 (in clear)
+    without one. ``BundleError(CONTENT_TOO_LARGE)`` if the central system would refuse it
+    for its size, so a desk never writes a file that cannot be imported."""
     if len(records) > MAX_RECORDS:
         raise BundleError(BundleError.CONTENT_TOO_LARGE, f"{len(records)} records")
     deflater = zlib.compressobj(6, zlib.DEFLATED, GZIP_WBITS)
@@ -264,19 +410,27 @@ def seal(
     payload = b"".join(parts)
     unsigned = Header(
         format=FORMAT,
-        version=VERSION,
+        version=PLAIN_VERSION if central_key is None else VERSION,
         device_id=device_id,
         tracking_prefix=tracking_prefix,
         created_at=(created_at or datetime.now(UTC)).isoformat(),
         record_count=len(records),
         payload_bytes=len(payload),
         inflated_bytes=inflated,
-        payload_sha256=hashlib.sha256(payload).hexdigest(),
+        payload_sha256="",
         signature="",
+    )
+    if central_key is not None:
+        unsigned, payload = _encrypt(unsigned, payload, central_key)
+    unsigned = Header(
+        **(
+            asdict(unsigned)
+            | {"payload_bytes": len(payload), "payload_sha256": hashlib.sha256(payload).hexdigest()}
+        )
     )
     signature = base64.b64encode(key.sign(unsigned.signed_bytes())).decode("ascii")
     header = Header(**(asdict(unsigned) | {"signature": signature}))
-    _header(asdict(header))  # what the reader will check
+    _header(header.fields())  # what the reader will check
     data = MAGIC + header.line() + payload
     if len(data) > MAX_FILE_BYTES:
         raise BundleError(BundleError.CONTENT_TOO_LARGE, f"{len(data)} bytes")
@@ -290,9 +444,17 @@ def write_bundle(
     device_id: str,
     tracking_prefix: str,
     records: list[dict[str, Any]],
+    central_key: X25519PublicKey | None = None,
 ) -> int:
-    """Write atomically (a half-written bundle never replaces a good one); returns bytes."""
-    data = seal(key, device_id=device_id, tracking_prefix=tracking_prefix, records=records)
+    """Write atomically (a half-written bundle never replaces a good one); returns bytes.
+    Sealed to ``central_key`` (version 3) when it is given, in clear (version 2) without."""
+    data = seal(
+        key,
+        device_id=device_id,
+        tracking_prefix=tracking_prefix,
+        records=records,
+        central_key=central_key,
+    )
     write_atomic(target, data)
     return len(data)
 
@@ -302,8 +464,9 @@ def write_bundle(
 
 @dataclass(frozen=True)
 class Bundle:
-    """A bundle whose signature and payload digest checked out; its records are inflated
-    only as they are read, a bounded chunk at a time."""
+    """A bundle whose signature and payload digest checked out (and, sealed, whose payload
+    decrypted); its records are inflated only as they are read, a bounded chunk at a time.
+    ``payload`` is the gzip member, in clear."""
 
     header: Header
     payload: bytes
@@ -395,9 +558,12 @@ class SealedBundle:
     def close(self) -> None:
         self._handle.close()
 
-    def verify(self, public_key: str) -> Bundle:
+    def verify(self, public_key: str, central_key: X25519PrivateKey | None = None) -> Bundle:
         """Check the header's signature with the desk's registered key, then read exactly
-        the announced payload and check its digest."""
+        the announced payload and check its digest; a version-3 bundle is then decrypted
+        with ``central_key``, this central system's bundle key (``OTHER_CENTRAL`` when it
+        was sealed to another key, or there is none; ``UNDECRYPTABLE`` when it does not
+        open)."""
         try:
             key = Ed25519PublicKey.from_public_bytes(base64.b64decode(public_key, validate=True))
             signature = base64.b64decode(self.header.signature, validate=True)
@@ -412,6 +578,8 @@ class SealedBundle:
             raise BundleError(BundleError.TRAILING_DATA, "the file grew")
         if hashlib.sha256(payload).hexdigest() != self.header.payload_sha256:
             raise BundleError(BundleError.BAD_SIGNATURE, "payload digest")
+        if self.header.sealed:
+            payload = _decrypt(self.header, payload, central_key)
         return Bundle(self.header, payload)
 
 

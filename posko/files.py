@@ -47,3 +47,25 @@ def replacing(target: Path, *, private: bool = False) -> Iterator[Path]:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_once(target: Path, data: bytes, *, private: bool = False) -> bool:
+    """Write ``data`` to ``target`` unless it exists already, atomically as
+    ``write_atomic`` does, but never replacing: of two processes racing to make the same
+    file, one wins and the other keeps what it found. Whether this call made it."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}-", dir=target.parent)
+    try:
+        if private:
+            os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(tmp, target)  # fails if the target exists: no window, no overwrite
+        except FileExistsError:
+            return False
+        return True
+    finally:
+        Path(tmp).unlink(missing_ok=True)

@@ -479,6 +479,19 @@ class EnrollResponse(Strict):
     # number below it (a desk enrolling again after losing its database would otherwise
     # start over and give a new citizen an earlier citizen's tracking ID).
     next_sequence: Annotated[int, Field(ge=1)] = 1
+    # The central system's X25519 bundle key (raw 32 bytes, base64), which the desk seals
+    # its USB bundles to (``posko.bundle`` version 3). Only in the answer to a desk that
+    # asks for it (``POST /api/v1/enroll?bundle_key=1``): a desk from before it refuses an
+    # answer with a field it does not know. None from a central system from before it.
+    bundle_key: Annotated[str, StringConstraints(pattern=_PUBLIC_KEY)] | None = None
+
+
+class BundleKeyResponse(Strict):
+    """The central system's bundle key (``GET /api/v1/sync/bundle-key``), fetched on every
+    sync, so a desk enrolled before the key existed, or before the key changed, learns it."""
+
+    protocol: Literal[1] = PROTOCOL_VERSION
+    bundle_key: Annotated[str, StringConstraints(pattern=_PUBLIC_KEY)]
 
 
 def enrollment_message(code: str, public_key: str, provisional_prefix: str) -> bytes:
@@ -546,6 +559,7 @@ __all__ = [
     "PUSH_PROTOCOL",
     "SKM_ELEMENTS",
     "AuditEventPayload",
+    "BundleKeyResponse",
     "CategoriesResponse",
     "CentralStatus",
     "ComplaintPayload",

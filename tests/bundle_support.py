@@ -247,7 +247,7 @@ def variants(desk: Desk) -> dict[str, tuple[bytes, str]]:
         "header-device": (signed(desk, [first], device_id="1e3"), E.NOT_A_BUNDLE),
         "header-when": (signed(desk, [first], created_at="yesterday"), E.NOT_A_BUNDLE),
         "header-count": (signed(desk, [first], record_count=True), E.NOT_A_BUNDLE),
-        "newer": (MAGIC + b'{"format": "posko-bundle", "version": 3}\n', E.NEWER_VERSION),
+        "newer": (MAGIC + b'{"format": "posko-bundle", "version": 4}\n', E.NEWER_VERSION),
         "too-many": (signed(desk, [first], record_count=200_001), E.CONTENT_TOO_LARGE),
         "too-big": (signed(desk, [first], inflated_bytes=2**30), E.CONTENT_TOO_LARGE),
         # signed, but the records are not what a desk writes

@@ -1,10 +1,18 @@
+import atexit
 import os
+import shutil
 import sys
+import tempfile
 
 # First thing: without a display, pytest-qt aborts (exit 134) unless Qt goes offscreen.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.pop("POSKO_DATA_DIR", None)
 os.environ.pop("POSKO_LANG", None)
+# A central system a test starts without a data directory (``serve`` with a database URL)
+# makes its bundle key here, never in the user's own data directory.
+os.environ["POSKO_CENTRAL_BUNDLE_KEY"] = os.path.join(
+    tempfile.mkdtemp(prefix="posko-tests-"), "bundle-key.pem"
+)
 
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +30,8 @@ from tests.central_support import (  # noqa: F401  (fixtures)
     central_store,
     pg_cluster,
 )
+
+atexit.register(shutil.rmtree, os.path.dirname(os.environ["POSKO_CENTRAL_BUNDLE_KEY"]), True)
 
 # In CI the property tests and the API fuzz draw the same examples every run, so a landing
 # never depends on luck; locally they explore afresh each time (and keep what they find).

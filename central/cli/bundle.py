@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from datetime import datetime
 from pathlib import Path
 
+from central.bundle_key import BundleKeyError, key_path, load
 from central.bundles import BundleRefused, import_bundle
 from central.cli.common import EXIT_FAILURE, EXIT_OK, err
+from central.db import ENV_DATA_DIR
 from central.i18n import _
 from central.store import CentralStore
 from central.terminal import shown
@@ -44,6 +47,14 @@ def _bundle_refusal(code: str) -> str:
             "The bundle's records cannot be read, although its signature is valid: "
             "export it again on the desk with an up-to-date Posko."
         ),
+        BundleError.OTHER_CENTRAL: _(
+            "The bundle is sealed to another central system's key (or this server's key "
+            "file is missing): it can only be imported where the desk enrolled."
+        ),
+        BundleError.UNDECRYPTABLE: _(
+            "The bundle's signature is valid but its contents do not decrypt: export it "
+            "again on the desk with an up-to-date Posko."
+        ),
         BundleRefused.REVOKED: _("The desk that wrote this bundle has been revoked."),
         BundleRefused.WRONG_PREFIX: _("The bundle does not match the desk's tracking prefix."),
     }
@@ -58,8 +69,17 @@ def _wib(moment: str) -> str:
 def import_bundle_command(args: argparse.Namespace, store: CentralStore) -> int:
     """Import a bundle file. Everything printed from inside it goes through ``shown``; a
     refusal is one line on stderr, and nothing is stored."""
+    data_dir = args.data_dir or os.environ.get(ENV_DATA_DIR)
+    key_file = key_path(Path(data_dir) if data_dir else None)
     try:
-        report = import_bundle(store, Path(args.file))
+        # Loaded, never made here: a key made now could open no bundle a desk wrote.
+        bundle_key = load(key_file)
+    except (OSError, BundleKeyError) as exc:
+        err(_("The bundle key {file} cannot be used: {error}").format(
+            file=shown(str(key_file), 200), error=shown(str(exc), 300)))  # fmt: skip
+        return EXIT_FAILURE
+    try:
+        report = import_bundle(store, Path(args.file), bundle_key)
     except OSError as exc:
         err(
             _("Cannot read {file}: {error}").format(
@@ -108,9 +128,7 @@ def import_bundle_command(args: argparse.Namespace, store: CentralStore) -> int:
         )
     )
     if report.audit_lines:
-        print(
-            _("{n} lines of the desk's activity log are kept.").format(n=report.audit_lines)
-        )
+        print(_("{n} lines of the desk's activity log are kept.").format(n=report.audit_lines))
     if counts["deferred"]:
         print(
             _(

@@ -13,8 +13,9 @@ import os
 import socket
 from pathlib import Path
 
+from central.bundle_key import ENV_BUNDLE_KEY, BundleKeyError, key_path, load_or_create
 from central.cli.common import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, err
-from central.db import ENV_DATABASE_URL
+from central.db import ENV_DATA_DIR, ENV_DATABASE_URL
 from central.i18n import _
 from central.rules import ENV_RULES_DIR, RulesError, load_rule_set
 from central.serve import ENV_PUBLIC_URL, ENV_RATE_LIMIT
@@ -81,6 +82,14 @@ def serve(args: argparse.Namespace, store: CentralStore) -> int:
     if rules_dir:
         os.environ[ENV_RULES_DIR] = str(Path(rules_dir).resolve())
     print(_("Routing rules version {version}").format(version=rules.version), flush=True)
+    data_dir = args.data_dir or os.environ.get(ENV_DATA_DIR)
+    key_file = key_path(Path(data_dir) if data_dir else None).resolve()
+    try:
+        load_or_create(key_file)  # once, here: every worker then loads the same key
+    except (OSError, BundleKeyError) as exc:
+        err(_("The bundle key {file} cannot be used: {error}").format(file=key_file, error=exc))
+        return EXIT_FAILURE
+    os.environ[ENV_BUNDLE_KEY] = str(key_file)
     # Workers are separate processes: they get the resolved settings through the environment.
     os.environ[ENV_DATABASE_URL] = store.engine.url.render_as_string(hide_password=False)
     os.environ[ENV_RATE_LIMIT] = str(args.rate_limit)

@@ -280,19 +280,26 @@ def demo_data(profile: Profile, args: argparse.Namespace) -> int:
 
 
 def _sync_selftest(store: Store, scratch: Profile) -> bool:
-    """The outbox yields a valid protocol record and a bundle signed with a fresh key
-    verifies (pydantic and cryptography are present and work in this build)."""
+    """The outbox yields a valid protocol record and a bundle signed with a fresh key and
+    sealed to a fresh central key opens again (pydantic and cryptography, its AES-GCM,
+    X25519 and HKDF included, are present and work in this build)."""
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
-    items = Outbox(store).claim(10)
+    claimed = Outbox(store).claim(10)
+    for item in claimed:  # the report, and the audit trail's line of its making
+        wire.parse_any(item.payload)
+    items = [item for item in claimed if item.kind == "complaint"]
     if len(items) != 1:
         return False
     wire.parse_record(items[0].payload)
     key = keys.load_or_create(scratch)
     assert key is not None
     target = scratch.root / "selftest.posko"
-    write(target, key, device_id="1", tracking_prefix="2223", records=[items[0].payload])
+    central = X25519PrivateKey.generate()
+    write(target, key, device_id="1", tracking_prefix="2223", records=[items[0].payload],
+          central_key=central.public_key())  # fmt: skip
     with open_bundle(target) as sealed:
-        bundle = sealed.verify(keys.public_text(key))
+        bundle = sealed.verify(keys.public_text(key), central)
     return list(bundle.records()) == [items[0].payload]
 
 

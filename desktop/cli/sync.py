@@ -12,7 +12,7 @@ from pathlib import Path
 from types import FrameType
 
 from desktop.cli.commands import EXIT_FAILURE, EXIT_OK, _err, _open
-from desktop.messages import enroll_message, export_message, problem_message
+from desktop.messages import enroll_message, export_message, problem_message, unsealed_warning
 from desktop.paths import Profile
 from desktop.settings import LAST_SYNC_AT
 from desktop.store.outbox import Outbox
@@ -172,6 +172,8 @@ def bundle(profile: Profile, args: argparse.Namespace) -> int:
             n=done.records, path=done.path, size=max(1, done.size // 1024)
         )
     )
+    if not done.sealed:
+        _err(unsealed_warning())
     return EXIT_OK
 
 

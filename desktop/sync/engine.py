@@ -19,6 +19,8 @@ One pass (``run_once``):
    and used from the next suggestion on. A set that does not check out is logged and left.
 5. Fetch which groups of categories the coordinator offers for new reports; a group this
    desk does not know is ignored, an answer that does not check out keeps what was saved.
+6. Fetch the campaign, and the central system's bundle key (USB bundles are sealed to it:
+   a desk enrolled before the key existed learns it here).
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from desktop.paths import Profile
-from desktop.settings import CENTRAL_URL, LAST_SYNC_AT, SYNC_CURSOR
+from desktop.settings import CENTRAL_BUNDLE_KEY, CENTRAL_URL, LAST_SYNC_AT, SYNC_CURSOR
 from desktop.store.outbox import KINDS, CentralUpdate, Delivery, Outbox, OutboxItem
 from desktop.store.repo import Store
 from desktop.sync.enroll import read_token
@@ -142,6 +144,7 @@ class SyncEngine:
             self._fetch_rules(server, headers, report)
             self._fetch_categories(server, headers, report)
             self._fetch_campaign(server, headers)
+            self._fetch_bundle_key(server, headers)
         except _NoAnswer as exc:
             report.problem = exc.problem
             report.detail = exc.detail
@@ -448,6 +451,16 @@ class SyncEngine:
             self.store.set_campaign(chosen, from_central=True)
             log.info("campaign from the central system taken: %d days, %d posts",
                      (chosen.end - chosen.start).days + 1, len(chosen.posts))  # fmt: skip
+
+    def _fetch_bundle_key(self, server: str, headers: dict[str, str]) -> None:
+        """Learn the key USB bundles are sealed to (404: a central system without one keeps
+        what the desk knows, if anything)."""
+        sent = self._fetched(
+            "bundle key", f"{server}/api/v1/sync/bundle-key", headers, wire.BundleKeyResponse
+        )
+        if sent is not None and sent.bundle_key != self.store.get(CENTRAL_BUNDLE_KEY):
+            self.store.set(CENTRAL_BUNDLE_KEY, sent.bundle_key)
+            log.info("bundle key from the central system taken")
 
     def _fetch_categories(self, server: str, headers: dict[str, str], report: SyncReport) -> None:
         """Learn which groups of categories the coordinator offers for new reports, and keep

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from desktop import keys
 from desktop.paths import Profile
-from desktop.settings import CENTRAL_URL, ENROLLED_DEVICE_ID, SYNC_CURSOR
+from desktop.settings import CENTRAL_BUNDLE_KEY, CENTRAL_URL, ENROLLED_DEVICE_ID, SYNC_CURSOR
 from desktop.store.repo import Store
 from desktop.sync.transport import Transport, TransportError
 from posko import __version__, tracking, wire
@@ -105,7 +105,8 @@ def enroll(
     from this desk alone (their prefix is derived from its key). New ones use the enrolled
     prefix, from where the central system says its sequence stands: re-enrolling, even
     after the database was lost, never issues a number twice. The desk takes the post code
-    the coordinator's code was made for.
+    the coordinator's code was made for, and the key its USB bundles are sealed to, when
+    the central system has one.
     """
     base = normalize_server(server)
     context = store.require_context()  # before the single-use code is spent
@@ -127,7 +128,8 @@ def enroll(
     try:
         answer = transport.request(
             "POST",
-            f"{base}/api/v1/enroll",
+            # A central system from before bundle keys ignores the query.
+            f"{base}/api/v1/enroll?bundle_key=1",
             body=body,
             headers={"content-type": "application/json", "user-agent": f"posko/{__version__}"},
         )
@@ -161,5 +163,7 @@ def enroll(
     store.set(CENTRAL_URL, base)
     store.set(ENROLLED_DEVICE_ID, granted.device_id)
     store.set(SYNC_CURSOR, "0")
+    if granted.bundle_key is not None:
+        store.set(CENTRAL_BUNDLE_KEY, granted.bundle_key)
     log.info("enrolled with %s as device %s", base, granted.device_id)
     return Enrollment(granted.device_id, granted.tracking_prefix, granted.post_code, base)

@@ -1,16 +1,22 @@
-"""Write the desk's queued records to a signed USB bundle (``posko.bundle``)."""
+"""Write the desk's queued records to a signed USB bundle (``posko.bundle``), encrypted to
+the central system's bundle key when the desk knows it (version 3), in clear when it does
+not yet (version 2: enrolled with a central system from before bundle keys, and not synced
+online since it has one)."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
 from desktop import keys
 from desktop.paths import Profile
-from desktop.settings import ENROLLED_DEVICE_ID
+from desktop.settings import CENTRAL_BUNDLE_KEY, ENROLLED_DEVICE_ID
 from desktop.store.outbox import KINDS, Outbox
 from desktop.store.repo import Store
-from posko.bundle import BundleError, write_bundle
+from posko.bundle import BundleError, public_key_from_text, write_bundle
+
+log = logging.getLogger("posko.sync")
 
 
 class ExportError(Exception):
@@ -35,6 +41,9 @@ class Exported:
     path: Path
     records: int
     size: int
+    # Encrypted to the central system's key. False: the records are in clear on the stick
+    # (the desk does not know the key yet); the operator is told (``desktop.messages``).
+    sealed: bool = True
 
 
 def export_outbox(store: Store, profile: Profile, target: Path) -> Exported:
@@ -50,12 +59,18 @@ def export_outbox(store: Store, profile: Profile, target: Path) -> Exported:
         raise ExportError(ExportError.NOTHING)
     context = store.require_context()
     try:
+        central_key = public_key_from_text(store.get(CENTRAL_BUNDLE_KEY))
+    except ValueError:  # none yet (or a damaged setting: the next sync replaces it)
+        central_key = None
+        log.warning("no bundle key from the central system: the bundle is not encrypted")
+    try:
         size = write_bundle(
             target,
             key,
             device_id=device_id,
             tracking_prefix=context.tracking_prefix,
             records=records,
+            central_key=central_key,
         )
     except BundleError as exc:
         if exc.code != BundleError.CONTENT_TOO_LARGE:
@@ -64,4 +79,4 @@ def export_outbox(store: Store, profile: Profile, target: Path) -> Exported:
     except OSError as exc:
         raise ExportError(ExportError.WRITE_FAILED, exc.strerror or str(exc)) from exc
     counted = sum(1 for r in records if KINDS[str(r.get("kind", "complaint"))].counted)
-    return Exported(target, counted, size)
+    return Exported(target, counted, size, sealed=central_key is not None)

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.messages import enroll_message, export_message, problem_message
+from desktop.messages import enroll_message, export_message, problem_message, unsealed_warning
 from desktop.programme import tracking_address
 from desktop.store.outbox import AttentionItem
 from desktop.store.repo import Store
@@ -393,11 +393,10 @@ class SyncPanel(QWidget):
         except ExportError as exc:
             self.last_result.setText(export_message(exc.code, exc.detail))
             return False
-        self.last_result.setText(
-            _("{n} records written to {path} ({size} KB). Take it to the central system.").format(
-                n=done.records, path=done.path, size=max(1, done.size // 1024)
-            )
-        )
+        written = _(
+            "{n} records written to {path} ({size} KB). Take it to the central system."
+        ).format(n=done.records, path=done.path, size=max(1, done.size // 1024))
+        self.last_result.setText(written if done.sealed else f"{written}\n{unsealed_warning()}")
         return True
 
     def _selected(self) -> str | None:

@@ -12,6 +12,7 @@ from sqlalchemy import update
 
 from desktop.domain import ComplaintInput, ComplaintType
 from desktop.paths import Profile
+from desktop.settings import CENTRAL_BUNDLE_KEY
 from desktop.store.models import Complaint
 from desktop.store.outbox import Outbox
 from desktop.store.repo import Store
@@ -140,6 +141,15 @@ def test_enroll_sync_and_attention_through_the_window(
     assert panel.export_bundle(str(profile.root / "usb.posko"))
     assert "1 data ditulis" in panel.last_result.text()
     assert (profile.root / "usb.posko").stat().st_size > 100
+    # The served central system handed its key at enrollment: the bundle is sealed.
+    assert b'"version":3' in (profile.root / "usb.posko").read_bytes()
+    assert "Peringatan" not in panel.last_result.text()
+    # A desk without the key (enrolled with an older central system) is told the bundle
+    # is in clear.
+    store.set(CENTRAL_BUNDLE_KEY, "")
+    assert panel.export_bundle(str(profile.root / "plain.posko"))
+    assert "1 data ditulis" in panel.last_result.text()
+    assert "Peringatan: bundel ini tidak dienkripsi" in panel.last_result.text()
 
 
 def test_the_panel_at_1366x768_speaks_to_a_gui_user(
