@@ -4,11 +4,12 @@ Bearer staff tokens (``posko-central client add NAME --role staff``)."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
 from central.deps import ApiError, current_staff, get_store
 from central.disclosure import Audience, disclose
@@ -319,7 +320,25 @@ class AuditPage(BaseModel):
     next: int | None = Field(description="`before` for the next (older) page, if any")
 
 
+# The days a desk's clock could have written (``posko.wire.Moment``): a day outside them is
+# taken as the nearest (at the calendar's ends a day's bounds would overflow). ``until``
+# before ``since`` is simply an empty list.
+_FIRST_DAY = wire.EARLIEST.date()
+_LAST_DAY = wire.LATEST.date() - timedelta(days=1)
+
+
+def _iso_day(value: object) -> object:
+    """A day only as ISO 8601 writes it (pydantic would also take "0" as 1970-01-01)."""
+    if isinstance(value, str) and not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        raise ValueError("a day as YYYY-MM-DD")
+    return value
+
+
+IsoDay = Annotated[date, BeforeValidator(_iso_day)]
+
+
 def _wib_start(day: date) -> datetime:
+    day = min(max(day, _FIRST_DAY), _LAST_DAY)
     return datetime.combine(day, time(0), tzinfo=WIB).astimezone(UTC)
 
 
@@ -334,24 +353,19 @@ def desk_audit(
         str | None,
         Query(description="e.g. created, printed, exported", pattern=r"^[a-z][a-z_]{0,31}$"),
     ] = None,
-    since: Annotated[date | None, Query(description="from this WIB day")] = None,
-    until: Annotated[date | None, Query(description="up to and including this WIB day")] = None,
+    since: Annotated[IsoDay | None, Query(description="from this WIB day")] = None,
+    until: Annotated[IsoDay | None, Query(description="up to and including this WIB day")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_AUDIT_LIMIT, description="page size")] = 100,
     before: Annotated[int | None, Query(ge=1, description="`next` of the previous page")] = None,
 ) -> AuditPage:
     """The desks' audit trails, newest first: who created, printed, edited, exported, set
     aside a record, changed a status, signed in or failed to, at which post. No reporter
     data is ever in them (the desk writes none)."""
-    for day in (since, until):
-        if day is not None and not wire.EARLIEST.date() <= day < wire.LATEST.date():
-            raise ApiError(422, "invalid_dates", "since, until: a day between 2000 and 2099")
-    if since is not None and until is not None and until < since:
-        raise ApiError(422, "invalid_dates", "until: before since")
     selection = AuditSelection(
         post_code=post.upper() if post else "",
         action=action or "",
         date_from=_wib_start(since) if since else None,
-        date_to=_wib_start(until + timedelta(days=1)) if until else None,
+        date_to=_wib_start(until) + timedelta(days=1) if until else None,
         before=before,
     )
     lines = get_store(request).desk_audit(selection, limit + 1)
