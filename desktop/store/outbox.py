@@ -707,8 +707,11 @@ def _audit_wire(row: Any) -> dict[str, Any]:
 
 
 def _audit_label(row: Any) -> str:
-    label = ACTION_LABELS.get(Action(row.action)) if row.action in Action else None
-    return _("Activity log: {action}").format(action=_(label) if label else row.action)
+    try:
+        label = _(ACTION_LABELS[Action(row.action)])
+    except (ValueError, KeyError):  # an action this desk's labels do not name
+        label = row.action
+    return _("Activity log: {action}").format(action=label)
 
 
 def _tally_label(row: Any) -> str:

@@ -567,3 +567,19 @@ def test_the_desks_queue_badge_counts_every_kind(store: Store) -> None:
             .values(sync_state=SyncState.NEEDS_ATTENTION.value)
         )
     assert store.queue_count() == before + 2 and store.attention_count() == 1
+
+
+def test_a_refused_audit_line_is_shown_with_its_label(store: Store) -> None:
+    """An audit line the central system refused is listed for the coordinator like any
+    record, named by what it records (its label once raised TypeError on Python 3.11)."""
+    from desktop.store.models import AuditEvent
+
+    saved = store.save_complaint(complaint(1))
+    with store.session() as s:
+        s.execute(
+            update(AuditEvent)
+            .where(AuditEvent.subject == saved.tracking_id)
+            .values(sync_state=SyncState.NEEDS_ATTENTION.value)
+        )
+    (item,) = Outbox(store).attention()
+    assert item.kind == "audit_event" and item.title == "Catatan kegiatan: Laporan dibuat"
