@@ -33,6 +33,7 @@ from benchmarks.statistics import _fill_tallies as fill_tallies  # noqa: E402
 from benchmarks.survey import _fill as fill_survey  # noqa: E402
 from desktop.exports import Selection, tables, write_export  # noqa: E402
 from desktop.paths import Profile  # noqa: E402
+from desktop.store import cipher  # noqa: E402
 from desktop.store.repo import Store  # noqa: E402
 
 # Peak memory of one export, in a process of its own (MiB: Linux reports KiB): the kernel's
@@ -42,6 +43,7 @@ MEASURE = """
 import re, resource, sys
 from pathlib import Path
 from desktop.cli import main
+from desktop.store import cipher
 code = main(["--data-dir", sys.argv[1], "export", "--format", sys.argv[2], "--out", sys.argv[3]])
 assert code == 0
 hwm = re.search(r"VmHWM:\\s+(\\d+)", Path("/proc/self/status").read_text()).group(1)
@@ -62,11 +64,10 @@ PLAIN_COLUMNS = {
 def _plain_dump(database: Path, header: tuple[str, ...], out: Path) -> int:
     """Every table's rows, as a plain ``sqlite3`` cursor and ``csv`` writer would zip them;
     the number of rows."""
-    import sqlite3
 
     queries = {"complaints": ", ".join(header), **PLAIN_COLUMNS}
     rows = 0
-    with sqlite3.connect(database) as conn, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+    with cipher.connect(database) as conn, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
         for table, columns in queries.items():
             cursor = conn.execute(f"SELECT {columns} FROM {table} ORDER BY id")
             with z.open(f"{table}.csv", "w", force_zip64=True) as raw:

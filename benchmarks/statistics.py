@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import os
 import random
-import sqlite3
 import statistics
 import sys
 import tempfile
@@ -35,6 +34,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from benchmarks.__main__ import make_profile  # noqa: E402
 from benchmarks.survey import _fill as fill_survey  # noqa: E402
 from desktop.paths import Profile  # noqa: E402
+from desktop.store import cipher  # noqa: E402
 from desktop.store.repo import Store  # noqa: E402
 from posko import charts  # noqa: E402
 from posko.statistics import Filters, compute  # noqa: E402
@@ -62,7 +62,7 @@ def _fill_tallies(profile: Profile, count: int) -> None:
                 (start + timedelta(seconds=2 * i)).strftime("%Y-%m-%d %H:%M:%S.%f"),
             )
         )
-    with sqlite3.connect(profile.database) as conn:
+    with cipher.connect(profile.database) as conn:
         conn.executemany(
             "INSERT INTO tally_events (uuid, counter, item, count, post_id, operator_id,"
             " created_at, sync_state, sync_attempts, revision)"
@@ -83,7 +83,7 @@ def _plain(database: Path) -> None:
         f"sum(json_extract(answers, '$.U{n}')), count(json_extract(answers, '$.U{n}'))"
         for n in range(1, 10)
     )
-    with sqlite3.connect(database) as conn:
+    with cipher.connect(database) as conn:
         for query in (
             f"SELECT {LOCAL}, sum(count) FROM tally_events WHERE counter = 'people_reached'"
             " GROUP BY 1",

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import random
-import sqlite3
 import statistics
 import sys
 import tempfile
@@ -26,6 +25,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from desktop.paths import Profile  # noqa: E402
+from desktop.store import cipher  # noqa: E402
 from desktop.store.repo import Store  # noqa: E402
 from posko.survey import score, score_totals, skm_2017  # noqa: E402
 
@@ -54,7 +54,7 @@ def _fill(profile: Profile, count: int) -> None:
                 (start + timedelta(seconds=7 * i)).strftime("%Y-%m-%d %H:%M:%S.%f"),
             )
         )
-    with sqlite3.connect(profile.database) as conn:
+    with cipher.connect(profile.database) as conn:
         conn.executemany(
             "INSERT INTO survey_responses (uuid, service_code, answers, age_band, sex,"
             " education, occupation, suggestion, self_filled, post_id, operator_id, created_at,"
@@ -68,7 +68,7 @@ def _plain_sql(database: Path) -> list[tuple[int, int]]:
     parts = ", ".join(
         f"sum(json_extract(answers, '$.{c}')), count(json_extract(answers, '$.{c}'))" for c in CODES
     )
-    with sqlite3.connect(database) as conn:
+    with cipher.connect(database) as conn:
         row = conn.execute(f"SELECT {parts} FROM survey_responses").fetchone()
     return [(row[2 * i], row[2 * i + 1]) for i in range(len(CODES))]
 

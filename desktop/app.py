@@ -402,6 +402,10 @@ def run_gui(profile: Profile, *, language: str | None, crash_dialog: bool) -> in
 
     app = _application(profile, crash_dialog=crash_dialog)
     store: Store
+    from desktop.ui.key_dialog import unlock
+
+    if not unlock(profile, _exec):  # the database's key, before anything reads the file
+        return 1
     context = peek_context(profile.database)
     if context is not None:
         store = Store(profile)  # opened on the loop's first turn, after the window shows

@@ -35,22 +35,33 @@ def _executor() -> ProcessPoolExecutor:
     if not _pool:
         import multiprocessing
 
+        from desktop.store import cipher
+
         context = multiprocessing.get_context("spawn")
         _pool.append(
             ProcessPoolExecutor(
-                max_workers=len(HALVES), mp_context=context, initializer=_follow_the_desk
+                max_workers=len(HALVES),
+                mp_context=context,
+                initializer=_follow_the_desk,
+                # The database's key, unlocked in the desk, goes to the child over its pipe.
+                initargs=(cipher.registered(),),
             )
         )
         atexit.register(stop)
     return _pool[0]
 
 
-def _follow_the_desk() -> None:
-    """In a drawing process: exit when the desk does, however it ended (killed, crashed),
-    rather than wait on its queue for ever with the database open."""
+def _follow_the_desk(keys: dict[str, bytes]) -> None:
+    """In a drawing process: take the desk's database keys, and exit when the desk does,
+    however it ended (killed, crashed), rather than wait on its queue for ever with the
+    database open."""
     import multiprocessing
     import os
     import threading
+
+    from desktop.store import cipher
+
+    cipher.register_all(keys)
 
     parent = multiprocessing.parent_process()
     if parent is None:

@@ -105,6 +105,7 @@ class Profile:
     def private_files(self) -> list[Path]:
         """The files that must be readable by the owner alone, where they exist."""
         files = [self.database, self.identity, self.device_key, self.device_token]
+        files += [self.root / "desk-key.json", self.root / "draft-rescue.json"]
         files += [Path(f"{self.database}{suffix}") for suffix in DATABASE_COMPANIONS]
         for folder in (self.backups, self.damaged):
             files += [p for p in folder.rglob("*") if p.is_file()]

@@ -31,6 +31,15 @@ from tests.central_support import (  # noqa: F401  (fixtures)
     pg_cluster,
 )
 
+# The desk keeps its database key in the OS keyring; a headless test machine has none, so
+# the tests' desks (and the programs they start) use tests/keyring_standin.py.
+_REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+os.environ["PYTHON_KEYRING_BACKEND"] = "tests.keyring_standin.FileKeyring"
+os.environ["POSKO_TEST_KEYRING"] = os.path.join(
+    os.path.dirname(os.environ["POSKO_CENTRAL_BUNDLE_KEY"]), "keyring"
+)
+os.environ["PYTHONPATH"] = os.pathsep.join([_REPO, *filter(None, [os.environ.get("PYTHONPATH")])])
+
 atexit.register(shutil.rmtree, os.path.dirname(os.environ["POSKO_CENTRAL_BUNDLE_KEY"]), True)
 
 # In CI the property tests and the API fuzz draw the same examples every run, so a landing

@@ -4,7 +4,6 @@ for the draft tests."""
 from __future__ import annotations
 
 import json
-import sqlite3
 from contextlib import closing
 from pathlib import Path
 
@@ -12,19 +11,21 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from tests import rawdb
+
 
 def drafts_on_disk(database: Path) -> dict[str, tuple[str, str]]:
     """Each draft's title with its stored ``(content, updated_at)``, read as another
     process sees the file (sqlite3, read-only). Whatever the desk's schema, a draft is a
     JSON object in ``content``."""
-    with closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as conn:
+    with closing(rawdb.connect(database, readonly=True)) as conn:
         rows = conn.execute("SELECT content, updated_at FROM drafts").fetchall()
     return {str(json.loads(content).get("title")): (content, stamp) for content, stamp in rows}
 
 
 def titles_on_disk(database: Path) -> list[str]:
     """The titles of the drafts in the file, sorted, one entry per row."""
-    with closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as conn:
+    with closing(rawdb.connect(database, readonly=True)) as conn:
         rows = conn.execute("SELECT content FROM drafts").fetchall()
     return sorted(str(json.loads(content).get("title")) for (content,) in rows)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 import tempfile
 from datetime import UTC, date, datetime
@@ -73,9 +74,64 @@ def _err(message: str) -> None:
     print(message, file=sys.stderr)
 
 
+def unlock(profile: Profile, *, start_anew: bool = False) -> bool:
+    """The database's key unlocked: from the keyring, or the coordinator's passphrase
+    typed (hidden) or given in ``POSKO_DESK_PASSPHRASE`` (for scripts); when the desk has
+    no key yet and no keyring, the passphrase chosen (typed twice). Whether it is."""
+    from desktop.store import desk_key
+    from desktop.store.desk_key import KeyProblem, WrongPassphrase
+
+    given = os.environ.get("POSKO_DESK_PASSPHRASE")
+    try:
+        desk_key.unlock(profile, start_anew=start_anew)
+        return True
+    except KeyProblem as problem:
+        reason, found = problem.reason, problem
+    try:
+        if reason == KeyProblem.NEW_PASSPHRASE_NEEDED:
+            return _choose_passphrase(profile, given)
+        if reason != KeyProblem.PASSPHRASE_NEEDED:
+            _err(desk_key.describe(found))
+            return False
+        for _attempt in range(1 if given else 3):
+            try:
+                desk_key.unlock_with_passphrase(
+                    profile, given or read_secret(_("Coordinator's passphrase: "))
+                )
+                return True
+            except WrongPassphrase:
+                _err(_("That passphrase does not open this desk's data."))
+        return False
+    except KeyProblem as problem:
+        _err(desk_key.describe(problem))
+        return False
+
+
+def _choose_passphrase(profile: Profile, given: str | None) -> bool:
+    from desktop.store import desk_key
+
+    _err(
+        _(
+            "This computer has no keyring: choose the coordinator's passphrase (at least {n} "
+            "characters) that protects the desk's data. It is asked at every start."
+        ).format(n=desk_key.MIN_PASSPHRASE)
+    )
+    typed = given or read_secret(_("New passphrase: "))
+    if len(typed) < desk_key.MIN_PASSPHRASE:
+        _err(_("The passphrase needs at least {n} characters.").format(n=desk_key.MIN_PASSPHRASE))
+        return False
+    if not given and read_secret(_("The passphrase again: ")) != typed:
+        _err(_("The two passphrases are not the same."))
+        return False
+    desk_key.create_with_passphrase(profile, typed)
+    return True
+
+
 def _open(profile: Profile) -> Store | None:
     try:
         configure_logs(profile.logs)  # first: what the opening finds goes to the log
+        if not unlock(profile):
+            return None
         store = Store.open(profile)
     except (DatabaseDamaged, DatabaseVanished) as exc:
         _explain(profile, exc)
@@ -313,6 +369,13 @@ def selftest(profile: Profile, args: argparse.Namespace) -> int:
 
     with tempfile.TemporaryDirectory(prefix="posko-selftest-") as tmp:
         scratch = Profile(Path(tmp))
+        import secrets
+
+        from desktop.store import cipher, desk_key
+
+        # A passphrase of its own, so the test never writes into the machine's keyring
+        # (and scrypt, AES-GCM and SQLCipher are shown to work in this build).
+        desk_key.create_with_passphrase(scratch, secrets.token_urlsafe(16))
         store = Store.open(scratch)
         try:
             context = store.setup(
@@ -332,6 +395,10 @@ def selftest(profile: Profile, args: argparse.Namespace) -> int:
             checks: list[tuple[str, bool]] = []
             stored = store.complaint(record.tracking_id)
             checks.append((_("database"), stored == record and store.integrity_check() == "ok"))
+            store.close()  # everything written into the file itself, for the next check
+            raw = scratch.database.read_bytes()
+            hidden = not cipher.is_plain(scratch.database) and b"Uji mandiri" not in raw
+            checks.append((_("encryption"), hidden))
             content = build_receipt(record, context, store.catalog)
             pdf = render_pdf(content, context.paper, scratch.receipts / "selftest.pdf")
             checks.append((_("receipt PDF"), pdf.read_bytes().startswith(b"%PDF")))
@@ -384,6 +451,10 @@ def recover(profile: Profile, args: argparse.Namespace) -> int:
 
     profile.ensure()
     configure_logs(profile.logs)
+    # Backups and damaged copies are encrypted with the profile's key; with its key file
+    # gone, the recovery keeps the unreadable file aside and starts anew.
+    if not unlock(profile, start_anew=args.backup is None):
+        return EXIT_FAILURE
     if args.backup is not None:
         chosen = Path(args.backup) if args.backup else next(iter(newest_backups(profile)), None)
         try:

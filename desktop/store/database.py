@@ -74,7 +74,7 @@ from desktop.settings import (
     printing_of,
     survey_services_of,
 )
-from desktop.store import health, identity
+from desktop.store import desk_key, health, identity
 from desktop.store.audit import Action, Audit, note
 from desktop.store.context import ReceiptPrinting
 from desktop.store.db import open_database
@@ -234,8 +234,10 @@ class Database(Operators, Audit, Retention):
     def open(cls, profile: Profile, catalog: Catalog | None = None) -> Database:
         """The profile's store. Raises ``DatabaseVanished`` when the database is gone (or
         empty) but the profile had a desk, ``DatabaseDamaged`` (a copy kept in
-        ``damaged/``) when the file is damaged or was found damaged before."""
+        ``damaged/``) when the file is damaged or was found damaged before;
+        ``desk_key.KeyProblem`` when the database's key needs the operator (a passphrase)."""
         profile.ensure()
+        desk_key.unlock(profile)  # every file of the profile is read with it from here on
         path = profile.database
         known = health.damaged(path)
         if known is not None:

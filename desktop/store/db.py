@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import os
-import sqlite3
 from contextlib import closing, suppress
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,6 +19,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 
 from desktop.paths import PRIVATE_FILE
+from desktop.store import cipher
 from desktop.store.health import DatabaseDamaged, DatabaseError, check_file, damage_from, is_damage
 from desktop.store.peek import HEAD_REVISION, PeekError, current_revision
 from posko.db import run_migrations
@@ -45,9 +45,22 @@ def _on_connect(dbapi_connection: Any, _record: Any) -> None:
 
 
 def make_engine(path: Path) -> Engine:
+    """An engine on ``path``, encrypted with its profile's key (``desktop.store.cipher``)
+    when one is unlocked; plain otherwise (a test's bare file, the benchmarks' baseline)."""
+    key = cipher.key_for(path)
+
+    def connect() -> cipher.Connection:
+        return cipher.connect(path, key=key, check_same_thread=False)
+
     # hide_parameters: an error's message never carries report text or reporter data into
-    # the log or a crash report.
-    engine = create_engine(f"sqlite:///{path}", future=True, hide_parameters=True)
+    # the log or a crash report. module: SQLCipher's errors are the ones SQLAlchemy wraps.
+    engine = create_engine(
+        f"sqlite:///{path}",
+        future=True,
+        hide_parameters=True,
+        creator=connect,
+        module=cipher.dbapi,
+    )
     event.listen(engine, "connect", _on_connect)
     return engine
 
@@ -70,9 +83,24 @@ def backup(path: Path, backups: Path, label: str) -> Path:
         n += 1
         target = backups / f"{path.stem}-{stamp}-{label}-{n}.sqlite3"
     create_private(target)
-    with closing(sqlite3.connect(path)) as source, closing(sqlite3.connect(target)) as dest:
+    # Both ends with the profile's key: the copy is encrypted like the file.
+    with closing(cipher.connect(path)) as source, closing(cipher.connect(target)) as dest:
         source.backup(dest)
     return target
+
+
+def encrypt_backups(backups: Path, key: bytes) -> int:
+    """Encrypt the plain backups in ``backups`` (made before the database was encrypted);
+    how many. A backup that cannot be read stays as it is (and is logged)."""
+    count = 0
+    for copy in sorted(backups.glob("*.sqlite3")) if backups.is_dir() else ():
+        if not cipher.is_plain(copy):
+            continue
+        try:
+            count += cipher.encrypt_plain(copy, key)
+        except cipher.Error as exc:
+            log.error("backup %s could not be encrypted: %s", copy.name, exc)
+    return count
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
@@ -94,9 +122,15 @@ def open_database(path: Path, backups: Path) -> Engine:
         if is_damage(exc):
             raise damage_from(path, exc) from exc
         raise DatabaseError(str(exc)) from exc
-    except sqlite3.Error as exc:
+    except cipher.Error as exc:
         raise DatabaseError(f"{path}: {exc}") from exc
     create_private(path)
+    key = cipher.key_for(path)
+    if key is not None:
+        encrypt_backups(backups, key)  # plain copies from before, re-encrypted first
+        if cipher.is_plain(path):
+            cipher.encrypt_plain(path, key)
+            log.info("database %s encrypted", path)
     engine = make_engine(path)
     if revision == HEAD_REVISION:
         return engine

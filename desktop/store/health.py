@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import sqlite3
 import threading
 from collections.abc import Callable, Sequence
 from contextlib import closing
@@ -27,6 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from desktop.store import cipher
 from posko.i18n import _
 
 if TYPE_CHECKING:
@@ -117,7 +117,24 @@ def check_header(path: Path) -> str:
     if len(header) < HEADER_SIZE:
         raise DatabaseDamaged(path, DatabaseDamaged.TRUNCATED, f"{size} bytes")
     if header[:16] != MAGIC:
-        raise DatabaseDamaged(path, DatabaseDamaged.NOT_A_DATABASE, "no SQLite header")
+        if cipher.key_for(path) is None:
+            raise DatabaseDamaged(path, DatabaseDamaged.NOT_A_DATABASE, "no SQLite header")
+        # Encrypted: the header is too (its first 16 bytes are the salt); only the size is
+        # left to judge here, and SQLCipher (each page's HMAC) judges the rest.
+        if wal:  # as for a plain file: SQLite finishes a checkpoint cut short
+            return "ok"
+        key = cipher.key_for(path)
+        assert key is not None
+        pages = cipher.header_page_count(path, key)
+        if pages is None:  # its first page is not this key's: garbage, another file
+            raise DatabaseDamaged(path, DatabaseDamaged.NOT_A_DATABASE, "page 1 not authentic")
+        if size % cipher.PAGE_SIZE or size < pages * cipher.PAGE_SIZE:
+            raise DatabaseDamaged(
+                path,
+                DatabaseDamaged.TRUNCATED,
+                f"{size} bytes, header says {pages} pages of {cipher.PAGE_SIZE}",
+            )
+        return "ok"
     page_size = int.from_bytes(header[16:18], "big")
     page_size = 65536 if page_size == 1 else page_size
     if page_size < 512 or page_size > 65536 or page_size & (page_size - 1):
@@ -162,14 +179,14 @@ def damage_from(path: Path, exc: BaseException) -> DatabaseDamaged:
 def check_file(path: Path) -> str:
     """``check_header``, then SQLite reads the schema: ``"missing"``, ``"empty"`` or
     ``"ok"``; raises ``DatabaseDamaged``. Other errors (permissions, a locked file) pass
-    through as ``sqlite3.Error``."""
+    through as ``cipher.Error``."""
     state = check_header(path)
     if state != "ok":
         return state
     try:
-        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
+        with closing(cipher.connect(path, readonly=True)) as conn:
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-    except sqlite3.DatabaseError as exc:
+    except cipher.DatabaseError as exc:
         if is_damage(exc):
             raise damage_from(path, exc) from exc
         raise
@@ -179,9 +196,9 @@ def check_file(path: Path) -> str:
 def quick_check(path: Path, limit: int = 20) -> list[str]:
     """What SQLite's ``PRAGMA quick_check`` finds wrong (empty when the file is sound)."""
     try:
-        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
+        with closing(cipher.connect(path, readonly=True)) as conn:
             rows = conn.execute(f"PRAGMA quick_check({int(limit)})").fetchall()
-    except sqlite3.DatabaseError as exc:
+    except cipher.DatabaseError as exc:
         if is_damage(exc):
             return [str(exc)]
         raise

@@ -9,7 +9,6 @@ and the caller takes the ordinary path through ``Store.open``, which knows how t
 
 from __future__ import annotations
 
-import sqlite3
 from contextlib import closing
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from desktop.settings import (
     printing_of,
     survey_services_of,
 )
+from desktop.store import cipher
 from desktop.store.context import DeskContext
 from desktop.store.health import DatabaseDamaged, check_header, damaged
 
@@ -41,14 +41,14 @@ def current_revision(path: Path) -> str | None:
     if not path.exists():
         return None
     try:
-        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
+        with closing(cipher.connect(path, readonly=True)) as conn:
             row = conn.execute(
                 "SELECT name FROM sqlite_master WHERE type='table' AND name='alembic_version'"
             ).fetchone()
             if row is None:
                 return None
             version = conn.execute("SELECT version_num FROM alembic_version").fetchone()
-    except sqlite3.DatabaseError as exc:
+    except cipher.DatabaseError as exc:
         raise PeekError(f"{path}: {exc}") from exc
     return str(version[0]) if version else None
 
@@ -63,7 +63,7 @@ def peek_context(path: Path) -> DeskContext | None:
             return None
         if current_revision(path) != HEAD_REVISION:
             return None
-        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
+        with closing(cipher.connect(path, readonly=True)) as conn:
             values = dict(conn.execute("SELECT key, value FROM settings").fetchall())
             post = conn.execute(
                 "SELECT id, code, name FROM posts WHERE id = ?",
@@ -77,7 +77,7 @@ def peek_context(path: Path) -> DeskContext | None:
                 "SELECT id, tracking_prefix, enrolled FROM devices WHERE id = ?",
                 (DEVICE_ID.parse(values.get(DEVICE_ID.key)),),
             ).fetchone()
-    except (sqlite3.DatabaseError, PeekError, DatabaseDamaged):
+    except (cipher.DatabaseError, PeekError, DatabaseDamaged):
         return None
     if post is None or operator is None or device is None:
         return None

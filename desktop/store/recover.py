@@ -20,11 +20,12 @@ cut during recovery leaves the old file as it was.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import logging
 import os
 import shutil
-import sqlite3
 import tempfile
 from collections.abc import Iterable, Sequence
 from contextlib import closing
@@ -32,6 +33,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from desktop.paths import DATABASE_COMPANIONS, Profile
 from desktop.settings import (
@@ -45,7 +49,7 @@ from desktop.settings import (
     SYNC_CURSOR,
     TIME_ZONE,
 )
-from desktop.store import health, identity
+from desktop.store import cipher, health, identity
 from desktop.store.context import DeskContext
 from desktop.store.db import create_private, open_database
 from desktop.store.health import DatabaseDamaged, DatabaseError, DatabaseVanished
@@ -187,7 +191,7 @@ def _new_database(profile: Profile) -> Path:
         stale.unlink(missing_ok=True)
     create_private(fresh)
     open_database(fresh, profile.backups).dispose()
-    with closing(sqlite3.connect(fresh)) as conn:
+    with closing(cipher.connect(fresh)) as conn:
         conn.execute("PRAGMA journal_mode=DELETE")
     return fresh
 
@@ -202,24 +206,51 @@ def rescue_path(profile: Profile) -> Path:
 def rescue_draft(profile: Profile, draft_id: str, form: str, content: dict[str, Any]) -> None:
     """Keep one draft's typing outside a database that refuses writes (owner-only file);
     the next recovery, restore or resume puts it back as that draft."""
-    path = rescue_path(profile)
-    try:
-        kept = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        kept = {}
+    kept = _read_rescued(profile)
     if not isinstance(kept, dict):
         kept = {}
     now = datetime.now(UTC).isoformat()
     kept[draft_id] = {"form": form, "content": content, "updated_at": now}
-    write_atomic(path, json.dumps(kept, ensure_ascii=False).encode("utf-8"), private=True)
+    data = json.dumps(kept, ensure_ascii=False).encode("utf-8")
+    key = cipher.key_for(profile.database)
+    if key is not None:  # the typing is a reporter's data: as unreadable as the database
+        nonce = os.urandom(12)
+        data = SEALED + nonce + AESGCM(_rescue_key(key)).encrypt(nonce, data, SEALED)
+    write_atomic(rescue_path(profile), data, private=True)
 
 
-def _put_back_rescued_drafts(profile: Profile, conn: sqlite3.Connection) -> int:
-    path = rescue_path(profile)
+SEALED = b"POSKO-RESCUE-SEALED-1\n"
+
+
+def _rescue_key(key: bytes) -> bytes:
+    return hmac.new(key, b"posko draft rescue file", hashlib.sha256).digest()
+
+
+def _read_rescued(profile: Profile) -> Any:
+    """The drafts kept in the rescue file (sealed with the database's key, or plain JSON
+    from before encryption); {} when there are none or they cannot be read."""
     try:
-        kept = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return 0
+        data = rescue_path(profile).read_bytes()
+    except OSError:
+        return {}
+    if data.startswith(SEALED):
+        key = cipher.key_for(profile.database)
+        body = data[len(SEALED) :]
+        try:
+            if key is None:
+                raise ValueError("no key")
+            data = AESGCM(_rescue_key(key)).decrypt(body[:12], body[12:], SEALED)
+        except (ValueError, InvalidTag):
+            log.error("the rescued drafts cannot be opened with this desk's key")
+            return {}
+    try:
+        return json.loads(data.decode("utf-8"))
+    except ValueError:
+        return {}
+
+
+def _put_back_rescued_drafts(profile: Profile, conn: cipher.Connection) -> int:
+    kept = _read_rescued(profile)
     columns = {row[1] for row in conn.execute("PRAGMA table_info(drafts)")}
     count = 0
     for draft_id, entry in kept.items() if isinstance(kept, dict) else ():
@@ -266,10 +297,21 @@ def _quote(name: str) -> str:
 
 
 class _Reader:
-    """Rows out of a damaged file: row ranges halved around what cannot be read."""
+    """Rows out of a damaged file: row ranges halved around what cannot be read.
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    After a page it cannot decrypt, SQLCipher refuses every later read on that connection,
+    so each failed read is followed by a new connection (``recovered``)."""
+
+    def __init__(self, conn: cipher.Connection, path: Path | None = None) -> None:
         self.conn = conn
+        self.path = path
+
+    def recovered(self) -> None:
+        """A fresh connection after a failed read (an encrypted file's only way on)."""
+        if self.path is None or cipher.is_plain(self.path):
+            return
+        self.conn.close()
+        self.conn = cipher.connect(self.path)
 
     def columns(self, table: str) -> list[str]:
         return [str(row[1]) for row in self.conn.execute(f"PRAGMA table_info({_quote(table)})")]
@@ -289,7 +331,8 @@ class _Reader:
             try:
                 row = self.conn.execute(f"SELECT {end}(rowid) FROM {_quote(table)}").fetchone()
                 ends.append(None if row[0] is None else int(row[0]))
-            except sqlite3.DatabaseError:
+            except cipher.DatabaseError:
+                self.recovered()
                 ends.append(-1)  # unreadable, unlike an empty table
         low, high = ends
         if low is None and high is None and not seen:
@@ -319,9 +362,10 @@ class _Reader:
                     found.extend(self.conn.execute(single, (low,)).fetchall())
                 else:
                     found.extend(self.conn.execute(between, (low, high)).fetchall())
-            except sqlite3.DatabaseError as exc:
-                if not health.is_damage(exc) and not isinstance(exc, sqlite3.OperationalError):
+            except cipher.DatabaseError as exc:
+                if not health.is_damage(exc) and not isinstance(exc, cipher.OperationalError):
                     raise
+                self.recovered()
                 if low >= high:
                     lost.append((low, high))
                 else:
@@ -343,7 +387,8 @@ class _Reader:
                     f"SELECT rowid, {_quote(column)} FROM {_quote(table)} INDEXED BY {_quote(name)}"
                 )
                 return {int(row[0]): row[1] for row in self.conn.execute(query)}
-        except sqlite3.DatabaseError:
+        except cipher.DatabaseError:
+            self.recovered()
             return {}
         return {}
 
@@ -364,7 +409,15 @@ def _fit_header(path: Path) -> None:
     refuses even its schema: make the header (and the file) say what is really there."""
     with open(path, "r+b") as handle:
         header = handle.read(health.HEADER_SIZE)
-        if len(header) < health.HEADER_SIZE or header[:16] != health.MAGIC:
+        if len(header) == health.HEADER_SIZE and header[:16] != health.MAGIC:
+            key = cipher.key_for(path)
+            if key is not None:  # encrypted: the torn last page cut, the count mended
+                size = os.fstat(handle.fileno()).st_size
+                handle.truncate(size - size % cipher.PAGE_SIZE)
+                handle.close()
+                cipher.fit_page_count(path, key)
+            return
+        if len(header) < health.HEADER_SIZE:
             return
         page_size = int.from_bytes(header[16:18], "big")
         page_size = 65536 if page_size == 1 else page_size
@@ -379,7 +432,7 @@ def _fit_header(path: Path) -> None:
             handle.write(pages.to_bytes(4, "big"))
 
 
-def _open_source(profile: Profile, work: Path) -> sqlite3.Connection | None:
+def _open_source(profile: Profile, work: Path) -> cipher.Connection | None:
     """A scratch copy of the damaged file (and its WAL) to read from: SQLite may apply
     the WAL and write its index; the kept copy stays as it was found."""
     source = profile.database
@@ -396,16 +449,16 @@ def _open_source(profile: Profile, work: Path) -> sqlite3.Connection | None:
         return None
     _fit_header(scratch)
     try:
-        conn = sqlite3.connect(scratch)
+        conn = cipher.connect(scratch)
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-    except sqlite3.DatabaseError as exc:
+    except cipher.DatabaseError as exc:
         log.error("recovery: nothing of %s can be read: %s", profile.database, exc)
         return None
     return conn
 
 
 def _insert(
-    conn: sqlite3.Connection, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+    conn: cipher.Connection, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
 ) -> int:
     """Insert ``rows`` (rowid first, then ``columns``), keeping rowids; returns how many."""
     names = ["rowid", *columns]
@@ -418,7 +471,7 @@ def _insert(
         try:
             conn.execute(statement, tuple(row))
             count += 1
-        except sqlite3.IntegrityError as exc:  # a damaged value breaking a constraint
+        except cipher.IntegrityError as exc:  # a damaged value breaking a constraint
             log.error("recovery: a row of %s does not fit the new database: %s", table, exc)
     return count
 
@@ -455,13 +508,16 @@ def recover(profile: Profile) -> RecoveryReport:
     fresh = _new_database(profile)
     with tempfile.TemporaryDirectory(prefix=".recover-", dir=profile.root) as tmp:
         source = _open_source(profile, Path(tmp))
-        with closing(sqlite3.connect(fresh)) as target:
+        with closing(cipher.connect(fresh)) as target:
             target.execute("PRAGMA foreign_keys=OFF")
             if source is None:
                 report.readable = False
             else:
-                with closing(source):
-                    _copy_tables(_Reader(source), target, report)
+                reader = _Reader(source, Path(tmp) / "source.sqlite3")
+                try:
+                    _copy_tables(reader, target, report)
+                finally:
+                    reader.conn.close()
             _complete_desk(target, recorded, report)
             report.drafts += _put_back_rescued_drafts(profile, target)
             target.commit()
@@ -481,10 +537,10 @@ def recover(profile: Profile) -> RecoveryReport:
     return report
 
 
-def _copy_tables(reader: _Reader, target: sqlite3.Connection, report: RecoveryReport) -> None:
+def _copy_tables(reader: _Reader, target: cipher.Connection, report: RecoveryReport) -> None:
     try:
         in_source = set(reader.tables())
-    except sqlite3.DatabaseError:
+    except cipher.DatabaseError:
         report.readable = False
         return
     in_target = [
@@ -503,7 +559,8 @@ def _copy_tables(reader: _Reader, target: sqlite3.Connection, report: RecoveryRe
         wanted = {str(row[1]) for row in target.execute(f"PRAGMA table_info({_quote(table)})")}
         try:
             columns = [c for c in reader.columns(table) if c in wanted]
-        except sqlite3.DatabaseError:
+        except cipher.DatabaseError:
+            reader.recovered()
             continue
         if table == "complaints":
             _copy_complaints(reader, target, columns, report)
@@ -521,7 +578,7 @@ def _copy_tables(reader: _Reader, target: sqlite3.Connection, report: RecoveryRe
 
 
 def _copy_complaints(
-    reader: _Reader, target: sqlite3.Connection, columns: list[str], report: RecoveryReport
+    reader: _Reader, target: cipher.Connection, columns: list[str], report: RecoveryReport
 ) -> None:
     states = reader.indexed("complaints", "sync_state")
     ids = reader.indexed("complaints", "tracking_id")
@@ -558,16 +615,16 @@ def _copy_complaints(
     report.seen_ids += every
 
 
-def _settings(conn: sqlite3.Connection) -> dict[str, str]:
+def _settings(conn: cipher.Connection) -> dict[str, str]:
     return {str(k): str(v) for k, v in conn.execute("SELECT key, value FROM settings")}
 
 
-def _set(conn: sqlite3.Connection, key: str, value: str) -> None:
+def _set(conn: cipher.Connection, key: str, value: str) -> None:
     conn.execute("INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)", (key, value))
 
 
 def _complete_desk(
-    conn: sqlite3.Connection, recorded: identity.Identity | None, report: RecoveryReport
+    conn: cipher.Connection, recorded: identity.Identity | None, report: RecoveryReport
 ) -> None:
     """Whatever the damaged file lost of who this desk is comes from the identity file;
     rows that reports point to are made again; the sequence passes every known ID."""
@@ -711,7 +768,7 @@ def resume_identity(profile: Profile) -> DeskContext:
     if recorded is None or not recorded.is_desk:
         raise RecoveryError(RecoveryError.NO_IDENTITY)
     fresh = _new_database(profile)
-    with closing(sqlite3.connect(fresh)) as conn:
+    with closing(cipher.connect(fresh)) as conn:
         _complete_desk(conn, recorded, RecoveryReport())
         _put_back_rescued_drafts(profile, conn)
         conn.commit()
@@ -738,13 +795,13 @@ def restore_backup(profile: Profile, backup: Path | None = None) -> Any:
     try:
         if health.check_file(chosen) != "ok" or health.quick_check(chosen):
             raise RecoveryError(RecoveryError.BAD_BACKUP, str(chosen))
-    except (DatabaseDamaged, sqlite3.Error) as exc:
+    except (DatabaseDamaged, cipher.Error) as exc:
         raise RecoveryError(RecoveryError.BAD_BACKUP, str(chosen)) from exc
     fresh = profile.root / "posko-restoring.sqlite3"
     for stale in [fresh, *_companions(fresh)]:
         stale.unlink(missing_ok=True)
     create_private(fresh)
-    with closing(sqlite3.connect(chosen)) as source, closing(sqlite3.connect(fresh)) as dest:
+    with closing(cipher.connect(chosen)) as source, closing(cipher.connect(fresh)) as dest:
         source.backup(dest)
         if _has_table(dest, "drafts"):
             _put_back_rescued_drafts(profile, dest)
@@ -755,7 +812,7 @@ def restore_backup(profile: Profile, backup: Path | None = None) -> Any:
     return Store.open(profile)
 
 
-def _has_table(conn: sqlite3.Connection, name: str) -> bool:
+def _has_table(conn: cipher.Connection, name: str) -> bool:
     row = conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (name,))
     return row.fetchone() is not None
 

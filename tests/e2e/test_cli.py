@@ -16,6 +16,7 @@ from desktop.paths import Profile
 from desktop.store.records import ComplaintQuery
 from desktop.store.repo import Store
 from posko import __version__
+from tests import rawdb
 from tests.helpers import pdf_qr_codes, pdf_text
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -189,6 +190,7 @@ def test_selftest() -> None:
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == [
         "OK   basis data",
+        "OK   penyandian",
         "OK   PDF tanda terima",
         "OK   kode QR",
         "OK   sinkronisasi",
@@ -251,6 +253,7 @@ def test_setup_chooses_the_receipt_printer(tmp_path: Path) -> None:
 
     chosen = posko(*desk, "--operator", "Siti", "--printer", "Thermal58", "--print-on-save")
     assert chosen.returncode == 0, chosen.stderr
+    rawdb.key_of(Profile(data))  # as the desk unlocks its key before it peeks
     context = peek_context(Profile(data).database)
     assert context is not None and context.printing == ReceiptPrinting("Thermal58", on_save=True)
 

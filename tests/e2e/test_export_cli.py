@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import csv
 import io
-import sqlite3
 import subprocess
 import zipfile
 from datetime import datetime, timedelta, timezone
@@ -23,6 +22,7 @@ from desktop.store.repo import Store
 from posko.catalog import default_catalog
 from posko.outreach import item
 from posko.survey import skm_2017
+from tests import rawdb
 from tests.e2e.test_cli import posko
 from tests.e2e.test_survey_cli import desk  # noqa: F401  (the fixture)
 from tests.helpers import pdf_text, workbook
@@ -94,7 +94,7 @@ def _sql_figures(database: Path, first: str, last: str) -> dict[str, dict[str, s
     """The summary recomputed from the tables with plain SQL (UTC stored; WIB is +7)."""
     local = "date(created_at, '+7 hours')"
     within = f"{local} BETWEEN '{first}' AND '{last}'"
-    with sqlite3.connect(database) as conn:
+    with rawdb.connect(database) as conn:
         people = conn.execute(
             f"SELECT {local}, sum(count) FROM tally_events"
             f" WHERE counter = 'people_reached' AND {within} GROUP BY 1"
@@ -231,7 +231,7 @@ def _bytes_of(path: Path) -> str:
 
 
 def _phones(database: Path) -> list[str]:
-    with sqlite3.connect(database) as conn:
+    with rawdb.connect(database) as conn:
         found = [p for (p,) in conn.execute("SELECT phone FROM complaints WHERE phone != ''")]
     assert len(found) == 3
     return found

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import random
 import shutil
-import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import closing
 from pathlib import Path
@@ -26,6 +25,7 @@ from desktop.store.repo import Store
 from desktop.ui import appearance
 from desktop.ui.desk_files import HealthWatch, ProblemDialog
 from desktop.ui.main_window import MainWindow
+from tests import rawdb
 from tests.unit.test_recover import all_rows, build, damage_page, sequence, table_leaf_pages
 
 
@@ -258,7 +258,7 @@ def test_damage_found_after_the_window_shows(qtbot: QtBot, desk: Profile) -> Non
     new_window.show_receipt_dialog = False
     record = new_window.form.submit()
     assert record is not None and record.tracking_id not in used
-    with closing(sqlite3.connect(desk.database)) as conn:
+    with closing(rawdb.connect(desk.database)) as conn:
         assert conn.execute("PRAGMA quick_check").fetchone() == ("ok",)
     app.store.close()
     if isinstance(app.watch, HealthWatch):

@@ -54,6 +54,8 @@ def test_a_replaced_file_without_a_coordinator_asks_for_one(
 ) -> None:
     # An older copy of the desk's file, from before its first coordinator.
     older = Profile(profile.root.parent / "older")
+    older.root.mkdir()
+    shutil.copy(profile.root / "desk-key.json", older.root)  # this desk's file: its key
     copy = Store.open(older)
     copy.setup(post_code="MRK", post_name="Posko Pelabuhan Merak", operator="Siti Rahmawati")
     copy.close()

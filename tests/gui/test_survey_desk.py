@@ -20,6 +20,7 @@ from desktop.ui.survey_desk import SurveyDesk
 from desktop.ui.tasks import shared
 from posko.i18n import _ as tr
 from posko.survey import score
+from tests import rawdb
 from tests.desk_support import CTRL, Keyboard, focused, shown_window
 
 SURVEY_ROW = 1
@@ -283,12 +284,11 @@ def store_grade_label(letter: str) -> str:
 def _survey_draft_on_disk(profile: Profile) -> dict[str, object] | None:
     """The survey draft as another process reads the file (what a crash leaves)."""
     import json
-    import sqlite3
     from contextlib import closing
 
     from desktop.ui.survey_desk import DRAFT_ID
 
-    with closing(sqlite3.connect(f"file:{profile.database}?mode=ro", uri=True)) as conn:
+    with closing(rawdb.connect(profile.database, readonly=True)) as conn:
         row = conn.execute("SELECT content FROM drafts WHERE id = ?", (DRAFT_ID,)).fetchone()
     return None if row is None else dict(json.loads(row[0]))
 

@@ -5,7 +5,6 @@ in them; the filters a coordinator reads them with."""
 
 from __future__ import annotations
 
-import sqlite3
 from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,10 +14,12 @@ from sqlalchemy import text
 
 from desktop.domain import ComplaintInput, ComplaintType, SyncState
 from desktop.exports import Selection, write_export
+from desktop.store import cipher
 from desktop.store.audit import Action
 from desktop.store.operators import PinRefused, Role
 from desktop.store.outbox import CentralUpdate, Outbox
 from desktop.store.repo import Store
+from tests import rawdb
 
 SITI, BUDI = "482915", "7301"
 SECRET = ("Rina Wati", "0857-9999-0000", "rina@contoh.id", "Pungli di loket", "uang tambahan")
@@ -74,14 +75,14 @@ def test_what_was_done_and_by_whom(store: Store, tmp_path: Path) -> None:
 
 def test_the_trail_is_append_only_for_any_program(store: Store) -> None:
     store.save_complaint(report())
-    with closing(sqlite3.connect(store.profile.database)) as conn:
+    with closing(rawdb.connect(store.profile.database)) as conn:
         for statement in (
             "UPDATE audit_events SET action = 'edited'",
             "UPDATE audit_events SET operator_name = 'Orang Lain'",
             "UPDATE audit_events SET created_at = '2020-01-01 00:00:00'",
             "DELETE FROM audit_events",
         ):
-            with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            with pytest.raises(cipher.IntegrityError, match="append-only"):
                 conn.execute(statement)
         conn.execute("UPDATE audit_events SET sync_state = 'sending'")  # the outbox may
         conn.commit()
@@ -103,7 +104,7 @@ def test_no_reporter_data_and_no_report_text_in_the_trail(store: Store, tmp_path
     )
     context = store.require_context()
     write_export(store, Selection(context, None, None, True), "csv", tmp_path / "k.zip")
-    with closing(sqlite3.connect(store.profile.database)) as conn:
+    with closing(rawdb.connect(store.profile.database)) as conn:
         rows = conn.execute("SELECT * FROM audit_events").fetchall()
     assert len(rows) == 4
     text = repr(rows)

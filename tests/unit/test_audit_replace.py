@@ -6,11 +6,12 @@ id against an UPDATE (it would reorder the trail)."""
 
 from __future__ import annotations
 
-import sqlite3
 from contextlib import closing
 
 from desktop.domain import ComplaintInput, ComplaintType
+from desktop.store import cipher
 from desktop.store.repo import Store
+from tests import rawdb
 
 
 def report() -> ComplaintInput:
@@ -24,7 +25,7 @@ def report() -> ComplaintInput:
 
 def test_replace_cannot_rewrite_an_audit_line(store: Store) -> None:
     store.save_complaint(report())
-    with closing(sqlite3.connect(store.profile.database)) as conn:
+    with closing(rawdb.connect(store.profile.database)) as conn:
         before = conn.execute(
             "SELECT id, uuid, action, operator_name FROM audit_events ORDER BY id"
         ).fetchall()
@@ -39,7 +40,7 @@ def test_replace_cannot_rewrite_an_audit_line(store: Store) -> None:
                 (line_id,),
             )
             conn.commit()
-        except sqlite3.IntegrityError:
+        except cipher.IntegrityError:
             pass  # refused: as it should be
         after = conn.execute(
             "SELECT id, uuid, action, operator_name FROM audit_events ORDER BY id"

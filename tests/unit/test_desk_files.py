@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import sqlite3
 import stat
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from desktop.sync.engine import SyncEngine
 from desktop.sync.enroll import enroll
 from desktop.sync.transport import RequestsTransport
 from posko import tracking
+from tests import rawdb
 from tests.central_support import CentralServer
 from tests.e2e.test_cli import posko
 
@@ -203,7 +203,7 @@ def test_an_old_backup_restored_over_a_newer_database_never_reissues(tmp_path: P
     profile = Profile(data)
     assert posko("--data-dir", str(data), "demo-data", "--complaints", "5").returncode == 0
     old = tmp_path / "old.sqlite3"
-    with sqlite3.connect(profile.database) as source, sqlite3.connect(old) as target:
+    with rawdb.connect(profile.database) as source, rawdb.connect(old, like=profile) as target:
         source.backup(target)
     assert posko("--data-dir", str(data), "demo-data", "--complaints", "5").returncode == 0
     newest = issued(profile)

@@ -4,7 +4,6 @@ neither the file nor a temporary one beside it."""
 
 from __future__ import annotations
 
-import sqlite3
 import tempfile
 import zipfile
 from pathlib import Path
@@ -13,6 +12,7 @@ import pytest
 
 from desktop.exports import BATCH, ExportCancelled, Progress, Selection, write_export
 from desktop.store.repo import Store
+from tests import rawdb
 from tests.helpers import workbook
 
 
@@ -21,7 +21,7 @@ def many_taps(store: Store, count: int) -> None:
     store would take a transaction per tap)."""
     store.record_people_reached(1)
     database = store.profile.database
-    with sqlite3.connect(database) as conn:
+    with rawdb.connect(database) as conn:
         columns = [
             name
             for (_cid, name, *_rest) in conn.execute("PRAGMA table_info(tally_events)")

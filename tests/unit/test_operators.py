@@ -5,7 +5,6 @@ check, operator management and its limits, and a desk upgraded from before roles
 from __future__ import annotations
 
 import shutil
-import sqlite3
 from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,6 +18,7 @@ from desktop.store.operators import NotAllowed, PinRefused, Role, wait_after
 from desktop.store.peek import peek_context
 from desktop.store.repo import Store
 from posko.i18n import N_
+from tests import rawdb
 
 NOW = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
 PIN = "482915"
@@ -46,7 +46,7 @@ def test_a_new_desk_asks_for_its_first_coordinator(store: Store) -> None:
     with pytest.raises(NotAllowed):
         store.first_coordinator("Orang Lain", "5555123", "5555123")  # only the first
     # The PIN is kept as its slow hash, never as typed.
-    with closing(sqlite3.connect(store.profile.database)) as conn:
+    with closing(rawdb.connect(store.profile.database)) as conn:
         (stored,) = conn.execute("SELECT pin_hash FROM operators WHERE role = 'koordinator'")
     assert stored[0].startswith("scrypt$") and PIN not in stored[0]
 
@@ -160,7 +160,7 @@ def test_a_desk_from_before_roles_keeps_its_operators_and_asks_for_a_coordinator
     engine = db.make_engine(profile.database)
     db.upgrade(engine, "0007")  # the last release's own migration scripts
     engine.dispose()
-    with closing(sqlite3.connect(profile.database)) as conn, conn:
+    with closing(rawdb.connect(profile.database)) as conn, conn:
         conn.execute(
             "INSERT INTO operators (name, post_id, created_at) "
             "VALUES ('Budi', 1, '2025-03-26 01:00:00')"

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import random
 import shutil
-import sqlite3
 from collections.abc import Iterator
 from contextlib import closing
 from datetime import UTC, datetime, timedelta
@@ -18,11 +17,12 @@ from sqlalchemy import update
 
 from desktop.domain import ComplaintInput, ComplaintType
 from desktop.paths import Profile
-from desktop.store import health, identity
+from desktop.store import cipher, health, identity
 from desktop.store.health import DatabaseDamaged
 from desktop.store.models import Complaint
 from desktop.store.records import ComplaintQuery
 from desktop.store.repo import Store
+from tests import rawdb
 from tests.e2e.test_cli import posko
 
 REPORTS = 1000
@@ -71,13 +71,14 @@ def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def desk(pristine: Path, tmp_path: Path) -> Iterator[Profile]:
     root = tmp_path / "desk"
     shutil.copytree(pristine, root)
+    rawdb.key_of(Profile(root))  # its key (the pristine one's), as the desk would unlock it
     yield Profile(root)
     health.forget_damage(root / "posko.sqlite3")  # the in-process registry, for the next test
 
 
 def all_rows(profile: Profile) -> dict[str, tuple[str, str]]:
     """uuid → (tracking ID, sync state) of every report, read from a sound file."""
-    with closing(sqlite3.connect(profile.database)) as conn:
+    with closing(rawdb.connect(profile.database)) as conn:
         rows = conn.execute("SELECT uuid, tracking_id, sync_state FROM complaints").fetchall()
     return {uuid: (tid, state) for uuid, tid, state in rows}
 
@@ -87,25 +88,43 @@ def readable_rows(path: Path) -> dict[str, str]:
     the oracle, independent of the recovery's own reading."""
     scratch = path.with_name("oracle.sqlite3")
     shutil.copy(path, scratch)
-    with open(scratch, "r+b") as handle:  # a file cut short: its header says what is left
-        page_size = int.from_bytes(handle.read(18)[16:18], "big")
-        handle.seek(28)
-        handle.write((scratch.stat().st_size // page_size).to_bytes(4, "big"))
+    owner = rawdb.profile_of(scratch)
+    if not cipher.is_plain(scratch) and owner is not None:
+        cipher.fit_page_count(scratch, rawdb.key_of(owner))
+    if cipher.is_plain(scratch):  # a file cut short: its header says what is left
+        with open(scratch, "r+b") as handle:
+            page_size = int.from_bytes(handle.read(18)[16:18], "big")
+            handle.seek(28)
+            handle.write((scratch.stat().st_size // page_size).to_bytes(4, "big"))
     found: dict[str, str] = {}
-    with closing(sqlite3.connect(scratch)) as conn:
+    conn = rawdb.connect(scratch)
+    try:
         names = [row[1] for row in conn.execute("PRAGMA table_info(complaints)")]
         uuid, state = names.index("uuid"), names.index("sync_state")
         for rowid in range(1, REPORTS + 1):
             try:
                 row = conn.execute("SELECT * FROM complaints WHERE rowid = ?", (rowid,)).fetchone()
-            except sqlite3.DatabaseError:
+            except cipher.DatabaseError:
+                conn.close()  # SQLCipher refuses every read after one that failed
+                conn = rawdb.connect(scratch)
                 continue
             if row is not None:
                 found[row[uuid]] = row[state]
+    finally:
+        conn.close()
     return found
 
 
 def table_leaf_pages(path: Path) -> list[int]:
+    owner = rawdb.profile_of(path)
+    if not cipher.is_plain(path) and owner is not None:  # the desk's own, encrypted
+        key = rawdb.key_of(owner)
+        pages = []
+        for number in range(2, path.stat().st_size // cipher.PAGE_SIZE + 1):
+            start = rawdb.page_start(path, number, key)
+            if start[0] == 0x0D and int.from_bytes(start[3:5], "big") > 3:
+                pages.append(number)
+        return pages
     data = path.read_bytes()
     size = int.from_bytes(data[16:18], "big")
     pages = []
@@ -120,6 +139,8 @@ def table_leaf_pages(path: Path) -> list[int]:
 def damage_page(path: Path, number: int) -> None:
     with open(path, "r+b") as handle:
         size = int.from_bytes(handle.read(100)[16:18], "big")
+        if not cipher.is_plain(path):
+            size = cipher.PAGE_SIZE
         handle.seek((number - 1) * size)
         handle.write(random.Random(number).randbytes(size))
 

@@ -4,7 +4,6 @@ every chart drawn to pixels, PNG and SVG, for figures and for an empty desk."""
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
@@ -25,6 +24,7 @@ from posko.statistics import (
     compute,
     deadline_state,
 )
+from tests import rawdb
 
 WIB = timezone(timedelta(hours=7))
 MONDAY = date(2026, 11, 30)  # a report made that day is answered by Monday 7 December
@@ -150,7 +150,7 @@ def _figures(store: Store, filters: Filters | None = None) -> Statistics:
 
 
 def _sql(store: Store, query: str) -> list[Any]:
-    with sqlite3.connect(store.profile.database) as conn:
+    with rawdb.connect(store.profile.database) as conn:
         return conn.execute(query).fetchall()
 
 
@@ -215,7 +215,7 @@ def test_filters_narrow_what_they_name(filled: Store) -> None:
 
 
 def test_a_closed_report_counts_as_closed(filled: Store) -> None:
-    with sqlite3.connect(filled.profile.database) as conn:
+    with rawdb.connect(filled.profile.database) as conn:
         conn.execute(
             "UPDATE complaints SET central_status = 'resolved' WHERE category = 'JALANRUSAK'"
         )
@@ -258,7 +258,7 @@ def test_counts_past_eight_bars_add_up_to_others(store: Store) -> None:
 def test_a_dollar_sign_in_a_name_is_text_not_mathematics(filled: Store) -> None:
     """Agency names come from the central system: a "$" must not start matplotlib's
     mathtext (an unbalanced one made the whole chart, and the refresh, fail)."""
-    with sqlite3.connect(filled.profile.database) as conn:
+    with rawdb.connect(filled.profile.database) as conn:
         conn.execute(
             "UPDATE complaints SET central_agency = 'Biro $Umum' WHERE category = 'TERMINAL'"
         )

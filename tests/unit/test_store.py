@@ -4,7 +4,6 @@ drafts, and upgrades of a database file written by the first release."""
 from __future__ import annotations
 
 import shutil
-import sqlite3
 import subprocess
 import sys
 from contextlib import closing
@@ -21,6 +20,7 @@ from desktop.store import db, peek
 from desktop.store.records import ComplaintQuery
 from desktop.store.repo import NotSetUp, Store
 from posko import tracking
+from tests import rawdb
 
 DATA = Path(__file__).parents[1] / "data"
 
@@ -229,7 +229,7 @@ def test_upgrade_from_the_first_release_keeps_every_row(tmp_path: Path) -> None:
     profile = Profile(tmp_path / "old")
     profile.ensure()
     shutil.copy(DATA / "schema-0001.sqlite3", profile.database)
-    with sqlite3.connect(profile.database) as conn:
+    with rawdb.connect(profile.database) as conn:
         before = conn.execute("SELECT * FROM complaints ORDER BY id").fetchall()
     assert len(before) == 3
 
@@ -241,7 +241,7 @@ def test_upgrade_from_the_first_release_keeps_every_row(tmp_path: Path) -> None:
     assert len(rows) == 3
     old_columns = [
         c[1]
-        for c in sqlite3.connect(DATA / "schema-0001.sqlite3").execute(
+        for c in rawdb.connect(DATA / "schema-0001.sqlite3").execute(
             "PRAGMA table_info(complaints)"
         )
     ]
@@ -251,7 +251,7 @@ def test_upgrade_from_the_first_release_keeps_every_row(tmp_path: Path) -> None:
         assert new["updated_at"] == new["created_at"]
     backups = list(profile.backups.glob("*.sqlite3"))
     assert len(backups) == 1 and "rev0001" in backups[0].name
-    with sqlite3.connect(backups[0]) as conn:
+    with rawdb.connect(backups[0]) as conn:
         assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == ("0001",)
         assert conn.execute("SELECT * FROM complaints ORDER BY id").fetchall() == before
     # The upgraded database works: the old reports are found, new ones can be added.
@@ -271,7 +271,7 @@ def test_upgrade_keeps_the_single_draft_of_revision_0003(tmp_path: Path) -> None
     db.upgrade(engine, "0003")  # the last release's own migration scripts
     engine.dispose()
     content = '{"type": "pengaduan", "title": "Bus ngetem 😡", "description": "Dua jam."}'
-    with closing(sqlite3.connect(profile.database)) as conn, conn:
+    with closing(rawdb.connect(profile.database)) as conn, conn:
         # As release 0003's ``save_draft`` wrote it (UTC, naive, SQLAlchemy's format).
         conn.execute(
             "INSERT INTO drafts (form, content, updated_at) VALUES "
@@ -295,7 +295,7 @@ def test_upgrade_keeps_the_single_draft_of_revision_0003(tmp_path: Path) -> None
     store.close()
     backups = list(profile.backups.glob("*rev0003*.sqlite3"))
     assert len(backups) == 1
-    with closing(sqlite3.connect(backups[0])) as conn:
+    with closing(rawdb.connect(backups[0])) as conn:
         assert conn.execute("SELECT form, content FROM drafts").fetchall() == [
             ("complaint", content)
         ]
@@ -315,7 +315,7 @@ def test_downgrade_keeps_the_newest_draft_of_each_form(store: Store, profile: Pr
         config.attributes["connection"] = connection
         command.downgrade(config, "0003")
     engine.dispose()
-    with closing(sqlite3.connect(profile.database)) as conn:
+    with closing(rawdb.connect(profile.database)) as conn:
         rows = conn.execute("SELECT form, content FROM drafts").fetchall()
     assert rows == [("complaint", '{"title": "Paling baru"}')]
 
@@ -328,7 +328,7 @@ def test_second_open_does_not_back_up_again(store: Store, profile: Profile) -> N
 
 def test_a_newer_database_is_refused_untouched(tmp_path: Path) -> None:
     path = tmp_path / "new.sqlite3"
-    with sqlite3.connect(path) as conn:
+    with rawdb.connect(path) as conn:
         conn.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)")
         conn.execute("INSERT INTO alembic_version VALUES ('9999')")
     before = path.read_bytes()
