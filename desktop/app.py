@@ -406,6 +406,7 @@ def run_gui(profile: Profile, *, language: str | None, crash_dialog: bool) -> in
 
     if not unlock(profile, _exec):  # the database's key, before anything reads the file
         return 1
+    profile.clear_receipts()  # any a crash left behind
     context = peek_context(profile.database)
     if context is not None:
         store = Store(profile)  # opened on the loop's first turn, after the window shows
@@ -421,6 +422,7 @@ def run_gui(profile: Profile, *, language: str | None, crash_dialog: bool) -> in
         QTimer.singleShot(0, _report_shown_and_quit)  # queued ahead of the store's opening
     desk.show_main_window(context)
     code = app.exec()
+    profile.clear_receipts()  # no receipt (its secret, its title) left in the clear
     _stop_drawing()  # before the interpreter's exit waits for a drawing in hand
     if desk.watch is not None:
         from desktop.ui.desk_files import HealthWatch

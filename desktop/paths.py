@@ -102,6 +102,26 @@ class Profile:
             path.mkdir(mode=PRIVATE_DIR, exist_ok=True)
         self.secure()
 
+    def clear_receipts(self, keep: Path | None = None) -> int:
+        """Remove the receipt PDFs in ``receipts/`` but ``keep``; how many. A receipt holds
+        its report's secret access code and title in the clear, so the profile keeps only
+        the one on the screen, and none once the desk closes (a reprint renders it anew
+        from the encrypted database)."""
+        removed = 0
+        try:
+            found = list(self.receipts.glob("*.pdf"))
+        except OSError:
+            return 0
+        for path in found:
+            if keep is not None and path == keep:
+                continue
+            try:
+                path.unlink()
+                removed += 1
+            except OSError:  # open in a viewer on Windows: the next clearing takes it
+                continue
+        return removed
+
     def private_files(self) -> list[Path]:
         """The files that must be readable by the owner alone, where they exist."""
         files = [self.database, self.identity, self.device_key, self.device_token]

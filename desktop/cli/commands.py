@@ -398,7 +398,7 @@ def selftest(profile: Profile, args: argparse.Namespace) -> int:
             store.close()  # everything written into the file itself, for the next check
             raw = scratch.database.read_bytes()
             hidden = not cipher.is_plain(scratch.database) and b"Uji mandiri" not in raw
-            checks.append((_("encryption"), hidden))
+            checks.append((_("encryption"), hidden and desk_key.keyring_backend_present()))
             content = build_receipt(record, context, store.catalog)
             pdf = render_pdf(content, context.paper, scratch.receipts / "selftest.pdf")
             checks.append((_("receipt PDF"), pdf.read_bytes().startswith(b"%PDF")))

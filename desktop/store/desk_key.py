@@ -163,6 +163,31 @@ def _keyring() -> Any | None:
     return backend
 
 
+# The keyring backend each operating system's desk relies on (``posko selftest`` checks
+# that the build carries it).
+PLATFORM_BACKENDS = {
+    "win32": "keyring.backends.Windows",
+    "darwin": "keyring.backends.macOS",
+    "linux": "keyring.backends.SecretService",
+}
+
+
+def keyring_backend_present() -> bool:
+    """Whether this build carries the keyring and its backend for this operating system
+    (not whether the machine has a keyring running)."""
+    import importlib
+    import sys
+
+    try:
+        importlib.import_module("keyring.core")
+        module = PLATFORM_BACKENDS.get(sys.platform)
+        if module is not None:
+            importlib.import_module(module)
+    except ImportError:
+        return False
+    return True
+
+
 def _named_keyring(name: Any) -> Any | None:
     """The backend ``desk-key.json`` names (loaded directly: discovering every installed
     backend costs the start-up tens of milliseconds), unless the user chose another one

@@ -643,6 +643,7 @@ class MainWindow(QMainWindow):
                 ),
             )
         else:
+            self.profile.clear_receipts(keep=target)  # only the receipt on the screen stays
             self.receiptReady.emit(record, str(target))
         printing = self.context.printing
         if just_saved and printing.when_saved:

@@ -275,6 +275,25 @@ def test_reprint_writes_the_receipt_again(qtbot: QtBot, store: Store, profile: P
     assert Path(ready.args[1]).read_bytes().startswith(b"%PDF")
 
 
+def test_only_the_receipt_on_the_screen_stays_in_the_profile(
+    qtbot: QtBot, store: Store, profile: Profile
+) -> None:
+    """A receipt PDF holds the report's access code and title in the clear: the profile
+    keeps the one being shown, and none after the desk (``clear_receipts``) closes."""
+    fill(store, 3)
+    window = MainWindow(store, profile, show_receipt_dialog=False)
+    qtbot.addWidget(window)
+    shown = []
+    for record in store.search(ComplaintQuery()):
+        with qtbot.waitSignal(window.receiptReady) as ready:
+            window.show_receipt(record)
+        shown.append(Path(ready.args[1]))
+        assert sorted(profile.receipts.glob("*.pdf")) == [shown[-1]]
+    assert len(set(shown)) == 3
+    assert profile.clear_receipts() == 1
+    assert list(profile.receipts.glob("*.pdf")) == []
+
+
 def test_language_switch_keeps_the_typing(qtbot: QtBot, store: Store, profile: Profile) -> None:
     desk = DeskApp(store, profile, ask_at_start=False)
     window = desk.show_main_window()
