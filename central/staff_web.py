@@ -289,9 +289,7 @@ def _scope_line(client: ClientInfo, _: Callable[[str], str]) -> str:
     scope = staff_scope(client)
     if scope is None or scope.coordinator:
         return _("Coordinator: you see every report.")
-    return _("Officer of {agency}: you see only that agency's reports.").format(
-        agency=scope.agency
-    )
+    return _("Officer of {agency}: you see only that agency's reports.").format(agency=scope.agency)
 
 
 @router.get(HOME, response_class=HTMLResponse)
