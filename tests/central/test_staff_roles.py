@@ -6,8 +6,10 @@ coordinator's. Real server on 127.0.0.1, SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -27,6 +29,7 @@ from tests.central_support import (
     run_central,
 )
 
+TABLE = Path(__file__).resolve().parents[2] / "docs" / "disclosure.md"
 STATUS = "/api/v1/staff/complaints/{}/status"
 ONE = "/api/v1/staff/complaints/{}"
 REPORTER = ("Rahmat Hidayat", "+6281299887766", "rahmat@example.org")
@@ -70,6 +73,7 @@ def world(central_server: CentralServer) -> World:
     kinds: dict[str, tuple[str, dict[str, Any]]] = {
         "kai_rahasia": ("KAI", {"confidential": True, "title": "Pungli di stasiun KAI"}),
         "kai_anonim": ("KAI", {"anonymous": True, "title": "Toilet stasiun rusak"}),
+        "kai_biasa": ("KAI", {"title": "Kereta tambahan terlambat"}),
         "bpjt_rahasia": ("BPJT", {"confidential": True, "title": "Suap di gerbang tol BPJT"}),
         "unassigned": ("", {"title": "Belum ditugaskan"}),
     }
@@ -80,7 +84,12 @@ def world(central_server: CentralServer) -> World:
         store.push(device, [record])
         if agency:
             store.set_status(
-                record["tracking_id"], wire.CentralStatus.FORWARDED, actor="Rina", agency=agency
+                record["tracking_id"],
+                wire.CentralStatus.FORWARDED,
+                actor="Rina",
+                agency=agency,
+                public_note="Diteruskan ke instansi.",
+                internal_note="Catatan dalam untuk petugas.",
             )
     return World(
         central_server,
@@ -135,7 +144,7 @@ def test_an_officers_lists_never_hold_another_agencys_reports(world: World) -> N
     assert {item["tracking_id"] for item in everything.json()["items"]} == {
         world.tid(name) for name in world.reports
     }
-    own = {world.tid("kai_rahasia"), world.tid("kai_anonim")}
+    own = {world.tid("kai_rahasia"), world.tid("kai_anonim"), world.tid("kai_biasa")}
     for params in (
         {},
         {"state": "overdue"},
@@ -463,8 +472,6 @@ def test_the_cli_makes_an_agency_officers_token_only_for_a_known_agency(tmp_path
     assert made.returncode == 0, made.stderr
     assert "KAI" in made.stderr and "Hanya ditampilkan sekali" in made.stderr
     listed = run_central("--database-url", url, "client", "list", "--json")
-    import json
-
     (entry,) = json.loads(listed.stdout)
     assert (entry["staff_role"], entry["agency"]) == ("petugas_instansi", "KAI")
     until = datetime.fromisoformat(entry["expires_at"])
@@ -477,3 +484,55 @@ def test_the_cli_makes_an_agency_officers_token_only_for_a_known_agency(tmp_path
         assert line.actor.startswith("cli:") and line.detail == "staff,petugas_instansi,KAI"
     finally:
         store.close()
+
+
+def _role_table() -> dict[str, dict[str, str]]:
+    """``docs/disclosure.md``'s second table: ``{row: {column: "✓" or "—"}}``."""
+    text_ = TABLE.read_text(encoding="utf-8").split("## Staff, by role", 1)[1]
+    lines = [line for line in text_.splitlines() if line.startswith("|")]
+    header = [cell.strip() for cell in lines[0].strip("|").split("|")]
+    rows = {}
+    for line in lines[2:]:
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        rows[cells[0]] = dict(zip(header[1:], cells[1:], strict=True))
+    return rows
+
+
+def test_the_staff_api_shows_each_role_what_the_documents_table_says(world: World) -> None:
+    table = _role_table()
+    columns = {
+        "Coordinator": (world.coordinator, "kai_anonim"),
+        "Officer: own agency, plain": (world.kai, "kai_biasa"),
+        "Officer: own agency, anonim": (world.kai, "kai_anonim"),
+        "Officer: own agency, rahasia": (world.kai, "kai_rahasia"),
+        "Officer: other": (world.kai, "bpjt_rahasia"),
+    }
+    checked = 0
+    for column, (token, name) in columns.items():
+        tid = world.tid(name)
+        one = world.get(token, ONE.format(tid))
+        listed = world.get(token, "/api/v1/staff/due", limit=500).json()["items"]
+        title = str(world.reports[name]["title"])
+        shown = {
+            "That the report exists": one.status_code == 200
+            and tid in {item["tracking_id"] for item in listed},
+            "Type, category, agency, deadline, title, description, place": title in one.text
+            and "Gerbang Tol Cikampek Utama" in one.text,
+            "Staff's public and internal notes": "Catatan dalam untuk petugas." in one.text
+            and "Diteruskan ke instansi." in one.text
+            and '"actor":"Rina"' in one.text,
+            "Reporter's name, phone, e-mail": all(part in one.text for part in REPORTER),
+        }
+        if not shown["That the report exists"]:
+            assert one.status_code == 404
+        for row, cells in table.items():
+            expected = cells[column] == "✓"
+            assert cells[column] in ("✓", "—")
+            if row.startswith("Change its status"):
+                moved = world.post(token, STATUS.format(tid), {"status": "in_progress"})
+                assert (moved.status_code == 200) is expected, (column, row, moved.text)
+            else:
+                (key,) = [key for key in shown if row.startswith(key)]
+                assert shown[key] is expected, (column, row)
+            checked += 1
+    assert checked == len(columns) * len(table) == 25
