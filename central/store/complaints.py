@@ -113,12 +113,14 @@ class Complaints(StoreBase):
         agency: str | None = None,
         within_agency: str | None = None,
         actor_client_id: int | None = None,
+        audit_actor: str | None = None,
     ) -> TimelineEntry:
         """Move a report on; every change is kept with its notes, time and who made it. The
         public note is meant for the citizen; the internal note stays with the staff.
         ``within_agency``: only a report currently assigned to that agency (an agency
         officer's limit, ``central.disclosure.staff_scope``); any other is NotFound,
-        checked under the same row lock as the change."""
+        checked under the same row lock as the change. ``audit_actor``: who the central
+        audit trail names, when not ``actor`` (``cli:NAME`` for the shell's ``--by``)."""
         if (
             wire.has_control(public_note, lines=True)
             or wire.has_control(internal_note, lines=True)
@@ -157,7 +159,7 @@ class Complaints(StoreBase):
             moved = f",agency={before or '-'}>{row.agency or '-'}" if row.agency != before else ""
             note_central_action(
                 session,
-                actor=actor,
+                actor=audit_actor or actor,
                 client_id=actor_client_id,
                 action="status_changed",
                 target=row.tracking_id,
