@@ -242,15 +242,21 @@ def test_an_expired_staff_token_is_refused_exactly_like_a_revoked_one(world: Wor
         "Kedaluwarsa", "staff", staff_role="petugas_instansi", agency="KAI"
     )
     assert world.get(expiring, "/api/v1/staff/due").status_code == 200
-    engine = create_engine(world.server.database_url)
-    try:
-        with engine.begin() as conn:
-            conn.execute(
-                text("UPDATE api_clients SET expires_at = :when WHERE name = 'Kedaluwarsa'"),
-                {"when": datetime.now(UTC).replace(tzinfo=None) - timedelta(seconds=1)},
-            )
-    finally:
-        engine.dispose()
+    with world.server.client() as browser:
+        signed = browser.post("/staf/masuk", data={"key": expiring}, follow_redirects=False)
+        assert signed.status_code == 303 and browser.get("/staf").status_code == 200
+        engine = create_engine(world.server.database_url)
+        try:
+            with engine.begin() as conn:
+                conn.execute(
+                    text("UPDATE api_clients SET expires_at = :when WHERE name = 'Kedaluwarsa'"),
+                    {"when": datetime.now(UTC).replace(tzinfo=None) - timedelta(seconds=1)},
+                )
+        finally:
+            engine.dispose()
+        # The session opened before the token expired ends with it.
+        after = browser.get("/staf", follow_redirects=False)
+        assert after.status_code == 303 and after.headers["location"].startswith("/staf/masuk")
     for path in ("/api/v1/staff/due", ONE.format(world.tid("kai_rahasia"))):
         gone = world.get(revoked, path)
         late = world.get(expiring, path)
