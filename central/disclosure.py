@@ -128,7 +128,9 @@ def notes_visible(report: ComplaintView, who: Audience) -> bool:
 
 @dataclass(frozen=True)
 class StaffScope:
-    """Which reports, and which of their fields, one staff client may see."""
+    """Which reports, and which of their fields, one staff client may see. Aggregates
+    without personal data or report text (the statistics page and its files) are every
+    staff client's, so they ask nothing of the scope."""
 
     coordinator: bool
     agency: str  # an agency officer's agency code; "" for a coordinator
@@ -155,11 +157,6 @@ class StaffScope:
         """The desks' and the central system's audit trails, the personal-data reads, the
         devices: a coordinator's alone."""
         return self.coordinator
-
-    @property
-    def reads_aggregates(self) -> bool:
-        """Counts without personal data or report text (the statistics page, its files)."""
-        return True
 
 
 COORDINATOR_SCOPE = StaffScope(coordinator=True, agency="")
