@@ -102,7 +102,7 @@ def test_the_migration_counts_the_complaints_already_there(central_db_url: str) 
     upgrade(engine, "0010")
     # The head's store also writes the central audit trail (0014): its table is lent for
     # the set-up and taken away before the upgrade, which makes it again.
-    audit = models.CentralAuditEvent.__table__
+    audit = models.Base.metadata.tables["central_audit_events"]
     audit.create(engine)
     engine.dispose()
     # Complaints stored at 0010: the head's model inserts the same columns.
