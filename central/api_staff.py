@@ -1,6 +1,11 @@
 """The staff API: move a report through its statuses, read it whole, list what is due, read
-the desks' audit trails.
-Bearer staff tokens (``posko-central client add NAME --role staff``)."""
+the desks' and the central system's audit trails, enroll and revoke desks.
+Bearer staff tokens (``posko-central client add NAME --role staff [--staff-role ROLE]``).
+
+Which staff see which report, and which of its fields, is ``central.disclosure``'s
+(``staff_scope``): an agency officer's token finds only the reports of their agency (any
+other answers exactly as a tracking ID that does not exist); the audit trails, the
+personal-data reads and the devices are the coordinators' (403 for an officer)."""
 
 from __future__ import annotations
 
@@ -8,10 +13,10 @@ import re
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
-from central.deps import ApiError, current_staff, get_store
+from central.deps import ApiError, current_coordinator, current_staff, get_store, scope_of
 from central.disclosure import Audience, disclose
 from central.rules import RuleSet
 from central.store import (
@@ -20,6 +25,7 @@ from central.store import (
     MAX_DUE_LIMIT,
     AuditSelection,
     ClientInfo,
+    DeviceInfo,
     DueCursor,
     DueList,
     DueState,
@@ -81,11 +87,16 @@ class StaffComplaint(BaseModel):
     timeline: list[TimelineItem]
 
 
+def _not_found() -> ApiError:
+    """The one answer for a report that does not exist, or not for this staff client."""
+    return ApiError(404, "not_found", "no report with this tracking ID")
+
+
 def _tracking_id(raw: str) -> str:
     try:
         return tracking.parse(raw)
     except tracking.TrackingIdError:
-        raise ApiError(404, "not_found", "no report with this tracking ID") from None
+        raise _not_found() from None
 
 
 @router.post("/complaints/{tracking_id}/status", response_model=TimelineItem)
@@ -96,7 +107,9 @@ def set_status(
     staff: Annotated[ClientInfo, Depends(current_staff)],
 ) -> TimelineItem:
     """Move a report on (received → verified → forwarded → in progress → resolved, or
-    postponed, not our authority, archived); the note, time and who are kept."""
+    postponed, not our authority, archived); the note, time and who are kept. An agency
+    officer moves only their agency's reports and assigns none to another agency."""
+    scope = scope_of(staff)
     agency = body.agency
     if agency is not None:
         rules = request.app.state.rules
@@ -109,17 +122,27 @@ def set_status(
                 "agency must be a code of the routing rules' agencies: "
                 + ", ".join(sorted(rules.agency_names)),
             )
+        if scope.within_agency is not None and agency != scope.within_agency:
+            # Decided from the body alone, before any report is looked up: says nothing.
+            raise ApiError(
+                403,
+                "coordinator_only",
+                "only a coordinator assigns a report to another agency; an agency officer "
+                "may leave agency out (or give their own)",
+            )
     try:
         entry = get_store(request).set_status(
             _tracking_id(tracking_id),
             body.status,
             actor=staff.name,
+            actor_client_id=staff.id,
             public_note=body.public_note,
             internal_note=body.internal_note,
             agency=agency,
+            within_agency=scope.within_agency,
         )
     except NotFound:
-        raise ApiError(404, "not_found", "no report with this tracking ID") from None
+        raise _not_found() from None
     return TimelineItem(**entry.__dict__)
 
 
@@ -129,15 +152,19 @@ def complaint(
     request: Request,
     staff: Annotated[ClientInfo, Depends(current_staff)],
 ) -> StaffComplaint:
+    """One report whole, as this staff client may see it (``central.disclosure``): an
+    agency officer finds only their agency's reports, and not an anonim reporter's name and
+    contacts. A read of personal data is recorded before the answer leaves."""
     store = get_store(request)
+    scope = scope_of(staff)
     view = store.complaint(_tracking_id(tracking_id))
-    if view is None:
-        raise ApiError(404, "not_found", "no report with this tracking ID")
-    shown = disclose(view, store.timeline(view.id), Audience.STAFF)
+    if view is None or not scope.sees(view):
+        raise _not_found()
+    shown = disclose(view, store.timeline(view.id), Audience.STAFF, scope=scope)
     personal = [
         name
         for name, held in (
-            ("contacts", bool(view.reporter_name or view.phone or view.email)),
+            ("contacts", bool(shown.reporter_name or shown.phone or shown.email)),
             ("content", view.confidential),
         )
         if held
@@ -247,7 +274,7 @@ _AGENCY_PATTERN = r"^[^\x00-\x1f\x7f]{1,100}$"
 @router.get("/due", response_model=DueListResponse)
 def due(
     request: Request,
-    _staff: Annotated[ClientInfo, Depends(current_staff)],
+    staff: Annotated[ClientInfo, Depends(current_staff)],
     state: Annotated[
         DueList,
         Query(description="overdue, soon (today or the next working day, WIB), or all open"),
@@ -269,9 +296,11 @@ def due(
 ) -> DueListResponse:
     """Open reports by their answer deadline, oldest first: the overdue ones, those due
     soon (today or the next working day in WIB, the desk's rule), or all open ones.
-    Resolved and archived reports are never late and never listed."""
+    Resolved and archived reports are never late and never listed. An agency officer's
+    lists (and counts) hold only their agency's reports, whatever the filters."""
     page = get_store(request).due(
         state,
+        within_agency=scope_of(staff).within_agency,
         agency=agency,
         post_code=post.upper() if post else None,
         category=category.upper() if category else None,
@@ -345,7 +374,7 @@ def _wib_start(day: date) -> datetime:
 @router.get("/audit", response_model=AuditPage)
 def desk_audit(
     request: Request,
-    _staff: Annotated[ClientInfo, Depends(current_staff)],
+    _staff: Annotated[ClientInfo, Depends(current_coordinator)],
     post: Annotated[
         str | None, Query(description="post code, e.g. MRK", pattern=r"^[A-Za-z0-9-]{1,16}$")
     ] = None,
@@ -360,7 +389,7 @@ def desk_audit(
 ) -> AuditPage:
     """The desks' audit trails, newest first: who created, printed, edited, exported, set
     aside a record, changed a status, signed in or failed to, at which post. No reporter
-    data is ever in them (the desk writes none)."""
+    data is ever in them (the desk writes none). Coordinators only."""
     selection = AuditSelection(
         post_code=post.upper() if post else "",
         action=action or "",
@@ -388,15 +417,139 @@ class PersonalReadLine(BaseModel):
 @router.get("/reads", response_model=list[PersonalReadLine])
 def personal_reads(
     request: Request,
-    _staff: Annotated[ClientInfo, Depends(current_staff)],
+    _staff: Annotated[ClientInfo, Depends(current_coordinator)],
     tracking_id: Annotated[
         str | None, Query(description="one report's reads", pattern=r"^[A-Za-z0-9-]{1,40}$")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_AUDIT_LIMIT, description="how many")] = 100,
 ) -> list[PersonalReadLine]:
     """Who was shown a reporter's personal data, newest first: every read through
-    ``GET /api/v1/staff/complaints/{id}`` of a report with contacts or rahasia content."""
+    ``GET /api/v1/staff/complaints/{id}`` of a report with contacts or rahasia content.
+    Coordinators only."""
     wanted = _tracking_id(tracking_id) if tracking_id else ""
     return [
         PersonalReadLine(**vars(line)) for line in get_store(request).personal_reads(wanted, limit)
     ]
+
+
+# -- the central system's own audit trail, and the desks ---------------------------------------
+
+
+class CentralAuditItem(BaseModel):
+    id: int
+    actor: str = Field(
+        description="a staff client's name, cli:USER for the shell, desk:ID for an enrollment"
+    )
+    action: str = Field(
+        description="enroll_code_created, device_enrolled, device_reenrolled, device_revoked, "
+        "device_reinstated, client_created, client_revoked or status_changed"
+    )
+    target: str = Field(description="device:ID, client:ID, enroll_code:ID or a tracking ID")
+    detail: str = Field(description="codes only: a status, a role, an agency, a post")
+    created_at: datetime
+
+
+class CentralAuditPage(BaseModel):
+    items: list[CentralAuditItem]
+    next: int | None = Field(description="`before` for the next (older) page, if any")
+
+
+@router.get("/central-audit", response_model=CentralAuditPage)
+def central_audit(
+    request: Request,
+    _staff: Annotated[ClientInfo, Depends(current_coordinator)],
+    action: Annotated[
+        str | None, Query(description="e.g. status_changed", pattern=r"^[a-z][a-z_]{0,31}$")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_AUDIT_LIMIT, description="page size")] = 100,
+    before: Annotated[
+        int | None, Query(ge=1, le=2**62, description="`next` of the previous page")
+    ] = None,
+) -> CentralAuditPage:
+    """What the central system's users did, newest first: desks enrolled and revoked,
+    staff clients created and revoked, statuses changed (who, what, to what, when). No
+    reporter data or report text is in it. Coordinators only."""
+    lines = get_store(request).central_audit(action or "", before, limit + 1)
+    more = len(lines) > limit
+    lines = lines[:limit]
+    return CentralAuditPage(
+        items=[CentralAuditItem(**vars(line)) for line in lines],
+        next=lines[-1].id if more and lines else None,
+    )
+
+
+class DeviceItem(BaseModel):
+    id: int
+    post_code: str
+    tracking_prefix: str
+    label: str
+    created_at: datetime
+    last_seen_at: datetime | None
+    revoked: bool
+
+
+def _device_item(info: DeviceInfo) -> DeviceItem:
+    return DeviceItem(
+        id=info.id,
+        post_code=info.post_code,
+        tracking_prefix=info.tracking_prefix,
+        label=info.label,
+        created_at=info.created_at,
+        last_seen_at=info.last_seen_at,
+        revoked=info.revoked_at is not None,
+    )
+
+
+@router.get("/devices", response_model=list[DeviceItem])
+def devices(
+    request: Request, _staff: Annotated[ClientInfo, Depends(current_coordinator)]
+) -> list[DeviceItem]:
+    """The enrolled desks (as ``posko-central device list``). Coordinators only."""
+    return [_device_item(info) for info in get_store(request).devices()]
+
+
+DeviceId = Annotated[int, Path(ge=1, le=2**31 - 1, description="the device's ID")]
+
+
+@router.post("/devices/{device_id}/revoke", response_model=DeviceItem)
+def revoke_device(
+    device_id: DeviceId,
+    request: Request,
+    staff: Annotated[ClientInfo, Depends(current_coordinator)],
+) -> DeviceItem:
+    """Revoke a desk: its token stops working at once, and it cannot enroll again until
+    it is reinstated (``posko-central device reinstate``). Coordinators only."""
+    try:
+        info = get_store(request).revoke_device(
+            device_id, actor=staff.name, actor_client_id=staff.id
+        )
+    except NotFound:
+        raise ApiError(404, "not_found", "no device with this ID") from None
+    return _device_item(info)
+
+
+class EnrollCodeRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    post_code: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9-]{1,15}$", description="e.g. MRK")
+    hours: float = Field(default=72, gt=0, le=24 * 90, description="how long the code is valid")
+
+
+class EnrollCodeAnswer(BaseModel):
+    code: str = Field(description="single use, for the desk's `posko enroll --code`")
+    post_code: str
+    expires_at: datetime
+
+
+@router.post("/enroll-codes", response_model=EnrollCodeAnswer)
+def enroll_code(
+    body: EnrollCodeRequest,
+    request: Request,
+    staff: Annotated[ClientInfo, Depends(current_coordinator)],
+) -> EnrollCodeAnswer:
+    """A single-use enrollment code for a post's desk (as ``posko-central enroll-code``).
+    Coordinators only."""
+    post = body.post_code.upper()
+    code, expires = get_store(request).create_enroll_code(
+        post, body.hours, actor=staff.name, actor_client_id=staff.id
+    )
+    return EnrollCodeAnswer(code=code, post_code=post, expires_at=expires)

@@ -303,7 +303,7 @@ def create_app(
 
     app.include_router(api_docs.router)
     app.include_router(api_sync.router, responses=_errors(400, 401, 409, 413, 415))
-    app.include_router(api_staff.router, responses=_errors(400, 401, 404))
+    app.include_router(api_staff.router, responses=_errors(400, 401, 403, 404))
     app.include_router(tracking_page.router)
     app.include_router(ikm_board.router)
     app.include_router(phone_survey.router)

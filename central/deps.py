@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import Request
 from fastapi.responses import JSONResponse
 
+from central.disclosure import StaffScope, staff_scope
 from central.rules import RuleSet
 from central.store import CentralStore, ClientInfo, DeviceInfo
 
@@ -56,8 +57,34 @@ def current_device(request: Request) -> DeviceInfo:
     return device
 
 
+BAD_STAFF_TOKEN = "unknown, revoked or expired staff token"
+
+
 def current_staff(request: Request) -> ClientInfo:
+    """The staff client of the bearer token: unknown, revoked and expired tokens are all
+    the same 401 ``bad_token``."""
     client = get_store(request).authenticate_client(bearer_token(request), "staff")
-    if client is None:
-        raise ApiError(401, "bad_token", "unknown or revoked staff token")
+    if client is None or staff_scope(client) is None:
+        raise ApiError(401, "bad_token", BAD_STAFF_TOKEN)
+    return client
+
+
+def scope_of(client: ClientInfo) -> StaffScope:
+    """``central.disclosure.staff_scope`` of a client ``current_staff`` let through."""
+    scope = staff_scope(client)
+    assert scope is not None
+    return scope
+
+
+def current_coordinator(request: Request) -> ClientInfo:
+    """For the coordinators' routes (audit trails, personal-data reads, devices): an
+    agency officer's token is refused with 403."""
+    client = current_staff(request)
+    if not scope_of(client).reads_audit:
+        raise ApiError(
+            403,
+            "coordinator_only",
+            "only a coordinator (koordinator) may use this route; an agency officer's "
+            "token (petugas_instansi) may not",
+        )
     return client

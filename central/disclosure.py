@@ -13,7 +13,14 @@ Audiences:
   every Open311 ``GET``.
 * ``HOLDER``: whoever holds the receipt's secret (the QR code's ``k``) — the reporter, and
   the desk that made the report (it keeps the secret; its pull is this view).
-* ``STAFF``: a staff token — everything.
+* ``STAFF``: a staff token or a staff session, limited by the client's role
+  (``staff_scope``): a coordinator (koordinator) sees every report whole; an agency
+  officer (petugas instansi) sees only the reports currently assigned to their agency —
+  any other report does not exist for them, exactly as a rahasia report does not for the
+  public — and of an anonim report not the reporter's name and contacts (SP4N-LAPOR!:
+  anonim hides the reporter from the party reported too). Only a coordinator reads the
+  audit trails and enrolls or revokes desks. Aggregates without personal data (the
+  statistics page and its downloads) are for both.
 
 Kinds of report, by the two independent flags of SP4N-LAPOR!:
 
@@ -37,7 +44,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement
 
 from central import models
-from central.views import ComplaintView, TimelineEntry
+from central.views import COORDINATOR, ClientInfo, ComplaintView, TimelineEntry
 from posko import tracking, wire
 from posko.disclosure import Audience as Audience  # re-exported: the routes import it here
 from posko.disclosure import contacts_visible, content_visible
@@ -119,6 +126,54 @@ def notes_visible(report: ComplaintView, who: Audience) -> bool:
     return not report.confidential and not report.anonymous
 
 
+@dataclass(frozen=True)
+class StaffScope:
+    """Which reports, and which of their fields, one staff client may see. Aggregates
+    without personal data or report text (the statistics page and its files) are every
+    staff client's, so they ask nothing of the scope."""
+
+    coordinator: bool
+    agency: str  # an agency officer's agency code; "" for a coordinator
+
+    @property
+    def within_agency(self) -> str | None:
+        """The agency every staff list and look-up is limited to (None: no limit)."""
+        return None if self.coordinator else self.agency
+
+    def sees(self, report: ComplaintView) -> bool:
+        """Whether the report exists for this client at all: a coordinator sees every
+        one, an agency officer only those now assigned to their agency. A report that is
+        not seen is answered as one that does not exist (the same 404), so an officer
+        learns nothing of another agency's reports, rahasia or not."""
+        return self.coordinator or report.agency == self.agency
+
+    def contacts_visible(self, report: ComplaintView) -> bool:
+        """The reporter's name, phone and e-mail: an anonim report's only to a
+        coordinator, never to the agency it is about."""
+        return self.coordinator or not report.anonymous
+
+    @property
+    def reads_audit(self) -> bool:
+        """The desks' and the central system's audit trails, the personal-data reads, the
+        devices: a coordinator's alone."""
+        return self.coordinator
+
+
+COORDINATOR_SCOPE = StaffScope(coordinator=True, agency="")
+
+
+def staff_scope(client: ClientInfo) -> StaffScope | None:
+    """What ``client`` may see as staff; None for a client that is not one a staff route
+    may serve (an Open311 key, an officer without an agency): refused like a bad token."""
+    if client.role != "staff":
+        return None
+    if client.staff_role == COORDINATOR:
+        return COORDINATOR_SCOPE
+    if not client.agency:
+        return None
+    return StaffScope(coordinator=False, agency=client.agency)
+
+
 def _as_typed(code: str) -> str:
     return code
 
@@ -128,13 +183,17 @@ def disclose(
     timeline: Sequence[TimelineEntry],
     who: Audience,
     agency_name: Callable[[str], str] = _as_typed,
+    scope: StaffScope = COORDINATOR_SCOPE,
 ) -> Disclosed:
     """What ``who`` sees of ``report``. ``agency_name`` turns an agency's code into what the
-    page shows (its name, in the page's language); staff see the code they set."""
+    page shows (its name, in the page's language); staff see the code they set. ``scope``:
+    which staff (``staff_scope``); the caller has checked ``scope.sees(report)``."""
+    staff = who is Audience.STAFF
+    if staff and not scope.sees(report):
+        raise LookupError("this report does not exist for this staff client")
     content = content_visible(report, who)
     notes = notes_visible(report, who)
-    staff = who is Audience.STAFF
-    contacts = contacts_visible(who)
+    contacts = contacts_visible(who) and (not staff or scope.contacts_visible(report))
     named = _as_typed if staff else agency_name
 
     def shown(value: str) -> str | None:

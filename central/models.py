@@ -91,6 +91,13 @@ class ApiClient(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # A staff client's role (``posko.staff_roles``: koordinator, petugas_instansi); empty
+    # for an Open311 key. An agency officer is bound to one agency code of the routing
+    # rules and sees only that agency's reports (``central.disclosure``).
+    staff_role: Mapped[str] = mapped_column(String(32), default="")
+    agency: Mapped[str] = mapped_column(String(100), default="")
+    # When the token stops working (staff tokens); None: never (Open311 keys).
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class StaffSession(Base):
@@ -322,6 +329,24 @@ class PersonalDataRead(Base):
     what: Mapped[str] = mapped_column(String(100))  # e.g. "contacts,content"
     channel: Mapped[str] = mapped_column(String(32))  # e.g. "staff_api"
     read_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class CentralAuditEvent(Base):
+    """What the central system's own users did: enrolled or revoked a device, created or
+    revoked a staff client, changed a report's status. Who (``actor``: a staff client's
+    name, ``cli:USER`` for the shell, ``desk`` for an enrollment), what (``action``), to
+    what (``target``: a device, a client or a tracking ID) and ``detail`` (codes only: a
+    status, a role, an agency, a post). Never a reporter's data or a report's text.
+    Append-only: triggers (migration 0014) refuse to change or delete a line."""
+
+    __tablename__ = "central_audit_events"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    actor: Mapped[str] = mapped_column(String(100))
+    actor_client_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    action: Mapped[str] = mapped_column(String(32), index=True)
+    target: Mapped[str] = mapped_column(String(100))
+    detail: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
 class RateLimitBucket(Base):

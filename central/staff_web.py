@@ -12,6 +12,11 @@ Staff pages take one of two dependencies:
   form, which brings it back afterwards (``next``, only ever a ``/staf`` path);
 - ``staff_download`` for files: not signed in is a plain 401, never a redirect.
 
+A session is its client's: an agency officer's (``petugas_instansi``) pages show only what
+``central.disclosure.staff_scope`` lets an officer see. The pages today are the landing
+page and the statistics (aggregates without personal data or report text, for both
+roles); any page listing reports must filter them through the scope.
+
 The forms that change something (sign-in, sign-out) must come from this site's own pages:
 a cross-site request (``Origin`` or ``Referer`` of another site, ``Sec-Fetch-Site``
 cross-site) is refused with 403. The staff pages set ``Referrer-Policy: same-origin`` so
@@ -24,6 +29,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from typing import Annotated
 from urllib.parse import urlencode, urlsplit
 
@@ -33,6 +39,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import Engine
 
 from central.deps import ApiError, get_store
+from central.disclosure import staff_scope
 from central.forms import FormError, read_form
 from central.i18n import DEFAULT_LANGUAGE, N_, pick_language, translator
 from central.ratelimit import RateLimiter, client_address
@@ -103,8 +110,11 @@ def safe_next(raw: str | None) -> str:
 
 
 def _signed_in(request: Request) -> ClientInfo | None:
+    """The session's client, if it is one the staff pages serve (``staff_scope``): its
+    role and agency go with it, so every page shows only what that client may see."""
     token = request.cookies.get(COOKIE, "")
-    return get_store(request).staff_session(token) if token else None
+    client = get_store(request).staff_session(token) if token else None
+    return client if client is not None and staff_scope(client) is not None else None
 
 
 def signed_in_staff(request: Request) -> ClientInfo:
@@ -228,6 +238,8 @@ async def sign_in(request: Request, lang: LangParam = None) -> Response:
         if readable and len(key) <= MAX_KEY
         else None
     )
+    if client is not None and staff_scope(client) is None:
+        client = None
     if client is None:
         log.info("staff sign-in refused")
         problem = _("This staff key is not valid, or it has been revoked.")
@@ -273,6 +285,13 @@ async def sign_out(request: Request, lang: LangParam = None) -> Response:
     return response
 
 
+def _scope_line(client: ClientInfo, _: Callable[[str], str]) -> str:
+    scope = staff_scope(client)
+    if scope is None or scope.coordinator:
+        return _("Coordinator: you see every report.")
+    return _("Officer of {agency}: you see only that agency's reports.").format(agency=scope.agency)
+
+
 @router.get(HOME, response_class=HTMLResponse)
 def home(
     client: Annotated[ClientInfo, Depends(signed_in_staff)], lang: LangParam = None
@@ -287,6 +306,7 @@ def home(
         200,
         STAFF_HEADERS,
         name=client.name,
+        scope_line=_scope_line(client, _),
         pages=[(f"{path}?{query}", _(label)) for path, label in STAFF_PAGES],
         sign_out=f"{SIGN_OUT}?{query}",
         switch_url=f"{HOME}?{urlencode({'lang': _other(language)})}",

@@ -13,6 +13,12 @@ from central.security import (
 )
 from posko import wire
 
+# A staff client's role: a coordinator sees everything; an agency officer (petugas instansi)
+# only the reports assigned to their agency (``central.disclosure.staff_scope``).
+COORDINATOR = "koordinator"
+AGENCY_OFFICER = "petugas_instansi"
+STAFF_ROLES = (COORDINATOR, AGENCY_OFFICER)
+
 
 @dataclass(frozen=True)
 class DeviceInfo:
@@ -34,11 +40,31 @@ class DeviceInfo:
 
 @dataclass(frozen=True)
 class ClientInfo:
+    """A staff client or an Open311 key. ``staff_role``: koordinator or petugas_instansi
+    (an agency officer, bound to ``agency``); empty for an Open311 key. What each may see
+    is ``central.disclosure``'s to decide (``staff_scope``)."""
+
     id: int
     name: str
     role: str
     created_at: datetime | None = None
     revoked_at: datetime | None = None
+    staff_role: str = ""
+    agency: str = ""
+    expires_at: datetime | None = None
+
+
+def client_info(row: models.ApiClient) -> ClientInfo:
+    return ClientInfo(
+        id=row.id,
+        name=row.name,
+        role=row.role,
+        created_at=row.created_at,
+        revoked_at=row.revoked_at,
+        staff_role=row.staff_role,
+        agency=row.agency,
+        expires_at=row.expires_at,
+    )
 
 
 @dataclass(frozen=True)

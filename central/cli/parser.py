@@ -146,6 +146,28 @@ def build_parser() -> argparse.ArgumentParser:
     client_add = client_commands.add_parser("add", help=_("create a token and print it once"))
     client_add.add_argument("name", metavar="NAME")
     client_add.add_argument("--role", choices=["staff", "open311"], required=True)
+    client_add.add_argument(
+        "--staff-role",
+        choices=["koordinator", "petugas_instansi"],
+        default=None,
+        help=_(
+            "a staff token's role: koordinator sees every report (the default), "
+            "petugas_instansi only its agency's"
+        ),
+    )
+    client_add.add_argument(
+        "--agency",
+        metavar="CODE",
+        default=None,
+        help=_("an agency officer's agency: a code of the routing rules' agencies"),
+    )
+    client_add.add_argument(
+        "--expires-days",
+        metavar="DAYS",
+        type=int,
+        default=None,
+        help=_("a staff token stops working after this many days (90 by default, at most 366)"),
+    )
     client_list = client_commands.add_parser("list", help=_("list staff tokens and Open311 keys"))
     client_list.add_argument("--json", action="store_true")
     client_revoke = client_commands.add_parser(

@@ -85,6 +85,7 @@ def status_set(args: argparse.Namespace, store: CentralStore) -> int:
             compact,
             CentralStatus(args.status),
             actor=args.by.strip() or "admin",
+            audit_actor=f"cli:{args.by.strip() or 'admin'}",
             public_note=args.public_note,
             internal_note=args.internal_note,
             agency=agency,

@@ -12,7 +12,8 @@
 - ``statistics``: the coordinators' figures over every post, the per-post breakdown and the
   campaign (``posko.statistics``' one definition);
 - ``staff_sessions``: coordinators signed in to the staff pages (only token hashes);
-- ``audit``: the desks' audit trails as they arrived, and the staff's reads of personal data.
+- ``audit``: the desks' audit trails as they arrived, the staff's reads of personal data,
+  and the central system's own actions (enrollments, revocations, clients, statuses).
 
 Statistics and exports come as jobs of their own beside these. ``CentralStore`` is all of
 them on one engine, so a route or command holds one store; each job reads alone. Plain data
@@ -24,11 +25,23 @@ from __future__ import annotations
 from central.store.audit import (
     MAX_AUDIT_LIMIT,
     AuditSelection,
+    CentralAuditLine,
     DeskAudit,
     DeskAuditLine,
     PersonalRead,
 )
-from central.store.base import CENTRAL_DEVICE_NUMBER, ROLES, SYSTEM_ACTOR, EnrollError, NotFound
+from central.store.base import (
+    AGENCY_OFFICER,
+    CENTRAL_DEVICE_NUMBER,
+    COORDINATOR,
+    MAX_STAFF_TOKEN_DAYS,
+    ROLES,
+    STAFF_ROLES,
+    STAFF_TOKEN_DAYS,
+    SYSTEM_ACTOR,
+    EnrollError,
+    NotFound,
+)
 from central.store.categories import Categories, GroupState
 from central.store.complaints import Complaints
 from central.store.devices import Devices
@@ -69,15 +82,21 @@ class CentralStore(
 
 
 __all__ = [
+    "AGENCY_OFFICER",
     "CENTRAL_DEVICE_NUMBER",
+    "COORDINATOR",
     "DUE_CURSOR_PATTERN",
     "DUE_LISTS",
     "MAX_AUDIT_LIMIT",
     "MAX_DUE_LIMIT",
+    "MAX_STAFF_TOKEN_DAYS",
     "ROLES",
     "SESSION_LIFETIME",
+    "STAFF_ROLES",
+    "STAFF_TOKEN_DAYS",
     "SYSTEM_ACTOR",
     "AuditSelection",
+    "CentralAuditLine",
     "CentralSource",
     "CentralStore",
     "ClientInfo",

@@ -5,7 +5,10 @@ migration 0013):
   first, a page at a time, by their row id (a keyset cursor: each page costs the same
   however deep it is);
 - the staff's reads of a reporter's personal data (contacts, a rahasia report's content):
-  one line per read, written before the answer leaves, so no read goes unrecorded."""
+  one line per read, written before the answer leaves, so no read goes unrecorded;
+- the central system's own actions (migration 0014): devices enrolled and revoked, staff
+  clients created and revoked, statuses changed, written with the change itself
+  (``base.note_central_action``) and listed newest first like the desks' trails."""
 
 from __future__ import annotations
 
@@ -44,6 +47,18 @@ class AuditSelection:
     date_from: datetime | None = None
     date_to: datetime | None = None
     before: int | None = None
+
+
+@dataclass(frozen=True)
+class CentralAuditLine:
+    """One of the central system's own actions (``models.CentralAuditEvent``)."""
+
+    id: int
+    actor: str
+    action: str
+    target: str
+    detail: str
+    created_at: datetime
 
 
 @dataclass(frozen=True)
@@ -113,6 +128,25 @@ class DeskAudit(StoreBase):
                     operator_name=row.operator_name,
                     created_at=row.created_at,
                     received_at=row.received_at,
+                )
+                for row in session.scalars(statement)
+            ]
+
+    def central_audit(
+        self, action: str = "", before: int | None = None, limit: int = 100
+    ) -> list[CentralAuditLine]:
+        """The central system's own audit lines, newest first, older than ``before``."""
+        table = models.CentralAuditEvent
+        statement = select(table)
+        if action:
+            statement = statement.where(table.action == action)
+        if before is not None:
+            statement = statement.where(table.id < before)
+        statement = statement.order_by(table.id.desc()).limit(min(limit, MAX_AUDIT_LIMIT))
+        with self.session() as session:
+            return [
+                CentralAuditLine(
+                    row.id, row.actor, row.action, row.target, row.detail, row.created_at
                 )
                 for row in session.scalars(statement)
             ]

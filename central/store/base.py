@@ -15,6 +15,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from central import models
+from central.views import AGENCY_OFFICER as AGENCY_OFFICER  # re-exported with the roles
+from central.views import COORDINATOR as COORDINATOR
+from central.views import STAFF_ROLES as STAFF_ROLES
 from posko import tracking
 from posko.catalog import Catalog, default_catalog
 from posko.workdays import deadlines
@@ -22,6 +25,33 @@ from posko.workdays import deadlines
 CENTRAL_DEVICE_NUMBER = 0
 SYSTEM_ACTOR = "system"
 ROLES = ("staff", "open311")
+STAFF_TOKEN_DAYS = 90  # a staff token's default lifetime; Open311 keys do not expire
+MAX_STAFF_TOKEN_DAYS = 366
+
+
+def note_central_action(
+    session: Session,
+    *,
+    actor: str,
+    action: str,
+    target: str,
+    detail: str = "",
+    client_id: int | None = None,
+    at: datetime | None = None,
+) -> None:
+    """One line of the central system's own audit trail, in the caller's transaction (so
+    the line and the change it records stand or fall together). Codes only in ``detail``:
+    never a reporter's data or a report's text."""
+    session.add(
+        models.CentralAuditEvent(
+            actor=actor[:100],
+            actor_client_id=client_id,
+            action=action,
+            target=target[:100],
+            detail=detail[:200],
+            created_at=at or _now(),
+        )
+    )
 
 
 class EnrollError(ValueError):

@@ -17,7 +17,7 @@ from central.disclosure import LISTED
 from central.security import (
     digest,
 )
-from central.store.base import SYSTEM_ACTOR, NotFound, StoreBase, _now
+from central.store.base import SYSTEM_ACTOR, NotFound, StoreBase, _now, note_central_action
 from central.views import ComplaintView, TimelineEntry, complaint_view
 from posko import tracking, wire
 
@@ -111,9 +111,16 @@ class Complaints(StoreBase):
         public_note: str = "",
         internal_note: str = "",
         agency: str | None = None,
+        within_agency: str | None = None,
+        actor_client_id: int | None = None,
+        audit_actor: str | None = None,
     ) -> TimelineEntry:
         """Move a report on; every change is kept with its notes, time and who made it. The
-        public note is meant for the citizen; the internal note stays with the staff."""
+        public note is meant for the citizen; the internal note stays with the staff.
+        ``within_agency``: only a report currently assigned to that agency (an agency
+        officer's limit, ``central.disclosure.staff_scope``); any other is NotFound,
+        checked under the same row lock as the change. ``audit_actor``: who the central
+        audit trail names, when not ``actor`` (``cli:NAME`` for the shell's ``--by``)."""
         if (
             wire.has_control(public_note, lines=True)
             or wire.has_control(internal_note, lines=True)
@@ -142,12 +149,23 @@ class Complaints(StoreBase):
                 .where(models.Complaint.tracking_id == tracking_id)
                 .with_for_update()
             )
-            if row is None:
+            if row is None or (within_agency is not None and row.agency != within_agency):
                 raise NotFound(tracking_id)
+            before = row.agency
             row.status = status.value
             if agency is not None:
                 row.agency = agency
             row.updated_at = now
+            moved = f",agency={before or '-'}>{row.agency or '-'}" if row.agency != before else ""
+            note_central_action(
+                session,
+                actor=audit_actor or actor,
+                client_id=actor_client_id,
+                action="status_changed",
+                target=row.tracking_id,
+                detail=f"status={status.value}{moved}",
+                at=now,
+            )
             session.add(
                 models.StatusChange(
                     complaint_id=row.id,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import logging
+from collections.abc import Collection
 from datetime import datetime, timedelta
 
 from sqlalchemy import (
@@ -24,8 +25,22 @@ from central.security import (
     normalize_code,
     signature_valid,
 )
-from central.store.base import CENTRAL_DEVICE_NUMBER, ROLES, EnrollError, NotFound, StoreBase, _now
-from central.views import ClientInfo, DeviceInfo
+from central.store.base import (
+    AGENCY_OFFICER,
+    CENTRAL_DEVICE_NUMBER,
+    COORDINATOR,
+    MAX_STAFF_TOKEN_DAYS,
+    ROLES,
+    STAFF_ROLES,
+    STAFF_TOKEN_DAYS,
+    SYSTEM_ACTOR,
+    EnrollError,
+    NotFound,
+    StoreBase,
+    _now,
+    note_central_action,
+)
+from central.views import ClientInfo, DeviceInfo, client_info
 from central.views import device_info as _device_info
 from posko import tracking, wire
 
@@ -35,16 +50,31 @@ log = logging.getLogger("posko.central.store")
 class Devices(StoreBase):
     """Enrollment codes, enrollment with proof of the desk's key, device and client tokens."""
 
-    def create_enroll_code(self, post_code: str, hours: float = 72) -> tuple[str, datetime]:
+    def create_enroll_code(
+        self,
+        post_code: str,
+        hours: float = 72,
+        *,
+        actor: str = SYSTEM_ACTOR,
+        actor_client_id: int | None = None,
+    ) -> tuple[str, datetime]:
         if not 0 < hours <= 24 * 90:
             raise ValueError("hours must be between 0 and 2160")
         code = new_enroll_code()
         expires = _now() + timedelta(hours=hours)
         with self.session() as session, session.begin():
-            session.add(
-                models.EnrollCode(
-                    code_hash=digest(normalize_code(code)), post_code=post_code, expires_at=expires
-                )
+            row = models.EnrollCode(
+                code_hash=digest(normalize_code(code)), post_code=post_code, expires_at=expires
+            )
+            session.add(row)
+            session.flush()
+            note_central_action(
+                session,
+                actor=actor,
+                client_id=actor_client_id,
+                action="enroll_code_created",
+                target=f"enroll_code:{row.id}",
+                detail=f"post={post_code}",
             )
         return code, expires
 
@@ -162,6 +192,7 @@ class Devices(StoreBase):
             session.add(device)
             session.flush()
             log.info("enrolled device %s for post %s", device.id, claimed.post_code)
+            action = "device_enrolled"
         else:
             # The same desk (it proved the key) with a fresh code: a new token for it alone.
             if device.token_hash is not None:
@@ -170,6 +201,7 @@ class Devices(StoreBase):
                 )
             else:
                 log.info("re-enrolled device %s for post %s", device.id, claimed.post_code)
+            action = "device_reenrolled"
             device.token_hash = digest(token)
             device.post_code = claimed.post_code
             device.label = label or device.label
@@ -179,6 +211,15 @@ class Devices(StoreBase):
             update(models.EnrollCode)
             .where(models.EnrollCode.id == claimed.id)
             .values(device_id=device.id)
+        )
+        # The desk enrolls itself with a coordinator's code (whose making is a line too).
+        note_central_action(
+            session,
+            actor=f"desk:{device.id}",
+            action=action,
+            target=f"device:{device.id}",
+            detail=f"post={claimed.post_code}",
+            at=now,
         )
         return wire.EnrollResponse(
             device_id=str(device.id),
@@ -235,7 +276,9 @@ class Devices(StoreBase):
                 return None
             return _device_info(row), row.public_key
 
-    def revoke_device(self, device_id: int) -> DeviceInfo:
+    def revoke_device(
+        self, device_id: int, *, actor: str = SYSTEM_ACTOR, actor_client_id: int | None = None
+    ) -> DeviceInfo:
         """The device's token stops working at once and for good; enrolling again (even
         with a fresh code and the device's own key) is refused until it is reinstated."""
         with self.session() as session, session.begin():
@@ -245,15 +288,33 @@ class Devices(StoreBase):
             if row.revoked_at is None:
                 row.revoked_at = _now()
             row.token_hash = None
+            note_central_action(
+                session,
+                actor=actor,
+                client_id=actor_client_id,
+                action="device_revoked",
+                target=f"device:{row.id}",
+                detail=f"post={row.post_code}",
+            )
             return _device_info(row)
 
-    def reinstate_device(self, device_id: int) -> DeviceInfo:
+    def reinstate_device(
+        self, device_id: int, *, actor: str = SYSTEM_ACTOR, actor_client_id: int | None = None
+    ) -> DeviceInfo:
         """A coordinator lets a revoked device enroll again (its old token stays dead)."""
         with self.session() as session, session.begin():
             row = session.get(models.Device, device_id)
             if row is None or row.number == CENTRAL_DEVICE_NUMBER:
                 raise NotFound(f"device {device_id}")
             row.revoked_at = None
+            note_central_action(
+                session,
+                actor=actor,
+                client_id=actor_client_id,
+                action="device_reinstated",
+                target=f"device:{row.id}",
+                detail=f"post={row.post_code}",
+            )
             return _device_info(row)
 
     def authenticate_device(self, token: str) -> DeviceInfo | None:
@@ -272,22 +333,67 @@ class Devices(StoreBase):
 
     # -- staff and Open311 clients -------------------------------------------------------
 
-    def create_client(self, name: str, role: str) -> str:
+    def create_client(
+        self,
+        name: str,
+        role: str,
+        *,
+        staff_role: str = COORDINATOR,
+        agency: str = "",
+        days: int | None = STAFF_TOKEN_DAYS,
+        agencies: Collection[str] | None = None,
+        actor: str = SYSTEM_ACTOR,
+    ) -> str:
+        """A new staff token or Open311 key (only its hash is kept). A staff client is a
+        coordinator or an agency officer (``staff_role``) bound to one ``agency`` code,
+        which must be one of ``agencies`` when they are given (the routing rules' codes);
+        its token expires after ``days`` (None: never; Open311 keys never expire)."""
         if role not in ROLES:
             raise ValueError(f"role must be one of {', '.join(ROLES)}")
+        expires: datetime | None = None
+        if role == "staff":
+            if staff_role not in STAFF_ROLES:
+                raise ValueError(f"staff role must be one of {', '.join(STAFF_ROLES)}")
+            if staff_role == AGENCY_OFFICER:
+                if not agency or (agencies is not None and agency not in agencies):
+                    raise ValueError("an agency officer needs a known agency code")
+            elif agency:
+                raise ValueError("a coordinator is bound to no agency")
+            if days is not None:
+                if not 1 <= days <= MAX_STAFF_TOKEN_DAYS:
+                    raise ValueError(f"days must be between 1 and {MAX_STAFF_TOKEN_DAYS}")
+                expires = self.clock() + timedelta(days=days)
+        else:
+            staff_role, agency = "", ""
         token = new_token()
         with self.session() as session, session.begin():
-            session.add(models.ApiClient(name=name, role=role, token_hash=digest(token)))
+            row = models.ApiClient(
+                name=name,
+                role=role,
+                token_hash=digest(token),
+                staff_role=staff_role,
+                agency=agency,
+                expires_at=expires,
+            )
+            session.add(row)
+            session.flush()
+            note_central_action(
+                session,
+                actor=actor,
+                action="client_created",
+                target=f"client:{row.id}",
+                detail=",".join(part for part in (role, staff_role, agency) if part),
+            )
         return token
 
     def clients(self) -> list[ClientInfo]:
         with self.session() as session:
             return [
-                ClientInfo(row.id, row.name, row.role, row.created_at, row.revoked_at)
+                client_info(row)
                 for row in session.scalars(select(models.ApiClient).order_by(models.ApiClient.id))
             ]
 
-    def revoke_client(self, client_id: int) -> ClientInfo:
+    def revoke_client(self, client_id: int, *, actor: str = SYSTEM_ACTOR) -> ClientInfo:
         """The staff token or Open311 key stops working at once, for good."""
         with self.session() as session, session.begin():
             row = session.get(models.ApiClient, client_id)
@@ -295,9 +401,18 @@ class Devices(StoreBase):
                 raise NotFound(f"client {client_id}")
             if row.revoked_at is None:
                 row.revoked_at = _now()
-            return ClientInfo(row.id, row.name, row.role, row.created_at, row.revoked_at)
+            note_central_action(
+                session,
+                actor=actor,
+                action="client_revoked",
+                target=f"client:{row.id}",
+                detail=row.role,
+            )
+            return client_info(row)
 
     def authenticate_client(self, token: str, role: str) -> ClientInfo | None:
+        """The live client holding ``token`` in ``role``: None when there is none, it was
+        revoked, or its token has expired (all three answered alike)."""
         if not token:
             return None
         with self.session() as session:
@@ -306,6 +421,8 @@ class Devices(StoreBase):
             )
             if row is None or row.revoked_at is not None or row.role != role:
                 return None
+            if row.expires_at is not None and row.expires_at <= self.clock():
+                return None
             if not matches(token, row.token_hash):
                 return None
-            return ClientInfo(id=row.id, name=row.name, role=row.role)
+            return client_info(row)

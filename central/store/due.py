@@ -120,6 +120,7 @@ class DueLists(StoreBase):
         agency: str | None = None,
         post_code: str | None = None,
         category: str | None = None,
+        within_agency: str | None = None,
         after: DueCursor | None = None,
         limit: int = 100,
     ) -> Select[*tuple[Any, ...]]:
@@ -128,7 +129,7 @@ class DueLists(StoreBase):
             raise ValueError(f"state must be one of {', '.join(DUE_LISTS)}")
         table = models.Complaint
         _today, _following, soon_end = self.due_window(now)
-        conditions = self._due_filters(agency, post_code, category)
+        conditions = self._due_filters(agency, post_code, category, within_agency)
         if state == "overdue":
             conditions.append(table.expected_at < now)
         elif state == "soon":
@@ -166,6 +167,7 @@ class DueLists(StoreBase):
         agency: str | None = None,
         post_code: str | None = None,
         category: str | None = None,
+        within_agency: str | None = None,
     ) -> Select[*tuple[Any, ...]]:
         """How many open reports are overdue and due soon: one range of the index."""
         table = models.Complaint
@@ -173,11 +175,17 @@ class DueLists(StoreBase):
         return select(
             func.count(case((table.expected_at < now, 1))),
             func.count(case((table.expected_at >= now, 1))),
-        ).where(*self._due_filters(agency, post_code, category), table.expected_at < soon_end)
+        ).where(
+            *self._due_filters(agency, post_code, category, within_agency),
+            table.expected_at < soon_end,
+        )
 
     @staticmethod
     def _due_filters(
-        agency: str | None, post_code: str | None, category: str | None
+        agency: str | None,
+        post_code: str | None,
+        category: str | None,
+        within_agency: str | None = None,
     ) -> list[ColumnElement[bool] | TextClause]:
         table = models.Complaint
         # The partial index's own predicate, inline (see models.OPEN_COMPLAINT_SQL).
@@ -188,6 +196,8 @@ class DueLists(StoreBase):
             conditions.append(table.post_code == post_code)
         if category is not None:
             conditions.append(table.category == category)
+        if within_agency is not None:  # an agency officer's limit, besides any filter
+            conditions.append(table.agency == within_agency)
         return conditions
 
     def due(
@@ -197,6 +207,7 @@ class DueLists(StoreBase):
         agency: str | None = None,
         post_code: str | None = None,
         category: str | None = None,
+        within_agency: str | None = None,
         limit: int = 100,
         after: DueCursor | None = None,
         now: datetime | None = None,
@@ -206,14 +217,21 @@ class DueLists(StoreBase):
         the next working day in WIB) or ``open`` (every open report). Resolved and
         archived reports are never listed. Filters match exactly: the agency a report
         was assigned to, the post it came from, its category. ``after`` continues from
-        a page's ``next`` cursor; the counts cover the whole lists under the filters."""
+        a page's ``next`` cursor; the counts cover the whole lists under the filters.
+        ``within_agency``: only that agency's reports, whatever the other filters (an
+        agency officer's limit, ``central.disclosure.staff_scope``)."""
         if not 1 <= limit <= MAX_DUE_LIMIT:
             raise ValueError(f"limit must be between 1 and {MAX_DUE_LIMIT}")
         now = now or self.clock()
         if now.tzinfo is None:
             raise ValueError("now must be an aware datetime")
         today, following, soon_end = self.due_window(now)
-        filters = {"agency": agency, "post_code": post_code, "category": category}
+        filters = {
+            "agency": agency,
+            "post_code": post_code,
+            "category": category,
+            "within_agency": within_agency,
+        }
         with self.session() as session:
             rows = session.execute(
                 self.due_query(state, now, after=after, limit=limit, **filters)

@@ -4,7 +4,9 @@ Signing in (``central.staff_web``) checks a credential (for now a staff client's
 then opens a session for that client: a fresh random token goes to the browser as a cookie
 and only its hash is stored. A session is good until it expires (``SESSION_LIFETIME`` after
 it was opened), until it is closed (sign-out), or until its client is revoked: the look-up
-checks the client every time, so revoking one stops its browser sessions at once. Expired
+checks the client every time, so revoking one (or its token expiring) stops its browser
+sessions at once. The session carries the client's staff role and agency: an agency
+officer's pages show only what ``central.disclosure`` lets them see. Expired
 sessions are deleted whenever a session is opened.
 """
 
@@ -12,12 +14,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 
 from central import models
 from central.security import digest, new_token
 from central.store.base import StoreBase
-from central.views import ClientInfo
+from central.views import ClientInfo, client_info
 
 SESSION_LIFETIME = timedelta(hours=8)  # a working shift; the cookie's Max-Age too
 SESSION_ROLES = ("staff",)  # the clients whose sessions open the staff pages
@@ -60,6 +62,7 @@ class StaffSessions(StoreBase):
                     models.StaffSession.token_hash == digest(token),
                     models.StaffSession.expires_at > now,
                     models.ApiClient.revoked_at.is_(None),
+                    or_(models.ApiClient.expires_at.is_(None), models.ApiClient.expires_at > now),
                     models.ApiClient.role.in_(SESSION_ROLES),
                 )
             ).one_or_none()
@@ -71,7 +74,7 @@ class StaffSessions(StoreBase):
                 .where(models.StaffSession.id == session_id)
                 .values(last_seen_at=now)
             )
-            return ClientInfo(id=client.id, name=client.name, role=client.role)
+            return client_info(client)
 
     def close_staff_session(self, token: str) -> None:
         """Sign-out: the session's token stops working (closing an unknown one is fine)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -66,6 +67,13 @@ def test_status_set_from_the_shell(tmp_path: Path) -> None:
         last = store.timeline(view.id)[-1]
         assert (last.actor, last.public_note) == ("Dewi", "Diteruskan ke Dinas Perhubungan")
         assert last.internal_note == "Pelapor minta ditelepon sore"
+        # The central audit trail says it came from the shell, with codes only.
+        (line,) = store.central_audit("status_changed")
+        assert (line.actor, line.target) == ("cli:Dewi", record["tracking_id"])
+        assert line.detail == "status=forwarded,agency=->DITJENHUBDAT"
+        made = store.central_audit("enroll_code_created")  # newest first: enroll()'s, then ours
+        assert [line.actor for line in made][1:] == [f"cli:{os.environ.get('USER', 'admin')}"]
+        assert made[1].detail == "post=SMG"
 
         typo = record["tracking_id"][:-1] + ("2" if record["tracking_id"][-1] != "2" else "3")
         bad = central("--data-dir", data, "status", "set", typo, "resolved")

@@ -8,6 +8,7 @@ public and an internal note; then every surface of each audience is fetched and 
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import xml.etree.ElementTree as ET
@@ -31,10 +32,17 @@ O311 = "/open311/v2"
 
 
 def read_table() -> dict[str, dict[str, str]]:
-    """``{row title: {"Public: plain": "✓", …}}`` from the document's table."""
-    lines = [
-        line for line in TABLE.read_text(encoding="utf-8").splitlines() if line.startswith("|")
-    ]
+    """``{row title: {"Public: plain": "✓", …}}`` from the document's first table (the
+    second, staff by role, is ``tests/central/test_staff_roles.py``'s)."""
+    lines = list(
+        itertools.takewhile(
+            lambda line: line.startswith("|"),
+            itertools.dropwhile(
+                lambda line: not line.startswith("|"),
+                TABLE.read_text(encoding="utf-8").splitlines(),
+            ),
+        )
+    )
     header = [cell.strip() for cell in lines[0].strip("|").split("|")]
     rows = {}
     for line in lines[2:]:

@@ -66,6 +66,7 @@ def test_every_json_body_text_field_refuses_control_characters(
             ("POST", "/api/v1/enroll"),
             ("POST", "/api/v1/sync/push"),
             ("POST", status_path),
+            ("POST", "/api/v1/staff/enroll-codes"),
         }
 
         valid_status: dict[str, Any] = {
@@ -100,6 +101,17 @@ def test_every_json_body_text_field_refuses_control_characters(
             headers={"authorization": f"Bearer {staff}"},
         )
         assert one_line.status_code == 422
+
+        fields = _string_fields(bodies[("POST", "/api/v1/staff/enroll-codes")], components)
+        assert fields == ["post_code"]
+        for bad in (NUL, ESCAPE, "MRK" + NUL, "MRK\nX"):
+            answer = client.post(
+                "/api/v1/staff/enroll-codes",
+                json={"post_code": bad},
+                headers={"authorization": f"Bearer {staff}"},
+            )
+            assert answer.status_code == 422, (bad, answer.text)
+            assert any("post_code" in p["field"] for p in answer.json()["problems"])
 
         fields = _string_fields(bodies[("POST", "/api/v1/enroll")], components)
         assert {"code", "label", "public_key"} <= set(fields)
