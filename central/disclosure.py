@@ -183,17 +183,18 @@ def disclose(
     timeline: Sequence[TimelineEntry],
     who: Audience,
     agency_name: Callable[[str], str] = _as_typed,
-    scope: StaffScope = COORDINATOR_SCOPE,
+    scope: StaffScope | None = None,
 ) -> Disclosed:
     """What ``who`` sees of ``report``. ``agency_name`` turns an agency's code into what the
     page shows (its name, in the page's language); staff see the code they set. ``scope``:
-    which staff (``staff_scope``); the caller has checked ``scope.sees(report)``."""
+    which staff (``staff_scope``), required for ``STAFF`` so no route gets a coordinator's
+    view by leaving it out; the caller has checked ``scope.sees(report)``."""
     staff = who is Audience.STAFF
-    if staff and not scope.sees(report):
+    if staff and (scope is None or not scope.sees(report)):
         raise LookupError("this report does not exist for this staff client")
     content = content_visible(report, who)
     notes = notes_visible(report, who)
-    contacts = contacts_visible(who) and (not staff or scope.contacts_visible(report))
+    contacts = contacts_visible(who) and (scope is None or scope.contacts_visible(report))
     named = _as_typed if staff else agency_name
 
     def shown(value: str) -> str | None:
