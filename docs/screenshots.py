@@ -18,9 +18,10 @@
     tools/see-window docs/operators.png -- python docs/screenshots.py /tmp/shots operators
     tools/see-window docs/activity.png -- python docs/screenshots.py /tmp/shots activity
 (setup and receipt with a receipt printer set up, ``posko setup … --printer QUEUE``; sync
-after ``posko enroll`` with a running central system and a sync). A text size and a theme
-may follow the view, e.g. ``form 150`` or ``form 100 contrast``; the README's are taken
-with ``see-window --size 1366x768``, a common field laptop's screen.
+after ``posko enroll`` with a running central system and a sync; on a machine without a
+keyring every command asks for the database's passphrase: export POSKO_DESK_PASSPHRASE).
+A text size and a theme may follow the view, e.g. ``form 150`` or ``form 100 contrast``;
+the README's are taken with ``see-window --size 1366x768``, a common field laptop's screen.
 """
 
 from __future__ import annotations
@@ -44,6 +45,10 @@ def main() -> None:
     text_size = int(sys.argv[3]) if len(sys.argv) > 3 else 100
     theme = sys.argv[4] if len(sys.argv) > 4 else "standard"
     app = QApplication(sys.argv[:1])
+    from desktop.cli.commands import unlock
+
+    if not unlock(profile):  # the keyring, or POSKO_DESK_PASSPHRASE
+        raise SystemExit(1)
     store = Store.open(profile)
     set_language(store.require_context().language)
     if view == "kiosk":
