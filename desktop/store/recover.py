@@ -792,11 +792,12 @@ def restore_backup(profile: Profile, backup: Path | None = None) -> Any:
     chosen = backup or next(iter(newest_backups(profile)), None)
     if chosen is None:
         raise RecoveryError(RecoveryError.NO_BACKUP)
+    named, chosen = chosen, _within_profile(profile, chosen)
     try:
         if health.check_file(chosen) != "ok" or health.quick_check(chosen):
-            raise RecoveryError(RecoveryError.BAD_BACKUP, str(chosen))
+            raise RecoveryError(RecoveryError.BAD_BACKUP, str(named))
     except (DatabaseDamaged, cipher.Error) as exc:
-        raise RecoveryError(RecoveryError.BAD_BACKUP, str(chosen)) from exc
+        raise RecoveryError(RecoveryError.BAD_BACKUP, str(named)) from exc
     fresh = profile.root / "posko-restoring.sqlite3"
     for stale in [fresh, *_companions(fresh)]:
         stale.unlink(missing_ok=True)
@@ -810,6 +811,26 @@ def restore_backup(profile: Profile, backup: Path | None = None) -> Any:
     _drop_rescued_drafts(profile)
     log.info("restored %s from %s", profile.database, chosen)
     return Store.open(profile)
+
+
+def _within_profile(profile: Profile, chosen: Path) -> Path:
+    """A backup from elsewhere (a copy kept on a USB stick) is first copied into the
+    profile's ``backups/``: there it is read with the profile's key, as the desk's own are
+    (an older, plain one is read as it is)."""
+    try:
+        chosen.resolve().relative_to(profile.root.resolve())
+        return chosen
+    except ValueError:
+        pass
+    profile.backups.mkdir(mode=0o700, parents=True, exist_ok=True)
+    copy = profile.backups / f"restored-{chosen.name}"
+    try:
+        fd = os.open(copy, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with open(chosen, "rb") as src, os.fdopen(fd, "wb") as out:
+            shutil.copyfileobj(src, out, 1024 * 1024)
+    except OSError as exc:
+        raise RecoveryError(RecoveryError.BAD_BACKUP, str(chosen)) from exc
+    return copy
 
 
 def _has_table(conn: cipher.Connection, name: str) -> bool:

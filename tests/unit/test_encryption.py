@@ -335,3 +335,28 @@ def test_recover_starts_anew_when_the_key_file_is_gone(tmp_path: Path) -> None:
     assert list((data / "damaged").glob("*/posko.sqlite3"))  # the old file, kept
     again = posko("--data-dir", str(data), "demo-data", "--complaints", "1")
     assert again.returncode == 0, again.stderr
+
+
+def test_a_backup_kept_outside_the_profile_is_restored_with_the_profiles_key(
+    tmp_path: Path,
+) -> None:
+    """A coordinator copied a backup to a USB stick: ``posko recover --backup PATH`` reads
+    it with the desk's key (copied into ``backups/`` first) and restores it."""
+    from tests.e2e.test_cli import posko
+
+    data = tmp_path / "desk"
+    assert posko("--data-dir", str(data), "demo-data", "--complaints", "4").returncode == 0
+    profile = Profile(data)
+    rawdb.key_of(profile)
+    stick = tmp_path / "usb"
+    stick.mkdir()
+    kept = stick / "posko-cadangan.sqlite3"  # copied there by hand from backups/
+    shutil.copy(backup(profile.database, profile.backups, "manual"), kept)
+    for made in profile.backups.glob("*.sqlite3"):
+        made.unlink()  # only the stick has it now
+    assert not cipher.is_plain(kept)
+    assert posko("--data-dir", str(data), "demo-data", "--complaints", "2").returncode == 0
+    restored = posko("--data-dir", str(data), "recover", "--backup", str(kept))
+    assert restored.returncode == 0, restored.stderr
+    with rawdb.connect(profile.database) as conn:
+        assert conn.execute("SELECT count(*) FROM complaints").fetchone() == (4,)
