@@ -263,11 +263,29 @@ def _wrapped(key: bytes, passphrase: str) -> dict[str, Any]:
     }
 
 
+# desk-key.json is not secret and anyone who can write the profile can edit it: what it
+# says of scrypt is checked before scrypt runs. Beyond these, hashlib refuses (a ValueError
+# the operator would see as a crash) or runs for hours (p is a loop count: 2^20 of it with
+# n = 2^14 fits the memory limit and costs 16,000 times a normal unlock).
+_MAX_SCRYPT_WORK = 4 * SCRYPT["n"] * SCRYPT["r"] * SCRYPT["p"]
+
+
+def _sane_scrypt(n: int, r: int, p: int) -> bool:
+    return (
+        2**10 <= n <= 2**20
+        and n & (n - 1) == 0
+        and 1 <= r <= 16
+        and 1 <= p <= 16
+        and 128 * r * n <= 192 * 1024 * 1024  # under _passphrase_key's maxmem
+        and n * r * p <= _MAX_SCRYPT_WORK
+    )
+
+
 def _unwrap(record: KeyRecord, passphrase: str) -> bytes:
     try:
         kdf = record.fields["kdf"]
         params = {name: int(kdf[name]) for name in ("n", "r", "p")}
-        if kdf.get("name") != "scrypt" or params["n"] > 2**20 or params["r"] > 16:
+        if kdf.get("name") != "scrypt" or not _sane_scrypt(**params):
             raise ValueError("unknown key derivation")
         salt = _unb64(kdf["salt"])
         nonce, wrapped = _unb64(record.fields["nonce"]), _unb64(record.fields["wrapped"])
