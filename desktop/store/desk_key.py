@@ -39,7 +39,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from desktop.paths import Profile
 from desktop.store import cipher
-from posko.files import write_atomic
+from posko.files import write_atomic, write_once
 from posko.i18n import _
 
 log = logging.getLogger("posko.db")
@@ -143,6 +143,15 @@ def _write(profile: Profile, data: dict[str, Any]) -> None:
     write_atomic(key_file(profile), json.dumps(data, indent=1).encode("ascii"), private=True)
 
 
+def _write_new(profile: Profile, data: dict[str, Any]) -> bool:
+    """Write a new profile's key file unless one appeared meanwhile (a second desk started
+    at the same moment made its own key): of two, one record wins and both desks use it,
+    or the loser would encrypt the database with a key no record names. Whether this
+    call's record was written."""
+    profile.root.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return write_once(key_file(profile), json.dumps(data, indent=1).encode("ascii"), private=True)
+
+
 # -- the keyring ----------------------------------------------------------------------------
 
 
@@ -235,6 +244,16 @@ def _into_keyring(key: bytes) -> tuple[str, str] | None:
         log.warning("the keyring refused the key: %s", type(exc).__name__)
         return None
     return (account, _backend_name(backend)) if kept == key.hex() else None
+
+
+def _drop_from_keyring(account: str) -> None:
+    backend = _keyring()
+    if backend is None:
+        return
+    try:
+        backend.delete_password(KEYRING_SERVICE, account)
+    except Exception as exc:  # left behind: an unused entry, harmless
+        log.warning("the keyring kept an unused key: %s", type(exc).__name__)
 
 
 # -- the passphrase -------------------------------------------------------------------------
@@ -331,7 +350,11 @@ def unlock(profile: Profile, *, start_anew: bool = False) -> bytes:
         if kept is None:
             raise KeyProblem(KeyProblem.NEW_PASSPHRASE_NEEDED)
         account, backend = kept
-        _write(profile, _record("keyring", key, {"account": account, "backend": backend}))
+        if not _write_new(
+            profile, _record("keyring", key, {"account": account, "backend": backend})
+        ):
+            _drop_from_keyring(account)  # another desk's key was kept first: use that one
+            return unlock(profile, start_anew=start_anew)
         log.info("a new database key, kept in the keyring")
     elif record.store == "keyring":
         entry, named = record.fields.get("account"), record.fields.get("backend")
@@ -380,7 +403,8 @@ def create_with_passphrase(profile: Profile, passphrase: str) -> bytes:
         raise FileExistsError(str(key_file(profile)))
     _refuse_if_encrypted(profile)
     key = cipher.new_key()
-    _write(profile, _record("passphrase", key, _wrapped(key, passphrase)))
+    if not _write_new(profile, _record("passphrase", key, _wrapped(key, passphrase))):
+        raise FileExistsError(str(key_file(profile)))  # another desk chose one meanwhile
     cipher.register(profile.root, key)
     log.info("a new database key, kept under the coordinator's passphrase")
     return key
