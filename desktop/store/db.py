@@ -98,7 +98,7 @@ def encrypt_backups(backups: Path, key: bytes) -> int:
             continue
         try:
             count += cipher.encrypt_plain(copy, key)
-        except cipher.Error as exc:
+        except (cipher.Error, OSError) as exc:
             log.error("backup %s could not be encrypted: %s", copy.name, exc)
     return count
 
@@ -129,7 +129,15 @@ def open_database(path: Path, backups: Path) -> Engine:
     if key is not None:
         encrypt_backups(backups, key)  # plain copies from before, re-encrypted first
         if cipher.is_plain(path):
-            cipher.encrypt_plain(path, key)
+            # A full disk, a locked file, a page SQLite cannot read: the plain file is as
+            # it was (encrypt_plain swaps the copy in only once it is whole), and the
+            # operator is told as for any database that cannot be opened.
+            try:
+                cipher.encrypt_plain(path, key)
+            except (cipher.Error, OSError) as exc:
+                if is_damage(exc):
+                    raise damage_from(path, exc) from exc
+                raise DatabaseError(f"{path}: could not be encrypted: {exc}") from exc
             log.info("database %s encrypted", path)
     engine = make_engine(path)
     if revision == HEAD_REVISION:
