@@ -70,6 +70,8 @@ class PassphraseDialog(QDialog):
         layout.addWidget(self.message)
         layout.addWidget(ok_cancel(self, _("Create") if new else _("Open"), "passphraseOk"))
         self.passphrase.setFocus()
+        self.problem: KeyProblem | None = None
+        self.retry = False
 
     def accept(self) -> None:
         typed = self.passphrase.text()
@@ -97,6 +99,14 @@ class PassphraseDialog(QDialog):
             self._refuse(_("That passphrase does not open this desk's data."))
             self.passphrase.selectAll()
             return
+        except KeyProblem as problem:  # the key file is damaged: said by ``unlock``
+            self.problem = problem
+            super().reject()
+            return
+        except FileExistsError:  # another desk chose a passphrase meanwhile: ask for it
+            self.retry = True
+            super().reject()
+            return
         finally:
             QApplication.restoreOverrideCursor()
         super().accept()
@@ -121,9 +131,14 @@ def unlock(profile: Profile, exec_dialog: Callable[[QDialog], object]) -> bool:
         except KeyProblem as problem:
             if problem.reason in (KeyProblem.PASSPHRASE_NEEDED, KeyProblem.NEW_PASSPHRASE_NEEDED):
                 new = problem.reason == KeyProblem.NEW_PASSPHRASE_NEEDED
-                if not exec_dialog(PassphraseDialog(profile, new=new)):
+                dialog = PassphraseDialog(profile, new=new)
+                accepted = exec_dialog(dialog)
+                if dialog.problem is not None:
+                    problem = dialog.problem
+                elif accepted or dialog.retry:
+                    continue
+                else:
                     return False
-                continue
             box = QMessageBox(QMessageBox.Icon.Critical, _("The desk cannot start"), "")
             box.setObjectName("keyProblem")
             box.setText(desk_key.describe(problem))

@@ -109,3 +109,39 @@ def test_cancelling_or_a_lost_key_stops_the_start(
 
     assert not key_dialog.unlock(profile, operator)
     assert shown and "desk-key.json" in shown[0] and "rusak" in shown[0]
+
+
+def test_a_damaged_key_file_is_told_not_a_crash(
+    qtbot: QtBot, tmp_path: Path, no_keyring: None
+) -> None:
+    """The passphrase is right but desk-key.json was changed (its wrapped key, its check):
+    the dialog tells the operator the key file is damaged, as a lost key is told, and the
+    desk does not start; no exception out of the dialog (the crash dialog, a report)."""
+    import json
+
+    profile = Profile(tmp_path / "desk")
+    desk_key.create_with_passphrase(profile, "gerbang tol cikampek 2027")
+    Store.open(profile).close()
+    cipher.forget(profile.root)
+    path = desk_key.key_file(profile)
+    data = json.loads(path.read_text())
+    wrapped = bytearray(desk_key._unb64(data["wrapped"]))
+    wrapped[3] ^= 1
+    data["wrapped"] = desk_key._b64(bytes(wrapped))
+    path.write_text(json.dumps(data))
+    shown: list[QDialog] = []
+
+    def operator(dialog: QDialog) -> object:
+        shown.append(dialog)
+        qtbot.addWidget(dialog)
+        if isinstance(dialog, PassphraseDialog):
+            dialog.show()
+            qtbot.waitExposed(dialog)
+            _type(qtbot, dialog, "passphrase", "gerbang tol cikampek 2027")
+            dialog.accept()
+            return dialog.result() == QDialog.DialogCode.Accepted
+        assert isinstance(dialog, QMessageBox) and dialog.objectName() == "keyProblem"
+        return 0
+
+    assert key_dialog.unlock(profile, operator) is False
+    assert isinstance(shown[-1], QMessageBox) and "desk-key.json" in shown[-1].text()
