@@ -13,7 +13,7 @@ from desktop.paths import Profile
 from desktop.store import cipher, desk_key
 from desktop.store.desk_key import KeyProblem
 from desktop.store.repo import Store
-from tests.unit.test_encryption import NAME, _plain_desk, _set_up, no_keyring  # noqa: F401, F811
+from tests.unit.test_encryption import NAME, _plain_desk, _set_up, no_keyring  # noqa: F401
 
 
 def _passphrase_profile(tmp_path: Path) -> Profile:
