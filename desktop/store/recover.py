@@ -794,9 +794,14 @@ def restore_backup(profile: Profile, backup: Path | None = None) -> Any:
         raise RecoveryError(RecoveryError.NO_BACKUP)
     named, chosen = chosen, _within_profile(profile, chosen)
     try:
+        key = cipher.key_for(profile.database)
+        if key is not None and cipher.is_plain(chosen):
+            # A backup from before encryption: SQLite's backup API does not copy a plain
+            # file into an encrypted one, so it is encrypted first, as the desk's own are.
+            cipher.encrypt_plain(chosen, key)
         if health.check_file(chosen) != "ok" or health.quick_check(chosen):
             raise RecoveryError(RecoveryError.BAD_BACKUP, str(named))
-    except (DatabaseDamaged, cipher.Error) as exc:
+    except (DatabaseDamaged, cipher.Error, OSError) as exc:
         raise RecoveryError(RecoveryError.BAD_BACKUP, str(named)) from exc
     fresh = profile.root / "posko-restoring.sqlite3"
     for stale in [fresh, *_companions(fresh)]:
