@@ -163,7 +163,8 @@ def encrypt_plain(path: Path, key: bytes) -> bool:
             source.execute("PRAGMA journal_mode=DELETE")  # no WAL left to meet the new file
         finally:
             source.close()
-        with open(tmp, "rb") as handle:
+        # Opened for writing: Windows' fsync (FlushFileBuffers) refuses a read-only handle.
+        with open(tmp, "r+b") as handle:
             os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
