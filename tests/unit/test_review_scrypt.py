@@ -13,7 +13,7 @@ from desktop.paths import Profile
 from desktop.store import cipher, desk_key
 from desktop.store.desk_key import KeyProblem
 from desktop.store.repo import Store
-from tests.unit.test_encryption import NAME, _plain_desk, _set_up, no_keyring  # noqa: F401
+from tests.unit.test_encryption import _set_up, no_keyring  # noqa: F401
 
 
 def _passphrase_profile(tmp_path: Path) -> Profile:
@@ -37,8 +37,9 @@ def _passphrase_profile(tmp_path: Path) -> Profile:
         {"n": 2**20, "r": 16},  # over maxmem: hashlib's ValueError
     ],
 )
+@pytest.mark.usefixtures("no_keyring")
 def test_scrypt_parameters_from_the_key_file_are_bounded(
-    tmp_path: Path, no_keyring: None, kdf: dict[str, int]
+    tmp_path: Path, kdf: dict[str, int]
 ) -> None:
     """desk-key.json is not secret and can be edited: what it says of scrypt is checked
     before scrypt runs; a bad value is a damaged key file, quickly, never a hang or a
