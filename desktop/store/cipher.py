@@ -23,6 +23,8 @@ from __future__ import annotations
 import os
 import secrets
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -146,6 +148,46 @@ def encrypt_plain(path: Path, key: bytes) -> bool:
     was plain. A crash leaves either the plain file or the encrypted one, never half."""
     if not is_plain(path):
         return False
+    with _upgrading(path):
+        if not is_plain(path):  # another desk did it while this one waited
+            return False
+        _encrypt(path, key)
+    return True
+
+
+UPGRADE_WAIT_S = 120.0
+STALE_LOCK_S = 900.0
+
+
+@contextmanager
+def _upgrading(path: Path) -> Iterator[None]:
+    """One process at a time encrypts a file (two desks started at once): a lock file
+    made with O_EXCL beside it, waited for, and taken over when a crash left it."""
+    import time
+
+    lock = path.with_name(f".{path.name}-encrypting.lock")
+    deadline = time.monotonic() + UPGRADE_WAIT_S
+    while True:
+        try:
+            os.close(os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+            break
+        except FileExistsError:
+            try:
+                if time.time() - lock.stat().st_mtime > STALE_LOCK_S:
+                    lock.unlink(missing_ok=True)  # its process is long gone
+                    continue
+            except FileNotFoundError:
+                continue
+            if time.monotonic() > deadline:
+                raise OSError(f"{path.name} is being encrypted by another process") from None
+            time.sleep(0.2)
+    try:
+        yield
+    finally:
+        lock.unlink(missing_ok=True)
+
+
+def _encrypt(path: Path, key: bytes) -> None:
     tmp = path.with_name(f".{path.name}-encrypting")
     for stale in (tmp, Path(f"{tmp}-journal")):
         stale.unlink(missing_ok=True)
@@ -173,7 +215,6 @@ def encrypt_plain(path: Path, key: bytes) -> bool:
     for suffix in ("-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     _fsync_folder(path.parent)
-    return True
 
 
 # SQLCipher 4's page: AES-256-CBC over all but the reserve at its end, which holds the
@@ -251,6 +292,116 @@ def fit_page_count(path: Path, key: bytes) -> bool:
     return True
 
 
+# -- files sealed whole: the copies kept in damaged/ -------------------------------------
+#
+# A damaged file cannot be re-encrypted page by page (SQLite cannot read all of it), and
+# the copy of one from before encryption is plain: such copies are sealed whole, in 1 MiB
+# chunks, each AES-256-GCM with its own nonce, its number and whether it is the last one
+# bound in (no chunk can be moved, dropped or cut off unnoticed).
+
+SEALED_MAGIC = b"POSKO-SEALED-FILE-1\n"
+_CHUNK = 1 << 20
+
+
+def _sealing_key(key: bytes) -> bytes:
+    import hashlib
+    import hmac
+
+    return hmac.new(key, b"posko sealed file", hashlib.sha256).digest()
+
+
+def is_sealed(path: Path | str) -> bool:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(len(SEALED_MAGIC)) == SEALED_MAGIC
+    except OSError:
+        return False
+
+
+def _aad(index: int, last: bool) -> bytes:
+    return SEALED_MAGIC + index.to_bytes(8, "big") + (b"\x01" if last else b"\x00")
+
+
+def seal_file(path: Path, key: bytes) -> bool:
+    """Replace ``path`` by its sealed form (atomically, owner-only); whether it was not
+    sealed already."""
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    if is_sealed(path):
+        return False
+    aes = AESGCM(_sealing_key(key))
+    tmp = path.with_name(f".{path.name}-sealing")
+    tmp.unlink(missing_ok=True)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with open(path, "rb") as src, os.fdopen(fd, "wb") as out:
+            out.write(SEALED_MAGIC)
+            index, chunk = 0, src.read(_CHUNK)
+            while True:
+                following = src.read(_CHUNK)
+                nonce = os.urandom(12)
+                box = aes.encrypt(nonce, chunk, _aad(index, not following))
+                out.write(nonce + len(box).to_bytes(4, "big") + box)
+                if not following:
+                    break
+                index, chunk = index + 1, following
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return True
+
+
+def unseal_to(path: Path, key: bytes, target: Path) -> None:
+    """Write what the sealed ``path`` holds to ``target`` (owner-only); ``ValueError``
+    when it was changed, cut short or sealed with another key."""
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    aes = AESGCM(_sealing_key(key))
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with open(path, "rb") as src, os.fdopen(fd, "wb") as out:
+        if src.read(len(SEALED_MAGIC)) != SEALED_MAGIC:
+            raise ValueError("not a sealed file")
+        index = 0
+        while True:
+            head = src.read(16)
+            if len(head) < 16:
+                raise ValueError("cut short")
+            size = int.from_bytes(head[12:], "big")
+            if size > _CHUNK + 16:
+                raise ValueError("bad chunk")
+            box = src.read(size)
+            last = not src.peek(1) if hasattr(src, "peek") else False
+            try:
+                out.write(aes.decrypt(head[:12], box, _aad(index, last)))
+            except InvalidTag as exc:
+                raise ValueError("changed, or another key") from exc
+            if last:
+                return
+            index += 1
+
+
+def seal_folder(folder: Path, key: bytes) -> int:
+    """Seal every file under ``folder`` not sealed yet (the copies in ``damaged/``); how
+    many. A file that cannot be sealed is logged and left."""
+    import logging
+
+    count = 0
+    if not folder.is_dir():
+        return 0
+    for path in sorted(folder.rglob("*")):
+        if not path.is_file() or path.name.endswith("-sealing"):
+            continue
+        try:
+            count += seal_file(path, key)
+        except OSError as exc:
+            logging.getLogger("posko.db").error("could not seal %s: %s", path.name, exc)
+    return count
+
+
 def _fsync_folder(folder: Path) -> None:
     if not hasattr(os, "O_DIRECTORY"):  # Windows: a rename is durable without it
         return
@@ -278,9 +429,13 @@ __all__ = [
     "forget",
     "header_page_count",
     "is_plain",
+    "is_sealed",
     "key_for",
     "new_key",
     "register",
     "register_all",
     "registered",
+    "seal_file",
+    "seal_folder",
+    "unseal_to",
 ]

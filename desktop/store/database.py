@@ -214,6 +214,18 @@ def _move_team(s: Session, old_post: int, new_post: int) -> None:
     )
 
 
+def _seal_leftovers(profile: Profile, key: bytes) -> None:
+    """No reporter's data left in the clear from before encryption or from a recovery cut
+    short: copies in ``damaged/`` sealed, recovery scratch folders removed."""
+    import shutil
+
+    from desktop.store import cipher
+
+    cipher.seal_folder(profile.damaged, key)
+    for scratch in profile.root.glob(".recover-*"):
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
 class Database(Operators, Audit, Retention):
     def __init__(
         self, engine: Engine, catalog: Catalog | None = None, profile: Profile | None = None
@@ -237,9 +249,11 @@ class Database(Operators, Audit, Retention):
         ``damaged/``) when the file is damaged or was found damaged before;
         ``desk_key.KeyProblem`` when the database's key needs the operator (a passphrase)."""
         profile.ensure()
-        desk_key.unlock(profile)  # every file of the profile is read with it from here on
+        key = desk_key.unlock(profile)  # every file of the profile is read with it from here on
+        if key:
+            _seal_leftovers(profile, key)
         path = profile.database
-        known = health.damaged(path)
+        known = health.still_damaged(path)
         if known is not None:
             raise known
         try:

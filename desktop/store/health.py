@@ -44,6 +44,13 @@ SQLITE_NOTADB = 26
 DAMAGE_CODES = frozenset({SQLITE_CORRUPT, SQLITE_NOTADB})
 
 
+# The detail of a file whose first page does not authenticate under the profile's key: it
+# is overwritten, or desk-key.json is not this database's (a wrong copy put back). Found
+# so before, it is judged again at each start (``still_damaged``), so putting the right
+# key file back is enough.
+NOT_THIS_KEY = "page 1 not authentic under this key"
+
+
 class DatabaseError(RuntimeError):
     """The database file cannot be opened or upgraded (disk full, corrupt, newer schema)."""
 
@@ -127,7 +134,7 @@ def check_header(path: Path) -> str:
         assert key is not None
         pages = cipher.header_page_count(path, key)
         if pages is None:  # its first page is not this key's: garbage, another file
-            raise DatabaseDamaged(path, DatabaseDamaged.NOT_A_DATABASE, "page 1 not authentic")
+            raise DatabaseDamaged(path, DatabaseDamaged.NOT_A_DATABASE, NOT_THIS_KEY)
         if size % cipher.PAGE_SIZE or size < pages * cipher.PAGE_SIZE:
             raise DatabaseDamaged(
                 path,
@@ -245,6 +252,21 @@ def damaged(path: Path) -> DatabaseDamaged | None:
     )
 
 
+def still_damaged(path: Path) -> DatabaseDamaged | None:
+    """``damaged(path)``, except that a file marked only because its first page did not
+    authenticate (``NOT_THIS_KEY``) and that does now (its key file was put right) is
+    forgotten: the mark was about the key, not the file."""
+    known = damaged(path)
+    if known is None or known.detail != NOT_THIS_KEY:
+        return known
+    key = cipher.key_for(path)
+    if key is None or cipher.header_page_count(path, key) is None:
+        return known
+    log.info("database %s opens with its key again", path)
+    forget_damage(path)
+    return None
+
+
 def on_damage(listener: Callable[[DatabaseDamaged], None]) -> Callable[[], None]:
     """Call ``listener`` (on the thread that found it) when a database is first found
     damaged in this process; returns a function that removes it."""
@@ -253,7 +275,8 @@ def on_damage(listener: Callable[[DatabaseDamaged], None]) -> Callable[[], None]
 
 
 def keep_copy(path: Path, folder: Path) -> Path:
-    """Copy the database file and its ``-wal`` into ``folder/<time>/``, owner-only."""
+    """Copy the database file and its ``-wal`` into ``folder/<time>/``, owner-only, and
+    sealed whole with the profile's key (``cipher.seal_file``) where one is unlocked."""
     import shutil  # here: with its compression modules, milliseconds of every start-up
 
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
@@ -269,6 +292,9 @@ def keep_copy(path: Path, folder: Path) -> Path:
             shutil.copyfileobj(src, out, 1024 * 1024)
             out.flush()
             os.fsync(out.fileno())
+        key = cipher.key_for(path)
+        if key is not None:  # a plain file from before encryption stays unreadable too
+            cipher.seal_file(dest, key)
     return target / path.name
 
 

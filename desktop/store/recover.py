@@ -167,6 +167,9 @@ def _set_aside(profile: Profile) -> Path | None:
             if source.exists():
                 os.replace(source, folder / source.name)
         moved = folder / path.name
+        key = cipher.key_for(path)
+        if key is not None:  # as every copy in damaged/: sealed, plain or not
+            cipher.seal_folder(folder, key)
     else:
         path.unlink(missing_ok=True)
     for companion in _companions(path):
@@ -439,11 +442,19 @@ def _open_source(profile: Profile, work: Path) -> cipher.Connection | None:
     known = health.damaged(source)
     if known is not None and known.copy is not None and known.copy.exists():
         source = known.copy
+    key = cipher.key_for(profile.database)
     for path, name in ((source, "source.sqlite3"), (Path(f"{source}-wal"), "source.sqlite3-wal")):
-        if path.exists():
-            fd = os.open(work / name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with open(path, "rb") as src, os.fdopen(fd, "wb") as out:
-                shutil.copyfileobj(src, out, 1024 * 1024)
+        if not path.exists():
+            continue
+        if key is not None and cipher.is_sealed(path):  # a copy kept in damaged/
+            try:
+                cipher.unseal_to(path, key, work / name)
+            except ValueError as exc:
+                log.error("recovery: the kept copy %s cannot be opened: %s", path.name, exc)
+            continue
+        fd = os.open(work / name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with open(path, "rb") as src, os.fdopen(fd, "wb") as out:
+            shutil.copyfileobj(src, out, 1024 * 1024)
     scratch = work / "source.sqlite3"
     if not scratch.exists():
         return None

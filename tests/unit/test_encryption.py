@@ -360,3 +360,106 @@ def test_a_backup_kept_outside_the_profile_is_restored_with_the_profiles_key(
     assert restored.returncode == 0, restored.stderr
     with rawdb.connect(profile.database) as conn:
         assert conn.execute("SELECT count(*) FROM complaints").fetchone() == (4,)
+
+
+def test_a_sealed_copy_opens_only_whole_and_with_its_key(tmp_path: Path) -> None:
+    """The copies kept in damaged/ are sealed whole: what comes out is what went in, and
+    a changed, cut, reordered or foreign-keyed file is refused, never half-read."""
+    key, other = cipher.new_key(), cipher.new_key()
+    data = os.urandom(3 * 2**20 + 12345)  # four chunks, the last one short
+    path = tmp_path / "posko.sqlite3"
+    path.write_bytes(data)
+    assert cipher.seal_file(path, key) and not cipher.seal_file(path, key)  # once
+    sealed = path.read_bytes()
+    assert data[:4096] not in sealed and cipher.is_sealed(path)
+    cipher.unseal_to(path, key, tmp_path / "out")
+    assert (tmp_path / "out").read_bytes() == data
+
+    chunk = 16 + 2**20 + 16  # nonce + length, one sealed chunk
+    start = len(cipher.SEALED_MAGIC)
+    first, second = sealed[start : start + chunk], sealed[start + chunk : start + 2 * chunk]
+    changed = {
+        "a flipped bit": sealed[:5000] + bytes([sealed[5000] ^ 1]) + sealed[5001:],
+        "cut at a chunk": sealed[: start + 2 * chunk],
+        "cut inside": sealed[:-100],
+        "reordered": sealed[:start] + second + first + sealed[start + 2 * chunk :],
+    }
+    for name, content in changed.items():
+        path.write_bytes(content)
+        with pytest.raises(ValueError):
+            cipher.unseal_to(path, key, tmp_path / "out")
+        assert name
+    path.write_bytes(sealed)
+    with pytest.raises(ValueError):
+        cipher.unseal_to(path, other, tmp_path / "out")
+
+
+def test_a_wrong_key_file_put_back_is_mended_by_the_right_one(tmp_path: Path) -> None:
+    """The wrong desk-key.json put back (another desk's) makes the file unreadable, and the
+    desk says it is damaged; once the right one is back the desk opens it again, with
+    nothing lost, rather than remembering the file as damaged for ever."""
+    from desktop.store import health
+
+    mine, other = Profile(tmp_path / "mine"), Profile(tmp_path / "other")
+    for profile in (mine, other):
+        store = Store.open(profile)
+        _set_up(store)
+        store.close()
+    store = Store.open(mine)
+    record = store.save_complaint(_report())
+    store.close()
+    right = (mine.root / desk_key.FILE_NAME).read_bytes()
+    shutil.copy(other.root / desk_key.FILE_NAME, mine.root / desk_key.FILE_NAME)
+    cipher.forget(mine.root)
+    with pytest.raises(health.DatabaseDamaged) as found:
+        Store.open(mine)
+    assert found.value.reason == health.DatabaseDamaged.NOT_A_DATABASE
+    (mine.root / desk_key.FILE_NAME).write_bytes(right)
+    cipher.forget(mine.root)
+    store = Store.open(mine)
+    try:
+        assert store.complaint(record.tracking_id) == record
+        assert store.damage is None
+    finally:
+        store.close()
+
+
+def test_one_process_at_a_time_encrypts_a_plain_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two desks started at once on a plain profile: the second waits for the first's
+    lock, then finds the file encrypted and leaves it; a lock a crash left is taken over;
+    one held too long is a clear error, and the file stays plain and whole."""
+    import threading
+    import time
+
+    profile, _secret = _plain_desk(tmp_path / "desk", monkeypatch)
+    before = _rows(profile.database, None)
+    key = cipher.new_key()
+    lock = profile.database.with_name(f".{profile.database.name}-encrypting.lock")
+
+    lock.touch()  # another process is at it
+    monkeypatch.setattr(cipher, "UPGRADE_WAIT_S", 0.5)
+    with pytest.raises(OSError):
+        cipher.encrypt_plain(profile.database, key)
+    assert cipher.is_plain(profile.database) and _rows(profile.database, None) == before
+
+    monkeypatch.setattr(cipher, "UPGRADE_WAIT_S", 30.0)
+    results: list[bool] = []
+    waiter = threading.Thread(target=lambda: results.append(cipher.encrypt_plain(
+        profile.database, key)))  # fmt: skip
+    waiter.start()
+    time.sleep(0.5)
+    assert waiter.is_alive()  # waiting for the lock
+    lock.unlink()  # the other process finished
+    waiter.join(30)
+    assert results == [True] and not cipher.is_plain(profile.database)
+    assert _rows(profile.database, key) == before
+
+    # A lock left by a crash long ago does not block for ever.
+    profile2, _ = _plain_desk(tmp_path / "desk2", monkeypatch)
+    stale = profile2.database.with_name(f".{profile2.database.name}-encrypting.lock")
+    stale.touch()
+    os.utime(stale, (time.time() - 3600, time.time() - 3600))
+    assert cipher.encrypt_plain(profile2.database, key)
+    assert not stale.exists()

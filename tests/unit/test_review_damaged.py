@@ -16,10 +16,6 @@ def _every_file(root: Path) -> dict[str, bytes]:
     return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="not fixed: damaged/ keeps a plain database's copy as found (see the review)",
-)
 def test_a_plain_database_found_damaged_leaves_no_plain_copy_once_recovered(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
