@@ -89,7 +89,7 @@ def unlock(profile: Profile, *, start_anew: bool = False) -> bool:
         reason, found = problem.reason, problem
     try:
         if reason == KeyProblem.NEW_PASSPHRASE_NEEDED:
-            return _choose_passphrase(profile, given)
+            return _choose_passphrase(profile, given, start_anew=start_anew)
         if reason != KeyProblem.PASSPHRASE_NEEDED:
             _err(desk_key.describe(found))
             return False
@@ -107,7 +107,7 @@ def unlock(profile: Profile, *, start_anew: bool = False) -> bool:
         return False
 
 
-def _choose_passphrase(profile: Profile, given: str | None) -> bool:
+def _choose_passphrase(profile: Profile, given: str | None, *, start_anew: bool = False) -> bool:
     from desktop.store import desk_key
 
     _err(
@@ -123,7 +123,7 @@ def _choose_passphrase(profile: Profile, given: str | None) -> bool:
     if not given and read_secret(_("The passphrase again: ")) != typed:
         _err(_("The two passphrases are not the same."))
         return False
-    desk_key.create_with_passphrase(profile, typed)
+    desk_key.create_with_passphrase(profile, typed, start_anew=start_anew)
     return True
 
 

@@ -394,14 +394,16 @@ def unlock_with_passphrase(profile: Profile, passphrase: str) -> bytes:
     return key
 
 
-def create_with_passphrase(profile: Profile, passphrase: str) -> bytes:
+def create_with_passphrase(profile: Profile, passphrase: str, *, start_anew: bool = False) -> bytes:
     """A new key for a profile on a machine without a keyring, kept under ``passphrase``
-    (at least ``MIN_PASSPHRASE`` characters). Refuses to replace an existing key."""
+    (at least ``MIN_PASSPHRASE`` characters). Refuses to replace an existing key;
+    ``start_anew`` as for ``unlock``."""
     if len(passphrase) < MIN_PASSPHRASE:
         raise ValueError(f"a passphrase has at least {MIN_PASSPHRASE} characters")
     if read_record(profile) is not None:
         raise FileExistsError(str(key_file(profile)))
-    _refuse_if_encrypted(profile)
+    if not start_anew:
+        _refuse_if_encrypted(profile)
     key = cipher.new_key()
     if not _write_new(profile, _record("passphrase", key, _wrapped(key, passphrase))):
         raise FileExistsError(str(key_file(profile)))  # another desk chose one meanwhile

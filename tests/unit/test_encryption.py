@@ -316,15 +316,27 @@ def test_a_copied_profile_opens_where_the_key_is(tmp_path: Path) -> None:
         copy.close()
 
 
-def test_recover_starts_anew_when_the_key_file_is_gone(tmp_path: Path) -> None:
+@pytest.mark.parametrize("keyring_kind", ["keyring", "passphrase"])
+def test_recover_starts_anew_when_the_key_file_is_gone(tmp_path: Path, keyring_kind: str) -> None:
     """Without desk-key.json the start refuses (the file may come back from a copy);
     ``posko recover`` keeps the unreadable file aside and the desk goes on, numbering
-    after its last tracking ID."""
-    from tests.e2e.test_cli import posko
+    after its last tracking ID: with a keyring, and on a machine without one."""
+    from tests.e2e import test_cli
+
+    env: dict[str, str] = {}
+    if keyring_kind == "passphrase":
+        env = {
+            "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+            "POSKO_DESK_PASSPHRASE": "frasa sandi pemulihan",
+        }
+
+    def posko(*args: str) -> Any:
+        return test_cli.posko(*args, env=env)
 
     data = tmp_path / "desk"
     made = posko("--data-dir", str(data), "demo-data", "--complaints", "3")
     assert made.returncode == 0, made.stderr
+    assert json.loads((data / desk_key.FILE_NAME).read_text())["store"] == keyring_kind
     (data / desk_key.FILE_NAME).unlink()
     refused = posko("--data-dir", str(data), "outbox")
     assert refused.returncode == 1
@@ -332,6 +344,7 @@ def test_recover_starts_anew_when_the_key_file_is_gone(tmp_path: Path) -> None:
     assert "Traceback" not in refused.stderr
     recovered = posko("--data-dir", str(data), "recover")
     assert recovered.returncode == 0, recovered.stderr
+    assert "Traceback" not in recovered.stderr
     assert list((data / "damaged").glob("*/posko.sqlite3"))  # the old file, kept
     again = posko("--data-dir", str(data), "demo-data", "--complaints", "1")
     assert again.returncode == 0, again.stderr
