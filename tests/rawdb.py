@@ -30,9 +30,9 @@ def connect(path: Path | str, *, like: Profile | None = None, **kwargs: Any) -> 
     return cipher.connect(path, key=key, **kwargs)
 
 
-# SQLCipher 4's page: AES-256-CBC over all but the reserve at its end, which holds the
-# page's IV (16 bytes) and HMAC-SHA512 (64). A raw key is the AES key itself.
-RESERVE = 80
+# SQLCipher 4's page (see desktop/store/cipher.py): AES-256-CBC over all but the reserve
+# at its end, whose first 16 bytes are the page's IV. A raw key is the AES key itself.
+RESERVE = cipher.RESERVE
 
 
 def page_start(path: Path, number: int, key: bytes) -> bytes:

@@ -214,7 +214,7 @@ def _encrypt(path: Path, key: bytes) -> None:
         raise
     for suffix in ("-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
-    _fsync_folder(path.parent)
+    fsync_folder(path.parent)
 
 
 # SQLCipher 4's page: AES-256-CBC over all but the reserve at its end, which holds the
@@ -402,7 +402,8 @@ def seal_folder(folder: Path, key: bytes) -> int:
     return count
 
 
-def _fsync_folder(folder: Path) -> None:
+def fsync_folder(folder: Path) -> None:
+    """Make a rename in ``folder`` durable (nothing to do on Windows)."""
     if not hasattr(os, "O_DIRECTORY"):  # Windows: a rename is durable without it
         return
     fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
@@ -427,6 +428,7 @@ __all__ = [
     "encrypt_plain",
     "fit_page_count",
     "forget",
+    "fsync_folder",
     "header_page_count",
     "is_plain",
     "is_sealed",

@@ -140,14 +140,6 @@ def _companions(path: Path) -> list[Path]:
     return [Path(f"{path}{suffix}") for suffix in DATABASE_COMPANIONS]
 
 
-def _fsync_folder(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _set_aside(profile: Profile) -> Path | None:
     """Move the current database file (and its companions) out of the way: deleted when
     empty or already copied into ``damaged/``, moved there otherwise. Returns where."""
@@ -182,7 +174,7 @@ def _set_aside(profile: Profile) -> Path | None:
 def _swap_in(profile: Profile, fresh: Path) -> None:
     _set_aside(profile)
     os.replace(fresh, profile.database)
-    _fsync_folder(profile.root)
+    cipher.fsync_folder(profile.root)
     health.forget_damage(profile.database)
 
 
