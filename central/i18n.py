@@ -12,7 +12,7 @@ from collections.abc import Callable
 from functools import lru_cache
 
 from posko.assets import assets_dir
-from posko.i18n import CatalogTranslations, parse_po
+from posko.i18n import CatalogTranslations, read_po
 
 DOMAIN = "central"
 DEFAULT_LANGUAGE = "id"
@@ -28,7 +28,7 @@ def translations(language: str) -> gettext.NullTranslations:
     if language == "en":
         return gettext.NullTranslations()
     return CatalogTranslations(
-        *parse_po(assets_dir() / "locale" / language / "LC_MESSAGES" / f"{DOMAIN}.po")
+        *read_po(assets_dir() / "locale" / language / "LC_MESSAGES" / f"{DOMAIN}.po")
     )
 
 

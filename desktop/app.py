@@ -1,10 +1,12 @@
 """Wiring, done once: build the services, hand them to the widgets, run the event loop.
 
-Start-up is progressive. On an everyday start (a set-up profile at the current schema) the
-window is built from a standard-library peek at the database and shown at once; the store
-(SQLAlchemy) opens on the first turn of the event loop and the list, the queue count and any
-draft fill in. Keys typed meanwhile wait in Qt's queue, and a save before then simply opens
-the store first. A first run, an upgrade or an unreadable file takes the ordinary path.
+Start-up is progressive. On an everyday start the window is drawn from the profile's start
+card (``desktop.store.start_card``: the post and the look, kept in the clear) and shown at
+once; on the first turn of the event loop the database's key is fetched (from the keyring,
+or the coordinator types the passphrase), the store (SQLAlchemy) opens and the list, the
+queue count and any draft fill in. Keys typed meanwhile wait in Qt's queue, and a save
+before then simply opens the store first. A first run, an upgrade (no card yet, or one from
+another schema) or an unreadable card takes the ordinary path: key, store, then window.
 
 Qt is imported in the functions, after the desk's own Qt-free modules: PySide6 reads the
 source of every module imported once it is loaded (to look for its ``__feature__`` switches),
@@ -22,8 +24,8 @@ from typing import TYPE_CHECKING
 from desktop.logs import configure as configure_logs
 from desktop.paths import Profile
 from desktop.settings import LANGUAGE
+from desktop.store import start_card
 from desktop.store.context import DeskContext
-from desktop.store.peek import peek_context
 from desktop.store.repo import Store
 from desktop.ui import (
     crash,  # Qt-free until a crash: imported before PySide6, see above
@@ -80,6 +82,7 @@ class DeskApp:
         self.sync: object | None = None  # SyncService, made once the store is open
         self.watch: object | None = None  # HealthWatch, made once the store is open
         self.exec_dialog = _exec  # a test drives the dialogs through this
+        self.follow_language = True  # False: the command line chose the language
         self._handling = False
 
     def show_main_window(self, context: DeskContext | None = None) -> object:
@@ -148,14 +151,19 @@ class DeskApp:
             self.window.attach_sync(self.sync)
 
     def open_store(self) -> None:
-        """Open the database after the window is shown, then let the window fill in."""
+        """Once the window is shown: the database's key, then the store; the window fills
+        in, or is drawn anew when the store's context is not the card's."""
         from PySide6.QtWidgets import QApplication
 
         from desktop.store.db import DatabaseError
         from desktop.store.health import DatabaseDamaged, DatabaseVanished
         from desktop.ui.desk_files import QUIT, handle_problem, show_notices
+        from desktop.ui.key_dialog import unlock
         from desktop.ui.main_window import MainWindow
 
+        if not unlock(self.profile, self.exec_dialog, parent=self._parent()):
+            QApplication.exit(1)
+            return
         try:
             self.store.database()
         except (DatabaseDamaged, DatabaseVanished) as exc:
@@ -173,9 +181,19 @@ class DeskApp:
             _cannot_open(exc)
             QApplication.exit(1)
             return
-        if isinstance(self.window, MainWindow):
-            self.window.load()
         show_notices(self._parent(), self.store.notices, self.exec_dialog)
+        if isinstance(self.window, MainWindow):
+            context = self.store.context()  # and the card kept in step with it
+            drawn = start_card.without_operator(self.window.context)
+            if context is None or start_card.without_operator(context) != drawn:
+                # Not what the card said (a backup restored, the file replaced meanwhile):
+                # the window again, from the store, in its language unless one was chosen.
+                if context is not None and self.follow_language:
+                    set_language(context.language)
+                self.reopen()
+                return
+            self.window.context = context
+            self.window.load()
         self.start_sync()
         self.signing_in()
 
@@ -402,15 +420,15 @@ def run_gui(profile: Profile, *, language: str | None, crash_dialog: bool) -> in
 
     app = _application(profile, crash_dialog=crash_dialog)
     store: Store
-    from desktop.ui.key_dialog import unlock
-
-    if not unlock(profile, _exec):  # the database's key, before anything reads the file
-        return 1
     profile.clear_receipts()  # any a crash left behind
-    context = peek_context(profile.database)
+    context = start_card.read(profile)
     if context is not None:
-        store = Store(profile)  # opened on the loop's first turn, after the window shows
+        store = Store(profile)  # the key and the store on the loop's first turn, after the window
     else:
+        from desktop.ui.key_dialog import unlock
+
+        if not unlock(profile, _exec):  # the database's key, before anything reads the file
+            return 1
         opened = _open_slow_path(profile)
         if isinstance(opened, int):
             return opened
@@ -418,6 +436,7 @@ def run_gui(profile: Profile, *, language: str | None, crash_dialog: bool) -> in
     if language is None and context.language != current_language():
         set_language(context.language)
     desk = DeskApp(store, profile)
+    desk.follow_language = language is None
     if os.environ.get("POSKO_EXIT_WHEN_SHOWN") == "1":
         QTimer.singleShot(0, _report_shown_and_quit)  # queued ahead of the store's opening
     desk.show_main_window(context)

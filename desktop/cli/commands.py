@@ -27,12 +27,13 @@ from desktop.store.health import (
     DatabaseDamaged,
     DatabaseVanished,
     describe,
+    newest_backups,
     notice_text,
 )
 from desktop.store.operators import NotAllowed, OperatorAccount
 from desktop.store.outbox import Outbox
 from desktop.store.recover import RecoveryError
-from desktop.store.repo import Store, newest_backups
+from desktop.store.repo import Store
 from posko import tracking, wire
 from posko.bundle import open_bundle
 from posko.bundle import write_bundle as write

@@ -1,5 +1,5 @@
 """Who and where this desk is: the answers of the first-run setup. Its own module because
-the window needs it before anything else of the store (see ``desktop.store.peek``)."""
+the window needs it before anything else of the store (see ``desktop.store.start_card``)."""
 
 from __future__ import annotations
 

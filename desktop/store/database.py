@@ -70,11 +70,8 @@ from desktop.settings import (
     SURVEY_SERVICES,
     TIME_ZONE,
     Option,
-    appearance_of,
-    printing_of,
-    survey_services_of,
 )
-from desktop.store import desk_key, health, identity
+from desktop.store import desk_key, health, identity, start_card
 from desktop.store.audit import Action, Audit, note
 from desktop.store.context import ReceiptPrinting
 from desktop.store.db import open_database
@@ -449,6 +446,8 @@ class Database(Operators, Audit, Retention):
             s.merge(Setting(key=option.key, value=option.dump(value)))
             if option.key in IDENTITY_OPTIONS:
                 s.info["device_changed"] = True
+        if option.key in start_card.KEYS:
+            self.context()  # keeps the start card in step
 
     def _settings(self, s: Session) -> dict[str, str]:
         return {row.key: row.value for row in s.scalars(select(Setting))}
@@ -462,24 +461,15 @@ class Database(Operators, Audit, Retention):
             device = s.get(Device, DEVICE_ID.parse(values.get(DEVICE_ID.key)))
             if post is None or operator is None or device is None:
                 return None
-            return DeskContext(
-                post_id=post.id,
-                post_code=post.code,
-                post_name=post.name,
-                operator_id=operator.id,
-                operator_name=operator.name,
-                device_id=device.id,
-                tracking_prefix=device.tracking_prefix,
-                enrolled=device.enrolled,
-                central_url=CENTRAL_URL.parse(values.get(CENTRAL_URL.key)),
-                language=LANGUAGE.parse(values.get(LANGUAGE.key)),
-                paper=PaperSize(PAPER.parse(values.get(PAPER.key))),
-                time_zone=TIME_ZONE.parse(values.get(TIME_ZONE.key)),
-                appearance=appearance_of(values),
-                printing=printing_of(values),
-                survey_services=survey_services_of(values),
-                operator_role=operator.role,
+            context = start_card.context_of(
+                values,
+                (post.id, post.code, post.name),
+                (operator.id, operator.name, operator.role),
+                (device.id, device.tracking_prefix, device.enrolled),
             )
+        if self.profile is not None:
+            start_card.keep(self.profile, context)  # what the next start draws first
+        return context
 
     def require_context(self) -> DeskContext:
         context = self.context()

@@ -19,9 +19,8 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 
 from desktop.paths import PRIVATE_FILE
-from desktop.store import cipher
+from desktop.store import HEAD_REVISION, cipher
 from desktop.store.health import DatabaseDamaged, DatabaseError, check_file, damage_from, is_damage
-from desktop.store.peek import HEAD_REVISION, PeekError, current_revision
 from posko.db import run_migrations
 
 log = logging.getLogger("posko.db")
@@ -101,6 +100,27 @@ def encrypt_backups(backups: Path, key: bytes) -> int:
         except (cipher.Error, OSError) as exc:
             log.error("backup %s could not be encrypted: %s", copy.name, exc)
     return count
+
+
+class PeekError(RuntimeError):
+    """The file exists but SQLite cannot read it."""
+
+
+def current_revision(path: Path) -> str | None:
+    """The Alembic revision stamped in ``path``, or None for a new or empty file."""
+    if not path.exists():
+        return None
+    try:
+        with closing(cipher.connect(path, readonly=True)) as conn:
+            row = conn.execute(
+                "SELECT name FROM sqlite_master WHERE type='table' AND name='alembic_version'"
+            ).fetchone()
+            if row is None:
+                return None
+            version = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+    except cipher.DatabaseError as exc:
+        raise PeekError(f"{path}: {exc}") from exc
+    return str(version[0]) if version else None
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:

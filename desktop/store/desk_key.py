@@ -39,6 +39,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from desktop.paths import Profile
 from desktop.store import cipher
+from desktop.store.errors import KeyProblem as KeyProblem  # defined there, raised here
 from posko.files import write_atomic, write_once
 from posko.i18n import _
 
@@ -50,21 +51,6 @@ VERSION = 1
 SCRYPT = {"n": 2**17, "r": 8, "p": 1}
 MIN_PASSPHRASE = 10
 _WRAP_AAD = b"posko desk database key v1"
-
-
-class KeyProblem(RuntimeError):
-    """The database key cannot be had without the operator (``reason``)."""
-
-    PASSPHRASE_NEEDED = "passphrase_needed"  # kept under a passphrase: ask for it
-    NEW_PASSPHRASE_NEEDED = "new_passphrase_needed"  # no keyring: choose one
-    KEYRING_LOST = "keyring_lost"  # the keyring no longer has the key
-    MISSING = "missing"  # desk-key.json is gone, and the database is encrypted
-    DAMAGED = "damaged"  # desk-key.json cannot be read
-
-    def __init__(self, reason: str, detail: str = "") -> None:
-        super().__init__(reason + (f": {detail}" if detail else ""))
-        self.reason = reason
-        self.detail = detail
 
 
 def describe(problem: KeyProblem) -> str:

@@ -24,14 +24,17 @@ from collections.abc import Callable, Sequence
 from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from desktop.store import cipher
+from desktop.store.errors import DatabaseDamaged as DatabaseDamaged  # where they were
+from desktop.store.errors import DatabaseError as DatabaseError
+from desktop.store.errors import DatabaseVanished as DatabaseVanished
 from posko.i18n import _
 
 if TYPE_CHECKING:
     from desktop.paths import Profile
-    from desktop.store.identity import Identity, Notice
+    from desktop.store.identity import Notice
 
 log = logging.getLogger("posko.db")
 
@@ -49,54 +52,6 @@ DAMAGE_CODES = frozenset({SQLITE_CORRUPT, SQLITE_NOTADB})
 # so before, it is judged again at each start (``still_damaged``), so putting the right
 # key file back is enough.
 NOT_THIS_KEY = "page 1 not authentic under this key"
-
-
-class DatabaseError(RuntimeError):
-    """The database file cannot be opened or upgraded (disk full, corrupt, newer schema)."""
-
-
-class DatabaseDamaged(DatabaseError):
-    """The database file is damaged; ``reason`` says how (for the operator's message),
-    ``detail`` is SQLite's or the check's own text (for the log), ``copy`` where the copy
-    of the damaged file was kept."""
-
-    NOT_A_DATABASE = "not_a_database"  # its beginning is not SQLite's: overwritten, garbage
-    TRUNCATED = "truncated"  # shorter than its own header says
-    BAD_HEADER = "bad_header"  # SQLite's header, with impossible values
-    UNREADABLE = "unreadable"  # SQLite says part of it is malformed
-    CHECK_FAILED = "check_failed"  # the full check found damaged pages
-
-    def __init__(self, path: Path, reason: str, detail: str = "", copy: Path | None = None):
-        super().__init__(f"{path}: {reason}" + (f" ({detail})" if detail else ""))
-        self.path = path
-        self.reason = reason
-        self.detail = detail
-        self.copy = copy
-
-    def __reduce__(self) -> tuple[Any, ...]:  # across to the desk from its drawing process
-        return (type(self), (self.path, self.reason, self.detail, self.copy))
-
-
-class DatabaseVanished(DatabaseError):
-    """The database is missing, empty or has no desk, yet the profile shows a desk was set
-    up here: not a first run. ``identity`` is what the identity file recorded (None when
-    only the device key or token is left), ``backups`` the profile's backups, newest first."""
-
-    MISSING = "missing"
-    EMPTY = "empty"
-    NOT_SET_UP = "not_set_up"
-
-    def __init__(
-        self, path: Path, reason: str, identity: Identity | None, backups: list[Path]
-    ) -> None:
-        super().__init__(f"{path}: {reason}")
-        self.path = path
-        self.reason = reason
-        self.identity = identity
-        self.backups = backups
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), (self.path, self.reason, self.identity, self.backups))
 
 
 # -- the cheap check --------------------------------------------------------------------

@@ -790,7 +790,8 @@ def restore_backup(profile: Profile, backup: Path | None = None) -> Any:
     """Put ``backup`` (default: the newest in ``backups/``) in place of the database and
     open it: a backup older than the last ID issued gets its sequence raised (the store's
     ``notices`` say so). Returns the open ``Store``."""
-    from desktop.store.repo import Store, newest_backups
+    from desktop.store.health import newest_backups
+    from desktop.store.repo import Store
 
     chosen = backup or next(iter(newest_backups(profile)), None)
     if chosen is None:

@@ -19,7 +19,6 @@ from desktop.domain import ComplaintInput, PaperSize
 from desktop.paths import Profile
 from desktop.settings import Option
 from desktop.store.errors import EnrolledForAnotherPost, NotSetUp
-from desktop.store.health import newest_backups
 from posko.catalog import Catalog, default_catalog
 from posko.i18n import N_
 
@@ -40,7 +39,7 @@ if TYPE_CHECKING:
     from posko.survey_extra import ExtraQuestion
 
 T = TypeVar("T")
-__all__ = ["EnrolledForAnotherPost", "NotSetUp", "Store", "newest_backups"]
+__all__ = ["EnrolledForAnotherPost", "NotSetUp", "Store"]
 
 
 class Store:

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from desktop.domain import ComplaintInput, ComplaintType, FieldError, ValidationError
 from desktop.settings import TIME_ZONE
-from desktop.store.health import DatabaseDamaged, DatabaseError
+from desktop.store.errors import DatabaseDamaged, DatabaseError, KeyProblem
 from desktop.store.repo import Store
 from desktop.ui.appearance import mark_invalid
 from desktop.ui.when_field import WhenEdit
@@ -591,6 +591,9 @@ class ComplaintForm(QWidget):
                 self.store.save_draft(self.draft_id, DRAFT_FORM, self.values())
         except DatabaseDamaged:
             self._rescue_draft()
+        except KeyProblem:  # the passphrase not given: nowhere to keep it unencrypted
+            log.warning("the draft was not kept: the database's key was not given")
+            return
         self.draftSaved.emit()
 
     def flush_draft(self) -> None:

@@ -157,7 +157,7 @@ def handle_problem(
     before it is replaced. A recovery's counts, and what opening a backup fixed, are shown
     before it returns."""
     from desktop.store import recover
-    from desktop.store.repo import newest_backups
+    from desktop.store.health import newest_backups
 
     while True:
         dialog = ProblemDialog(

@@ -121,9 +121,15 @@ def _wait_cursor() -> QCursor:
     return QCursor(Qt.CursorShape.WaitCursor)
 
 
-def unlock(profile: Profile, exec_dialog: Callable[[QDialog], object]) -> bool:
-    """The profile's key unlocked (asking when it must); False when the desk cannot
-    start (the operator cancelled, or the key is lost: they have been told)."""
+def unlock(
+    profile: Profile,
+    exec_dialog: Callable[[QDialog], object],
+    *,
+    parent: QWidget | None = None,
+) -> bool:
+    """The profile's key unlocked (asking when it must, over ``parent``: the window drawn
+    from the start card); False when the desk cannot start (the operator cancelled, or
+    the key is lost: they have been told)."""
     while True:
         try:
             desk_key.unlock(profile)
@@ -131,7 +137,7 @@ def unlock(profile: Profile, exec_dialog: Callable[[QDialog], object]) -> bool:
         except KeyProblem as problem:
             if problem.reason in (KeyProblem.PASSPHRASE_NEEDED, KeyProblem.NEW_PASSPHRASE_NEEDED):
                 new = problem.reason == KeyProblem.NEW_PASSPHRASE_NEEDED
-                dialog = PassphraseDialog(profile, new=new)
+                dialog = PassphraseDialog(profile, new=new, parent=parent)
                 accepted = exec_dialog(dialog)
                 if dialog.problem is not None:
                     problem = dialog.problem
@@ -139,7 +145,9 @@ def unlock(profile: Profile, exec_dialog: Callable[[QDialog], object]) -> bool:
                     continue
                 else:
                     return False
-            box = QMessageBox(QMessageBox.Icon.Critical, _("The desk cannot start"), "")
+            box = QMessageBox(parent)
+            box.setIcon(QMessageBox.Icon.Critical)
+            box.setWindowTitle(_("The desk cannot start"))
             box.setObjectName("keyProblem")
             box.setText(desk_key.describe(problem))
             exec_dialog(box)

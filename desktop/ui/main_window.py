@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from PySide6 import QtCore
@@ -45,15 +46,22 @@ if TYPE_CHECKING:
     from desktop.ui.sync_service import SyncService
 
 log = logging.getLogger("posko.ui")
-# What counts as someone at the desk (a mouse merely moved, bumped, does not).
-_ACTIVITY = frozenset(
-    {
-        QtCore.QEvent.Type.KeyPress,
-        QtCore.QEvent.Type.MouseButtonPress,
-        QtCore.QEvent.Type.Wheel,
-        QtCore.QEvent.Type.TouchBegin,
-    }
-)
+
+
+@lru_cache(maxsize=1)
+def _activity() -> frozenset[QtCore.QEvent.Type]:
+    """What counts as someone at the desk (a mouse merely moved, bumped, does not). Made
+    once the lock watches: PySide builds ``QEvent.Type`` (179 members) on its first use."""
+    return frozenset(
+        {
+            QtCore.QEvent.Type.KeyPress,
+            QtCore.QEvent.Type.MouseButtonPress,
+            QtCore.QEvent.Type.Wheel,
+            QtCore.QEvent.Type.TouchBegin,
+        }
+    )
+
+
 # Not Ctrl+E: on Linux a text field takes it (the end of the line), as it takes Ctrl+K.
 EXPORT_KEY = "Ctrl+Shift+E"
 
@@ -487,7 +495,7 @@ class MainWindow(QMainWindow):
             self._idle.start()
 
     def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:
-        if event.type() in _ACTIVITY and self._idle.interval() > 0:
+        if event.type() in _activity() and self._idle.interval() > 0:
             self._idle.start()  # again from now
         return super().eventFilter(watched, event)
 

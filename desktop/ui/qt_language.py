@@ -11,7 +11,7 @@ from functools import lru_cache
 from PySide6.QtCore import QCoreApplication, QLocale, QTranslator
 
 from posko.assets import assets_dir
-from posko.i18n import current_language, on_language_changed, parse_po
+from posko.i18n import current_language, on_language_changed, read_po
 
 LOCALES = {
     "id": QLocale(QLocale.Language.Indonesian, QLocale.Country.Indonesia),
@@ -22,7 +22,7 @@ LOCALES = {
 @lru_cache(maxsize=4)
 def _messages(language: str) -> dict[str, str]:
     path = assets_dir() / "locale" / language / "LC_MESSAGES" / "qt.po"
-    return parse_po(path)[0] if path.is_file() else {}
+    return read_po(path)[0] if path.is_file() else {}
 
 
 class QtStrings(QTranslator):

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, tzinfo
+from typing import TYPE_CHECKING
 
-from PySide6.QtGui import QAction, QKeyEvent
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLabel, QLineEdit, QMenu, QToolButton, QWidget
 
 from desktop.ui.appearance import set_role
@@ -18,6 +19,9 @@ from desktop.ui.widgets import set_enum_property
 from desktop.when import FAR_PAST, When, WhenError, canonical, parse_when
 from posko.i18n import _
 from posko.zones import zone
+
+if TYPE_CHECKING:
+    from PySide6.QtGui import QKeyEvent  # its QEvent.Type is built on first use: not at start
 
 
 class WhenEdit(QLineEdit):

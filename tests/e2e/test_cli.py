@@ -16,7 +16,6 @@ from desktop.paths import Profile
 from desktop.store.records import ComplaintQuery
 from desktop.store.repo import Store
 from posko import __version__
-from tests import rawdb
 from tests.helpers import pdf_qr_codes, pdf_text
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -241,8 +240,8 @@ def test_the_quick_start_reads_the_options_as_the_full_parser_does(argv: list[st
 
 def test_setup_chooses_the_receipt_printer(tmp_path: Path) -> None:
     from desktop.paths import Profile
+    from desktop.store import start_card
     from desktop.store.context import ReceiptPrinting
-    from desktop.store.peek import peek_context
 
     data = tmp_path / "p"
     desk = ["--data-dir", str(data), "setup", "--post-code", "MRK", "--post-name", "Merak"]
@@ -253,16 +252,15 @@ def test_setup_chooses_the_receipt_printer(tmp_path: Path) -> None:
 
     chosen = posko(*desk, "--operator", "Siti", "--printer", "Thermal58", "--print-on-save")
     assert chosen.returncode == 0, chosen.stderr
-    rawdb.key_of(Profile(data))  # as the desk unlocks its key before it peeks
-    context = peek_context(Profile(data).database)
+    context = start_card.read(Profile(data))  # what the desk's next start draws
     assert context is not None and context.printing == ReceiptPrinting("Thermal58", on_save=True)
 
     # Another setup leaves the printer as it was unless asked; "" goes back to asking.
     assert posko(*desk, "--operator", "Budi").returncode == 0
-    context = peek_context(Profile(data).database)
+    context = start_card.read(Profile(data))
     assert context is not None and context.printing == ReceiptPrinting("Thermal58", on_save=True)
     assert posko(*desk, "--operator", "Budi", "--printer", "").returncode == 0
-    context = peek_context(Profile(data).database)
+    context = start_card.read(Profile(data))
     assert context is not None and context.printing == ReceiptPrinting()
 
 

@@ -23,8 +23,8 @@ from desktop.domain import ComplaintInput, ComplaintType, PaperSize
 from desktop.paths import Profile
 from desktop.printing.render import paint_on
 from desktop.receipt import build_receipt
+from desktop.store import start_card
 from desktop.store.context import ReceiptPrinting
-from desktop.store.peek import peek_context
 from desktop.store.records import ComplaintQuery
 from desktop.store.repo import Store
 from desktop.ui.main_window import MainWindow
@@ -270,7 +270,8 @@ def test_the_setup_offers_the_system_printers(
     dialog.print_on_save.setChecked(True)
     dialog.accept()
     assert store.require_context().printing == ReceiptPrinting(cups_queue, on_save=True)
-    assert peek_context(profile.database) == store.require_context()  # the next start has it
+    # The next start has it
+    assert start_card.read(profile) == start_card.without_operator(store.require_context())
 
     # A chosen printer that is gone (unplugged) is kept and shown as such, not dropped.
     store.setup(

@@ -39,7 +39,7 @@ from desktop.appearance import (
     contrast,
 )
 from desktop.paths import Profile
-from desktop.store.peek import peek_context
+from desktop.store import start_card
 from desktop.store.repo import Store
 from desktop.ui import appearance
 from desktop.ui.main_window import MainWindow
@@ -82,7 +82,7 @@ def test_text_size_keys_scale_every_window_and_are_remembered(
 
     store.close()
     assert store.require_context().appearance == Appearance(text_size=125)
-    shown_first = peek_context(profile.database)  # what the next start shows the window with
+    shown_first = start_card.read(profile)  # what the next start shows the window with
     assert shown_first is not None and shown_first.appearance.text_size == 125
     qtbot.keyClick(window.form.title, Qt.Key.Key_0, Qt.KeyboardModifier.ControlModifier)
     assert window.context.appearance.text_size == 100

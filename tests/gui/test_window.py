@@ -405,14 +405,16 @@ def test_window_builds_in_each_language(
 def test_progressive_start_fills_in_after_the_window_shows(
     qtbot: QtBot, store: Store, profile: Profile
 ) -> None:
-    """The window is built from the peek; the store opens on the first loop turn."""
-    from desktop.store.peek import peek_context
+    """The window is drawn from the start card; the key and the store come on the first
+    loop turn."""
+    from desktop.store import cipher, start_card
 
     fill(store, 4)
     store.save_draft("draf-lama", DRAFT_FORM, {"title": "Draf dari sesi lalu"})
     store.close()
-    context = peek_context(profile.database)
+    context = start_card.read(profile)
     assert context is not None
+    cipher.forget(profile.root)  # as at a start: no key yet
     lazy = Store(profile)  # not opened yet
     desk = DeskApp(lazy, profile, ask_at_start=False)
     window = desk.show_main_window(context)
@@ -421,9 +423,95 @@ def test_progressive_start_fills_in_after_the_window_shows(
     assert not lazy.opened  # shown without the database
     assert window.queue_label.text() == "Membuka basis data…"
     qtbot.waitUntil(lambda: lazy.opened and window.list.model.rowCount() == 4)
+    assert cipher.key_for(profile.database) is not None  # fetched once the window was up
+    assert desk.window is window  # the card was right: the same window fills in
     assert window.queue_label.text() == "Menunggu dikirim: 4"
     assert not window.form.banner.isHidden()
     lazy.close()
+
+
+def test_a_card_the_database_disagrees_with_is_corrected_and_the_window_drawn_again(
+    qtbot: QtBot, store: Store, profile: Profile
+) -> None:
+    """A backup restored meanwhile, another version's writing: the window drawn from the
+    card is replaced by one from the store, in the store's language, typing kept; the card
+    is then the store's again."""
+    from dataclasses import replace
+
+    from desktop.store import start_card
+    from posko.i18n import set_language
+
+    real = store.require_context()
+    store.close()
+    stale = replace(start_card.without_operator(real), post_name="Posko Lama", language="en")
+    start_card.forget(profile)
+    start_card.card_path(profile).write_bytes(start_card.card_of(stale))
+    drawn = start_card.read(profile)
+    assert drawn == stale
+    set_language("en")  # as the start does for the card's language
+    lazy = Store(profile)
+    desk = DeskApp(lazy, profile, ask_at_start=False)
+    first = desk.show_main_window(drawn)
+    assert isinstance(first, MainWindow)
+    qtbot.addWidget(first)
+    assert first.windowTitle() == "Posko — Posko Lama (MRK)"
+    first.form.title.setText("Diketik sebelum basis data terbuka")
+    qtbot.waitUntil(lambda: desk.window is not first, timeout=10_000)
+    again = desk.window
+    assert isinstance(again, MainWindow)
+    qtbot.addWidget(again)
+    assert again.windowTitle() == "Posko — Posko Pelabuhan Merak (MRK)"
+    assert current_language() == "id"
+    assert again.form.save_button.text().replace("&", "") == "Simpan dan cetak tanda terima"
+    assert again.form.title.text() == "Diketik sebelum basis data terbuka"
+    assert start_card.read(profile) == start_card.without_operator(real)
+    desk.store.close()
+
+
+def test_without_its_key_the_window_drawn_from_the_card_asks_over_itself(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A desk whose key is under the coordinator's passphrase: the window comes from the
+    card at once and the passphrase dialog opens over it; cancelled, nothing is read."""
+    import keyring
+    from keyring.backends import fail
+    from PySide6.QtWidgets import QApplication, QWidget
+
+    from desktop.store import cipher, desk_key, start_card
+    from desktop.ui.key_dialog import PassphraseDialog
+
+    exits: list[int] = []
+    monkeypatch.setattr(QApplication, "exit", lambda code=0: exits.append(code))
+    profile = Profile(tmp_path / "desk")
+    before = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    try:
+        desk_key.create_with_passphrase(profile, "terminal pulogebang 2027")
+        made = Store.open(profile)
+        made.setup(post_code="PLG", post_name="Posko Pulogebang", operator="Dewi")
+        made.close()
+        cipher.forget(profile.root)  # as at the next start: the key not known yet
+        drawn = start_card.read(profile)
+        assert drawn is not None and drawn.post_name == "Posko Pulogebang"
+        lazy = Store(profile)
+        desk = DeskApp(lazy, profile, ask_at_start=False)
+        asked: list[tuple[object, QWidget | None]] = []
+
+        def operator(dialog: object) -> object:
+            assert isinstance(dialog, PassphraseDialog)
+            qtbot.addWidget(dialog)
+            asked.append((dialog, dialog.parentWidget()))
+            return False  # cancelled
+
+        desk.exec_dialog = operator
+        window = desk.show_main_window(drawn)
+        qtbot.addWidget(window)
+        qtbot.waitUntil(lambda: bool(asked), timeout=10_000)
+        assert asked[0][1] is window  # over the window, not a bare dialog
+        assert not lazy.opened and cipher.key_for(profile.database) is None
+        assert exits == [1]  # the desk does not start without it
+    finally:
+        keyring.set_keyring(before)
 
 
 def test_saving_before_the_store_opened_still_saves(

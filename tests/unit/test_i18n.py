@@ -127,3 +127,46 @@ def test_po_reader_refuses_what_it_cannot_read(tmp_path: Path) -> None:
         po.write_text(broken, encoding="utf-8")
         with pytest.raises(ValueError):
             parse_po(po)
+
+
+def test_read_po_keeps_what_it_parsed_and_reads_an_edited_catalogue_anew(tmp_path: Path) -> None:
+    """``read_po`` is ``parse_po`` kept in ``__pycache__`` (stamped with the source's length
+    and CRC): the kept copy is used while the ``.po`` is unchanged, never after an edit,
+    and a spoiled copy is parsed over."""
+    from posko.i18n import _cache_of, parse_po
+    from posko.i18n import read_po as read_kept  # not Babel's read_po, above
+
+    po = tmp_path / "posko.po"
+    po.write_text('msgid "Save"\nmsgstr "Simpan"\n', encoding="utf-8")
+    assert read_kept(po) == parse_po(po) == ({"Save": "Simpan"}, {})
+    cache = _cache_of(po)
+    assert cache.is_file()
+    kept = cache.read_bytes()
+    assert read_kept(po) == ({"Save": "Simpan"}, {})
+    assert cache.read_bytes() == kept  # used, not rewritten
+
+    po.write_text('msgid "Save"\nmsgstr "Simpan dan cetak"\n', encoding="utf-8")
+    assert read_kept(po) == ({"Save": "Simpan dan cetak"}, {})  # the edit, not the kept copy
+
+    for spoiled in (b"", kept[:20], kept.split(b"\n")[0] + b"\n" + b"\x00garbage"):
+        cache.write_bytes(spoiled)
+        assert read_kept(po) == ({"Save": "Simpan dan cetak"}, {})
+    # A folder the program may not write: parsed each time, nothing raised.
+    other = tmp_path / "ro"
+    other.mkdir()
+    po2 = other / "qt.po"
+    po2.write_text('msgid "Yes"\nmsgstr "Ya"\n', encoding="utf-8")
+    (other / "__pycache__").write_text("a file where the folder would be", encoding="utf-8")
+    assert read_kept(po2) == ({"Yes": "Ya"}, {})
+
+
+def test_read_po_agrees_with_parse_po_on_the_shipped_catalogues() -> None:
+    from posko.assets import assets_dir
+    from posko.i18n import parse_po
+    from posko.i18n import read_po as read_kept
+
+    catalogues = sorted((assets_dir() / "locale").glob("*/LC_MESSAGES/*.po"))
+    assert len(catalogues) >= 3
+    for po in catalogues:
+        assert read_kept(po) == parse_po(po)
+        assert read_kept(po) == parse_po(po)  # the kept copy too

@@ -13,9 +13,8 @@ import pytest
 
 from desktop.domain import ValidationError
 from desktop.paths import Profile
-from desktop.store import db
+from desktop.store import db, start_card
 from desktop.store.operators import NotAllowed, PinRefused, Role, wait_after
-from desktop.store.peek import peek_context
 from desktop.store.repo import Store
 from posko.i18n import N_
 from tests import rawdb
@@ -55,7 +54,9 @@ def test_signing_in_puts_the_operator_on_duty(led: Store) -> None:
     context = led.sign_in("Budi Santoso", "7301", now=NOW)
     assert (context.operator_name, context.operator_role) == ("Budi Santoso", "petugas")
     assert led.require_context().operator_name == "Budi Santoso"
-    assert peek_context(led.profile.database) == context  # the fast path reads the role too
+    # Who is on duty is never on the start card: its window has nobody signed in.
+    assert start_card.read(led.profile) == start_card.without_operator(context)
+    assert b"Budi" not in start_card.card_path(led.profile).read_bytes()
     with pytest.raises(PinRefused) as refused:
         led.sign_in("Siti Rahmawati", "7301", now=NOW)
     assert refused.value.wait_seconds == 0

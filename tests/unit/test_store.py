@@ -16,7 +16,7 @@ from sqlalchemy import text
 from desktop.domain import ComplaintInput, ComplaintType, ValidationError
 from desktop.paths import Profile
 from desktop.settings import PAPER
-from desktop.store import db, peek
+from desktop.store import HEAD_REVISION, db, start_card
 from desktop.store.records import ComplaintQuery
 from desktop.store.repo import NotSetUp, Store
 from posko import tracking
@@ -50,7 +50,7 @@ def test_head_revision_matches_the_migration_scripts(tmp_path: Path) -> None:
 
     config = Config()
     config.set_main_option("script_location", str(db.MIGRATIONS))
-    assert ScriptDirectory.from_config(config).get_heads() == [peek.HEAD_REVISION]
+    assert ScriptDirectory.from_config(config).get_heads() == [HEAD_REVISION]
 
 
 def test_migrations_match_the_models(tmp_path: Path) -> None:
@@ -237,7 +237,7 @@ def test_upgrade_from_the_first_release_keeps_every_row(tmp_path: Path) -> None:
     with store.engine.connect() as conn:
         rows = conn.execute(text("SELECT * FROM complaints ORDER BY id")).mappings().all()
         version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
-    assert version == peek.HEAD_REVISION
+    assert version == HEAD_REVISION
     assert len(rows) == 3
     old_columns = [
         c[1]
@@ -344,24 +344,23 @@ def test_a_corrupt_file_is_a_database_error(tmp_path: Path) -> None:
         db.open_database(path, tmp_path / "backups")
 
 
-def test_peek_agrees_with_the_store(store: Store, profile: Profile) -> None:
-    """The start-up peek (stdlib sqlite3) reads the same context as the ORM."""
-    assert peek.peek_context(profile.database) == store.require_context()
+def test_the_start_card_agrees_with_the_store(store: Store, profile: Profile) -> None:
+    """The card the next start draws its window from is the store's context, nobody on
+    duty; a setting changed is on it at once."""
+    assert start_card.read(profile) == start_card.without_operator(store.require_context())
     store.set(PAPER, "a6")
-    assert peek.peek_context(profile.database) == store.require_context()
+    assert start_card.read(profile) == start_card.without_operator(store.require_context())
+    assert start_card.read(profile).paper.value == "a6"
 
 
-def test_peek_declines_anything_unusual(tmp_path: Path) -> None:
-    assert peek.peek_context(tmp_path / "missing.sqlite3") is None
-    junk = tmp_path / "junk.sqlite3"
-    junk.write_bytes(b"not sqlite" * 100)
-    assert peek.peek_context(junk) is None
-    old = tmp_path / "old.sqlite3"
-    shutil.copy(DATA / "schema-0001.sqlite3", old)
-    assert peek.peek_context(old) is None  # needs a migration: the ordinary path
+def test_the_start_card_is_declined_when_anything_is_unusual(tmp_path: Path) -> None:
     fresh = Profile(tmp_path / "fresh")
     Store.open(fresh).close()
-    assert peek.peek_context(fresh.database) is None  # not set up yet
+    assert start_card.read(fresh) is None  # not set up yet: no card
+    fresh.database.unlink()
+    path = start_card.card_path(fresh)
+    path.write_text("{not json", encoding="utf-8")
+    assert start_card.read(fresh) is None
 
 
 def test_the_complaint_fields_come_from_the_wire_model() -> None:
