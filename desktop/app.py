@@ -185,14 +185,17 @@ class DeskApp:
         if isinstance(self.window, MainWindow):
             context = self.store.context()  # and the card kept in step with it
             drawn = start_card.without_operator(self.window.context)
-            if context is None or start_card.without_operator(context) != drawn:
-                # Not what the card said (a backup restored, the file replaced meanwhile):
-                # the window again, from the store, in its language unless one was chosen.
-                if context is not None and self.follow_language:
-                    set_language(context.language)
+            if context is None:  # no desk in the file after all (replaced meanwhile)
                 self.reopen()
                 return
-            self.window.context = context
+            if start_card.without_operator(context) != drawn:
+                # Not what the card said (a backup restored, another version's writing):
+                # the window again, from the store, in its language unless one was chosen.
+                if self.follow_language:
+                    set_language(context.language)
+                self.redraw(context)
+                return
+            self.window.adopt(context)
             self.window.load()
         self.start_sync()
         self.signing_in()
@@ -322,16 +325,24 @@ class DeskApp:
     def switch_language(self, language: str) -> None:
         from desktop.ui.main_window import MainWindow
 
+        assert isinstance(self.window, MainWindow)
+        self.window.form.flush_draft()
+        self.store.set(LANGUAGE, language)
+        set_language(language)
+        self.redraw()
+
+    def redraw(self, context: DeskContext | None = None) -> None:
+        """The window again, on the open store (``context``: the store's, by default): in
+        the language now set, with the operator's typing carried over, no question asked
+        (the new form goes on with the same draft, and the other drafts stay offered)."""
+        from desktop.ui.main_window import MainWindow
+
         old = self.window
         assert isinstance(old, MainWindow)
         old.form.flush_draft()
-        self.store.set(LANGUAGE, language)
-        set_language(language)
-        new = self.show_main_window()
+        new = self.show_main_window(context)  # the store is open: it fills in on the loop
         assert isinstance(new, MainWindow)
         if old.form.draft_id is not None:
-            # The operator's typing carries over, no question asked: the new form goes on
-            # with the same draft, and the other drafts stay offered.
             new.form.restore_draft(old.form.draft_id)
         new.setGeometry(old.geometry())
         old.close()

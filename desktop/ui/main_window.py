@@ -520,11 +520,20 @@ class MainWindow(QMainWindow):
         )
 
     def _show_post(self) -> None:
+        if not self.context.operator_name:  # drawn from the start card: nobody yet
+            self.post_label.setText(self.context.post_name)
+            return
         self.post_label.setText(
             _("{post} · operator {operator}").format(
                 post=self.context.post_name, operator=self.context.operator_name
             )
         )
+
+    def adopt(self, context: DeskContext) -> None:
+        """The store's context, once it is open, for the start card's the window was drawn
+        from (the same but for who is on duty)."""
+        self.context = context
+        self._show_post()
 
     def about(self) -> None:
         from PySide6.QtWidgets import QMessageBox
