@@ -197,6 +197,9 @@ class DeskApp:
                 return
             self.window.adopt(context)
             self.window.load()
+        if os.environ.get("POSKO_EXIT_WHEN_SHOWN") == "open":
+            _report_shown_and_quit()  # the probe's other reading: key and database in hand
+            return
         self.start_sync()
         self.signing_in()
 
@@ -388,9 +391,10 @@ def _open_slow_path(
 
 
 def _report_shown_and_quit() -> None:
-    """The start-up probe (``POSKO_EXIT_WHEN_SHOWN=1``, used by ``benchmarks``): on the
-    event loop's first turn, with the window shown and before the store opens, print
-    ``SHOWN <peak RSS in KiB>`` and quit."""
+    """The start-up probe (``POSKO_EXIT_WHEN_SHOWN``, used by ``benchmarks``): print
+    ``SHOWN <peak RSS in KiB>`` and quit. ``1``: on the event loop's first turn, with the
+    window shown and before the key is fetched and the store opens; ``open``: once they
+    are and the window has filled in (before anyone signs in)."""
     import resource
 
     from PySide6.QtWidgets import QApplication

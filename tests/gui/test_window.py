@@ -646,9 +646,11 @@ def test_the_window_shows_before_anything_it_does_not_need(store: Store, profile
         "def probe():\n"
         "    import PySide6.QtCore as core\n"
         "    loaded = [m for m in sys.modules if m.split('.')[0] in\n"
-        "              ('sqlalchemy', 'alembic', 'pydantic', 'requests', 'holidays')\n"
+        "              ('sqlalchemy', 'alembic', 'pydantic', 'requests', 'holidays',\n"
+        "               'keyring', 'sqlcipher3', 'cryptography')\n"
         "              or m in ('posko.routing', 'desktop.ui.complaint_list',\n"
-        "                       'desktop.store.records')]\n"
+        "                       'desktop.store.records', 'desktop.store.desk_key',\n"
+        "                       'desktop.store.cipher')]\n"
         "    print('LOADED', sorted({m.split('.')[0] if m[0] != 'd' else m for m in loaded}))\n"
         "    print('QT_NAMESPACE', 'Qt' in vars(core))\n"
         "    shown()\n"
@@ -664,6 +666,16 @@ def test_the_window_shows_before_anything_it_does_not_need(store: Store, profile
     lines = result.stdout.splitlines()
     assert "LOADED []" in lines, result.stdout
     assert "QT_NAMESPACE False" in lines, result.stdout
+    assert any(line.startswith("SHOWN ") for line in lines), result.stdout
+    # The probe's other reading: once the key is fetched and the store open.
+    env["POSKO_EXIT_WHEN_SHOWN"] = "open"
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    loaded = next(line for line in lines if line.startswith("LOADED"))
+    assert "sqlalchemy" in loaded and "sqlcipher3" in loaded and "keyring" in loaded, loaded
     assert any(line.startswith("SHOWN ") for line in lines), result.stdout
 
 
