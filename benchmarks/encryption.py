@@ -23,7 +23,6 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from benchmarks.__main__ import (
     ENV,
@@ -34,13 +33,7 @@ from benchmarks.__main__ import (
     timed_desk,
     timed_start,
 )
-
-if TYPE_CHECKING:
-    from desktop.paths import Profile
-
-
-def _no_key(profile: Profile, *, start_anew: bool = False) -> bytes:
-    return b""
+from benchmarks.plain_desk import no_key
 
 
 @contextmanager
@@ -49,7 +42,7 @@ def plain() -> Iterator[None]:
     from desktop.store import desk_key
 
     unlock = desk_key.unlock
-    desk_key.unlock = _no_key
+    desk_key.unlock = no_key
     try:
         yield
     finally:

@@ -11,7 +11,8 @@ import sys
 from desktop.paths import Profile
 
 
-def _no_key(profile: Profile, *, start_anew: bool = False) -> bytes:
+def no_key(profile: Profile, *, start_anew: bool = False) -> bytes:
+    """``desk_key.unlock`` for a desk before encryption: no key, plain files."""
     return b""
 
 
@@ -23,7 +24,7 @@ def main() -> None:
     def open_plain(self: desktop.app.DeskApp) -> None:
         from desktop.store import desk_key
 
-        desk_key.unlock = _no_key
+        desk_key.unlock = no_key
         opening(self)
 
     desktop.app.DeskApp.open_store = open_plain  # type: ignore[method-assign]
