@@ -7,14 +7,18 @@ instant and a broken printer never stops ``posko setup``.
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from collections.abc import Sequence
+from types import SimpleNamespace
+from typing import TYPE_CHECKING
 
 from posko import __version__
 from posko.i18n import DEFAULT_LANGUAGE, LANGUAGES, _, set_language
 from posko.zones import ZONES
+
+if TYPE_CHECKING:
+    import argparse  # imported where a parser is built: not on the everyday start
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 
@@ -36,6 +40,8 @@ def _add_global_options(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    import argparse
+
     from desktop.domain import PaperSize
 
     parser = argparse.ArgumentParser(
@@ -125,6 +131,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_sync_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    import argparse
+
     enroll_parser = commands.add_parser(
         "enroll", help=_("enroll this desk with the central system")
     )
@@ -159,7 +167,7 @@ def _early_language(argv: Sequence[str]) -> str:
 _GLOBAL_VALUES = {"--data-dir": "data_dir", "--lang": "lang"}
 
 
-def _gui_only(args_list: list[str]) -> argparse.Namespace | None:
+def _gui_only(args_list: list[str]) -> SimpleNamespace | None:
     """The global options, spelled out in full, when they are all there is (the everyday
     start of the desk); None for anything else (a command, ``--help``, an abbreviation, a
     mistake), which the full parser then handles and explains.
@@ -185,21 +193,31 @@ def _gui_only(args_list: list[str]) -> argparse.Namespace | None:
         values[_GLOBAL_VALUES[name]] = value
     if values["lang"] is not None and values["lang"] not in LANGUAGES:
         return None
-    return argparse.Namespace(command=None, **values)
+    return SimpleNamespace(command=None, **values)
+
+
+def _desk(args: SimpleNamespace | argparse.Namespace) -> int:
+    """``posko`` with no command: the desk's window."""
+    from desktop.app import run_gui
+    from desktop.paths import Profile
+
+    profile = Profile.resolve(args.data_dir)
+    return run_gui(profile, language=args.lang, crash_dialog=not args.no_crash_dialog)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     set_language(_early_language(args_list))
-    args = _gui_only(args_list) or build_parser().parse_args(args_list)
+    quick = _gui_only(args_list)
+    if quick is not None:
+        return _desk(quick)
+    args = build_parser().parse_args(args_list)
+    if args.command is None:
+        return _desk(args)
     from desktop.paths import Profile
 
     profile = Profile.resolve(args.data_dir)
-    command = args.command or "gui"
-    if command == "gui":
-        from desktop.app import run_gui
-
-        return run_gui(profile, language=args.lang, crash_dialog=not args.no_crash_dialog)
+    command = args.command
     from desktop.cli import commands, export, outreach, survey, sync  # only to run a command
 
     handler = {
