@@ -77,12 +77,15 @@ def _err(message: str) -> None:
 
 def unlock(profile: Profile, *, start_anew: bool = False) -> bool:
     """The database's key unlocked: from the keyring, or the coordinator's passphrase
-    typed (hidden) or given in ``POSKO_DESK_PASSPHRASE`` (for scripts); when the desk has
+    typed (hidden) or given in ``POSKO_DESK_PASSPHRASE`` (for scripts; removed from the
+    environment once read, so no process started later inherits it); when the desk has
     no key yet and no keyring, the passphrase chosen (typed twice). Whether it is."""
     from desktop.store import desk_key
     from desktop.store.desk_key import KeyProblem, WrongPassphrase
 
-    given = os.environ.get("POSKO_DESK_PASSPHRASE")
+    # Taken out of the environment once read: a process this one starts (a drawing
+    # process, a helper) has no use for the passphrase and is not handed it.
+    given = os.environ.pop("POSKO_DESK_PASSPHRASE", None)
     try:
         desk_key.unlock(profile, start_anew=start_anew)
         return True

@@ -476,3 +476,32 @@ def test_one_process_at_a_time_encrypts_a_plain_file(
     os.utime(stale, (time.time() - 3600, time.time() - 3600))
     assert cipher.encrypt_plain(profile2.database, key)
     assert not stale.exists()
+
+
+def test_the_passphrase_given_in_the_environment_is_not_handed_down(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``POSKO_DESK_PASSPHRASE`` opens the desk for a script, then leaves the environment:
+    a process started afterwards (a drawing process, a helper) does not inherit it."""
+    from desktop.cli.commands import unlock
+
+    profile = Profile(tmp_path / "desk")
+    before = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    try:
+        desk_key.create_with_passphrase(profile, "terminal pulogebang 2027")
+        cipher.forget(profile.root)
+        monkeypatch.setenv("POSKO_DESK_PASSPHRASE", "terminal pulogebang 2027")
+        assert unlock(profile)
+        assert cipher.key_for(profile.database) is not None
+        assert "POSKO_DESK_PASSPHRASE" not in os.environ
+        child = subprocess.run(
+            [sys.executable, "-c", "import os; print(os.environ.get('POSKO_DESK_PASSPHRASE'))"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert child.stdout.strip() == "None"
+    finally:
+        keyring.set_keyring(before)
+        cipher.forget(profile.root)
