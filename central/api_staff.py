@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Annotated
+from typing import Annotated, Protocol, TypeVar
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
@@ -371,6 +371,21 @@ def _wib_start(day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=WIB).astimezone(UTC)
 
 
+class _Numbered(Protocol):
+    @property
+    def id(self) -> int: ...
+
+
+Line = TypeVar("Line", bound=_Numbered)
+
+
+def _keyset_page(lines: list[Line], limit: int) -> tuple[list[Line], int | None]:
+    """A page of an audit trail read newest first with one line more than ``limit``: the
+    page, and the ``before`` of the next (older) page when there is one."""
+    page = lines[:limit]
+    return page, page[-1].id if len(lines) > limit and page else None
+
+
 @router.get("/audit", response_model=AuditPage)
 def desk_audit(
     request: Request,
@@ -397,13 +412,8 @@ def desk_audit(
         date_to=_wib_start(until) + timedelta(days=1) if until else None,
         before=before,
     )
-    lines = get_store(request).desk_audit(selection, limit + 1)
-    more = len(lines) > limit
-    lines = lines[:limit]
-    return AuditPage(
-        items=[AuditLine(**vars(line)) for line in lines],
-        next=lines[-1].id if more and lines else None,
-    )
+    lines, after = _keyset_page(get_store(request).desk_audit(selection, limit + 1), limit)
+    return AuditPage(items=[AuditLine(**vars(line)) for line in lines], next=after)
 
 
 class PersonalReadLine(BaseModel):
@@ -469,13 +479,9 @@ def central_audit(
     """What the central system's users did, newest first: desks enrolled and revoked,
     staff clients created and revoked, statuses changed (who, what, to what, when). No
     reporter data or report text is in it. Coordinators only."""
-    lines = get_store(request).central_audit(action or "", before, limit + 1)
-    more = len(lines) > limit
-    lines = lines[:limit]
-    return CentralAuditPage(
-        items=[CentralAuditItem(**vars(line)) for line in lines],
-        next=lines[-1].id if more and lines else None,
-    )
+    found = get_store(request).central_audit(action or "", before, limit + 1)
+    lines, after = _keyset_page(found, limit)
+    return CentralAuditPage(items=[CentralAuditItem(**vars(line)) for line in lines], next=after)
 
 
 class DeviceItem(BaseModel):
