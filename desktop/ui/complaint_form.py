@@ -41,7 +41,7 @@ from desktop.ui.widgets import (
     save_shortcuts,
     set_enum_property,
 )
-from desktop.when import WhenError
+from desktop.when import WhenError, shown_zone
 from posko.i18n import _, current_language
 from posko.zones import DEFAULT_ZONE
 
@@ -478,7 +478,12 @@ class ComplaintForm(QWidget):
             self.occurred_at.setText(str(text or ""))
 
     def _post_zone(self) -> str:
-        """The post's time zone (``posko.zones``): the one the operator types times in."""
+        """The post's time zone (``posko.zones``): the one the operator types times in.
+        Before the store is open, the window's (from its start card): asking the store
+        would open it, its key included, just to see whether the form is blank as a
+        window closes during the start."""
+        if not self.store.opened:
+            return shown_zone()
         try:
             return self.store.get(TIME_ZONE)
         except DatabaseError:

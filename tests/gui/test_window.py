@@ -430,6 +430,26 @@ def test_progressive_start_fills_in_after_the_window_shows(
     lazy.close()
 
 
+def test_a_window_closed_before_the_store_opened_does_not_open_it(
+    qtbot: QtBot, store: Store, profile: Profile
+) -> None:
+    """Quitting during the start (the passphrase cancelled, the start-up probe): whether
+    the form is blank is seen from the widgets, not by opening the database (and fetching
+    its key) on the way out."""
+    from desktop.store import cipher, start_card
+
+    store.close()
+    drawn = start_card.read(profile)
+    assert drawn is not None
+    cipher.forget(profile.root)
+    lazy = Store(profile)
+    window = MainWindow(lazy, profile, context=drawn)
+    qtbot.addWidget(window)
+    assert window.form.is_blank()
+    window.close()
+    assert not lazy.opened and cipher.key_for(profile.database) is None
+
+
 def test_a_card_the_database_disagrees_with_is_corrected_and_the_window_drawn_again(
     qtbot: QtBot, store: Store, profile: Profile
 ) -> None:
