@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from PySide6 import QtCore
 from PySide6.QtCore import QSignalBlocker, QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QIcon, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -127,7 +127,9 @@ class MainWindow(QMainWindow):
         self._built: set[int] = set()
         for index, section in enumerate(self._sections, start=1):
             item = QListWidgetItem(_(section.title))
-            if section.icon:
+            if section.icon:  # none yet; QIcon (and its 151-name enum) is loaded then
+                from PySide6.QtGui import QIcon
+
                 item.setIcon(QIcon.fromTheme(section.icon))
             self.nav.addItem(item)
             holder = QWidget()

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QWidget
+from PySide6.QtWidgets import QFormLayout, QLabel, QWidget
 
 from posko.i18n import _
+
+if TYPE_CHECKING:  # PySide builds a class's enums on its first use: not at the start
+    from PySide6.QtWidgets import QDialog, QDialogButtonBox
 
 
 class FieldMessage(QLabel):
@@ -63,6 +67,8 @@ SAVE_KEYS = ("Ctrl+Return", "Ctrl+Enter", "Ctrl+S")
 def ok_cancel(dialog: QDialog, ok_text: str, name: str = "") -> QDialogButtonBox:
     """A dialog's OK and Cancel, wired to accept and reject, OK saying what it does and
     Cancel in the desk's language (not Qt's)."""
+    from PySide6.QtWidgets import QDialogButtonBox
+
     buttons = QDialogButtonBox(
         QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
     )
