@@ -2,9 +2,9 @@
 (``desktop.cli.main``, as ``posko --data-dir DIR``), up to the main window shown, on the
 profile given as argv[1]; optionally scrolls the list to the end to load its pages."""
 
-import resource
 import sys
 
+from peak import peak_kib  # benchmarks/peak.py, beside this script
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
@@ -25,7 +25,7 @@ def main() -> None:
             for _ in range(30):
                 table.verticalScrollBar().setValue(table.verticalScrollBar().maximum())
                 app.processEvents()
-        print(f"SHOWN {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}", flush=True)
+        print(f"SHOWN {peak_kib()}", flush=True)
         app.quit()
 
     QTimer.singleShot(0, shown)
