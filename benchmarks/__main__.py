@@ -12,9 +12,11 @@ The desk's (``--desk`` alone):
    ``startup_bare.py``, started the same way by the same interpreter.
 2. Save + receipt PDF with 100,000 complaints in the profile, against the same on an empty
    profile (goal: median ≤ 50 ms).
-3. Peak memory (max RSS) of the desk browsing 100,000 complaints vs the bare window.
+3. Peak memory (VmHWM: ``benchmarks/peak.py``) of the desk browsing 100,000 complaints vs
+   the bare window.
 4. The database file's checks on the 100,000-report profile: the start-up path's cheap check
-   (header against size, the damage marker; part of the start-up above), the same with
+   (header against size, the damage marker; run as the store opens, once the
+   window is shown), the same with
    SQLite reading the schema (``Store.open``), and SQLite's full ``quick_check``, which
    runs on a thread after the window is shown. And what the identity file's update adds
    to each save (part of the save + receipt figure).
