@@ -197,6 +197,7 @@ class DeskApp:
                 return
             self.window.adopt(context)
             self.window.load()
+            self.window.form.flush_draft()  # typing that waited for the key, if any
         if os.environ.get("POSKO_EXIT_WHEN_SHOWN") == "open":
             _report_shown_and_quit()  # the probe's other reading: key and database in hand
             return

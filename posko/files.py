@@ -17,7 +17,7 @@ def write_atomic(target: Path, data: bytes, *, private: bool = False) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}-", dir=target.parent)
     try:
-        if private:
+        if private and hasattr(os, "fchmod"):  # Windows before Python 3.13 has none
             os.fchmod(fd, 0o600)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -56,7 +56,7 @@ def write_once(target: Path, data: bytes, *, private: bool = False) -> bool:
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}-", dir=target.parent)
     try:
-        if private:
+        if private and hasattr(os, "fchmod"):  # Windows before Python 3.13 has none
             os.fchmod(fd, 0o600)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)

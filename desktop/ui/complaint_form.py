@@ -585,6 +585,7 @@ class ComplaintForm(QWidget):
         self._dirty = False
         if self.editing is not None:
             return
+        before = self.draft_id
         try:
             if self.is_blank():
                 if self.draft_id is not None:
@@ -596,8 +597,10 @@ class ComplaintForm(QWidget):
                 self.store.save_draft(self.draft_id, DRAFT_FORM, self.values())
         except DatabaseDamaged:
             self._rescue_draft()
-        except KeyProblem:  # the passphrase not given: nowhere to keep it unencrypted
-            log.warning("the draft was not kept: the database's key was not given")
+        except KeyProblem:  # the passphrase not given yet: nowhere to keep it unencrypted
+            self._dirty = True  # still the form's alone: saved once the key is given
+            self.draft_id = before
+            log.warning("the draft waits for the database's key")
             return
         self.draftSaved.emit()
 

@@ -534,6 +534,57 @@ def test_without_its_key_the_window_drawn_from_the_card_asks_over_itself(
         keyring.set_keyring(before)
 
 
+def test_typing_saved_as_a_draft_while_the_passphrase_is_asked_waits_for_the_key(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    """The draft timer fires while the passphrase dialog is open: the typing stays the
+    form's (still to save) and becomes its draft once the key is given."""
+    import keyring
+    from keyring.backends import fail
+
+    from desktop.store import cipher, desk_key, start_card
+    from desktop.ui.complaint_form import DRAFT_FORM
+    from desktop.ui.key_dialog import PassphraseDialog
+
+    profile = Profile(tmp_path / "desk")
+    passphrase = "terminal pulogebang 2027"
+    before = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    try:
+        desk_key.create_with_passphrase(profile, passphrase)
+        made = Store.open(profile)
+        made.setup(post_code="PLG", post_name="Posko Pulogebang", operator="Dewi")
+        made.close()
+        cipher.forget(profile.root)
+        drawn = start_card.read(profile)
+        assert drawn is not None
+        lazy = Store(profile)
+        desk = DeskApp(lazy, profile, ask_at_start=False)
+        window = desk.show_main_window(drawn)
+        assert isinstance(window, MainWindow)
+        qtbot.addWidget(window)
+        asked: list[bool] = []
+
+        def operator(dialog: object) -> object:
+            assert isinstance(dialog, PassphraseDialog)
+            qtbot.addWidget(dialog)
+            window.form.title.setText("Diketik sebelum frasa sandi")
+            window.form.save_draft()  # as the draft timer would, the dialog still open
+            asked.append(window.form._dirty and window.form.draft_id is None)
+            desk_key.unlock_with_passphrase(profile, passphrase)
+            return True
+
+        desk.exec_dialog = operator
+        qtbot.waitUntil(lambda: lazy.opened and bool(lazy.drafts(DRAFT_FORM)), timeout=10_000)
+        assert asked == [True]
+        (draft,) = lazy.drafts(DRAFT_FORM)
+        assert lazy.load_draft(draft.id)["title"] == "Diketik sebelum frasa sandi"
+        assert window.form.draft_id == draft.id and not window.form._dirty
+        lazy.close()
+    finally:
+        keyring.set_keyring(before)
+
+
 def test_saving_before_the_store_opened_still_saves(
     qtbot: QtBot, store: Store, profile: Profile
 ) -> None:

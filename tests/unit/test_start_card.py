@@ -175,3 +175,20 @@ def test_the_card_and_the_store_build_the_same_context(store: Store, profile: Pr
     assert replace(context, operator_id=0, operator_name="", operator_role="petugas") == (
         start_card.read(profile)
     )
+
+
+def test_the_card_is_written_where_there_are_no_file_modes(
+    store: Store, profile: Profile, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Windows before Python 3.13 has no ``os.fchmod``: a private file is written all the
+    same (its folder's ACL keeps it the owner's), and every ``context()`` still works."""
+    from posko.files import write_atomic, write_once
+
+    monkeypatch.delattr(os, "fchmod")
+    start_card.forget(profile)
+    store.set(THEME, "contrast")
+    read = start_card.read(profile)
+    assert read is not None and read.appearance.theme == "contrast"
+    write_atomic(profile.root / "x.bin", b"1", private=True)
+    assert write_once(profile.root / "y.bin", b"2", private=True)
+    assert (profile.root / "x.bin").read_bytes() == b"1"
